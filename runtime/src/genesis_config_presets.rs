@@ -1,0 +1,105 @@
+//! Genesis presets: the initial state of a `development` chain (one validator) and of a
+//! `local_testnet` (four validators).
+//!
+//! Both endow the well-known Substrate dev accounts (Alice … Ferdie and their stashes) and the
+//! well-known Ethereum dev accounts (Alith, Baltathar, Charleth, Dorothy, Ethan), whose private
+//! keys are public, so that an Ethereum wallet can use them at once.
+
+use crate::{
+	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+};
+use alloc::{vec, vec::Vec};
+use core::str::FromStr;
+use frame_support::build_struct_json_patch;
+use pallet_revive::AddressMapper;
+use serde_json::Value;
+use sp_core::H160;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// What each endowed account holds at genesis: one million $0G.
+pub const ENDOWMENT: Balance = 1_000_000 * crate::ZG;
+
+/// The Ethereum dev accounts (the same as Moonbeam's and subxt's `eth::dev` signers).
+pub const ETH_DEV_ACCOUNTS: [(&str, [u8; 20]); 5] = [
+	("Alith", hex_literal::hex!("f24ff3a9cf04c71dbc94d0b566f7a27b94566cac")),
+	("Baltathar", hex_literal::hex!("3cd0a705a2dc65e5b1e1205896baa2be8a07c6e0")),
+	("Charleth", hex_literal::hex!("798d4ba9baf0064ec19eb4f0a1a45785ae9d6dfc")),
+	("Dorothy", hex_literal::hex!("773539d4ac0e786233d90a233654ccee26a613d9")),
+	("Ethan", hex_literal::hex!("ff64d3f6efe2317ee2807d223a0bdc4c0c49dfdb")),
+];
+
+/// The Substrate account of an Ethereum address: the address followed by twelve `0xEE` bytes.
+///
+/// pallet-revive maps such accounts to their address without any registration.
+pub fn eth_account(address: [u8; 20]) -> AccountId {
+	<crate::Runtime as pallet_revive::Config>::AddressMapper::to_fallback_account_id(&H160(address))
+}
+
+/// Every account endowed at genesis: the Substrate dev accounts, then the Ethereum ones.
+pub fn endowed_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known()
+		.map(|k| k.to_account_id())
+		.chain(ETH_DEV_ACCOUNTS.iter().map(|(_, address)| eth_account(*address)))
+		.collect()
+}
+
+/// The session keys of a dev validator, derived from its name (`//Alice` …).
+fn session_keys(validator: Sr25519Keyring) -> SessionKeys {
+	// Both keyrings know the same names, so the lookup always succeeds.
+	let grandpa = Ed25519Keyring::from_str(validator.into()).unwrap_or(Ed25519Keyring::Alice);
+	SessionKeys { babe: validator.public().into(), grandpa: grandpa.public().into() }
+}
+
+/// A genesis state with the given validators, endowed accounts and sudo key.
+fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: AccountId) -> Value {
+	let session_keys: Vec<_> = validators
+		.iter()
+		.map(|v| (v.to_account_id(), v.to_account_id(), session_keys(*v)))
+		.collect();
+	// Every account created at genesis gets its Ethereum address from pallet-revive's
+	// `AutoMapper` (the runtime's `OnNewAccount` hook), so none needs an explicit mapping.
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|a| (a, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+		session: SessionConfig { keys: session_keys },
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+/// `development`: Alice alone produces and finalizes blocks.
+pub fn development_config_genesis() -> Value {
+	genesis(&[Sr25519Keyring::Alice], endowed_accounts(), Sr25519Keyring::Alice.to_account_id())
+}
+
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate.
+pub fn local_testnet_genesis() -> Value {
+	genesis(
+		&[
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		],
+		endowed_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The JSON patch of a preset, or `None` for an unknown name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET => development_config_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	serde_json::to_vec(&patch).ok()
+}
+
+/// The names of the presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+}

@@ -1,0 +1,169 @@
+//! Tests of the runtime's configuration: genesis presets, integrity checks and the fee scale.
+
+use crate::{
+	genesis_config_presets::{self, eth_account, ENDOWMENT, ETH_DEV_ACCOUNTS},
+	*,
+};
+use frame_support::traits::{fungible::Inspect, Get, IntegrityTest};
+use pallet_revive::AddressMapper;
+use serde_json::Value;
+use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::BuildStorage;
+
+/// Merges a JSON patch into a JSON value, as the node does with a preset.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The externalities of a chain started from the named preset.
+fn ext_from_preset(name: &str) -> sp_io::TestExternalities {
+	let patch: Value = serde_json::from_slice(
+		&genesis_config_presets::get_preset(&name.into()).expect("preset exists"),
+	)
+	.expect("preset is JSON");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid config");
+	let mut ext: sp_io::TestExternalities = config.build_storage().expect("builds").into();
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+#[test]
+fn every_pallet_passes_its_integrity_test() {
+	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
+		AllPalletsWithSystem::integrity_test();
+	});
+}
+
+#[test]
+fn preset_names_are_development_and_local_testnet() {
+	let names: Vec<String> = genesis_config_presets::preset_names()
+		.into_iter()
+		.map(|p| {
+			let name: &str = p.as_ref();
+			name.to_string()
+		})
+		.collect();
+	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
+	assert!(genesis_config_presets::get_preset(&"no-such-preset".into()).is_none());
+}
+
+#[test]
+fn development_has_alice_as_only_validator_and_sudo() {
+	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![alice.clone()]);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
+		assert_eq!(Babe::authorities().len(), 1);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+	});
+}
+
+#[test]
+fn local_testnet_has_four_validators_with_their_keys() {
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let expected: Vec<AccountId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect();
+		let mut validators = pallet_session::Validators::<Runtime>::get();
+		validators.sort();
+		let mut sorted = expected.clone();
+		sorted.sort();
+		assert_eq!(validators, sorted);
+
+		let babe: Vec<_> = Babe::authorities().iter().map(|(id, _)| id.clone()).collect();
+		for k in [Sr25519Keyring::Alice, Sr25519Keyring::Bob] {
+			assert!(babe.contains(&k.public().into()), "{k:?} is a BABE authority");
+		}
+		assert_eq!(Grandpa::grandpa_authorities().len(), 4);
+		// Every genesis session has a historical root, so key ownership can be proven.
+		assert!(pallet_session::historical::HistoricalSessions::<Runtime>::get(0).is_some());
+	});
+}
+
+#[test]
+fn dev_accounts_are_endowed_and_usable_from_the_evm() {
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		for k in Sr25519Keyring::well_known() {
+			let who = k.to_account_id();
+			assert_eq!(Balances::balance(&who), ENDOWMENT, "{k:?} endowed");
+			assert!(
+				<Runtime as pallet_revive::Config>::AddressMapper::is_mapped(&who),
+				"{k:?} has an Ethereum address"
+			);
+		}
+		for (name, address) in ETH_DEV_ACCOUNTS {
+			let who = eth_account(address);
+			assert_eq!(Balances::balance(&who), ENDOWMENT, "{name} endowed");
+			// The EVM sees the same balance, wei for plank, less the existential deposit that
+			// keeps the account alive.
+			assert_eq!(
+				Revive::evm_balance(&sp_core::H160(address)),
+				sp_core::U256::from(ENDOWMENT - EXISTENTIAL_DEPOSIT),
+				"{name}'s EVM balance"
+			);
+		}
+		let endowed = (Sr25519Keyring::well_known().count() + ETH_DEV_ACCOUNTS.len()) as u128;
+		assert!(Balances::total_issuance() >= endowed * ENDOWMENT);
+	});
+}
+
+#[test]
+fn one_zg_has_eighteen_decimals_and_one_plank_is_one_wei() {
+	assert_eq!(ZG, 1_000_000_000_000_000_000);
+	assert_eq!(<<Runtime as pallet_revive::Config>::NativeToEthRatio as Get<u32>>::get(), 1);
+	assert_eq!(ExistentialDeposit::get(), 100 * MICRO_ZG);
+}
+
+#[test]
+fn transfer_fee_and_gas_price_follow_the_documented_scale() {
+	ext_from_preset(DEV_RUNTIME_PRESET).execute_with(|| {
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: Sr25519Keyring::Bob.to_account_id().into(),
+			value: ZG,
+		});
+		// A signed transfer is about 150 bytes long.
+		let fee = TransactionPayment::compute_fee(
+			150,
+			&frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call),
+			0,
+		);
+		// Between 0.000001 and 0.0001 0G.
+		assert!(fee > MICRO_ZG && fee < 100 * MICRO_ZG, "transfer fee {fee}");
+		// The Ethereum gas price is 1 gwei while blocks are not congested.
+		assert_eq!(Revive::evm_base_fee(), sp_core::U256::from(GWEI));
+	});
+}
+
+#[test]
+fn slots_and_epochs_match_the_build() {
+	#[cfg(not(feature = "fast-runtime"))]
+	{
+		assert_eq!(SLOT_DURATION, 6_000);
+		assert_eq!(EPOCH_DURATION_IN_SLOTS, 100);
+	}
+	#[cfg(feature = "fast-runtime")]
+	{
+		assert_eq!(SLOT_DURATION, 2_000);
+		assert_eq!(EPOCH_DURATION_IN_SLOTS, 20);
+	}
+	assert_eq!(
+		<<Runtime as pallet_timestamp::Config>::MinimumPeriod as Get<u64>>::get(),
+		SLOT_DURATION / 2
+	);
+}

@@ -1,0 +1,19 @@
+# Shared settings of the project's scripts; sourced, not run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One persistent cargo target directory outside the checkout, shared by every clone (and CI),
+# so that a build after another is incremental. Override with CARGO_TARGET_DIR.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zg-chain/target}"
+ZG_NODE="${ZG_NODE:-$CARGO_TARGET_DIR/release/zg-node}"
+export ZG_NODE
+
+log() { printf '\n\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Runs "$@" and prints how long it took.
+timed() {
+	local start=$SECONDS
+	"$@"
+	log "$1 ${2:-} done in $((SECONDS - start)) s"
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine with rustup/cargo and node/npm lacks to build and test the
+# project: protoc (litep2p's build needs it), the Rust wasm targets and rust-src (the runtime is
+# built to WebAssembly) and the pinned npm packages (polkadot.js, solc, ethers, zombienet).
+# Idempotent: installs only what is missing.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup (https://rustup.rs)"
+command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer"
+
+if ! command -v protoc >/dev/null; then
+	log "Installing protoc (apt: protobuf-compiler)"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq protobuf-compiler >/dev/null
+fi
+
+installed_targets="$(rustup target list --installed)"
+for target in wasm32-unknown-unknown wasm32v1-none; do
+	if ! grep -qx "$target" <<<"$installed_targets"; then
+		log "Installing the Rust target $target"
+		rustup target add "$target"
+	fi
+done
+if ! rustup component list --installed | grep -q '^rust-src'; then
+	log "Installing rust-src"
+	rustup component add rust-src
+fi
+if ! rustup component list --installed | grep -q '^rustfmt'; then
+	rustup component add rustfmt
+fi
+
+# npm packages, exactly as locked.
+lock="$ROOT/e2e/package-lock.json"
+stamp="$ROOT/e2e/node_modules/.zg-lock-stamp"
+if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
+	log "Installing the npm packages of e2e/ (npm ci)"
+	(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+	cp "$lock" "$stamp"
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
+# the polkadot.js e2e tests against a dev node, and the zombienet smoke test of a 4-validator
+# network. Installs what is missing and builds first.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+total_start=$SECONDS
+"$ROOT/scripts/build.sh"
+cd "$ROOT"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo test (release profile, sharing the node build)"
+timed cargo test --release --locked --workspace
+
+log "polkadot.js e2e tests (dev node, fast runtime)"
+(cd "$ROOT/e2e" && timed node --test --test-concurrency=1 tests/)
+
+log "zombienet smoke test (4 validators, fast runtime)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
+export ZG_CHAIN_SPEC="$work/local-fast-raw.json"
+timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet" test "$ROOT/zombienet/smoke.zndsl"
+
+log "All tests passed in $((SECONDS - total_start)) s"
