@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
-# the polkadot.js e2e tests against a dev node, and the zombienet smoke test of a 4-validator
-# network. Installs what is missing and builds first.
+# the polkadot.js e2e tests against a dev node, the zombienet smoke test of a 4-validator
+# network and the zombienet staking test. Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 total_start=$SECONDS
 "$ROOT/scripts/build.sh"
@@ -22,5 +22,8 @@ trap 'rm -rf "$work"' EXIT
 "$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
 export ZG_CHAIN_SPEC="$work/local-fast-raw.json"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet" test "$ROOT/zombienet/smoke.zndsl"
+
+log "zombienet staking test (a fifth validator joins, a delegator is paid)"
+timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-staking" test "$ROOT/zombienet/staking.zndsl"
 
 log "All tests passed in $((SECONDS - total_start)) s"

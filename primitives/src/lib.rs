@@ -2,7 +2,8 @@
 //!
 //! Everything that more than one crate of the project has to agree on lives here exactly once:
 //! the account, balance and block types that the runtime, the node and the clients use, and the
-//! denomination of the native **$0G** token.
+//! denomination of the native **$0G** token, and the [`staking::RoleStaking`] interface through
+//! which the storage, DA and compute pallets reach the stake of their service providers.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -62,6 +63,8 @@ pub mod currency {
 	/// 10⁻⁹ $0G: one gwei.
 	pub const GWEI: Balance = MICRO_ZG / 1_000;
 }
+
+pub mod staking;
 
 #[cfg(test)]
 mod tests {

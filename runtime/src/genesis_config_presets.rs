@@ -7,12 +7,13 @@
 
 use crate::{
 	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use core::str::FromStr;
 use frame_support::build_struct_json_patch;
 use pallet_revive::AddressMapper;
+use pallet_zg_staking::{Role, StakerStatus};
 use serde_json::Value;
 use sp_core::H160;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
@@ -20,6 +21,17 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What each endowed account holds at genesis: one million $0G.
 pub const ENDOWMENT: Balance = 1_000_000 * crate::ZG;
+
+/// What each genesis validator bonds: one hundred thousand $0G.
+pub const VALIDATOR_BOND: Balance = 100_000 * crate::ZG;
+/// The least own bond of a validator.
+pub const MIN_VALIDATOR_BOND: Balance = 10_000 * crate::ZG;
+/// The least bond of a delegator.
+pub const MIN_DELEGATOR_BOND: Balance = 100 * crate::ZG;
+/// The least bond of each service role.
+pub const MIN_ROLE_BOND: Balance = 1_000 * crate::ZG;
+/// How many validators are elected each era.
+pub const VALIDATOR_COUNT: u32 = 16;
 
 /// The Ethereum dev accounts (the same as Moonbeam's and subxt's `eth::dev` signers).
 pub const ETH_DEV_ACCOUNTS: [(&str, [u8; 20]); 5] = [
@@ -66,6 +78,20 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 		},
 		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
 		session: SessionConfig { keys: session_keys },
+		staking: StakingConfig {
+			validator_count: VALIDATOR_COUNT,
+			min_validator_bond: MIN_VALIDATOR_BOND,
+			min_delegator_bond: MIN_DELEGATOR_BOND,
+			min_role_bonds: Role::ALL.iter().map(|r| (*r, MIN_ROLE_BOND)).collect::<Vec<_>>(),
+			stakers: validators
+				.iter()
+				.map(|v| (
+					v.to_account_id(),
+					VALIDATOR_BOND,
+					StakerStatus::Validator(Default::default())
+				))
+				.collect::<Vec<_>>(),
+		},
 		sudo: SudoConfig { key: Some(root) },
 	})
 }

@@ -11,14 +11,16 @@
 //! | 0 | `System` | accounts, blocks, events |
 //! | 1 | `Timestamp` | the on-chain clock, set by an inherent |
 //! | 2 | `Babe` | slot-based block production with VRF |
-//! | 3 | `Authorship` | who authored the current block |
+//! | 3 | `Authorship` | who authored the current block (era points for staking) |
 //! | 4 | `Balances` | the $0G token |
-//! | 5 | `TransactionPayment` | weight- and length-based fees in $0G |
-//! | 6 | `Session` | session keys and the validator set of each session |
-//! | 7 | `Historical` | per-session validator roots, for equivocation proofs |
-//! | 8 | `Grandpa` | finality |
-//! | 9 | `Sudo` | a root key for the testnet |
-//! | 10 | `Utility` | batches |
+//! | 5 | `TransactionPayment` | weight- and length-based fees in $0G, paid to the reward pot |
+//! | 6 | `Staking` | $0G DPoS: validators, delegators, eras, rewards, slashing, service bonds |
+//! | 7 | `Offences` | BABE and GRANDPA equivocation reports, handed to staking |
+//! | 8 | `Session` | session keys and the validator set of each session (elected by staking) |
+//! | 9 | `Historical` | per-session validator roots, for equivocation proofs |
+//! | 10 | `Grandpa` | finality |
+//! | 11 | `Sudo` | a root key for the testnet |
+//! | 12 | `Utility` | batches |
 //! | 20 | `Revive` | EVM and PolkaVM contracts, Ethereum transactions |
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -279,8 +281,9 @@ impl pallet_babe::Config for Runtime {
 	type MaxNominators = MaxNominators;
 	type KeyOwnerProof =
 		<Historical as KeyOwnerProofSystem<(KeyTypeId, pallet_babe::AuthorityId)>>::Proof;
-	// Equivocation reports are wired to slashing by the staking pallet.
-	type EquivocationReportSystem = ();
+	// Equivocation reports become offences, which staking slashes.
+	type EquivocationReportSystem =
+		pallet_babe::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 impl pallet_timestamp::Config for Runtime {
@@ -292,7 +295,8 @@ impl pallet_timestamp::Config for Runtime {
 
 impl pallet_authorship::Config for Runtime {
 	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Babe>;
-	type EventHandler = ();
+	// Block authors earn era points.
+	type EventHandler = Staking;
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -302,7 +306,8 @@ impl pallet_grandpa::Config for Runtime {
 	type MaxNominators = MaxNominators;
 	type MaxSetIdSessionEntries = MaxSetIdSessionEntries;
 	type KeyOwnerProof = <Historical as KeyOwnerProofSystem<(KeyTypeId, GrandpaId)>>::Proof;
-	type EquivocationReportSystem = ();
+	type EquivocationReportSystem =
+		pallet_grandpa::EquivocationReportSystem<Self, Offences, Historical, ReportLongevity>;
 }
 
 parameter_types! {
@@ -338,8 +343,11 @@ parameter_types! {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	// Fees are burned until the staking pallet pays them out to validators.
-	type OnChargeTransaction = pallet_transaction_payment::FungibleAdapter<Balances, ()>;
+	// Fees (and tips) collect in the staking reward pot and are paid out with the era reward.
+	type OnChargeTransaction = pallet_transaction_payment::FungibleAdapter<
+		Balances,
+		pallet_zg_staking::FeesToRewardPot<Runtime>,
+	>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	// pallet-revive's gas mapping requires this fee shape.
 	type WeightToFee = BlockRatioFee<FEE_PER_REF_TIME, 1, Self, Balance>;
@@ -365,8 +373,9 @@ impl pallet_session::Config for Runtime {
 	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
 	type ShouldEndSession = Babe;
 	type NextSessionRotation = Babe;
-	type SessionManager =
-		pallet_session_historical::NoteHistoricalRoot<Self, session::GenesisValidators>;
+	// Staking elects the validators of each era; historical keeps a root per session for
+	// equivocation proofs.
+	type SessionManager = pallet_session_historical::NoteHistoricalRoot<Self, Staking>;
 	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = SessionKeys;
 	type DisablingStrategy = pallet_session::disabling::UpToLimitDisablingStrategy;
@@ -377,9 +386,101 @@ impl pallet_session::Config for Runtime {
 
 impl pallet_session_historical::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	// The staking pallet replaces this with the validator's exposure.
+	// Offenders are identified by account; staking reads their exposure from its own records.
 	type FullIdentification = ();
 	type FullIdentificationOf = session::UnitIdentification;
+}
+
+/// Staking parameters. An era is 6 sessions (1 hour) by default, 2 sessions (80 s) with
+/// `fast-runtime`.
+pub mod staking_params {
+	/// Sessions per era.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const SESSIONS_PER_ERA: u32 = 6;
+	/// Sessions per era.
+	#[cfg(feature = "fast-runtime")]
+	pub const SESSIONS_PER_ERA: u32 = 2;
+	/// Eras before unbonded funds can be withdrawn: one day (160 s with `fast-runtime`).
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const BONDING_DURATION: u32 = 24;
+	/// Eras before unbonded funds can be withdrawn: one day (160 s with `fast-runtime`).
+	#[cfg(feature = "fast-runtime")]
+	pub const BONDING_DURATION: u32 = 2;
+	/// Eras before a reported slash is applied (root can cancel it meanwhile).
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const SLASH_DEFER_DURATION: u32 = 12;
+	/// Eras before a reported slash is applied (root can cancel it meanwhile).
+	#[cfg(feature = "fast-runtime")]
+	pub const SLASH_DEFER_DURATION: u32 = 1;
+}
+
+parameter_types! {
+	pub const SessionsPerEra: u32 = staking_params::SESSIONS_PER_ERA;
+	pub const BondingDuration: u32 = staking_params::BONDING_DURATION;
+	pub const SlashDeferDuration: u32 = staking_params::SLASH_DEFER_DURATION;
+	pub const StakingPalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/stake");
+	/// Inflation per year: 5 % of the total issuance, paid to validators and delegators.
+	pub const YearlyInflation: Perbill = Perbill::from_percent(5);
+	/// An equivocating validator and its backers lose 10 % of their exposed stake.
+	pub const OffenceSlashFraction: Perbill = Perbill::from_percent(10);
+	/// Whoever reports a service offence earns 10 % of the slash.
+	pub const ReporterShare: Perbill = Perbill::from_percent(10);
+	/// Equivocation reports are valid this many blocks: the bonding duration.
+	pub const ReportLongevity: u64 = BondingDuration::get() as u64
+		* SessionsPerEra::get() as u64
+		* EpochDuration::get();
+	/// The treasury: slashed funds go here.
+	pub TreasuryAccount: AccountId =
+		sp_runtime::traits::AccountIdConversion::into_account_truncating(
+			&frame_support::PalletId(*b"zg/trsry"),
+		);
+}
+
+impl pallet_zg_staking::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type UnixTime = Timestamp;
+	type SessionsPerEra = SessionsPerEra;
+	type BondingDuration = BondingDuration;
+	type SlashDeferDuration = SlashDeferDuration;
+	type HistoryDepth = ConstU32<84>;
+	type MaxValidators = MaxAuthorities;
+	type MaxDelegationTargets = ConstU32<16>;
+	type MaxBackersPerValidator = MaxNominators;
+	type MaxExposurePageSize = ConstU32<64>;
+	type MaxUnlockingChunks = ConstU32<32>;
+	type MaxSlashesPerEra = ConstU32<16>;
+	type MinimumValidatorCount = ConstU32<1>;
+	type YearlyInflation = YearlyInflation;
+	type OffenceSlashFraction = OffenceSlashFraction;
+	type ReporterShare = ReporterShare;
+	type PalletId = StakingPalletId;
+	type Treasury = TreasuryAccount;
+	type WeightInfo = pallet_zg_staking::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_offences::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type IdentificationTuple = pallet_session_historical::IdentificationTuple<Self>;
+	type OnOffenceHandler = Staking;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+/// Unsigned transactions built by the runtime itself (equivocation reports).
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		generic::UncheckedExtrinsic::new_bare(call).into()
+	}
 }
 
 impl pallet_sudo::Config for Runtime {
@@ -534,15 +635,21 @@ mod runtime {
 	pub type Balances = pallet_balances;
 	#[runtime::pallet_index(5)]
 	pub type TransactionPayment = pallet_transaction_payment;
+	// Genesis and hooks run in index order: Staking's genesis sets up the validators that
+	// Session's genesis asks it for, so Staking comes first.
 	#[runtime::pallet_index(6)]
-	pub type Session = pallet_session;
+	pub type Staking = pallet_zg_staking;
 	#[runtime::pallet_index(7)]
-	pub type Historical = pallet_session_historical;
+	pub type Offences = pallet_offences;
 	#[runtime::pallet_index(8)]
-	pub type Grandpa = pallet_grandpa;
+	pub type Session = pallet_session;
 	#[runtime::pallet_index(9)]
-	pub type Sudo = pallet_sudo;
+	pub type Historical = pallet_session_historical;
 	#[runtime::pallet_index(10)]
+	pub type Grandpa = pallet_grandpa;
+	#[runtime::pallet_index(11)]
+	pub type Sudo = pallet_sudo;
+	#[runtime::pallet_index(12)]
 	pub type Utility = pallet_utility;
 	#[runtime::pallet_index(20)]
 	pub type Revive = pallet_revive;
@@ -558,6 +665,7 @@ mod benches {
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
 		[pallet_utility, Utility]
+		[pallet_zg_staking, Staking]
 	);
 	// pallet-revive keeps its upstream weights: its benchmarks need solc and the PolkaVM
 	// toolchain at build time (pallet-revive-fixtures).

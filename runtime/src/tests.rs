@@ -97,11 +97,38 @@ fn local_testnet_has_four_validators_with_their_keys() {
 }
 
 #[test]
+fn local_testnet_validators_are_staked_and_elected() {
+	use genesis_config_presets::{MIN_VALIDATOR_BOND, VALIDATOR_BOND};
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let elected = pallet_zg_staking::ErasElected::<Runtime>::get(0);
+		assert_eq!(elected.len(), 4);
+		for who in elected.iter() {
+			let ledger = pallet_zg_staking::Ledger::<Runtime>::get(who).expect("bonded");
+			assert_eq!(ledger.active, VALIDATOR_BOND);
+			assert!(pallet_zg_staking::Validators::<Runtime>::contains_key(who));
+		}
+		assert_eq!(pallet_zg_staking::TotalBonded::<Runtime>::get(), 4 * VALIDATOR_BOND);
+		assert_eq!(pallet_zg_staking::MinValidatorBond::<Runtime>::get(), MIN_VALIDATOR_BOND);
+		assert_eq!(Staking::active_era(), 0);
+		// The session's validators are the elected ones.
+		let mut session = pallet_session::Validators::<Runtime>::get();
+		session.sort();
+		let mut elected = elected.into_inner();
+		elected.sort();
+		assert_eq!(session, elected);
+		// The reward pot and the treasury exist, so fees and slashes of any size can land.
+		assert!(Balances::balance(&Staking::reward_pot()) >= EXISTENTIAL_DEPOSIT);
+		assert!(Balances::balance(&TreasuryAccount::get()) >= EXISTENTIAL_DEPOSIT);
+	});
+}
+
+#[test]
 fn dev_accounts_are_endowed_and_usable_from_the_evm() {
 	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		for k in Sr25519Keyring::well_known() {
 			let who = k.to_account_id();
-			assert_eq!(Balances::balance(&who), ENDOWMENT, "{k:?} endowed");
+			// Validators hold part of it (bond, session key deposit): count the total.
+			assert_eq!(Balances::total_balance(&who), ENDOWMENT, "{k:?} endowed");
 			assert!(
 				<Runtime as pallet_revive::Config>::AddressMapper::is_mapped(&who),
 				"{k:?} has an Ethereum address"

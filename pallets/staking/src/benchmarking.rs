@@ -1,0 +1,370 @@
+//! Benchmarks of `pallet-zg-staking` (frame-benchmarking v2). Every call and every era
+//! transition is measured in its worst case within the configured bounds.
+
+use super::*;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
+use zg_primitives::currency::ZG;
+
+const SEED: u32 = 0;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, SEED);
+	T::Currency::set_balance(&who, 10_000_000 * ZG);
+	who
+}
+
+fn set_minimums<T: Config>() {
+	MinValidatorBond::<T>::put(100 * ZG);
+	MinDelegatorBond::<T>::put(10 * ZG);
+	ValidatorCount::<T>::put(T::MaxValidators::get());
+	for role in Role::ALL {
+		MinRoleBond::<T>::insert(role, 100 * ZG);
+	}
+}
+
+fn validator<T: Config>(index: u32) -> T::AccountId {
+	let who = funded::<T>("validator", index);
+	Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 1_000 * ZG).unwrap();
+	Pallet::<T>::validate(RawOrigin::Signed(who.clone()).into(), Perbill::from_percent(5)).unwrap();
+	who
+}
+
+/// Fills the backers of `v` up to one below the maximum, with dummy shares.
+fn fill_backers<T: Config>(v: &T::AccountId) {
+	Backers::<T>::mutate(v, |b| {
+		let mut i = b.backers.len() as u32;
+		while (b.backers.len() as u32) + 1 < T::MaxBackersPerValidator::get() {
+			let _ = b.backers.try_push((account("filler", i, SEED), ZG));
+			b.total = b.total.saturating_add(ZG);
+			i += 1;
+		}
+	});
+}
+
+/// A delegator backing `n` validators, each with (almost) full backer lists.
+fn delegator<T: Config>(n: u32) -> T::AccountId {
+	let targets: Vec<_> = (0..n).map(|i| validator::<T>(1_000 + i)).collect();
+	for t in &targets {
+		fill_backers::<T>(t);
+	}
+	let who = funded::<T>("delegator", 0);
+	Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 1_000 * ZG).unwrap();
+	Pallet::<T>::delegate(RawOrigin::Signed(who.clone()).into(), targets).unwrap();
+	who
+}
+
+fn set_active_era<T: Config>(index: EraIndex) {
+	ActiveEra::<T>::put(ActiveEraInfo { index, start: Some(0) });
+	CurrentEra::<T>::put(index);
+}
+
+/// Puts an elected `validator` with `backers` bonded backers into era `era`'s exposure.
+fn expose<T: Config>(era: EraIndex, validator: &T::AccountId, backers: u32, bonded: bool) {
+	let page_size = T::MaxExposurePageSize::get();
+	let mut pages: Vec<Vec<(T::AccountId, Balance)>> = Vec::new();
+	for i in 0..backers {
+		let who: T::AccountId = if bonded {
+			let who = funded::<T>("backer", i);
+			if !Ledger::<T>::contains_key(&who) {
+				Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 100 * ZG).unwrap();
+			}
+			who
+		} else {
+			account("backer", i, SEED)
+		};
+		if i % page_size == 0 {
+			pages.push(Vec::new());
+		}
+		pages.last_mut().unwrap().push((who, 100 * ZG));
+	}
+	let page_count = (pages.len() as u32).max(1);
+	for (p, page) in pages.into_iter().enumerate() {
+		let page: BoundedVec<_, T::MaxExposurePageSize> = BoundedVec::truncate_from(page);
+		ErasStakersPaged::<T>::insert((era, validator, p as u32), page);
+	}
+	ErasStakersOverview::<T>::insert(
+		era,
+		validator,
+		ExposureOverview {
+			total: 1_000 * ZG + 100 * ZG * backers as u128,
+			own: 1_000 * ZG,
+			backer_count: backers,
+			page_count,
+			commission: Perbill::from_percent(5),
+		},
+	);
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn bond() {
+		set_minimums::<T>();
+		let who = funded::<T>("staker", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 1_000 * ZG);
+		assert_eq!(Ledger::<T>::get(&who).unwrap().total, 1_000 * ZG);
+	}
+
+	#[benchmark]
+	fn bond_extra() {
+		set_minimums::<T>();
+		let who = delegator::<T>(T::MaxDelegationTargets::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 1_000 * ZG);
+		assert_eq!(Ledger::<T>::get(&who).unwrap().active, 2_000 * ZG);
+	}
+
+	#[benchmark]
+	fn unbond() {
+		set_minimums::<T>();
+		let who = delegator::<T>(T::MaxDelegationTargets::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 500 * ZG);
+		assert_eq!(Ledger::<T>::get(&who).unwrap().active, 500 * ZG);
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded() {
+		set_minimums::<T>();
+		let who = delegator::<T>(T::MaxDelegationTargets::get());
+		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), 500 * ZG).unwrap();
+		for role in Role::ALL {
+			Pallet::<T>::register_role(RawOrigin::Signed(who.clone()).into(), role, 100 * ZG)
+				.unwrap();
+			Pallet::<T>::unregister_role(RawOrigin::Signed(who.clone()).into(), role).unwrap();
+		}
+		set_active_era::<T>(T::BondingDuration::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert_eq!(Ledger::<T>::get(&who).unwrap().total, 500 * ZG);
+		assert_eq!(TotalRoleBonded::<T>::get(), 0);
+	}
+
+	#[benchmark]
+	fn rebond() {
+		set_minimums::<T>();
+		let who = delegator::<T>(T::MaxDelegationTargets::get());
+		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), 500 * ZG).unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 500 * ZG);
+		assert_eq!(Ledger::<T>::get(&who).unwrap().active, 1_000 * ZG);
+	}
+
+	#[benchmark]
+	fn validate() {
+		set_minimums::<T>();
+		let who = funded::<T>("staker", 0);
+		Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 1_000 * ZG).unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Perbill::from_percent(10));
+		assert!(Validators::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn chill() {
+		set_minimums::<T>();
+		let who = delegator::<T>(T::MaxDelegationTargets::get());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Delegations::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn delegate(n: Linear<1, { T::MaxDelegationTargets::get() }>) {
+		set_minimums::<T>();
+		// Already delegating to the maximum: the old backing is removed first.
+		let who = delegator::<T>(T::MaxDelegationTargets::get());
+		let targets: Vec<_> = (0..n).map(|i| validator::<T>(i)).collect();
+		for t in &targets {
+			fill_backers::<T>(t);
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), targets);
+		assert_eq!(Delegations::<T>::get(&who).unwrap().len() as u32, n);
+	}
+
+	#[benchmark]
+	fn register_role() {
+		set_minimums::<T>();
+		let who = funded::<T>("provider", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Role::StorageProvider, 100 * ZG);
+		assert!(Pallet::<T>::is_eligible(&who, Role::StorageProvider));
+	}
+
+	#[benchmark]
+	fn unregister_role() {
+		set_minimums::<T>();
+		let who = funded::<T>("provider", 0);
+		Pallet::<T>::register_role(
+			RawOrigin::Signed(who.clone()).into(),
+			Role::StorageProvider,
+			100 * ZG,
+		)
+		.unwrap();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Role::StorageProvider);
+		assert!(!Pallet::<T>::is_eligible(&who, Role::StorageProvider));
+	}
+
+	#[benchmark]
+	fn payout_stakers(n: Linear<0, { T::MaxExposurePageSize::get() }>) {
+		set_minimums::<T>();
+		let v = validator::<T>(0);
+		expose::<T>(0, &v, n, true);
+		ErasValidatorReward::<T>::insert(0, 1_000 * ZG);
+		ErasRewardPoints::<T>::insert(0, &v, 20);
+		ErasTotalPoints::<T>::insert(0, 20);
+		UnclaimedRewards::<T>::put(1_000 * ZG);
+		T::Currency::set_balance(&Pallet::<T>::reward_pot(), 2_000 * ZG);
+		set_active_era::<T>(1);
+		let caller = funded::<T>("caller", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), v.clone(), 0, 0);
+		assert_eq!(ClaimedPages::<T>::get(0, &v), 1);
+	}
+
+	#[benchmark]
+	fn set_config() {
+		let count = T::MaxValidators::get();
+		#[extrinsic_call]
+		_(RawOrigin::Root, count, 1_000 * ZG, 10 * ZG);
+		assert_eq!(ValidatorCount::<T>::get(), count);
+	}
+
+	#[benchmark]
+	fn set_min_role_bond() {
+		#[extrinsic_call]
+		_(RawOrigin::Root, Role::ComputeProvider, 1_000 * ZG);
+		assert_eq!(MinRoleBond::<T>::get(Role::ComputeProvider), 1_000 * ZG);
+	}
+
+	#[benchmark]
+	fn cancel_deferred_slash(s: Linear<1, { T::MaxSlashesPerEra::get() }>) {
+		let slashes: Vec<_> = (0..s)
+			.map(|i| UnappliedSlash {
+				validator: account("validator", i, SEED),
+				offence_era: 0,
+				fraction: Perbill::from_percent(10),
+			})
+			.collect();
+		let slashes: BoundedVec<_, T::MaxSlashesPerEra> = BoundedVec::truncate_from(slashes);
+		UnappliedSlashes::<T>::insert(3, slashes);
+		#[extrinsic_call]
+		_(RawOrigin::Root, 3, (0..s).collect::<Vec<_>>());
+		assert!(UnappliedSlashes::<T>::get(3).is_empty());
+	}
+
+	/// Electing `c` validators (all candidates are elected) with `b` backers each.
+	#[benchmark]
+	fn plan_era(
+		c: Linear<1, { T::MaxValidators::get() }>,
+		b: Linear<0, { T::MaxBackersPerValidator::get() }>,
+	) {
+		set_minimums::<T>();
+		for i in 0..c {
+			let v: T::AccountId = account("validator", i, SEED);
+			Ledger::<T>::insert(
+				&v,
+				StakingLedger::<T> {
+					total: 1_000 * ZG,
+					active: 1_000 * ZG,
+					unlocking: Default::default(),
+				},
+			);
+			Validators::<T>::insert(&v, ValidatorPrefs::default());
+			Backers::<T>::mutate(&v, |backing| {
+				for j in 0..b {
+					let _ = backing.backers.try_push((account("backer", j, SEED), ZG));
+					backing.total = backing.total.saturating_add(ZG);
+				}
+			});
+		}
+		set_active_era::<T>(0);
+		let elected;
+		#[block]
+		{
+			elected = Pallet::<T>::plan_era(1, T::SessionsPerEra::get());
+		}
+		assert_eq!(elected.map(|e| e.len() as u32), Some(c));
+	}
+
+	/// Ending an era whose `v` elected validators all authored nothing (all are chilled).
+	#[benchmark]
+	fn end_era(v: Linear<1, { T::MaxValidators::get() }>) {
+		set_minimums::<T>();
+		let elected: Vec<_> = (0..v).map(|i| validator::<T>(i)).collect();
+		let elected: BoundedVec<_, T::MaxValidators> = BoundedVec::truncate_from(elected);
+		ErasElected::<T>::insert(0, elected);
+		ErasTotalPoints::<T>::insert(0, 20);
+		set_active_era::<T>(0);
+		#[block]
+		{
+			Pallet::<T>::end_era(0, Some(0));
+		}
+		assert_eq!(Validators::<T>::count(), 0);
+		assert!(ErasValidatorReward::<T>::get(0).is_some());
+	}
+
+	/// Starting an era that applies `s` slashes, each of a validator with the most backers,
+	/// and forgets a full old era.
+	#[benchmark]
+	fn start_era(s: Linear<0, { T::MaxSlashesPerEra::get() }>) {
+		set_minimums::<T>();
+		let era = T::HistoryDepth::get() + 1;
+		let mut slashes = Vec::new();
+		for i in 0..s {
+			let v = validator::<T>(i);
+			expose::<T>(1, &v, T::MaxBackersPerValidator::get(), true);
+			slashes.push(UnappliedSlash {
+				validator: v,
+				offence_era: 1,
+				fraction: Perbill::from_percent(10),
+			});
+		}
+		let slashes: BoundedVec<_, T::MaxSlashesPerEra> = BoundedVec::truncate_from(slashes);
+		UnappliedSlashes::<T>::insert(era, slashes);
+		for i in 0..T::MaxValidators::get() {
+			let v: T::AccountId = account("old", i, SEED);
+			expose::<T>(0, &v, T::MaxBackersPerValidator::get(), false);
+		}
+		ErasValidatorReward::<T>::insert(0, 1_000 * ZG);
+		#[block]
+		{
+			Pallet::<T>::start_era(era);
+		}
+		assert_eq!(Pallet::<T>::active_era(), era);
+		assert!(ErasValidatorReward::<T>::get(0).is_none());
+	}
+
+	/// Reporting `o` offenders of the active era (each chilled, its slash deferred).
+	#[benchmark]
+	fn on_offence(o: Linear<1, { T::MaxSlashesPerEra::get() }>) {
+		set_minimums::<T>();
+		set_active_era::<T>(1);
+		ErasStartSessionIndex::<T>::insert(1, 3);
+		let offenders: Vec<_> = (0..o)
+			.map(|i| {
+				let v = validator::<T>(i);
+				expose::<T>(1, &v, 0, false);
+				OffenceDetails { offender: (v, ()), reporters: Vec::<T::AccountId>::new() }
+			})
+			.collect();
+		#[block]
+		{
+			let _ = <Pallet<T> as sp_staking::offence::OnOffenceHandler<
+				T::AccountId,
+				(T::AccountId, ()),
+				Weight,
+			>>::on_offence(&offenders, &[], 4);
+		}
+		assert_eq!(Validators::<T>::count(), 0);
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::bare().build(), crate::mock::Test);
+}

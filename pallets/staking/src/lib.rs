@@ -1,0 +1,1633 @@
+//! # $0G staking
+//!
+//! Delegated proof of stake for the 0G chain, and collateral for every service role.
+//!
+//! ## Bonds
+//! An account *bonds* $0G with [`Pallet::bond`]: the amount is put on hold
+//! ([`HoldReason::Staking`]) and recorded in its [`StakingLedger`]. [`Pallet::unbond`] moves part
+//! of the active bond into an unlocking chunk that [`Pallet::withdraw_unbonded`] releases
+//! [`Config::BondingDuration`] eras later; until then [`Pallet::rebond`] can take it back.
+//!
+//! ## Validators and delegators
+//! A bonded account either *validates* ([`Pallet::validate`], with a commission and at least
+//! [`MinValidatorBond`] of its own) or *delegates* its active bond to up to
+//! [`Config::MaxDelegationTargets`] validators ([`Pallet::delegate`]); the bond is split evenly
+//! among the targets. [`Pallet::chill`] stops either.
+//!
+//! ## Eras
+//! An era is [`Config::SessionsPerEra`] sessions. One session before an era starts, the pallet
+//! elects the [`ValidatorCount`] candidates with the most backing (own active bond plus the
+//! delegated shares), snapshots their exposure (who backs them with how much) and hands them
+//! to pallet-session as the next validator set.
+//!
+//! ## Rewards
+//! When an era ends, its reward is the inflation ([`Config::YearlyInflation`] of the total
+//! issuance, pro rata of the era's duration, minted) plus the transaction fees collected in the
+//! reward pot ([`FeesToRewardPot`]). Block authors earn era points; each elected validator's
+//! part of the reward is proportional to its points. [`Pallet::payout_stakers`] pays one page
+//! of a validator's exposure at a time: the commission and the validator's own share with page
+//! 0, and every delegator of the page its share of the rest, pro rata of stake.
+//!
+//! ## Slashing
+//! BABE and GRANDPA equivocations reach the pallet through pallet-offences
+//! ([`sp_staking::offence::OnOffenceHandler`]). The offender is chilled at once and a slash of
+//! [`Config::OffenceSlashFraction`] of its exposure (its own stake and every backer's) is
+//! applied [`Config::SlashDeferDuration`] eras later, unless root cancels it with
+//! [`Pallet::cancel_deferred_slash`]. Slashed funds go to the [`Config::Treasury`]. A validator
+//! that authored no block during a whole era it was elected for is chilled.
+//!
+//! ## Service roles
+//! [`Pallet::register_role`] bonds $0G for a [`Role`] (storage provider, DA signer, compute
+//! provider) on hold ([`HoldReason::RoleBond`]); [`Pallet::unregister_role`] starts its
+//! unbonding. The storage, DA and compute pallets use [`RoleStaking`] to check eligibility,
+//! read the bond and slash it.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+
+pub use pallet::*;
+pub use weights::WeightInfo;
+pub use zg_primitives::staking::{Role, RoleStaking, SlashReason};
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::{
+		fungible::{self, Inspect, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation, Restriction},
+		Get, OnUnbalanced, UnixTime,
+	},
+	weights::Weight,
+	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_runtime::{
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{AccountIdConversion, Zero},
+	Perbill, Rounding, SaturatedConversion,
+};
+use sp_staking::{offence::OffenceDetails, SessionIndex};
+use zg_primitives::Balance;
+
+/// Index of an era.
+pub type EraIndex = u32;
+
+/// Era points that the author of a block earns.
+pub const POINTS_PER_BLOCK: u32 = 20;
+
+/// Milliseconds in a year of 365.25 days: the period of [`Config::YearlyInflation`].
+pub const MILLISECONDS_PER_YEAR: u64 = 31_557_600_000;
+
+/// Part of the bond that unlocks at the end of `era`.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen, Default)]
+pub struct UnlockChunk {
+	/// The amount that unlocks.
+	pub value: Balance,
+	/// The era at whose start it can be withdrawn.
+	pub era: EraIndex,
+}
+
+/// The bond of an account.
+#[derive(
+	Encode,
+	Decode,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct StakingLedger<T: Config> {
+	/// Everything on hold for staking: the active bond plus the unlocking chunks.
+	pub total: Balance,
+	/// The part that backs validators and earns rewards.
+	pub active: Balance,
+	/// Parts being unbonded, oldest first.
+	pub unlocking: BoundedVec<UnlockChunk, T::MaxUnlockingChunks>,
+}
+
+/// What a validator asks for its work.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+	Default,
+)]
+pub struct ValidatorPrefs {
+	/// The part of the validator's reward that it keeps before sharing with its backers.
+	pub commission: Perbill,
+}
+
+/// The delegators backing a validator, with the share of each one's bond.
+#[derive(
+	Encode,
+	Decode,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct Backing<T: Config> {
+	/// Sum of the shares.
+	pub total: Balance,
+	/// Each delegator and its share.
+	pub backers: BoundedVec<(T::AccountId, Balance), T::MaxBackersPerValidator>,
+}
+
+/// A validator's stake as elected for an era.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen, Default)]
+pub struct ExposureOverview {
+	/// Own stake plus every backer's share.
+	pub total: Balance,
+	/// The validator's own active bond.
+	pub own: Balance,
+	/// Number of backers.
+	pub backer_count: u32,
+	/// Number of exposure pages (at least one).
+	pub page_count: u32,
+	/// The commission in force for the era.
+	pub commission: Perbill,
+}
+
+/// The era in progress.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct ActiveEraInfo {
+	/// Its index.
+	pub index: EraIndex,
+	/// When its first block was finalized (Unix milliseconds); `None` until then.
+	pub start: Option<u64>,
+}
+
+/// A service bond.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen, Default)]
+pub struct RoleBond {
+	/// The amount on hold.
+	pub amount: Balance,
+	/// When the bond is being unbonded: the era from which it can be withdrawn.
+	pub unbonding_era: Option<EraIndex>,
+}
+
+/// A validator offence waiting to be applied.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct UnappliedSlash<AccountId> {
+	/// The offender.
+	pub validator: AccountId,
+	/// The era of the offence: its exposure is slashed.
+	pub offence_era: EraIndex,
+	/// The part of every exposed stake that is slashed.
+	pub fraction: Perbill,
+}
+
+/// Why a validator stopped validating.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum ChillReason {
+	/// It asked to.
+	Requested,
+	/// It was elected for a whole era and authored no block.
+	Idle,
+	/// It committed an offence (equivocation).
+	Offence,
+}
+
+/// How an account takes part in staking at genesis.
+#[derive(
+	Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, serde::Serialize, serde::Deserialize,
+)]
+pub enum StakerStatus<AccountId> {
+	/// Bonded only.
+	Idle,
+	/// A validator with this commission.
+	Validator(Perbill),
+	/// A delegator to these validators.
+	Delegator(Vec<AccountId>),
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::*;
+
+	/// The reasons for which this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A staking bond: validator or delegator.
+		#[codec(index = 0)]
+		Staking,
+		/// A service-role bond.
+		#[codec(index = 1)]
+		RoleBond,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The native currency. Bonds are holds on it.
+		type Currency: fungible::Inspect<Self::AccountId, Balance = Balance>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::InspectHold<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::Balanced<Self::AccountId>;
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Wall-clock time, to pay inflation pro rata of an era's duration.
+		type UnixTime: UnixTime;
+		/// Sessions per era.
+		#[pallet::constant]
+		type SessionsPerEra: Get<SessionIndex>;
+		/// Eras before unbonded funds (and unregistered role bonds) can be withdrawn.
+		#[pallet::constant]
+		type BondingDuration: Get<EraIndex>;
+		/// Eras between an offence being reported and its slash being applied.
+		#[pallet::constant]
+		type SlashDeferDuration: Get<EraIndex>;
+		/// Eras for which exposures, points and rewards are kept (and rewards can be claimed).
+		#[pallet::constant]
+		type HistoryDepth: Get<u32>;
+		/// Maximum number of validator candidates (and of elected validators).
+		#[pallet::constant]
+		type MaxValidators: Get<u32>;
+		/// Maximum number of validators one delegator backs.
+		#[pallet::constant]
+		type MaxDelegationTargets: Get<u32>;
+		/// Maximum number of delegators backing one validator.
+		#[pallet::constant]
+		type MaxBackersPerValidator: Get<u32>;
+		/// Number of backers paid by one [`Pallet::payout_stakers`] call.
+		#[pallet::constant]
+		type MaxExposurePageSize: Get<u32>;
+		/// Maximum number of unlocking chunks of a ledger.
+		#[pallet::constant]
+		type MaxUnlockingChunks: Get<u32>;
+		/// Maximum number of slashes applied at one era start.
+		#[pallet::constant]
+		type MaxSlashesPerEra: Get<u32>;
+		/// Fewer elected validators than this and the current set stays in place.
+		#[pallet::constant]
+		type MinimumValidatorCount: Get<u32>;
+		/// Inflation per year, as a part of the total issuance.
+		#[pallet::constant]
+		type YearlyInflation: Get<Perbill>;
+		/// The part of an equivocating validator's exposure (own and backers') that is slashed.
+		#[pallet::constant]
+		type OffenceSlashFraction: Get<Perbill>;
+		/// The part of a slashed role bond paid to the reporter, when there is one.
+		#[pallet::constant]
+		type ReporterShare: Get<Perbill>;
+		/// Identifier of the reward pot account.
+		#[pallet::constant]
+		type PalletId: Get<frame_support::PalletId>;
+		/// Receives slashed funds.
+		type Treasury: Get<Self::AccountId>;
+		/// Weights of the calls and the era transitions.
+		type WeightInfo: WeightInfo;
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// The bond of each staking account.
+	#[pallet::storage]
+	pub type Ledger<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, StakingLedger<T>>;
+
+	/// Sum of every ledger's `total`.
+	#[pallet::storage]
+	pub type TotalBonded<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Validator candidates and their preferences.
+	#[pallet::storage]
+	pub type Validators<T: Config> =
+		CountedStorageMap<_, Twox64Concat, T::AccountId, ValidatorPrefs>;
+
+	/// The validators that each delegator backs.
+	#[pallet::storage]
+	pub type Delegations<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<T::AccountId, T::MaxDelegationTargets>,
+	>;
+
+	/// The delegators backing each validator.
+	#[pallet::storage]
+	pub type Backers<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, Backing<T>, ValueQuery>;
+
+	/// How many validators are elected each era.
+	#[pallet::storage]
+	pub type ValidatorCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Minimum own active bond of a validator.
+	#[pallet::storage]
+	pub type MinValidatorBond<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Minimum active bond of a delegator (and of any new bond).
+	#[pallet::storage]
+	pub type MinDelegatorBond<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Minimum bond of each service role.
+	#[pallet::storage]
+	pub type MinRoleBond<T: Config> = StorageMap<_, Twox64Concat, Role, Balance, ValueQuery>;
+
+	/// Service bonds.
+	#[pallet::storage]
+	pub type RoleBonds<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, Role, RoleBond>;
+
+	/// Sum of every role bond.
+	#[pallet::storage]
+	pub type TotalRoleBonded<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// The latest planned era (elected; it may not have started yet).
+	#[pallet::storage]
+	pub type CurrentEra<T: Config> = StorageValue<_, EraIndex>;
+
+	/// The era in progress.
+	#[pallet::storage]
+	pub type ActiveEra<T: Config> = StorageValue<_, ActiveEraInfo>;
+
+	/// The session at which each kept era starts.
+	#[pallet::storage]
+	pub type ErasStartSessionIndex<T: Config> = StorageMap<_, Twox64Concat, EraIndex, SessionIndex>;
+
+	/// The validators elected for each kept era.
+	#[pallet::storage]
+	pub type ErasElected<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		EraIndex,
+		BoundedVec<T::AccountId, T::MaxValidators>,
+		ValueQuery,
+	>;
+
+	/// Each elected validator's exposure in an era.
+	#[pallet::storage]
+	pub type ErasStakersOverview<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, T::AccountId, ExposureOverview>;
+
+	/// The backers of an elected validator in an era, page by page.
+	#[pallet::storage]
+	pub type ErasStakersPaged<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Twox64Concat, EraIndex>,
+			NMapKey<Twox64Concat, T::AccountId>,
+			NMapKey<Twox64Concat, u32>,
+		),
+		BoundedVec<(T::AccountId, Balance), T::MaxExposurePageSize>,
+	>;
+
+	/// Era points of each validator.
+	#[pallet::storage]
+	pub type ErasRewardPoints<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Total era points of an era.
+	#[pallet::storage]
+	pub type ErasTotalPoints<T: Config> = StorageMap<_, Twox64Concat, EraIndex, u32, ValueQuery>;
+
+	/// The reward of each ended era that is still kept.
+	#[pallet::storage]
+	pub type ErasValidatorReward<T: Config> = StorageMap<_, Twox64Concat, EraIndex, Balance>;
+
+	/// How much of an era's reward has been paid.
+	#[pallet::storage]
+	pub type ErasRewardPaid<T: Config> = StorageMap<_, Twox64Concat, EraIndex, Balance, ValueQuery>;
+
+	/// The exposure pages of a validator already paid for an era, as a bit set.
+	#[pallet::storage]
+	pub type ClaimedPages<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Rewards of kept eras not paid yet: the reward pot holds at least this much.
+	#[pallet::storage]
+	pub type UnclaimedRewards<T: Config> = StorageValue<_, Balance, ValueQuery>;
+
+	/// Slashes to apply at the start of an era.
+	#[pallet::storage]
+	pub type UnappliedSlashes<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		EraIndex,
+		BoundedVec<UnappliedSlash<T::AccountId>, T::MaxSlashesPerEra>,
+		ValueQuery,
+	>;
+
+	/// Validators already reported for an offence in an era: one slash per era.
+	#[pallet::storage]
+	pub type OffenceSeen<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, T::AccountId, ()>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// How many validators are elected each era.
+		pub validator_count: u32,
+		/// Minimum own active bond of a validator.
+		pub min_validator_bond: Balance,
+		/// Minimum active bond of a delegator.
+		pub min_delegator_bond: Balance,
+		/// Minimum bond of each role.
+		pub min_role_bonds: Vec<(Role, Balance)>,
+		/// Initial stakers: account, bond, and what it does.
+		pub stakers: Vec<(T::AccountId, Balance, StakerStatus<T::AccountId>)>,
+		/// Initial service bonds.
+		pub role_bonds: Vec<(T::AccountId, Role, Balance)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			ValidatorCount::<T>::put(self.validator_count);
+			MinValidatorBond::<T>::put(self.min_validator_bond);
+			MinDelegatorBond::<T>::put(self.min_delegator_bond);
+			for (role, bond) in &self.min_role_bonds {
+				MinRoleBond::<T>::insert(role, bond);
+			}
+			// The reward pot and the treasury exist from the start, so that any amount can be
+			// moved to them.
+			let ed = T::Currency::minimum_balance();
+			for account in [Pallet::<T>::reward_pot(), T::Treasury::get()] {
+				if T::Currency::balance(&account) < ed {
+					T::Currency::mint_into(&account, ed).expect("genesis: cannot endow account");
+				}
+			}
+			for (who, bond, status) in &self.stakers {
+				let origin = frame_system::RawOrigin::Signed(who.clone()).into();
+				Pallet::<T>::bond(origin, *bond).expect("genesis: bond failed");
+				match status {
+					StakerStatus::Idle => {},
+					StakerStatus::Validator(commission) => {
+						let origin = frame_system::RawOrigin::Signed(who.clone()).into();
+						Pallet::<T>::validate(origin, *commission)
+							.expect("genesis: validate failed");
+					},
+					StakerStatus::Delegator(targets) => {
+						let origin = frame_system::RawOrigin::Signed(who.clone()).into();
+						Pallet::<T>::delegate(origin, targets.clone())
+							.expect("genesis: delegate failed");
+					},
+				}
+			}
+			for (who, role, bond) in &self.role_bonds {
+				let origin = frame_system::RawOrigin::Signed(who.clone()).into();
+				Pallet::<T>::register_role(origin, *role, *bond)
+					.expect("genesis: register_role failed");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `stash` put `amount` more on hold for staking.
+		Bonded { stash: T::AccountId, amount: Balance },
+		/// `stash` started unbonding `amount`, withdrawable from `unlock_era`.
+		Unbonded { stash: T::AccountId, amount: Balance, unlock_era: EraIndex },
+		/// `amount` of unbonding funds went back to the active bond of `stash`.
+		Rebonded { stash: T::AccountId, amount: Balance },
+		/// `amount` of unbonded funds (staking and role bonds) was released to `stash`.
+		Withdrawn { stash: T::AccountId, amount: Balance },
+		/// `validator` is a candidate with this commission.
+		ValidatorPrefsSet { validator: T::AccountId, commission: Perbill },
+		/// `delegator` now backs `targets`.
+		Delegated { delegator: T::AccountId, targets: Vec<T::AccountId> },
+		/// `stash` stopped validating or delegating.
+		Chilled { stash: T::AccountId, reason: ChillReason },
+		/// The validators of `era` were elected, to start at `start_session`.
+		EraPlanned { era: EraIndex, start_session: SessionIndex, validators: u32 },
+		/// `era` started.
+		EraStarted { era: EraIndex },
+		/// `era` ended with this reward: `inflation` minted plus `fees` collected.
+		EraPaid { era: EraIndex, reward: Balance, inflation: Balance, fees: Balance },
+		/// `stash` was paid `amount` for backing `validator` (or being it) in `era`.
+		Rewarded { era: EraIndex, validator: T::AccountId, stash: T::AccountId, amount: Balance },
+		/// `validator` equivocated in `offence_era`; `fraction` of its exposure will be slashed
+		/// at the start of `apply_era`.
+		SlashReported {
+			validator: T::AccountId,
+			offence_era: EraIndex,
+			apply_era: EraIndex,
+			fraction: Perbill,
+		},
+		/// `amount` of the stake of `stash` went to the treasury.
+		Slashed { stash: T::AccountId, amount: Balance },
+		/// Root cancelled the slash of `validator` due at `apply_era`.
+		SlashCancelled { apply_era: EraIndex, validator: T::AccountId },
+		/// `who` bonded `bond` for `role`.
+		RoleRegistered { who: T::AccountId, role: Role, bond: Balance },
+		/// `who` left `role`; its bond is withdrawable from `unlock_era`.
+		RoleUnregistered { who: T::AccountId, role: Role, unlock_era: EraIndex },
+		/// `amount` of the `role` bond of `who` was slashed for `reason`: `reporter_reward` of
+		/// it to the reporter, the rest to the treasury.
+		RoleSlashed {
+			who: T::AccountId,
+			role: Role,
+			reason: SlashReason,
+			amount: Balance,
+			reporter_reward: Balance,
+		},
+		/// Root changed the staking configuration.
+		ConfigSet { validator_count: u32, min_validator_bond: Balance, min_delegator_bond: Balance },
+		/// Root set the minimum bond of `role`.
+		MinRoleBondSet { role: Role, bond: Balance },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account has no staking bond.
+		NotBonded,
+		/// The account is already bonded: use `bond_extra`.
+		AlreadyBonded,
+		/// The free balance (keeping the existential deposit) cannot cover the amount.
+		InsufficientBalance,
+		/// The amount is below the minimum bond.
+		BondTooSmall,
+		/// The amount is zero.
+		ZeroAmount,
+		/// The amount is more than the active bond.
+		NotEnoughBonded,
+		/// The active bond would drop below the minimum of a validator or delegator: chill
+		/// first.
+		InsufficientBond,
+		/// Too many unlocking chunks: withdraw or wait an era.
+		NoMoreChunks,
+		/// Nothing is being unbonded.
+		NoUnlockChunk,
+		/// Nothing has finished unbonding yet.
+		NothingToWithdraw,
+		/// The target is not a validator candidate.
+		NotValidator,
+		/// The maximum number of validator candidates is reached.
+		TooManyValidators,
+		/// No targets given.
+		EmptyTargets,
+		/// More targets than `MaxDelegationTargets`.
+		TooManyTargets,
+		/// A target appears twice.
+		DuplicateTarget,
+		/// A target has the maximum number of backers.
+		TooManyBackers,
+		/// A validator cannot delegate: chill first.
+		IsValidator,
+		/// A delegator cannot validate: chill first.
+		IsDelegator,
+		/// The account neither validates nor delegates.
+		NothingToChill,
+		/// The account already has a bond for this role.
+		RoleAlreadyRegistered,
+		/// The account has no bond for this role.
+		RoleNotRegistered,
+		/// The role bond is already unbonding.
+		RoleUnbonding,
+		/// The era has not ended or is no longer kept.
+		InvalidEra,
+		/// The validator was not elected in that era.
+		NotElected,
+		/// The validator's exposure has no such page.
+		InvalidPage,
+		/// That page was already paid.
+		AlreadyClaimed,
+		/// No slash at that index.
+		InvalidSlashIndex,
+		/// The validator count is above `MaxValidators`.
+		ValidatorCountTooHigh,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			// Reserve the weight of `on_finalize`.
+			T::DbWeight::get().reads(1)
+		}
+
+		fn on_finalize(_n: BlockNumberFor<T>) {
+			if let Some(mut active) = ActiveEra::<T>::get() {
+				if active.start.is_none() {
+					active.start = Some(T::UnixTime::now().as_millis().saturated_into::<u64>());
+					ActiveEra::<T>::put(active);
+				}
+			}
+		}
+
+		fn integrity_test() {
+			assert!(T::SessionsPerEra::get() > 0, "SessionsPerEra must be positive");
+			assert!(T::MaxValidators::get() > 0, "MaxValidators must be positive");
+			assert!(T::MaxExposurePageSize::get() > 0, "MaxExposurePageSize must be positive");
+			assert!(T::MaxDelegationTargets::get() > 0, "MaxDelegationTargets must be positive");
+			assert!(T::MaxUnlockingChunks::get() > 0, "MaxUnlockingChunks must be positive");
+			assert!(
+				Pallet::<T>::max_pages() <= 32,
+				"MaxBackersPerValidator / MaxExposurePageSize must be at most 32 pages"
+			);
+			assert!(
+				T::SlashDeferDuration::get() < T::HistoryDepth::get(),
+				"exposures must outlive deferred slashes: SlashDeferDuration < HistoryDepth"
+			);
+			assert!(
+				T::MinimumValidatorCount::get() <= T::MaxValidators::get(),
+				"MinimumValidatorCount must not exceed MaxValidators"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Puts `value` of the caller's free balance on hold as its staking bond.
+		///
+		/// The caller must not be bonded yet, `value` must be at least [`MinDelegatorBond`]
+		/// and the existential deposit, and the free balance must cover it with the existential
+		/// deposit left over. Emits [`Event::Bonded`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::bond())]
+		pub fn bond(origin: OriginFor<T>, #[pallet::compact] value: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Ledger::<T>::contains_key(&who), Error::<T>::AlreadyBonded);
+			ensure!(
+				value >= MinDelegatorBond::<T>::get().max(T::Currency::minimum_balance()),
+				Error::<T>::BondTooSmall
+			);
+			Self::hold(&who, value, HoldReason::Staking)?;
+			Ledger::<T>::insert(
+				&who,
+				StakingLedger::<T> { total: value, active: value, unlocking: Default::default() },
+			);
+			TotalBonded::<T>::mutate(|t| *t = t.saturating_add(value));
+			Self::deposit_event(Event::Bonded { stash: who, amount: value });
+			Ok(())
+		}
+
+		/// Adds `value` of the caller's free balance to its active bond.
+		///
+		/// A delegator's new bond is split among its targets at once. Emits [`Event::Bonded`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond_extra())]
+		pub fn bond_extra(
+			origin: OriginFor<T>,
+			#[pallet::compact] value: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
+			ensure!(!value.is_zero(), Error::<T>::ZeroAmount);
+			Self::hold(&who, value, HoldReason::Staking)?;
+			ledger.total = ledger.total.saturating_add(value);
+			ledger.active = ledger.active.saturating_add(value);
+			Self::update_ledger(&who, ledger);
+			TotalBonded::<T>::mutate(|t| *t = t.saturating_add(value));
+			Self::deposit_event(Event::Bonded { stash: who, amount: value });
+			Ok(())
+		}
+
+		/// Starts unbonding `value` of the caller's active bond: it stays on hold (and can be
+		/// slashed) for [`Config::BondingDuration`] eras, then [`Pallet::withdraw_unbonded`]
+		/// releases it.
+		///
+		/// A validator must keep [`MinValidatorBond`] and a delegator [`MinDelegatorBond`]
+		/// active; to go lower, [`Pallet::chill`] first. Emits [`Event::Unbonded`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] value: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
+			ensure!(!value.is_zero(), Error::<T>::ZeroAmount);
+			ensure!(value <= ledger.active, Error::<T>::NotEnoughBonded);
+			let remaining = ledger.active.saturating_sub(value);
+			if Validators::<T>::contains_key(&who) {
+				ensure!(remaining >= MinValidatorBond::<T>::get(), Error::<T>::InsufficientBond);
+			}
+			if Delegations::<T>::contains_key(&who) {
+				ensure!(remaining >= MinDelegatorBond::<T>::get(), Error::<T>::InsufficientBond);
+			}
+			let unlock_era = Self::active_era().saturating_add(T::BondingDuration::get());
+			match ledger.unlocking.last_mut() {
+				Some(chunk) if chunk.era == unlock_era => {
+					chunk.value = chunk.value.saturating_add(value)
+				},
+				_ => ledger
+					.unlocking
+					.try_push(UnlockChunk { value, era: unlock_era })
+					.map_err(|_| Error::<T>::NoMoreChunks)?,
+			}
+			ledger.active = remaining;
+			Self::update_ledger(&who, ledger);
+			Self::deposit_event(Event::Unbonded { stash: who, amount: value, unlock_era });
+			Ok(())
+		}
+
+		/// Releases every unlocking chunk and every unregistered role bond of the caller whose
+		/// unbonding period is over.
+		///
+		/// Fails with [`Error::NothingToWithdraw`] when nothing has finished unbonding. A ledger
+		/// left empty is removed. Emits [`Event::Withdrawn`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let era = Self::active_era();
+			let mut released: Balance = 0;
+			if let Some(mut ledger) = Ledger::<T>::get(&who) {
+				let matured: Balance = ledger
+					.unlocking
+					.iter()
+					.filter(|c| c.era <= era)
+					.fold(0, |sum, c| sum.saturating_add(c.value));
+				if !matured.is_zero() {
+					ledger.unlocking.retain(|c| c.era > era);
+					let amount = Self::release(&who, matured, HoldReason::Staking);
+					ledger.total = ledger.total.saturating_sub(amount);
+					TotalBonded::<T>::mutate(|t| *t = t.saturating_sub(amount));
+					released = released.saturating_add(amount);
+					Self::update_ledger(&who, ledger);
+				}
+			}
+			for role in Role::ALL {
+				if let Some(bond) = RoleBonds::<T>::get(&who, role) {
+					if bond.unbonding_era.is_some_and(|e| e <= era) {
+						let amount = Self::release(&who, bond.amount, HoldReason::RoleBond);
+						TotalRoleBonded::<T>::mutate(|t| *t = t.saturating_sub(amount));
+						RoleBonds::<T>::remove(&who, role);
+						released = released.saturating_add(amount);
+					}
+				}
+			}
+			ensure!(!released.is_zero(), Error::<T>::NothingToWithdraw);
+			Self::deposit_event(Event::Withdrawn { stash: who, amount: released });
+			Ok(())
+		}
+
+		/// Moves up to `value` of the caller's unlocking funds, newest first, back to its
+		/// active bond. Emits [`Event::Rebonded`] with the amount moved.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::rebond())]
+		pub fn rebond(origin: OriginFor<T>, #[pallet::compact] value: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
+			ensure!(!value.is_zero(), Error::<T>::ZeroAmount);
+			ensure!(!ledger.unlocking.is_empty(), Error::<T>::NoUnlockChunk);
+			let mut left = value;
+			while let Some(chunk) = ledger.unlocking.last_mut() {
+				let take = left.min(chunk.value);
+				chunk.value = chunk.value.saturating_sub(take);
+				left = left.saturating_sub(take);
+				if chunk.value.is_zero() {
+					ledger.unlocking.pop();
+				}
+				if left.is_zero() {
+					break;
+				}
+			}
+			let moved = value.saturating_sub(left);
+			ledger.active = ledger.active.saturating_add(moved);
+			Self::update_ledger(&who, ledger);
+			Self::deposit_event(Event::Rebonded { stash: who, amount: moved });
+			Ok(())
+		}
+
+		/// Declares the caller a validator candidate taking `commission` of its rewards, or
+		/// updates its commission.
+		///
+		/// Needs an active bond of at least [`MinValidatorBond`], no delegation, and room among
+		/// the [`Config::MaxValidators`] candidates. A commission above 100 % cannot be
+		/// encoded: `Perbill` refuses it when the transaction is decoded. Emits
+		/// [`Event::ValidatorPrefsSet`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::validate())]
+		pub fn validate(origin: OriginFor<T>, commission: Perbill) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
+			ensure!(ledger.active >= MinValidatorBond::<T>::get(), Error::<T>::InsufficientBond);
+			ensure!(!Delegations::<T>::contains_key(&who), Error::<T>::IsDelegator);
+			if !Validators::<T>::contains_key(&who) {
+				ensure!(
+					Validators::<T>::count() < T::MaxValidators::get(),
+					Error::<T>::TooManyValidators
+				);
+			}
+			Validators::<T>::insert(&who, ValidatorPrefs { commission });
+			Self::deposit_event(Event::ValidatorPrefsSet { validator: who, commission });
+			Ok(())
+		}
+
+		/// Stops the caller validating or delegating. Its bond stays. Emits
+		/// [`Event::Chilled`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::chill())]
+		pub fn chill(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				Validators::<T>::contains_key(&who) || Delegations::<T>::contains_key(&who),
+				Error::<T>::NothingToChill
+			);
+			Self::do_chill(&who, ChillReason::Requested);
+			Ok(())
+		}
+
+		/// Delegates the caller's active bond to `targets`, split evenly, replacing any
+		/// previous delegation.
+		///
+		/// Needs an active bond of at least [`MinDelegatorBond`]; the caller must not
+		/// validate; the targets must be distinct validator candidates, at most
+		/// [`Config::MaxDelegationTargets`] of them, each with room for another backer. Emits
+		/// [`Event::Delegated`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::delegate(targets.len() as u32))]
+		pub fn delegate(origin: OriginFor<T>, targets: Vec<T::AccountId>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
+			ensure!(ledger.active >= MinDelegatorBond::<T>::get(), Error::<T>::InsufficientBond);
+			ensure!(!Validators::<T>::contains_key(&who), Error::<T>::IsValidator);
+			ensure!(!targets.is_empty(), Error::<T>::EmptyTargets);
+			let targets: BoundedVec<T::AccountId, T::MaxDelegationTargets> =
+				targets.try_into().map_err(|_| Error::<T>::TooManyTargets)?;
+			for (i, target) in targets.iter().enumerate() {
+				ensure!(!targets[..i].contains(target), Error::<T>::DuplicateTarget);
+				ensure!(Validators::<T>::contains_key(target), Error::<T>::NotValidator);
+			}
+			if let Some(old) = Delegations::<T>::get(&who) {
+				Self::remove_backing(&who, &old);
+			}
+			Self::add_backing(&who, &targets, ledger.active)?;
+			Delegations::<T>::insert(&who, &targets);
+			Self::deposit_event(Event::Delegated { delegator: who, targets: targets.into_inner() });
+			Ok(())
+		}
+
+		/// Bonds `bond` of the caller's free balance for `role`.
+		///
+		/// The bond must reach the role's [`MinRoleBond`]; an account holds one bond per role.
+		/// Emits [`Event::RoleRegistered`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::register_role())]
+		pub fn register_role(
+			origin: OriginFor<T>,
+			role: Role,
+			#[pallet::compact] bond: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!RoleBonds::<T>::contains_key(&who, role), Error::<T>::RoleAlreadyRegistered);
+			ensure!(
+				bond >= MinRoleBond::<T>::get(role).max(T::Currency::minimum_balance()),
+				Error::<T>::BondTooSmall
+			);
+			Self::hold(&who, bond, HoldReason::RoleBond)?;
+			RoleBonds::<T>::insert(&who, role, RoleBond { amount: bond, unbonding_era: None });
+			TotalRoleBonded::<T>::mutate(|t| *t = t.saturating_add(bond));
+			Self::deposit_event(Event::RoleRegistered { who, role, bond });
+			Ok(())
+		}
+
+		/// Leaves `role`: the caller stops being eligible at once, and its bond (still
+		/// slashable) can be withdrawn with [`Pallet::withdraw_unbonded`] after
+		/// [`Config::BondingDuration`] eras. Emits [`Event::RoleUnregistered`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::unregister_role())]
+		pub fn unregister_role(origin: OriginFor<T>, role: Role) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut bond = RoleBonds::<T>::get(&who, role).ok_or(Error::<T>::RoleNotRegistered)?;
+			ensure!(bond.unbonding_era.is_none(), Error::<T>::RoleUnbonding);
+			let unlock_era = Self::active_era().saturating_add(T::BondingDuration::get());
+			bond.unbonding_era = Some(unlock_era);
+			RoleBonds::<T>::insert(&who, role, bond);
+			Self::deposit_event(Event::RoleUnregistered { who, role, unlock_era });
+			Ok(())
+		}
+
+		/// Pays page `page` of `validator`'s exposure for the ended `era`: the validator's
+		/// commission and own share with page 0, each backer of the page its share.
+		///
+		/// Anyone may call it, for eras still kept ([`Config::HistoryDepth`]). Emits one
+		/// [`Event::Rewarded`] per payee.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::payout_stakers(T::MaxExposurePageSize::get()))]
+		pub fn payout_stakers(
+			origin: OriginFor<T>,
+			validator: T::AccountId,
+			era: EraIndex,
+			page: u32,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let paid_backers = Self::do_payout(&validator, era, page)?;
+			Ok(Some(T::WeightInfo::payout_stakers(paid_backers)).into())
+		}
+
+		/// Root: sets how many validators are elected and the minimum bonds. Emits
+		/// [`Event::ConfigSet`].
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::set_config())]
+		pub fn set_config(
+			origin: OriginFor<T>,
+			validator_count: u32,
+			#[pallet::compact] min_validator_bond: Balance,
+			#[pallet::compact] min_delegator_bond: Balance,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(validator_count <= T::MaxValidators::get(), Error::<T>::ValidatorCountTooHigh);
+			ValidatorCount::<T>::put(validator_count);
+			MinValidatorBond::<T>::put(min_validator_bond);
+			MinDelegatorBond::<T>::put(min_delegator_bond);
+			Self::deposit_event(Event::ConfigSet {
+				validator_count,
+				min_validator_bond,
+				min_delegator_bond,
+			});
+			Ok(())
+		}
+
+		/// Root: sets the minimum bond of `role`. Existing bonds below it stop being
+		/// eligible. Emits [`Event::MinRoleBondSet`].
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::set_min_role_bond())]
+		pub fn set_min_role_bond(
+			origin: OriginFor<T>,
+			role: Role,
+			#[pallet::compact] bond: Balance,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			MinRoleBond::<T>::insert(role, bond);
+			Self::deposit_event(Event::MinRoleBondSet { role, bond });
+			Ok(())
+		}
+
+		/// Root: cancels the slashes due at `apply_era` at the given indices of
+		/// [`UnappliedSlashes`]. Emits [`Event::SlashCancelled`] for each.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::cancel_deferred_slash(T::MaxSlashesPerEra::get()))]
+		pub fn cancel_deferred_slash(
+			origin: OriginFor<T>,
+			apply_era: EraIndex,
+			indices: Vec<u32>,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			let mut slashes = UnappliedSlashes::<T>::get(apply_era);
+			let mut indices = indices;
+			indices.sort_unstable();
+			indices.dedup();
+			ensure!(
+				!indices.is_empty()
+					&& indices.last().is_some_and(|i| (*i as usize) < slashes.len()),
+				Error::<T>::InvalidSlashIndex
+			);
+			for i in indices.into_iter().rev() {
+				let slash = slashes.remove(i as usize);
+				Self::deposit_event(Event::SlashCancelled {
+					apply_era,
+					validator: slash.validator,
+				});
+			}
+			UnappliedSlashes::<T>::insert(apply_era, slashes);
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The account that collects fees and inflation until they are paid out.
+	pub fn reward_pot() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// The index of the active era (0 before the first).
+	pub fn active_era() -> EraIndex {
+		ActiveEra::<T>::get().map(|a| a.index).unwrap_or(0)
+	}
+
+	/// Most exposure pages of a validator.
+	pub fn max_pages() -> u32 {
+		T::MaxBackersPerValidator::get().div_ceil(T::MaxExposurePageSize::get()).max(1)
+	}
+
+	fn hold(who: &T::AccountId, value: Balance, reason: HoldReason) -> Result<(), Error<T>> {
+		let free = T::Currency::reducible_balance(who, Preservation::Preserve, Fortitude::Polite);
+		if value > free {
+			return Err(Error::<T>::InsufficientBalance);
+		}
+		T::Currency::hold(&reason.into(), who, value).map_err(|_| Error::<T>::InsufficientBalance)
+	}
+
+	fn release(who: &T::AccountId, value: Balance, reason: HoldReason) -> Balance {
+		T::Currency::release(&reason.into(), who, value, Precision::BestEffort).unwrap_or(0)
+	}
+
+	/// Stores `ledger` (or removes it when empty) and re-splits a delegator's bond.
+	fn update_ledger(who: &T::AccountId, ledger: StakingLedger<T>) {
+		let active = ledger.active;
+		if ledger.total.is_zero() {
+			Ledger::<T>::remove(who);
+			if Validators::<T>::contains_key(who) || Delegations::<T>::contains_key(who) {
+				Self::do_chill(who, ChillReason::Requested);
+			}
+			return;
+		}
+		Ledger::<T>::insert(who, ledger);
+		if let Some(targets) = Delegations::<T>::get(who) {
+			Self::remove_backing(who, &targets);
+			// The same delegator on the same targets: there is room.
+			let _ = Self::add_backing(who, &targets, active);
+		}
+	}
+
+	fn do_chill(who: &T::AccountId, reason: ChillReason) {
+		let was_validator = Validators::<T>::take(who).is_some();
+		let delegations = Delegations::<T>::take(who);
+		if let Some(targets) = &delegations {
+			Self::remove_backing(who, targets);
+		}
+		if was_validator || delegations.is_some() {
+			Self::deposit_event(Event::Chilled { stash: who.clone(), reason });
+		}
+	}
+
+	/// Splits `active` evenly among `targets` (the first takes the remainder).
+	fn shares(active: Balance, count: usize) -> impl Iterator<Item = Balance> {
+		let count = (count as u128).max(1);
+		let each = active / count;
+		let first = each.saturating_add(active % count);
+		core::iter::once(first).chain(core::iter::repeat(each))
+	}
+
+	fn add_backing(
+		delegator: &T::AccountId,
+		targets: &[T::AccountId],
+		active: Balance,
+	) -> Result<(), Error<T>> {
+		for (target, share) in targets.iter().zip(Self::shares(active, targets.len())) {
+			Backers::<T>::try_mutate(target, |b| {
+				b.backers
+					.try_push((delegator.clone(), share))
+					.map_err(|_| Error::<T>::TooManyBackers)?;
+				b.total = b.total.saturating_add(share);
+				Ok::<_, Error<T>>(())
+			})?;
+		}
+		Ok(())
+	}
+
+	fn remove_backing(delegator: &T::AccountId, targets: &[T::AccountId]) {
+		for target in targets {
+			Backers::<T>::mutate(target, |b| {
+				if let Some(i) = b.backers.iter().position(|(d, _)| d == delegator) {
+					let (_, share) = b.backers.swap_remove(i);
+					b.total = b.total.saturating_sub(share);
+				}
+			});
+		}
+	}
+
+	/// The candidates with the most backing, best first: (validator, own, total).
+	pub fn elect() -> Vec<(T::AccountId, Balance, Balance)> {
+		let min = MinValidatorBond::<T>::get();
+		let mut candidates: Vec<_> = Validators::<T>::iter_keys()
+			.filter_map(|v| {
+				let own = Ledger::<T>::get(&v)?.active;
+				if own < min || own.is_zero() {
+					return None;
+				}
+				let total = own.saturating_add(Backers::<T>::get(&v).total);
+				Some((v, own, total))
+			})
+			.collect();
+		candidates.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+		candidates.truncate(ValidatorCount::<T>::get().min(T::MaxValidators::get()) as usize);
+		candidates
+	}
+
+	/// Elects the validators of `era`, starting at session `start_session`, and snapshots
+	/// their exposure. `None` (and nothing planned) when too few candidates qualify.
+	pub(crate) fn plan_era(
+		era: EraIndex,
+		start_session: SessionIndex,
+	) -> Option<Vec<T::AccountId>> {
+		let elected = Self::elect();
+		let weight =
+			T::WeightInfo::plan_era(Validators::<T>::count(), T::MaxBackersPerValidator::get());
+		frame_system::Pallet::<T>::register_extra_weight_unchecked(
+			weight,
+			frame_support::dispatch::DispatchClass::Mandatory,
+		);
+		if elected.is_empty() || (elected.len() as u32) < T::MinimumValidatorCount::get() {
+			log::warn!(
+				target: "runtime::zg-staking",
+				"only {} validators qualify for era {era}; keeping the current set",
+				elected.len()
+			);
+			return None;
+		}
+		let page_size = T::MaxExposurePageSize::get() as usize;
+		let mut validators = Vec::with_capacity(elected.len());
+		for (validator, own, total) in elected {
+			let prefs = Validators::<T>::get(&validator).unwrap_or_default();
+			let backers: Vec<_> = Backers::<T>::get(&validator)
+				.backers
+				.into_iter()
+				.filter(|(_, share)| !share.is_zero())
+				.collect();
+			let page_count = backers.len().div_ceil(page_size).max(1) as u32;
+			for (page, chunk) in backers.chunks(page_size).enumerate() {
+				let page_backers: BoundedVec<_, T::MaxExposurePageSize> =
+					BoundedVec::truncate_from(chunk.to_vec());
+				ErasStakersPaged::<T>::insert((era, &validator, page as u32), page_backers);
+			}
+			ErasStakersOverview::<T>::insert(
+				era,
+				&validator,
+				ExposureOverview {
+					total,
+					own,
+					backer_count: backers.len() as u32,
+					page_count,
+					commission: prefs.commission,
+				},
+			);
+			validators.push(validator);
+		}
+		let elected: BoundedVec<T::AccountId, T::MaxValidators> =
+			BoundedVec::truncate_from(validators.clone());
+		ErasElected::<T>::insert(era, elected);
+		ErasStartSessionIndex::<T>::insert(era, start_session);
+		CurrentEra::<T>::put(era);
+		Self::deposit_event(Event::EraPlanned {
+			era,
+			start_session,
+			validators: validators.len() as u32,
+		});
+		Some(validators)
+	}
+
+	/// Ends `era`: computes and records its reward, chills its idle validators.
+	pub(crate) fn end_era(era: EraIndex, start: Option<u64>) {
+		let elected = ErasElected::<T>::get(era);
+		frame_system::Pallet::<T>::register_extra_weight_unchecked(
+			T::WeightInfo::end_era(elected.len() as u32),
+			frame_support::dispatch::DispatchClass::Mandatory,
+		);
+		for validator in elected.iter() {
+			if ErasRewardPoints::<T>::get(era, validator).is_zero()
+				&& Validators::<T>::contains_key(validator)
+			{
+				Self::do_chill(validator, ChillReason::Idle);
+			}
+		}
+		if ErasTotalPoints::<T>::get(era).is_zero() {
+			return;
+		}
+		let pot = Self::reward_pot();
+		let now = T::UnixTime::now().as_millis().saturated_into::<u64>();
+		let duration = start.map(|s| now.saturating_sub(s)).unwrap_or(0).min(MILLISECONDS_PER_YEAR);
+		let yearly = T::YearlyInflation::get() * T::Currency::total_issuance();
+		let inflation = mul_div(yearly, duration as u128, MILLISECONDS_PER_YEAR as u128);
+		let inflation = if inflation.is_zero() || T::Currency::mint_into(&pot, inflation).is_err() {
+			0
+		} else {
+			inflation
+		};
+		let unclaimed = UnclaimedRewards::<T>::get();
+		let fees = T::Currency::balance(&pot)
+			.saturating_sub(T::Currency::minimum_balance())
+			.saturating_sub(unclaimed)
+			.saturating_sub(inflation);
+		let reward = inflation.saturating_add(fees);
+		ErasValidatorReward::<T>::insert(era, reward);
+		UnclaimedRewards::<T>::put(unclaimed.saturating_add(reward));
+		Self::deposit_event(Event::EraPaid { era, reward, inflation, fees });
+	}
+
+	/// Starts `era`: applies the slashes due and forgets the era that fell out of history.
+	pub(crate) fn start_era(era: EraIndex) {
+		ActiveEra::<T>::put(ActiveEraInfo { index: era, start: None });
+		let slashes = UnappliedSlashes::<T>::take(era);
+		frame_system::Pallet::<T>::register_extra_weight_unchecked(
+			T::WeightInfo::start_era(slashes.len() as u32),
+			frame_support::dispatch::DispatchClass::Mandatory,
+		);
+		for slash in slashes {
+			Self::apply_slash(&slash);
+		}
+		if let Some(old) = era.checked_sub(T::HistoryDepth::get().saturating_add(1)) {
+			Self::clear_era(old);
+		}
+		Self::deposit_event(Event::EraStarted { era });
+	}
+
+	fn clear_era(era: EraIndex) {
+		let limit = T::MaxValidators::get().saturating_mul(Self::max_pages());
+		let _ = ErasStakersPaged::<T>::clear_prefix((era,), limit, None);
+		let _ = ErasStakersOverview::<T>::clear_prefix(era, T::MaxValidators::get(), None);
+		let _ = ErasRewardPoints::<T>::clear_prefix(era, T::MaxValidators::get(), None);
+		let _ = ClaimedPages::<T>::clear_prefix(era, T::MaxValidators::get(), None);
+		let _ = OffenceSeen::<T>::clear_prefix(era, T::MaxValidators::get(), None);
+		ErasElected::<T>::remove(era);
+		ErasTotalPoints::<T>::remove(era);
+		ErasStartSessionIndex::<T>::remove(era);
+		// What was not claimed goes back to the pot's free part: the next era's reward.
+		let reward = ErasValidatorReward::<T>::take(era).unwrap_or(0);
+		let paid = ErasRewardPaid::<T>::take(era);
+		UnclaimedRewards::<T>::mutate(|u| *u = u.saturating_sub(reward.saturating_sub(paid)));
+	}
+
+	/// Pays one page; returns the number of backers paid.
+	fn do_payout(
+		validator: &T::AccountId,
+		era: EraIndex,
+		page: u32,
+	) -> Result<u32, sp_runtime::DispatchError> {
+		let active = Self::active_era();
+		frame_support::ensure!(
+			era < active && era.saturating_add(T::HistoryDepth::get()) >= active,
+			Error::<T>::InvalidEra
+		);
+		let reward = ErasValidatorReward::<T>::get(era).ok_or(Error::<T>::InvalidEra)?;
+		let overview =
+			ErasStakersOverview::<T>::get(era, validator).ok_or(Error::<T>::NotElected)?;
+		frame_support::ensure!(page < overview.page_count, Error::<T>::InvalidPage);
+		let claimed = ClaimedPages::<T>::get(era, validator);
+		frame_support::ensure!(claimed & (1 << page) == 0, Error::<T>::AlreadyClaimed);
+		ClaimedPages::<T>::insert(era, validator, claimed | (1 << page));
+
+		let points = ErasRewardPoints::<T>::get(era, validator) as u128;
+		let total_points = ErasTotalPoints::<T>::get(era) as u128;
+		let validator_reward = mul_div(reward, points, total_points);
+		let commission = overview.commission * validator_reward;
+		let leftover = validator_reward.saturating_sub(commission);
+
+		let mut payees: Vec<(T::AccountId, Balance)> = Vec::new();
+		if page == 0 {
+			let own = mul_div(leftover, overview.own, overview.total);
+			payees.push((validator.clone(), commission.saturating_add(own)));
+		}
+		let backers = ErasStakersPaged::<T>::get((era, validator, page)).unwrap_or_default();
+		let paid_backers = backers.len() as u32;
+		for (backer, stake) in backers {
+			payees.push((backer, mul_div(leftover, stake, overview.total)));
+		}
+		let pot = Self::reward_pot();
+		let mut paid: Balance = 0;
+		for (stash, amount) in payees {
+			if amount.is_zero() {
+				continue;
+			}
+			if T::Currency::transfer(&pot, &stash, amount, Preservation::Preserve).is_ok() {
+				paid = paid.saturating_add(amount);
+				Self::deposit_event(Event::Rewarded {
+					era,
+					validator: validator.clone(),
+					stash,
+					amount,
+				});
+			}
+		}
+		ErasRewardPaid::<T>::mutate(era, |p| *p = p.saturating_add(paid));
+		UnclaimedRewards::<T>::mutate(|u| *u = u.saturating_sub(paid));
+		Ok(paid_backers)
+	}
+
+	fn apply_slash(slash: &UnappliedSlash<T::AccountId>) {
+		let era = slash.offence_era;
+		let Some(overview) = ErasStakersOverview::<T>::get(era, &slash.validator) else {
+			return;
+		};
+		Self::slash_staker(&slash.validator, slash.fraction * overview.own);
+		for page in 0..overview.page_count {
+			for (backer, stake) in
+				ErasStakersPaged::<T>::get((era, &slash.validator, page)).unwrap_or_default()
+			{
+				Self::slash_staker(&backer, slash.fraction * stake);
+			}
+		}
+	}
+
+	/// Moves up to `amount` of the staking bond of `who` (active first, then the newest
+	/// unlocking chunks) to the treasury. Returns what was moved.
+	fn slash_staker(who: &T::AccountId, amount: Balance) -> Balance {
+		let Some(mut ledger) = Ledger::<T>::get(who) else { return 0 };
+		let amount = amount.min(ledger.total);
+		if amount.is_zero() {
+			return 0;
+		}
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::Staking.into(),
+			who,
+			&T::Treasury::get(),
+			amount,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or(0);
+		let mut left = moved;
+		let from_active = left.min(ledger.active);
+		ledger.active = ledger.active.saturating_sub(from_active);
+		left = left.saturating_sub(from_active);
+		for chunk in ledger.unlocking.iter_mut().rev() {
+			let take = left.min(chunk.value);
+			chunk.value = chunk.value.saturating_sub(take);
+			left = left.saturating_sub(take);
+		}
+		ledger.unlocking.retain(|c| !c.value.is_zero());
+		ledger.total = ledger.total.saturating_sub(moved);
+		TotalBonded::<T>::mutate(|t| *t = t.saturating_sub(moved));
+		Self::update_ledger(who, ledger);
+		if !moved.is_zero() {
+			Self::deposit_event(Event::Slashed { stash: who.clone(), amount: moved });
+		}
+		moved
+	}
+
+	/// The era in which `session` lies, among the kept eras.
+	fn era_of_session(session: SessionIndex) -> Option<EraIndex> {
+		let active = ActiveEra::<T>::get()?.index;
+		let oldest = active.saturating_sub(T::HistoryDepth::get());
+		(oldest..=active)
+			.rev()
+			.find(|e| ErasStartSessionIndex::<T>::get(e).is_some_and(|s| s <= session))
+	}
+
+	/// Checks the pallet's invariants.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use sp_runtime::TryRuntimeError;
+		let mut sum: Balance = 0;
+		for (who, ledger) in Ledger::<T>::iter() {
+			let chunks = ledger.unlocking.iter().fold(0u128, |s, c| s.saturating_add(c.value));
+			if ledger.total != ledger.active.saturating_add(chunks) {
+				return Err(TryRuntimeError::Other("ledger total != active + unlocking"));
+			}
+			if <T::Currency as fungible::InspectHold<T::AccountId>>::balance_on_hold(
+				&HoldReason::Staking.into(),
+				&who,
+			) != ledger.total
+			{
+				return Err(TryRuntimeError::Other("staking hold != ledger total"));
+			}
+			sum = sum.saturating_add(ledger.total);
+		}
+		if sum != TotalBonded::<T>::get() {
+			return Err(TryRuntimeError::Other("TotalBonded != sum of ledgers"));
+		}
+		let mut role_sum: Balance = 0;
+		let mut per_account: alloc::collections::BTreeMap<T::AccountId, Balance> =
+			Default::default();
+		for (who, _, bond) in RoleBonds::<T>::iter() {
+			role_sum = role_sum.saturating_add(bond.amount);
+			let e = per_account.entry(who).or_default();
+			*e = e.saturating_add(bond.amount);
+		}
+		if role_sum != TotalRoleBonded::<T>::get() {
+			return Err(TryRuntimeError::Other("TotalRoleBonded != sum of role bonds"));
+		}
+		for (who, amount) in per_account {
+			if <T::Currency as fungible::InspectHold<T::AccountId>>::balance_on_hold(
+				&HoldReason::RoleBond.into(),
+				&who,
+			) != amount
+			{
+				return Err(TryRuntimeError::Other("role hold != role bonds"));
+			}
+		}
+		for (validator, backing) in Backers::<T>::iter() {
+			let s = backing.backers.iter().fold(0u128, |s, (_, b)| s.saturating_add(*b));
+			if s != backing.total {
+				return Err(TryRuntimeError::Other("backing total != sum of shares"));
+			}
+			let _ = validator;
+		}
+		if T::Currency::balance(&Self::reward_pot()) < UnclaimedRewards::<T>::get() {
+			return Err(TryRuntimeError::Other("reward pot holds less than the unclaimed rewards"));
+		}
+		Ok(())
+	}
+}
+
+/// `a × b / c`, rounded down; zero when `c` is zero.
+fn mul_div(a: Balance, b: Balance, c: Balance) -> Balance {
+	if c.is_zero() {
+		return 0;
+	}
+	multiply_by_rational_with_rounding(a, b, c, Rounding::Down).unwrap_or(0)
+}
+
+impl<T: Config> RoleStaking<T::AccountId, Balance> for Pallet<T> {
+	fn is_eligible(who: &T::AccountId, role: Role) -> bool {
+		RoleBonds::<T>::get(who, role)
+			.is_some_and(|b| b.unbonding_era.is_none() && b.amount >= MinRoleBond::<T>::get(role))
+	}
+
+	fn role_stake(who: &T::AccountId, role: Role) -> Balance {
+		RoleBonds::<T>::get(who, role).map(|b| b.amount).unwrap_or(0)
+	}
+
+	fn slash_role(
+		who: &T::AccountId,
+		role: Role,
+		fraction: Perbill,
+		reason: SlashReason,
+		reporter: Option<&T::AccountId>,
+	) -> Balance {
+		let Some(mut bond) = RoleBonds::<T>::get(who, role) else { return 0 };
+		let amount = fraction * bond.amount;
+		if amount.is_zero() {
+			return 0;
+		}
+		let reason_hold: T::RuntimeHoldReason = HoldReason::RoleBond.into();
+		let move_to = |dest: &T::AccountId, value: Balance| {
+			if value.is_zero() {
+				return 0;
+			}
+			T::Currency::transfer_on_hold(
+				&reason_hold,
+				who,
+				dest,
+				value,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.unwrap_or(0)
+		};
+		let reporter_reward = match reporter {
+			Some(r) if r != who => move_to(r, T::ReporterShare::get() * amount),
+			_ => 0,
+		};
+		let to_treasury = move_to(&T::Treasury::get(), amount.saturating_sub(reporter_reward));
+		let slashed = reporter_reward.saturating_add(to_treasury);
+		bond.amount = bond.amount.saturating_sub(slashed);
+		if bond.amount.is_zero() {
+			RoleBonds::<T>::remove(who, role);
+		} else {
+			RoleBonds::<T>::insert(who, role, bond);
+		}
+		TotalRoleBonded::<T>::mutate(|t| *t = t.saturating_sub(slashed));
+		Self::deposit_event(Event::RoleSlashed {
+			who: who.clone(),
+			role,
+			reason,
+			amount: slashed,
+			reporter_reward,
+		});
+		slashed
+	}
+}
+
+impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+		let active = ActiveEra::<T>::get()?;
+		let current = CurrentEra::<T>::get().unwrap_or(0);
+		// An elected era that has not started yet: wait for it.
+		if current > active.index {
+			return None;
+		}
+		let start = ErasStartSessionIndex::<T>::get(current).unwrap_or(0);
+		if new_index.saturating_sub(start) < T::SessionsPerEra::get() {
+			return None;
+		}
+		Self::plan_era(current.saturating_add(1), new_index)
+	}
+
+	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<T::AccountId>> {
+		if new_index == 0 {
+			Self::plan_era(0, 0)
+		} else {
+			None
+		}
+	}
+
+	fn end_session(_end_index: SessionIndex) {}
+
+	fn start_session(start_index: SessionIndex) {
+		let active = ActiveEra::<T>::get();
+		let next = active.map(|a| a.index.saturating_add(1)).unwrap_or(0);
+		if CurrentEra::<T>::get().is_some_and(|c| c >= next)
+			&& ErasStartSessionIndex::<T>::get(next) == Some(start_index)
+		{
+			if let Some(a) = active {
+				Self::end_era(a.index, a.start);
+			}
+			Self::start_era(next);
+		}
+	}
+}
+
+impl<T: Config> pallet_session::historical::SessionManager<T::AccountId, ()> for Pallet<T> {
+	fn new_session(new_index: SessionIndex) -> Option<Vec<(T::AccountId, ())>> {
+		<Self as pallet_session::SessionManager<_>>::new_session(new_index)
+			.map(|v| v.into_iter().map(|a| (a, ())).collect())
+	}
+
+	fn new_session_genesis(new_index: SessionIndex) -> Option<Vec<(T::AccountId, ())>> {
+		<Self as pallet_session::SessionManager<_>>::new_session_genesis(new_index)
+			.map(|v| v.into_iter().map(|a| (a, ())).collect())
+	}
+
+	fn end_session(end_index: SessionIndex) {
+		<Self as pallet_session::SessionManager<_>>::end_session(end_index)
+	}
+
+	fn start_session(start_index: SessionIndex) {
+		<Self as pallet_session::SessionManager<_>>::start_session(start_index)
+	}
+}
+
+impl<T: Config>
+	pallet_authorship::EventHandler<T::AccountId, frame_system::pallet_prelude::BlockNumberFor<T>>
+	for Pallet<T>
+{
+	fn note_author(author: T::AccountId) {
+		let Some(active) = ActiveEra::<T>::get() else { return };
+		ErasRewardPoints::<T>::mutate(active.index, &author, |p| {
+			*p = p.saturating_add(POINTS_PER_BLOCK)
+		});
+		ErasTotalPoints::<T>::mutate(active.index, |p| *p = p.saturating_add(POINTS_PER_BLOCK));
+	}
+}
+
+impl<T: Config, FullIdentification>
+	sp_staking::offence::OnOffenceHandler<T::AccountId, (T::AccountId, FullIdentification), Weight>
+	for Pallet<T>
+{
+	fn on_offence(
+		offenders: &[OffenceDetails<T::AccountId, (T::AccountId, FullIdentification)>],
+		_slash_fraction: &[Perbill],
+		session: SessionIndex,
+	) -> Weight {
+		let weight = T::WeightInfo::on_offence(offenders.len() as u32);
+		let Some(era) = Self::era_of_session(session) else { return weight };
+		let apply_era = Self::active_era().saturating_add(T::SlashDeferDuration::get());
+		let fraction = T::OffenceSlashFraction::get();
+		for details in offenders {
+			let validator = &details.offender.0;
+			if OffenceSeen::<T>::contains_key(era, validator)
+				|| !ErasStakersOverview::<T>::contains_key(era, validator)
+			{
+				continue;
+			}
+			OffenceSeen::<T>::insert(era, validator, ());
+			if Validators::<T>::contains_key(validator) {
+				Self::do_chill(validator, ChillReason::Offence);
+			}
+			let slash = UnappliedSlash { validator: validator.clone(), offence_era: era, fraction };
+			Self::deposit_event(Event::SlashReported {
+				validator: validator.clone(),
+				offence_era: era,
+				apply_era,
+				fraction,
+			});
+			let deferred = apply_era > Self::active_era()
+				&& UnappliedSlashes::<T>::try_mutate(apply_era, |s| s.try_push(slash.clone()))
+					.is_ok();
+			if !deferred {
+				Self::apply_slash(&slash);
+			}
+		}
+		weight
+	}
+}
+
+/// Sends transaction fees to the reward pot, where the next era's reward collects them.
+pub struct FeesToRewardPot<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> OnUnbalanced<fungible::Credit<T::AccountId, T::Currency>> for FeesToRewardPot<T> {
+	fn on_nonzero_unbalanced(amount: fungible::Credit<T::AccountId, T::Currency>) {
+		// If the pot cannot take it (it always exists from genesis), the credit is dropped,
+		// which burns it.
+		let _ = <T::Currency as fungible::Balanced<T::AccountId>>::resolve(
+			&Pallet::<T>::reward_pot(),
+			amount,
+		);
+	}
+}

@@ -1,0 +1,271 @@
+//! A mock runtime: system, timestamp, balances and staking. Sessions are driven by the tests
+//! through the `SessionManager` calls that pallet-session would make.
+
+use crate::{self as pallet_zg_staking, *};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, Hooks, VariantCountOf},
+	PalletId,
+};
+use pallet_session::SessionManager;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+
+/// One $0G in the mock (the real denomination).
+pub const ZG: Balance = zg_primitives::currency::ZG;
+/// Slashed funds go here.
+pub const TREASURY: AccountId = 999;
+/// Milliseconds per session in the mock.
+pub const SESSION_MS: u64 = 60_000;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Timestamp: pallet_timestamp,
+		Balances: pallet_balances,
+		Staking: pallet_zg_staking,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
+impl pallet_timestamp::Config for Test {}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ExistentialDeposit;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+}
+
+parameter_types! {
+	pub const ExistentialDeposit: Balance = ZG / 100;
+	pub const StakingPalletId: PalletId = PalletId(*b"zg/stake");
+	pub const Treasury: AccountId = TREASURY;
+	pub static SessionsPerEra: SessionIndex = 3;
+	pub static BondingDuration: EraIndex = 2;
+	pub static SlashDeferDuration: EraIndex = 2;
+	pub static YearlyInflation: Perbill = Perbill::from_percent(10);
+	pub static OffenceSlashFraction: Perbill = Perbill::from_percent(10);
+	pub static ReporterShare: Perbill = Perbill::from_percent(20);
+	pub static MinimumValidatorCount: u32 = 1;
+}
+
+impl Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type UnixTime = Timestamp;
+	type SessionsPerEra = SessionsPerEra;
+	type BondingDuration = BondingDuration;
+	type SlashDeferDuration = SlashDeferDuration;
+	type HistoryDepth = ConstU32<8>;
+	type MaxValidators = ConstU32<8>;
+	type MaxDelegationTargets = ConstU32<3>;
+	type MaxBackersPerValidator = ConstU32<8>;
+	type MaxExposurePageSize = ConstU32<2>;
+	type MaxUnlockingChunks = ConstU32<4>;
+	type MaxSlashesPerEra = ConstU32<4>;
+	type MinimumValidatorCount = MinimumValidatorCount;
+	type YearlyInflation = YearlyInflation;
+	type OffenceSlashFraction = OffenceSlashFraction;
+	type ReporterShare = ReporterShare;
+	type PalletId = StakingPalletId;
+	type Treasury = Treasury;
+	type WeightInfo = ();
+}
+
+/// Builds the test externalities.
+pub struct ExtBuilder {
+	validator_count: u32,
+	stakers: Vec<(AccountId, Balance, StakerStatus<AccountId>)>,
+	role_bonds: Vec<(AccountId, Role, Balance)>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self {
+			validator_count: 2,
+			// Validators 10, 20, 30 with own stakes 1000, 2000, 500 0G; 10 charges 10 %.
+			stakers: vec![
+				(10, 1_000 * ZG, StakerStatus::Validator(Perbill::from_percent(10))),
+				(20, 2_000 * ZG, StakerStatus::Validator(Perbill::zero())),
+				(30, 500 * ZG, StakerStatus::Validator(Perbill::zero())),
+			],
+			role_bonds: vec![],
+		}
+	}
+}
+
+impl ExtBuilder {
+	/// No stakers at all.
+	pub fn bare() -> Self {
+		Self { validator_count: 2, stakers: vec![], role_bonds: vec![] }
+	}
+
+	pub fn validator_count(mut self, n: u32) -> Self {
+		self.validator_count = n;
+		self
+	}
+	pub fn staker(
+		mut self,
+		who: AccountId,
+		bond: Balance,
+		status: StakerStatus<AccountId>,
+	) -> Self {
+		self.stakers.push((who, bond, status));
+		self
+	}
+	pub fn role_bond(mut self, who: AccountId, role: Role, bond: Balance) -> Self {
+		self.role_bonds.push((who, role, bond));
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		// Accounts 1..=100 (and the stakers) hold 10 000 0G each.
+		let mut balances: Vec<(AccountId, Balance)> = (1..=100).map(|a| (a, 10_000 * ZG)).collect();
+		balances.push((TREASURY, ExistentialDeposit::get()));
+		pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		pallet_zg_staking::GenesisConfig::<Test> {
+			validator_count: self.validator_count,
+			min_validator_bond: 100 * ZG,
+			min_delegator_bond: 10 * ZG,
+			min_role_bonds: vec![
+				(Role::StorageProvider, 100 * ZG),
+				(Role::DaSigner, 100 * ZG),
+				(Role::ComputeProvider, 200 * ZG),
+			],
+			stakers: self.stakers,
+			role_bonds: self.role_bonds,
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			Timestamp::set_timestamp(1);
+			// What pallet-session does at genesis.
+			let first = <Staking as SessionManager<AccountId>>::new_session_genesis(0);
+			Session::set_validators(first.unwrap_or_default());
+			let _ = <Staking as SessionManager<AccountId>>::new_session_genesis(1);
+			<Staking as SessionManager<AccountId>>::start_session(0);
+			Staking::on_finalize(1);
+		});
+		ext
+	}
+
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			Staking::do_try_state().expect("invariants hold");
+		});
+	}
+}
+
+parameter_types! {
+	/// The session index and the validators of the mock session, as pallet-session keeps them.
+	pub static CurrentSession: SessionIndex = 0;
+	pub static SessionValidators: Vec<AccountId> = vec![];
+	pub static QueuedValidators: Option<Vec<AccountId>> = None;
+}
+
+/// The parts of pallet-session the tests need.
+pub struct Session;
+
+impl Session {
+	pub fn set_validators(v: Vec<AccountId>) {
+		SessionValidators::set(v);
+	}
+
+	pub fn validators() -> Vec<AccountId> {
+		SessionValidators::get()
+	}
+
+	/// Every validator of the session authors one block, then the session rotates.
+	pub fn author_and_rotate() {
+		author_blocks(1);
+		Self::rotate();
+	}
+
+	/// Rotates to the next session the way pallet-session does: the queued set becomes
+	/// active, the session ends and starts, and the set for the session after is asked for.
+	/// Time moves on by one session.
+	pub fn rotate() {
+		let ending = CurrentSession::get();
+		let starting = ending + 1;
+		if let Some(queued) = QueuedValidators::take() {
+			SessionValidators::set(queued);
+		}
+		<Staking as SessionManager<AccountId>>::end_session(ending);
+		<Staking as SessionManager<AccountId>>::start_session(starting);
+		CurrentSession::set(starting);
+		if let Some(next) = <Staking as SessionManager<AccountId>>::new_session(starting + 1) {
+			QueuedValidators::set(Some(next));
+		}
+		let block = System::block_number() + 1;
+		System::set_block_number(block);
+		Timestamp::set_timestamp(pallet_timestamp::Now::<Test>::get() + SESSION_MS);
+		Staking::on_finalize(block);
+	}
+}
+
+/// Every current validator authors `blocks` blocks.
+pub fn author_blocks(blocks: u32) {
+	for _ in 0..blocks {
+		for v in Session::validators() {
+			<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(v);
+		}
+	}
+}
+
+/// Rotates sessions until `era` is active; every validator authors a block each session.
+pub fn start_era(era: EraIndex) {
+	rotate_until(era, Session::author_and_rotate);
+}
+
+/// Rotates sessions until `era` is active, with no block authored on the way.
+pub fn start_era_silently(era: EraIndex) {
+	rotate_until(era, Session::rotate);
+}
+
+fn rotate_until(era: EraIndex, rotate: fn()) {
+	for _ in 0..100 {
+		if Staking::active_era() >= era {
+			return;
+		}
+		rotate();
+	}
+	panic!("era {era} never started");
+}
+
+/// The events of this pallet so far.
+pub fn staking_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Staking(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+pub fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+pub fn held(who: AccountId, reason: HoldReason) -> Balance {
+	<Balances as fungible::InspectHold<AccountId>>::balance_on_hold(&reason.into(), &who)
+}

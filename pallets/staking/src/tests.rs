@@ -1,0 +1,517 @@
+//! Unit tests on the mock runtime.
+
+use crate::{mock::*, *};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::Balanced, OnUnbalanced},
+};
+use sp_runtime::TokenError;
+use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+
+fn origin(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
+/// Puts `amount` of fees into the reward pot, as the transaction-payment adapter does.
+fn pay_fees(amount: Balance) {
+	FeesToRewardPot::<Test>::on_unbalanced(Balances::issue(amount));
+}
+
+fn report_offence(validator: AccountId, session: SessionIndex) {
+	let details = OffenceDetails::<AccountId, (AccountId, ())> {
+		offender: (validator, ()),
+		reporters: vec![],
+	};
+	let _ = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
+		&[details],
+		&[Perbill::from_percent(50)],
+		session,
+	);
+}
+
+#[test]
+fn genesis_elects_the_most_backed_validators_in_order() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 20 (2000) and 10 (1000) beat 30 (500).
+		assert_eq!(Session::validators(), vec![20, 10]);
+		assert_eq!(ErasElected::<Test>::get(0).into_inner(), vec![20, 10]);
+		assert_eq!(Staking::active_era(), 0);
+		assert_eq!(TotalBonded::<Test>::get(), 3_500 * ZG);
+		assert_eq!(held(10, HoldReason::Staking), 1_000 * ZG);
+		assert_eq!(free(10), 9_000 * ZG);
+	});
+}
+
+#[test]
+fn every_candidate_is_elected_when_the_count_allows() {
+	ExtBuilder::default().validator_count(3).build_and_execute(|| {
+		assert_eq!(Session::validators(), vec![20, 10, 30]);
+	});
+}
+
+#[test]
+fn without_stakers_no_era_is_planned() {
+	ExtBuilder::bare().build_and_execute(|| {
+		assert_eq!(CurrentEra::<Test>::get(), None);
+		assert!(ActiveEra::<Test>::get().is_none());
+		for _ in 0..4 {
+			Session::rotate();
+		}
+		assert!(Session::validators().is_empty());
+		assert_eq!(CurrentEra::<Test>::get(), None);
+	});
+}
+
+#[test]
+fn delegation_changes_the_next_election() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Staking::bond(origin(40), 3_000 * ZG));
+		assert_ok!(Staking::delegate(origin(40), vec![30, 10]));
+		// 3000 split evenly: 30 has 500 + 1500 = 2000, 10 has 1000 + 1500 = 2500.
+		assert_eq!(Backers::<Test>::get(30).total, 1_500 * ZG);
+		assert_eq!(
+			Staking::elect().iter().map(|e| (e.0, e.2)).collect::<Vec<_>>(),
+			vec![(10, 2_500 * ZG), (20, 2_000 * ZG)]
+		);
+		start_era(1);
+		// Elected at session 3, active from then on; ties break by account.
+		assert_eq!(Session::validators(), vec![10, 20]);
+		let overview = ErasStakersOverview::<Test>::get(1, 10).unwrap();
+		assert_eq!(overview.own, 1_000 * ZG);
+		assert_eq!(overview.total, 2_500 * ZG);
+		assert_eq!(overview.backer_count, 1);
+		assert_eq!(overview.commission, Perbill::from_percent(10));
+		// A bigger delegation to 30 pushes 20 out.
+		assert_ok!(Staking::delegate(origin(40), vec![30]));
+		start_era(2);
+		assert_eq!(Session::validators(), vec![30, 20]);
+	});
+}
+
+#[test]
+fn exact_rewards_with_commission_and_delegators() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			YearlyInflation::set(Perbill::zero());
+			// Era 0: 10 (2000 backing: own 1000, 40's 1000) and 20 (2000 own).
+			assert_eq!(Session::validators(), vec![10, 20]);
+			pay_fees(800 * ZG);
+			// 10 authors three times as many blocks as 20: 60 and 20 points.
+			for _ in 0..3 {
+				<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(10);
+			}
+			<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(20);
+			start_era_silently(1);
+			assert_eq!(ErasValidatorReward::<Test>::get(0), Some(800 * ZG));
+			assert!(staking_events().contains(&Event::EraPaid {
+				era: 0,
+				reward: 800 * ZG,
+				inflation: 0,
+				fees: 800 * ZG
+			}));
+			assert_eq!(UnclaimedRewards::<Test>::get(), 800 * ZG);
+
+			let (f10, f20, f40) = (free(10), free(20), free(40));
+			assert_ok!(Staking::payout_stakers(origin(1), 10, 0, 0));
+			assert_ok!(Staking::payout_stakers(origin(1), 20, 0, 0));
+			// 10 earns 600: 60 commission, then 540 split 1:1 with 40.
+			assert_eq!(free(10) - f10, 330 * ZG);
+			assert_eq!(free(40) - f40, 270 * ZG);
+			// 20 earns 200, all its own.
+			assert_eq!(free(20) - f20, 200 * ZG);
+			assert_eq!(UnclaimedRewards::<Test>::get(), 0);
+			assert_eq!(ErasRewardPaid::<Test>::get(0), 800 * ZG);
+			assert_noop!(
+				Staking::payout_stakers(origin(1), 10, 0, 0),
+				Error::<Test>::AlreadyClaimed
+			);
+			// Era 1 has not ended; 30 was not elected in era 0.
+			assert_noop!(Staking::payout_stakers(origin(1), 10, 1, 0), Error::<Test>::InvalidEra);
+			assert_noop!(Staking::payout_stakers(origin(1), 30, 0, 0), Error::<Test>::NotElected);
+		});
+}
+
+#[test]
+fn inflation_is_paid_pro_rata_of_the_era_duration() {
+	ExtBuilder::default().build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		author_blocks(1);
+		start_era_silently(1);
+		// From the first block (t = 1 ms) to the block that starts session 3 (t = 120 001 ms):
+		// rotations happen before the block's timestamp is set.
+		let duration: u128 = 2 * SESSION_MS as u128;
+		let expected = Perbill::from_percent(10) * issuance * duration / 31_557_600_000u128;
+		assert_eq!(ErasValidatorReward::<Test>::get(0), Some(expected));
+		assert_eq!(Balances::total_issuance(), issuance + expected);
+		// Both validators authored the same number of blocks: half each.
+		let f20 = free(20);
+		assert_ok!(Staking::payout_stakers(origin(1), 20, 0, 0));
+		assert_eq!(free(20) - f20, expected / 2);
+	});
+}
+
+#[test]
+fn payouts_are_paged() {
+	let mut builder = ExtBuilder::default();
+	for d in 41..=45 {
+		builder = builder.staker(d, 100 * ZG, StakerStatus::Delegator(vec![10]));
+	}
+	builder.build_and_execute(|| {
+		YearlyInflation::set(Perbill::zero());
+		let overview = ErasStakersOverview::<Test>::get(0, 10).unwrap();
+		// Five backers, two per page.
+		assert_eq!((overview.backer_count, overview.page_count), (5, 3));
+		pay_fees(1_000 * ZG);
+		author_blocks(1);
+		start_era(1);
+		assert_noop!(Staking::payout_stakers(origin(1), 10, 0, 3), Error::<Test>::InvalidPage);
+		let before: Vec<_> = (41..=45).map(free).collect();
+		for page in [2, 0, 1] {
+			assert_ok!(Staking::payout_stakers(origin(1), 10, 0, page));
+		}
+		assert_noop!(Staking::payout_stakers(origin(1), 10, 0, 1), Error::<Test>::AlreadyClaimed);
+		// 10 earns 500 (half the points): 50 commission, 450 over a stake of 1500.
+		for (i, d) in (41..=45).enumerate() {
+			assert_eq!(free(d) - before[i], 30 * ZG, "delegator {d}");
+		}
+	});
+}
+
+#[test]
+fn unbond_withdraw_and_rebond() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Staking::bond(origin(40), 1_000 * ZG));
+		assert_ok!(Staking::unbond(origin(40), 300 * ZG));
+		assert_ok!(Staking::unbond(origin(40), 200 * ZG));
+		let ledger = Ledger::<Test>::get(40).unwrap();
+		assert_eq!((ledger.total, ledger.active), (1_000 * ZG, 500 * ZG));
+		// Both unbond in era 0: one chunk, unlocking at era 2.
+		assert_eq!(ledger.unlocking.into_inner(), vec![UnlockChunk { value: 500 * ZG, era: 2 }]);
+		assert_ok!(Staking::rebond(origin(40), 100 * ZG));
+		assert_eq!(Ledger::<Test>::get(40).unwrap().active, 600 * ZG);
+		start_era(1);
+		assert_noop!(Staking::withdraw_unbonded(origin(40)), Error::<Test>::NothingToWithdraw);
+		start_era(2);
+		let f = free(40);
+		assert_ok!(Staking::withdraw_unbonded(origin(40)));
+		assert_eq!(free(40) - f, 400 * ZG);
+		assert_eq!(held(40, HoldReason::Staking), 600 * ZG);
+		assert_eq!(TotalBonded::<Test>::get(), 3_500 * ZG + 600 * ZG);
+		// Unbonding everything and withdrawing removes the ledger.
+		assert_ok!(Staking::unbond(origin(40), 600 * ZG));
+		start_era(4);
+		assert_ok!(Staking::withdraw_unbonded(origin(40)));
+		assert!(Ledger::<Test>::get(40).is_none());
+		assert_eq!(free(40), 10_000 * ZG);
+	});
+}
+
+#[test]
+fn bad_input_fails_and_changes_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Bonding more than the free balance (which must keep the existential deposit).
+		assert_noop!(Staking::bond(origin(40), 10_000 * ZG), Error::<Test>::InsufficientBalance);
+		assert_noop!(Staking::bond(origin(40), ZG), Error::<Test>::BondTooSmall);
+		assert_ok!(Staking::bond(origin(40), 1_000 * ZG));
+		assert_noop!(Staking::bond(origin(40), 1_000 * ZG), Error::<Test>::AlreadyBonded);
+		assert_noop!(
+			Staking::bond_extra(origin(40), 9_000 * ZG),
+			Error::<Test>::InsufficientBalance
+		);
+		// Unbonding more than bonded.
+		assert_noop!(Staking::unbond(origin(40), 1_001 * ZG), Error::<Test>::NotEnoughBonded);
+		assert_noop!(Staking::unbond(origin(41), ZG), Error::<Test>::NotBonded);
+		// Too many targets, a duplicate, a target that is not a validator.
+		assert_noop!(
+			Staking::delegate(origin(40), vec![10, 20, 30, 10]),
+			Error::<Test>::TooManyTargets
+		);
+		assert_noop!(Staking::delegate(origin(40), vec![10, 10]), Error::<Test>::DuplicateTarget);
+		assert_noop!(Staking::delegate(origin(40), vec![10, 50]), Error::<Test>::NotValidator);
+		assert_noop!(Staking::delegate(origin(40), vec![]), Error::<Test>::EmptyTargets);
+		assert_noop!(Staking::delegate(origin(10), vec![20]), Error::<Test>::IsValidator);
+		// Withdrawing before the unbonding period.
+		assert_ok!(Staking::unbond(origin(40), 100 * ZG));
+		assert_noop!(Staking::withdraw_unbonded(origin(40)), Error::<Test>::NothingToWithdraw);
+		// A validator keeps its minimum; a delegator cannot validate.
+		assert_noop!(Staking::unbond(origin(30), 401 * ZG), Error::<Test>::InsufficientBond);
+		assert_ok!(Staking::delegate(origin(40), vec![10]));
+		assert_noop!(Staking::validate(origin(40), Perbill::zero()), Error::<Test>::IsDelegator);
+		assert_noop!(Staking::chill(origin(41)), Error::<Test>::NothingToChill);
+		// Registering a role twice.
+		assert_ok!(Staking::register_role(origin(50), Role::StorageProvider, 100 * ZG));
+		assert_noop!(
+			Staking::register_role(origin(50), Role::StorageProvider, 100 * ZG),
+			Error::<Test>::RoleAlreadyRegistered
+		);
+		assert_noop!(
+			Staking::register_role(origin(50), Role::ComputeProvider, 199 * ZG),
+			Error::<Test>::BondTooSmall
+		);
+		assert_noop!(
+			Staking::set_config(RuntimeOrigin::root(), 9, 0, 0),
+			Error::<Test>::ValidatorCountTooHigh
+		);
+		assert_noop!(Staking::set_config(origin(1), 1, 0, 0), sp_runtime::DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn a_commission_above_100_percent_cannot_be_submitted() {
+	// `validate` is call 5; its argument is a `Perbill`, a little-endian u32 of parts per
+	// billion. 150 % does not decode, so such a transaction never reaches the runtime.
+	let call = Call::<Test>::validate { commission: Perbill::one() };
+	let mut bytes = call.encode();
+	assert_eq!(bytes[0], 5);
+	bytes.truncate(1);
+	bytes.extend_from_slice(&1_500_000_000u32.to_le_bytes());
+	assert!(Call::<Test>::decode(&mut &bytes[..]).is_err());
+	bytes.truncate(1);
+	bytes.extend_from_slice(&1_000_000_000u32.to_le_bytes());
+	assert_eq!(Call::<Test>::decode(&mut &bytes[..]).unwrap(), call);
+}
+
+#[test]
+fn an_idle_validator_is_chilled() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Only 20 authors in era 0.
+		<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(20);
+		start_era_silently(1);
+		assert!(!Validators::<Test>::contains_key(10));
+		assert!(Validators::<Test>::contains_key(20));
+		assert!(staking_events().contains(&Event::Chilled { stash: 10, reason: ChillReason::Idle }));
+		// The next election (for era 2) takes 30 instead.
+		start_era(2);
+		assert_eq!(Session::validators(), vec![20, 30]);
+	});
+}
+
+#[test]
+fn equivocation_is_slashed_after_the_deferral() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			author_blocks(1);
+			start_era(1);
+			let treasury = free(TREASURY);
+			// An equivocation of 10 in session 3 (era 1).
+			report_offence(10, 3);
+			assert!(!Validators::<Test>::contains_key(10));
+			assert_eq!(UnappliedSlashes::<Test>::get(3).len(), 1);
+			// Reported twice: still one slash.
+			report_offence(10, 3);
+			assert_eq!(UnappliedSlashes::<Test>::get(3).len(), 1);
+			author_blocks(1);
+			start_era(2);
+			assert_eq!(held(10, HoldReason::Staking), 1_000 * ZG);
+			author_blocks(1);
+			start_era(3);
+			// 10 % of the era-1 exposure: 100 of 10's own 1000, 100 of 40's 1000.
+			assert_eq!(held(10, HoldReason::Staking), 900 * ZG);
+			assert_eq!(held(40, HoldReason::Staking), 900 * ZG);
+			assert_eq!(Ledger::<Test>::get(40).unwrap().active, 900 * ZG);
+			assert_eq!(free(TREASURY) - treasury, 200 * ZG);
+			assert_eq!(TotalBonded::<Test>::get(), 4_300 * ZG);
+			assert!(staking_events().contains(&Event::Slashed { stash: 40, amount: 100 * ZG }));
+		});
+}
+
+#[test]
+fn root_cancels_a_deferred_slash() {
+	ExtBuilder::default().build_and_execute(|| {
+		author_blocks(1);
+		start_era(1);
+		report_offence(20, 4);
+		assert_noop!(
+			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 3, vec![1]),
+			Error::<Test>::InvalidSlashIndex
+		);
+		assert_noop!(
+			Staking::cancel_deferred_slash(origin(1), 3, vec![0]),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(Staking::cancel_deferred_slash(RuntimeOrigin::root(), 3, vec![0]));
+		assert!(UnappliedSlashes::<Test>::get(3).is_empty());
+		author_blocks(1);
+		start_era(3);
+		assert_eq!(held(20, HoldReason::Staking), 2_000 * ZG);
+		assert!(staking_events().contains(&Event::SlashCancelled { apply_era: 3, validator: 20 }));
+	});
+}
+
+#[test]
+fn slashed_unbonding_funds_cannot_escape() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			author_blocks(1);
+			start_era(1);
+			report_offence(10, 3);
+			// 40 unbonds everything at once; the slash still reaches the unlocking chunk.
+			assert_ok!(Staking::chill(origin(40)));
+			assert_ok!(Staking::unbond(origin(40), 1_000 * ZG));
+			author_blocks(1);
+			start_era(3);
+			let ledger = Ledger::<Test>::get(40).unwrap();
+			assert_eq!(ledger.total, 900 * ZG);
+			assert_eq!(ledger.unlocking[0].value, 900 * ZG);
+		});
+}
+
+#[test]
+fn roles_register_unregister_and_withdraw() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Staking::register_role(origin(50), Role::StorageProvider, 150 * ZG));
+		assert_ok!(Staking::register_role(origin(50), Role::ComputeProvider, 200 * ZG));
+		assert!(Staking::is_eligible(&50, Role::StorageProvider));
+		assert!(!Staking::is_eligible(&50, Role::DaSigner));
+		assert_eq!(Staking::role_stake(&50, Role::StorageProvider), 150 * ZG);
+		assert_eq!(held(50, HoldReason::RoleBond), 350 * ZG);
+		assert_eq!(TotalRoleBonded::<Test>::get(), 350 * ZG);
+		// Raising the minimum makes the bond ineligible.
+		assert_ok!(Staking::set_min_role_bond(
+			RuntimeOrigin::root(),
+			Role::StorageProvider,
+			151 * ZG
+		));
+		assert!(!Staking::is_eligible(&50, Role::StorageProvider));
+		assert_ok!(Staking::set_min_role_bond(
+			RuntimeOrigin::root(),
+			Role::StorageProvider,
+			100 * ZG
+		));
+
+		assert_ok!(Staking::unregister_role(origin(50), Role::StorageProvider));
+		assert!(!Staking::is_eligible(&50, Role::StorageProvider));
+		assert_noop!(
+			Staking::unregister_role(origin(50), Role::StorageProvider),
+			Error::<Test>::RoleUnbonding
+		);
+		assert_noop!(
+			Staking::unregister_role(origin(50), Role::DaSigner),
+			Error::<Test>::RoleNotRegistered
+		);
+		assert_noop!(Staking::withdraw_unbonded(origin(50)), Error::<Test>::NothingToWithdraw);
+		start_era(2);
+		let f = free(50);
+		assert_ok!(Staking::withdraw_unbonded(origin(50)));
+		assert_eq!(free(50) - f, 150 * ZG);
+		assert_eq!(held(50, HoldReason::RoleBond), 200 * ZG);
+		assert!(RoleBonds::<Test>::get(50, Role::StorageProvider).is_none());
+		assert!(Staking::is_eligible(&50, Role::ComputeProvider));
+	});
+}
+
+#[test]
+fn role_bonds_are_slashed_through_the_trait() {
+	ExtBuilder::default().role_bond(60, Role::StorageProvider, 1_000 * ZG).build_and_execute(
+		|| {
+			let (treasury, reporter) = (free(TREASURY), free(2));
+			let slashed = <Staking as RoleStaking<AccountId, Balance>>::slash_role(
+				&60,
+				Role::StorageProvider,
+				Perbill::from_percent(10),
+				SlashReason::MissedChallenge,
+				Some(&2),
+			);
+			// 100 slashed: 20 % to the reporter, the rest to the treasury.
+			assert_eq!(slashed, 100 * ZG);
+			assert_eq!(free(2) - reporter, 20 * ZG);
+			assert_eq!(free(TREASURY) - treasury, 80 * ZG);
+			assert_eq!(Staking::role_stake(&60, Role::StorageProvider), 900 * ZG);
+			assert_eq!(held(60, HoldReason::RoleBond), 900 * ZG);
+			assert!(staking_events().contains(&Event::RoleSlashed {
+				who: 60,
+				role: Role::StorageProvider,
+				reason: SlashReason::MissedChallenge,
+				amount: 100 * ZG,
+				reporter_reward: 20 * ZG,
+			}));
+			// No reporter: all to the treasury. No bond: nothing happens.
+			let slashed = Staking::slash_role(
+				&60,
+				Role::StorageProvider,
+				Perbill::from_percent(100),
+				SlashReason::InvalidProof,
+				None,
+			);
+			assert_eq!(slashed, 900 * ZG);
+			assert!(RoleBonds::<Test>::get(60, Role::StorageProvider).is_none());
+			assert_eq!(
+				Staking::slash_role(
+					&60,
+					Role::DaSigner,
+					Perbill::one(),
+					SlashReason::UnavailableData,
+					None
+				),
+				0
+			);
+		},
+	);
+}
+
+#[test]
+fn too_few_candidates_keep_the_current_set() {
+	ExtBuilder::default().build_and_execute(|| {
+		MinimumValidatorCount::set(3);
+		author_blocks(1);
+		// Session 3 would start era 1, but only 2 of the 3 required validators are elected.
+		for _ in 0..4 {
+			Session::rotate();
+		}
+		assert_eq!(Staking::active_era(), 0);
+		assert_eq!(Session::validators(), vec![20, 10]);
+		MinimumValidatorCount::set(1);
+	});
+}
+
+#[test]
+fn old_eras_are_forgotten_and_unclaimed_rewards_return_to_the_pot() {
+	ExtBuilder::default().build_and_execute(|| {
+		YearlyInflation::set(Perbill::zero());
+		pay_fees(100 * ZG);
+		author_blocks(1);
+		start_era(1);
+		assert_eq!(UnclaimedRewards::<Test>::get(), 100 * ZG);
+		// HistoryDepth is 8: era 0 is dropped when era 9 starts (after era 8 ended).
+		start_era(9);
+		assert!(ErasValidatorReward::<Test>::get(0).is_none());
+		assert!(ErasStakersOverview::<Test>::get(0, 10).is_none());
+		assert_eq!(ErasValidatorReward::<Test>::get(8), Some(0));
+		assert_eq!(UnclaimedRewards::<Test>::get(), 0);
+		// The unclaimed 100 is part of the next era's reward.
+		start_era(10);
+		assert_eq!(ErasValidatorReward::<Test>::get(9), Some(100 * ZG));
+		assert_noop!(Staking::payout_stakers(origin(1), 10, 0, 0), Error::<Test>::InvalidEra);
+	});
+}
+
+#[test]
+fn chill_keeps_the_bond_and_drops_the_backing() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10, 20]))
+		.build_and_execute(|| {
+			assert_eq!(Backers::<Test>::get(10).total, 500 * ZG);
+			assert_ok!(Staking::bond_extra(origin(40), 1_000 * ZG));
+			assert_eq!(Backers::<Test>::get(20).total, 1_000 * ZG);
+			assert_ok!(Staking::chill(origin(40)));
+			assert_eq!(Backers::<Test>::get(10).total, 0);
+			assert_eq!(Ledger::<Test>::get(40).unwrap().active, 2_000 * ZG);
+			assert_ok!(Staking::chill(origin(10)));
+			assert!(!Validators::<Test>::contains_key(10));
+		});
+}
+
+#[test]
+fn token_errors_do_not_leak() {
+	// Holds never take the last existential deposit.
+	ExtBuilder::default().build_and_execute(|| {
+		let all = free(40);
+		assert_noop!(Staking::bond(origin(40), all), Error::<Test>::InsufficientBalance);
+		assert_ok!(Staking::bond(origin(40), all - ExistentialDeposit::get()));
+		let _ = TokenError::FundsUnavailable;
+	});
+}

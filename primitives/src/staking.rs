@@ -1,0 +1,110 @@
+//! Service roles and the interface between the staking pallet and the service pallets.
+//!
+//! One staking pallet secures both the validator set and every service role. A storage
+//! provider, a DA signer or a compute provider registers its role with a bond; the pallet that
+//! runs the service checks eligibility, reads the stake and slashes it through
+//! [`RoleStaking`], without depending on the staking pallet itself: the runtime wires the two
+//! together, as FRAME pallets meet through `sp-staking`.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::Perbill;
+
+/// A service that an account can provide in exchange for a bond.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum Role {
+	/// Stores erasure-coded shards of files and answers storage challenges.
+	StorageProvider,
+	/// Attests the availability of data-availability blobs.
+	DaSigner,
+	/// Serves inference, fine-tuning or agent jobs.
+	ComputeProvider,
+}
+
+impl Role {
+	/// Every role, in a fixed order.
+	pub const ALL: [Role; 3] = [Role::StorageProvider, Role::DaSigner, Role::ComputeProvider];
+}
+
+/// Why a service bond was slashed. Recorded in the slashing event.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum SlashReason {
+	/// A storage challenge went unanswered before its deadline.
+	MissedChallenge,
+	/// A storage challenge was answered with a proof that does not verify.
+	InvalidProof,
+	/// A DA blob was attested but could not be served.
+	UnavailableData,
+	/// A compute job was not answered before its deadline.
+	MissedDeadline,
+	/// A compute result lost a dispute.
+	WrongResult,
+}
+
+/// What the service pallets need from staking: who may serve, with how much at stake, and a
+/// way to make misbehaviour cost that stake.
+pub trait RoleStaking<AccountId, Balance> {
+	/// Whether `who` holds an active (registered, not unbonding) bond for `role` of at least
+	/// the role's minimum.
+	fn is_eligible(who: &AccountId, role: Role) -> bool;
+
+	/// The bond that `who` has at stake for `role` (zero when not registered).
+	fn role_stake(who: &AccountId, role: Role) -> Balance;
+
+	/// Slashes `fraction` of the bond of `who` for `role` because of `reason`. The slashed funds
+	/// go to the treasury, less the reporter's share when a `reporter` is given. Returns the
+	/// amount slashed (zero when `who` has no bond for `role`).
+	fn slash_role(
+		who: &AccountId,
+		role: Role,
+		fraction: Perbill,
+		reason: SlashReason,
+		reporter: Option<&AccountId>,
+	) -> Balance;
+}
+
+/// No staking: nobody is eligible and nothing is slashed. For tests of pallets that do not
+/// exercise the service bonds.
+impl<AccountId, Balance: Default> RoleStaking<AccountId, Balance> for () {
+	fn is_eligible(_: &AccountId, _: Role) -> bool {
+		false
+	}
+	fn role_stake(_: &AccountId, _: Role) -> Balance {
+		Balance::default()
+	}
+	fn slash_role(
+		_: &AccountId,
+		_: Role,
+		_: Perbill,
+		_: SlashReason,
+		_: Option<&AccountId>,
+	) -> Balance {
+		Balance::default()
+	}
+}
