@@ -12,6 +12,10 @@ fn main() {
 		let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
 		let workspace_root = manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir);
 		let remap = format!("--remap-path-prefix={}=/zg-chain", workspace_root.display());
+		// The target directory lives outside the checkout, where the wasm builder cannot find
+		// our Cargo.lock on its own: point it at this workspace (only for this runtime; see
+		// scripts/benchmark.sh).
+		std::env::set_var("WASM_BUILD_WORKSPACE_HINT", &workspace_root);
 
 		substrate_wasm_builder::WasmBuilder::init_with_defaults()
 			.append_to_rust_flags(remap.clone())

@@ -10,7 +10,9 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh"
 
 log "Building zg-node with runtime-benchmarks"
-timed cargo build --release --locked -p zg-node --features runtime-benchmarks
+# frame-benchmarking-cli builds a test runtime of its own, which is not in this workspace's
+# default metadata: it must not get our workspace hint (runtime/build.rs sets ours itself).
+WASM_BUILD_WORKSPACE_HINT=/nonexistent timed cargo build --release --locked -p zg-node --features runtime-benchmarks
 
 declare -A folder=([pallet_zg_staking]=staking)
 pallets=("$@")

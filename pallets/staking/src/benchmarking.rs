@@ -15,7 +15,10 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
+/// Sets the minimums and removes the chain's own validator candidates (a dev chain has one), so
+/// that each benchmark counts only what it sets up.
 fn set_minimums<T: Config>() {
+	let _ = Validators::<T>::clear(u32::MAX, None);
 	MinValidatorBond::<T>::put(100 * ZG);
 	MinDelegatorBond::<T>::put(10 * ZG);
 	ValidatorCount::<T>::put(T::MaxValidators::get());
