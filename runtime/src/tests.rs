@@ -110,6 +110,8 @@ fn local_testnet_validators_are_staked_and_elected() {
 		assert_eq!(pallet_zg_staking::TotalBonded::<Runtime>::get(), 4 * VALIDATOR_BOND);
 		assert_eq!(pallet_zg_staking::MinValidatorBond::<Runtime>::get(), MIN_VALIDATOR_BOND);
 		assert_eq!(Staking::active_era(), 0);
+		// Electing at genesis charges no block: the genesis state does not depend on weights.
+		assert_eq!(frame_system::BlockWeight::<Runtime>::get().total(), Weight::zero());
 		// The session's validators are the elected ones.
 		let mut session = pallet_session::Validators::<Runtime>::get();
 		session.sort();

@@ -1028,6 +1028,18 @@ impl<T: Config> Pallet<T> {
 		ActiveEra::<T>::get().map(|a| a.index).unwrap_or(0)
 	}
 
+	/// Charges the weight of an era transition to the current block. Session changes happen in
+	/// pallet-session's hooks, which do not know what staking does. Genesis has no block to
+	/// charge (and its state must not depend on the weights).
+	fn charge_hook_weight(weight: Weight) {
+		if !frame_system::Pallet::<T>::block_number().is_zero() {
+			frame_system::Pallet::<T>::register_extra_weight_unchecked(
+				weight,
+				frame_support::dispatch::DispatchClass::Mandatory,
+			);
+		}
+	}
+
 	/// Most exposure pages of a validator.
 	pub fn max_pages() -> u32 {
 		T::MaxBackersPerValidator::get().div_ceil(T::MaxExposurePageSize::get()).max(1)
@@ -1135,12 +1147,10 @@ impl<T: Config> Pallet<T> {
 		start_session: SessionIndex,
 	) -> Option<Vec<T::AccountId>> {
 		let elected = Self::elect();
-		let weight =
-			T::WeightInfo::plan_era(Validators::<T>::count(), T::MaxBackersPerValidator::get());
-		frame_system::Pallet::<T>::register_extra_weight_unchecked(
-			weight,
-			frame_support::dispatch::DispatchClass::Mandatory,
-		);
+		Self::charge_hook_weight(T::WeightInfo::plan_era(
+			Validators::<T>::count(),
+			T::MaxBackersPerValidator::get(),
+		));
 		if elected.is_empty() || (elected.len() as u32) < T::MinimumValidatorCount::get() {
 			log::warn!(
 				target: "runtime::zg-staking",
@@ -1193,10 +1203,7 @@ impl<T: Config> Pallet<T> {
 	/// Ends `era`: computes and records its reward, chills its idle validators.
 	pub(crate) fn end_era(era: EraIndex, start: Option<u64>) {
 		let elected = ErasElected::<T>::get(era);
-		frame_system::Pallet::<T>::register_extra_weight_unchecked(
-			T::WeightInfo::end_era(elected.len() as u32),
-			frame_support::dispatch::DispatchClass::Mandatory,
-		);
+		Self::charge_hook_weight(T::WeightInfo::end_era(elected.len() as u32));
 		for validator in elected.iter() {
 			if ErasRewardPoints::<T>::get(era, validator).is_zero()
 				&& Validators::<T>::contains_key(validator)
@@ -1232,10 +1239,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn start_era(era: EraIndex) {
 		ActiveEra::<T>::put(ActiveEraInfo { index: era, start: None });
 		let slashes = UnappliedSlashes::<T>::take(era);
-		frame_system::Pallet::<T>::register_extra_weight_unchecked(
-			T::WeightInfo::start_era(slashes.len() as u32),
-			frame_support::dispatch::DispatchClass::Mandatory,
-		);
+		Self::charge_hook_weight(T::WeightInfo::start_era(slashes.len() as u32));
 		for slash in slashes {
 			Self::apply_slash(&slash);
 		}
