@@ -118,6 +118,24 @@ pub struct StakingLedger<T: Config> {
 	pub unlocking: BoundedVec<UnlockChunk, T::MaxUnlockingChunks>,
 }
 
+impl<T: Config> StakingLedger<T> {
+	/// Takes up to `value` out of the unlocking chunks, newest first, dropping emptied chunks.
+	/// Returns the amount taken; `total` and `active` are the caller's to adjust.
+	fn take_unlocking(&mut self, value: Balance) -> Balance {
+		let mut left = value;
+		for chunk in self.unlocking.iter_mut().rev() {
+			if left.is_zero() {
+				break;
+			}
+			let take = left.min(chunk.value);
+			chunk.value = chunk.value.saturating_sub(take);
+			left = left.saturating_sub(take);
+		}
+		self.unlocking.retain(|c| !c.value.is_zero());
+		value.saturating_sub(left)
+	}
+}
+
 /// What a validator asks for its work.
 #[derive(
 	Encode,
@@ -801,19 +819,7 @@ pub mod pallet {
 			let mut ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
 			ensure!(!value.is_zero(), Error::<T>::ZeroAmount);
 			ensure!(!ledger.unlocking.is_empty(), Error::<T>::NoUnlockChunk);
-			let mut left = value;
-			while let Some(chunk) = ledger.unlocking.last_mut() {
-				let take = left.min(chunk.value);
-				chunk.value = chunk.value.saturating_sub(take);
-				left = left.saturating_sub(take);
-				if chunk.value.is_zero() {
-					ledger.unlocking.pop();
-				}
-				if left.is_zero() {
-					break;
-				}
-			}
-			let moved = value.saturating_sub(left);
+			let moved = ledger.take_unlocking(value);
 			ledger.active = ledger.active.saturating_add(moved);
 			Self::update_ledger(&who, ledger);
 			Self::deposit_event(Event::Rebonded { stash: who, amount: moved });
@@ -1122,17 +1128,19 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The candidates with the most backing, best first: (validator, own, total).
-	pub fn elect() -> Vec<(T::AccountId, Balance, Balance)> {
+	/// The candidates with the most backing, best first: (validator, own stake, total stake,
+	/// commission, backers).
+	pub fn elect() -> Vec<(T::AccountId, Balance, Balance, Perbill, Backing<T>)> {
 		let min = MinValidatorBond::<T>::get();
-		let mut candidates: Vec<_> = Validators::<T>::iter_keys()
-			.filter_map(|v| {
+		let mut candidates: Vec<_> = Validators::<T>::iter()
+			.filter_map(|(v, prefs)| {
 				let own = Ledger::<T>::get(&v)?.active;
 				if own < min || own.is_zero() {
 					return None;
 				}
-				let total = own.saturating_add(Backers::<T>::get(&v).total);
-				Some((v, own, total))
+				let backing = Backers::<T>::get(&v);
+				let total = own.saturating_add(backing.total);
+				Some((v, own, total, prefs.commission, backing))
 			})
 			.collect();
 		candidates.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
@@ -1161,13 +1169,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let page_size = T::MaxExposurePageSize::get() as usize;
 		let mut validators = Vec::with_capacity(elected.len());
-		for (validator, own, total) in elected {
-			let prefs = Validators::<T>::get(&validator).unwrap_or_default();
-			let backers: Vec<_> = Backers::<T>::get(&validator)
-				.backers
-				.into_iter()
-				.filter(|(_, share)| !share.is_zero())
-				.collect();
+		for (validator, own, total, commission, backing) in elected {
+			let backers: Vec<_> =
+				backing.backers.into_iter().filter(|(_, share)| !share.is_zero()).collect();
 			let page_count = backers.len().div_ceil(page_size).max(1) as u32;
 			for (page, chunk) in backers.chunks(page_size).enumerate() {
 				let page_backers: BoundedVec<_, T::MaxExposurePageSize> =
@@ -1182,7 +1186,7 @@ impl<T: Config> Pallet<T> {
 					own,
 					backer_count: backers.len() as u32,
 					page_count,
-					commission: prefs.commission,
+					commission,
 				},
 			);
 			validators.push(validator);
@@ -1354,16 +1358,9 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Force,
 		)
 		.unwrap_or(0);
-		let mut left = moved;
-		let from_active = left.min(ledger.active);
+		let from_active = moved.min(ledger.active);
 		ledger.active = ledger.active.saturating_sub(from_active);
-		left = left.saturating_sub(from_active);
-		for chunk in ledger.unlocking.iter_mut().rev() {
-			let take = left.min(chunk.value);
-			chunk.value = chunk.value.saturating_sub(take);
-			left = left.saturating_sub(take);
-		}
-		ledger.unlocking.retain(|c| !c.value.is_zero());
+		ledger.take_unlocking(moved.saturating_sub(from_active));
 		ledger.total = ledger.total.saturating_sub(moved);
 		TotalBonded::<T>::mutate(|t| *t = t.saturating_sub(moved));
 		Self::update_ledger(who, ledger);
