@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with rustup/cargo and node/npm lacks to build and test the
-# project: protoc (litep2p's build needs it), the Rust wasm targets and rust-src (the runtime is
+# project: protoc (litep2p's build needs it), a C compiler (clang, when there is none), the Rust
+# wasm targets and rust-src (the runtime is
 # built to WebAssembly) and the pinned npm packages (polkadot.js, solc, ethers, zombienet).
 # Idempotent: installs only what is missing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -8,12 +9,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup (https://rustup.rs)"
 command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer"
 
-if ! command -v protoc >/dev/null; then
-	log "Installing protoc (apt: protobuf-compiler)"
+# apt packages: protoc for litep2p's build script; a C compiler for the crates that build C
+# (ring, zstd-sys, secp256k1-sys). Nothing needs libclang: the node uses ParityDB, not RocksDB.
+apt_packages=()
+command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
+command -v cc >/dev/null || command -v clang >/dev/null || apt_packages+=(clang)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+	log "Installing ${apt_packages[*]} (apt)"
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq protobuf-compiler >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_packages[@]}" >/dev/null
 fi
 
 installed_targets="$(rustup target list --installed)"

@@ -515,3 +515,18 @@ fn token_errors_do_not_leak() {
 		let _ = TokenError::FundsUnavailable;
 	});
 }
+
+/// A genesis staker that `bond` rejects (here: more than its balance) is left out and
+/// reported; genesis does not panic. (`defensive!` panics only in debug builds.)
+#[cfg(not(debug_assertions))]
+#[test]
+fn a_rejected_genesis_staker_is_left_out() {
+	ExtBuilder::default()
+		.staker(40, 20_000 * ZG, StakerStatus::Validator(Perbill::zero()))
+		.role_bond(41, Role::DaSigner, ZG)
+		.build_and_execute(|| {
+			assert!(Ledger::<Test>::get(40).is_none());
+			assert!(RoleBonds::<Test>::get(41, Role::DaSigner).is_none());
+			assert_eq!(Session::validators(), vec![20, 10]);
+		});
+}
