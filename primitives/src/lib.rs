@@ -2,10 +2,14 @@
 //!
 //! Everything that more than one crate of the project has to agree on lives here exactly once:
 //! the account, balance and block types that the runtime, the node and the clients use, and the
-//! denomination of the native **$0G** token, and the [`staking::RoleStaking`] interface through
-//! which the storage, DA and compute pallets reach the stake of their service providers.
+//! denomination of the native **$0G** token, the [`staking::RoleStaking`] interface through
+//! which the storage, DA and compute pallets reach the stake of their service providers, and
+//! the data layout of 0G Storage ([`storage`]: shards, chunks, Merkle roots and proofs; with the
+//! `erasure` feature, [`erasure`]: Reed-Solomon coding of files).
 
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 use sp_runtime::{
 	generic,
@@ -64,7 +68,10 @@ pub mod currency {
 	pub const GWEI: Balance = MICRO_ZG / 1_000;
 }
 
+#[cfg(feature = "erasure")]
+pub mod erasure;
 pub mod staking;
+pub mod storage;
 
 #[cfg(test)]
 mod tests {

@@ -87,6 +87,11 @@ pub trait RoleStaking<AccountId, Balance> {
 		reason: SlashReason,
 		reporter: Option<&AccountId>,
 	) -> Balance;
+
+	/// Benchmarks only: funds `who` and gives it an active `role` bond of the role's minimum
+	/// (or more), so that it is eligible.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_make_eligible(who: &AccountId, role: Role) -> Result<(), &'static str>;
 }
 
 /// No staking: nobody is eligible and nothing is slashed. For tests of pallets that do not
@@ -106,5 +111,9 @@ impl<AccountId, Balance: Default> RoleStaking<AccountId, Balance> for () {
 		_: Option<&AccountId>,
 	) -> Balance {
 		Balance::default()
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_make_eligible(_: &AccountId, _: Role) -> Result<(), &'static str> {
+		Err("no staking")
 	}
 }

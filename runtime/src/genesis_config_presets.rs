@@ -7,7 +7,7 @@
 
 use crate::{
 	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	SessionKeys, StakingConfig, StorageConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use core::str::FromStr;
@@ -92,6 +92,7 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 				))
 				.collect::<Vec<_>>(),
 		},
+		storage: StorageConfig { price: crate::storage_params::DEFAULT_PRICE },
 		sudo: SudoConfig { key: Some(root) },
 	})
 }

@@ -21,6 +21,7 @@
 //! | 10 | `Grandpa` | finality |
 //! | 11 | `Sudo` | a root key for the testnet |
 //! | 12 | `Utility` | batches |
+//! | 13 | `Storage` | 0G Storage: erasure-coded file commitments, provider challenges, escrowed fees |
 //! | 20 | `Revive` | EVM and PolkaVM contracts, Ethereum transactions |
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -459,6 +460,85 @@ impl pallet_zg_staking::Config for Runtime {
 	type WeightInfo = pallet_zg_staking::weights::SubstrateWeight<Runtime>;
 }
 
+/// Storage parameters. Challenge rounds every 10 minutes by default, every 20 s with
+/// `fast-runtime`.
+pub mod storage_params {
+	use super::{time::*, BlockNumber};
+
+	/// Blocks between challenge rounds (and the time to answer one).
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const CHALLENGE_PERIOD: BlockNumber = 10 * MINUTES;
+	/// Blocks between challenge rounds (and the time to answer one).
+	#[cfg(feature = "fast-runtime")]
+	pub const CHALLENGE_PERIOD: BlockNumber = 10;
+	/// Blocks within which every shard of a new file must be confirmed.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const CONFIRMATION_PERIOD: BlockNumber = 30 * MINUTES;
+	/// Blocks within which every shard of a new file must be confirmed.
+	#[cfg(feature = "fast-runtime")]
+	pub const CONFIRMATION_PERIOD: BlockNumber = 60;
+	/// Shortest lifetime of a file: one hour (four minutes with `fast-runtime`).
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const MIN_LIFETIME: BlockNumber = HOURS;
+	/// Shortest lifetime of a file: one hour (four minutes with `fast-runtime`).
+	#[cfg(feature = "fast-runtime")]
+	pub const MIN_LIFETIME: BlockNumber = 4 * MINUTES;
+	/// Longest lifetime (and the furthest a renewal reaches): five years of blocks.
+	pub const MAX_LIFETIME: BlockNumber = 5 * 365 * DAYS;
+	/// Largest file: 64 GiB.
+	pub const MAX_FILE_SIZE: u64 = 64 << 30;
+	/// Default price: 1 000 plancks per byte and block, about 5.6 0G per GiB and year with
+	/// 6-second blocks.
+	pub const DEFAULT_PRICE: zg_primitives::Balance = 1_000;
+}
+
+parameter_types! {
+	pub const StoragePalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/store");
+	/// A missed storage challenge costs 10 % of the provider's role bond.
+	pub const MissedChallengeSlash: Perbill = Perbill::from_percent(10);
+}
+
+/// BABE's VRF output of the parent block, mixed with the subject: unknown before the parent
+/// block is authored, so nobody can pick the shards they are assigned or challenged for.
+pub struct BabeRandomness;
+impl frame_support::traits::Randomness<Hash, BlockNumber> for BabeRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let (seed, block) =
+			<pallet_babe::ParentBlockRandomness<Runtime> as frame_support::traits::Randomness<
+				Option<Hash>,
+				BlockNumber,
+			>>::random(subject);
+		// Before the first VRF output (genesis and block 1), the parent hash stands in.
+		let seed = seed.unwrap_or_else(|| {
+			let parent = System::parent_hash();
+			sp_io::hashing::blake2_256(&codec::Encode::encode(&(parent, subject))).into()
+		});
+		(seed, block)
+	}
+}
+
+impl pallet_zg_storage::Config for Runtime {
+	type AuthorityId = zg_offchain::crypto::ProviderAuthId;
+	type Currency = Balances;
+	type Staking = Staking;
+	type Randomness = BabeRandomness;
+	type PalletId = StoragePalletId;
+	type MaxFileSize = ConstU64<{ storage_params::MAX_FILE_SIZE }>;
+	type MaxDataShards = ConstU32<16>;
+	type MinParityShards = ConstU32<1>;
+	type MaxParityShards = ConstU32<16>;
+	type MinLifetime = ConstU32<{ storage_params::MIN_LIFETIME }>;
+	type MaxLifetime = ConstU32<{ storage_params::MAX_LIFETIME }>;
+	type ConfirmationPeriod = ConstU32<{ storage_params::CONFIRMATION_PERIOD }>;
+	type ChallengePeriod = ConstU32<{ storage_params::CHALLENGE_PERIOD }>;
+	type ChallengesPerPeriod = ConstU32<16>;
+	type MissedChallengeSlash = MissedChallengeSlash;
+	type MaxProviders = ConstU32<256>;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type WeightInfo = pallet_zg_storage::weights::SubstrateWeight<Runtime>;
+}
+
 impl pallet_offences::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type IdentificationTuple = pallet_session_historical::IdentificationTuple<Self>;
@@ -471,6 +551,55 @@ where
 {
 	type Extrinsic = UncheckedExtrinsic;
 	type RuntimeCall = RuntimeCall;
+}
+
+/// Offchain workers sign with sr25519/ed25519/ecdsa keys and MultiSignature, like users.
+impl frame_system::offchain::SigningTypes for Runtime {
+	type Public = <Signature as sp_runtime::traits::Verify>::Signer;
+	type Signature = Signature;
+}
+
+/// Signed transactions built by offchain workers (storage challenge answers and
+/// confirmations), with the same extensions as a user's transaction: mortal for a few minutes,
+/// no tip.
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: Self::Public,
+		account: AccountId,
+		nonce: Nonce,
+	) -> Option<UncheckedExtrinsic> {
+		use sp_runtime::traits::StaticLookup;
+		let period = BlockHashCount::get().checked_next_power_of_two().map_or(2, |p| p / 2) as u64;
+		let current = u64::from(System::block_number()).saturating_sub(1);
+		let extension: TxExtension = (
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckMortality::from(generic::Era::mortal(period, current)),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::default(),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		);
+		let payload = SignedPayload::new(call, extension)
+			.map_err(
+				|e| log::warn!(target: "runtime", "cannot sign an offchain transaction: {e:?}"),
+			)
+			.ok()?;
+		let signature = codec::Encode::using_encoded(&payload, |bytes| A::sign(bytes, public))?;
+		let (call, extension, _) = payload.deconstruct();
+		let address = <Runtime as frame_system::Config>::Lookup::unlookup(account);
+		Some(generic::UncheckedExtrinsic::new_signed(call, address, signature, extension).into())
+	}
 }
 
 /// Unsigned transactions built by the runtime itself (equivocation reports).
@@ -651,6 +780,8 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(12)]
 	pub type Utility = pallet_utility;
+	#[runtime::pallet_index(13)]
+	pub type Storage = pallet_zg_storage;
 	#[runtime::pallet_index(20)]
 	pub type Revive = pallet_revive;
 }
@@ -666,6 +797,7 @@ mod benches {
 		[pallet_sudo, Sudo]
 		[pallet_utility, Utility]
 		[pallet_zg_staking, Staking]
+		[pallet_zg_storage, Storage]
 	);
 	// pallet-revive keeps its upstream weights: its benchmarks need solc and the PolkaVM
 	// toolchain at build time (pallet-revive-fixtures).

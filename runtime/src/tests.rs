@@ -125,6 +125,25 @@ fn local_testnet_validators_are_staked_and_elected() {
 }
 
 #[test]
+fn storage_starts_with_its_price_and_an_escrow_account() {
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_zg_storage::Price::<Runtime>::get(), storage_params::DEFAULT_PRICE);
+		let escrow = pallet_zg_storage::Pallet::<Runtime>::escrow_account();
+		assert_eq!(Balances::balance(&escrow), EXISTENTIAL_DEPOSIT);
+		assert_eq!(pallet_zg_storage::EscrowTotal::<Runtime>::get(), 0);
+		assert!(pallet_zg_storage::ProviderList::<Runtime>::get().is_empty());
+		pallet_zg_storage::Pallet::<Runtime>::do_try_state().expect("storage invariants hold");
+		// A StorageProvider needs the role bond that staking sets at genesis.
+		assert_eq!(
+			pallet_zg_staking::MinRoleBond::<Runtime>::get(
+				pallet_zg_staking::Role::StorageProvider
+			),
+			genesis_config_presets::MIN_ROLE_BOND
+		);
+	});
+}
+
+#[test]
 fn dev_accounts_are_endowed_and_usable_from_the_evm() {
 	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		for k in Sr25519Keyring::well_known() {

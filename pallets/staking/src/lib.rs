@@ -1509,6 +1509,15 @@ impl<T: Config> RoleStaking<T::AccountId, Balance> for Pallet<T> {
 		});
 		slashed
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_make_eligible(who: &T::AccountId, role: Role) -> Result<(), &'static str> {
+		let bond = MinRoleBond::<T>::get(role).max(T::Currency::minimum_balance()).max(1);
+		let funds = bond.saturating_mul(10).saturating_add(T::Currency::minimum_balance());
+		T::Currency::set_balance(who, funds);
+		Pallet::<T>::register_role(frame_system::RawOrigin::Signed(who.clone()).into(), role, bond)
+			.map_err(|_| "register_role failed")
+	}
 }
 
 impl<T: Config> pallet_session::SessionManager<T::AccountId> for Pallet<T> {

@@ -1,0 +1,317 @@
+//! `zg-storage`: upload, download and inspect files in 0G Storage.
+//!
+//! ```text
+//! zg-storage upload ./model.safetensors --data-shards 2 --parity-shards 2 --lifetime 600
+//! zg-storage download 0x1c6f…e2 ./model.safetensors
+//! zg-storage status 0x1c6f…e2
+//! ```
+//!
+//! `upload` streams the file to a worker (which encodes it and answers its root), submits
+//! `Storage.submit` signed with `--suri`, has the worker push every shard to its assigned
+//! provider, and waits until the chain reports the file Finalized. `download` fetches the file
+//! rebuilt from any `k` shards and checks it against the root on chain.
+
+use anyhow::{anyhow, bail, Context, Result};
+use bytes::Bytes;
+use clap::{Parser, Subcommand};
+use futures::TryStreamExt;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::{body::Frame, Method, Request, StatusCode};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Deserialize;
+use std::{path::PathBuf, time::Duration};
+use tokio::io::AsyncWriteExt;
+use zg_gpu_worker::{
+	chain::{self, Chain, ChainStatus},
+	encoder::CpuBackend,
+	ingest::ingest,
+	root_hex,
+};
+
+#[derive(Parser)]
+#[command(version, about = "Upload, download and inspect files in 0G Storage")]
+struct Cli {
+	/// WebSocket RPC of a node.
+	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	/// Base URL of the worker that encodes uploads and serves downloads.
+	#[arg(long, global = true, default_value = "http://127.0.0.1:8700")]
+	worker: String,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Uploads FILE: encode, submit on chain, push the shards, wait until Finalized.
+	Upload {
+		file: PathBuf,
+		/// Data shards `k`: any k shards give the file back.
+		#[arg(long, default_value_t = 2)]
+		data_shards: u16,
+		/// Parity shards `m`: the file survives the loss of any m providers.
+		#[arg(long, default_value_t = 2)]
+		parity_shards: u16,
+		/// Lifetime in blocks.
+		#[arg(long, default_value_t = 14_400)]
+		lifetime: u32,
+		/// The most to pay, in plancks (default: the fee the chain's price gives).
+		#[arg(long)]
+		max_fee: Option<u128>,
+		/// Secret URI of the paying account.
+		#[arg(long, default_value = "//Alice")]
+		suri: String,
+		/// Seconds to wait for every provider to confirm its shard.
+		#[arg(long, default_value_t = 300)]
+		timeout: u64,
+	},
+	/// Downloads the file with ROOT into OUT and checks it against the root.
+	Download {
+		root: String,
+		out: PathBuf,
+		/// Skip re-encoding the download to check its root.
+		#[arg(long)]
+		no_verify: bool,
+	},
+	/// Shows a file's state on chain.
+	Status { root: String },
+}
+
+#[derive(Deserialize)]
+struct Uploaded {
+	root: String,
+	size: u64,
+	data_shards: u16,
+	parity_shards: u16,
+	shard_roots: Vec<String>,
+}
+
+fn bar(len: u64, message: &str) -> ProgressBar {
+	let pb = ProgressBar::new(len);
+	pb.set_style(
+		ProgressStyle::with_template(
+			"{msg:>12} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+		)
+		.unwrap_or_else(|_| ProgressStyle::default_bar())
+		.progress_chars("=> "),
+	);
+	pb.set_message(message.to_string());
+	pb
+}
+
+async fn error_text(res: hyper::Response<hyper::body::Incoming>) -> String {
+	let status = res.status();
+	let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+	let message = serde_json::from_slice::<serde_json::Value>(&body)
+		.ok()
+		.and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+		.unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+	format!("{status}: {message}")
+}
+
+async fn upload(
+	cli: &Cli,
+	file: &PathBuf,
+	k: u16,
+	m: u16,
+	lifetime: u32,
+	max_fee: Option<u128>,
+	suri: &str,
+	timeout: u64,
+) -> Result<()> {
+	let signer = chain::keypair(suri)?;
+	let chain = Chain::connect(&cli.node).await?;
+	let handle = tokio::fs::File::open(file)
+		.await
+		.with_context(|| format!("cannot open {}", file.display()))?;
+	let len = handle.metadata().await?.len();
+	if len == 0 {
+		bail!("{} is empty", file.display());
+	}
+
+	// 1. Stream the file to the worker, which encodes it.
+	let pb = bar(len, "upload");
+	let counter = pb.clone();
+	let stream = tokio_util::io::ReaderStream::with_capacity(handle, 1 << 20)
+		.inspect_ok(move |chunk| counter.inc(chunk.len() as u64))
+		.map_ok(Frame::data);
+	let body: BoxBody<Bytes, std::io::Error> = BodyExt::boxed(StreamBody::new(stream));
+	let client =
+		Client::builder(TokioExecutor::new()).build_http::<BoxBody<Bytes, std::io::Error>>();
+	let url =
+		format!("{}/v1/files?data_shards={k}&parity_shards={m}", cli.worker.trim_end_matches('/'));
+	let res = client
+		.request(
+			Request::builder()
+				.method(Method::POST)
+				.uri(&url)
+				.header("content-length", len)
+				.body(body)?,
+		)
+		.await
+		.with_context(|| format!("cannot reach the worker at {}", cli.worker))?;
+	if res.status() != StatusCode::OK {
+		bail!("the worker refused the upload: {}", error_text(res).await);
+	}
+	pb.finish();
+	let uploaded: Uploaded = serde_json::from_slice(&res.into_body().collect().await?.to_bytes())?;
+	let root = chain::parse_root(&uploaded.root)?;
+	let layout = zg_primitives::storage::FileLayout::new(
+		uploaded.size,
+		uploaded.data_shards,
+		uploaded.parity_shards,
+	)
+	.map_err(|e| anyhow!("bad layout: {e:?}"))?;
+	let shard_roots =
+		uploaded.shard_roots.iter().map(|r| chain::parse_root(r)).collect::<Result<Vec<_>>>()?;
+	println!(
+		"root {}  ({} bytes, {k} data + {m} parity shards of {} bytes)",
+		uploaded.root,
+		uploaded.size,
+		layout.shard_size()
+	);
+
+	// 2. Commit it on chain.
+	if chain.file(&root).await?.is_some() {
+		println!("already on chain");
+	} else {
+		let fee = chain.price().await?.saturating_mul(len as u128).saturating_mul(lifetime as u128);
+		let max_fee = max_fee.unwrap_or(fee);
+		let spinner = ProgressBar::new_spinner();
+		spinner.set_message(format!("submitting (fee {fee} plancks) and waiting for finality"));
+		spinner.enable_steady_tick(Duration::from_millis(120));
+		chain.submit_file(&signer, &root, &layout, &shard_roots, lifetime, max_fee).await?;
+		spinner.finish_with_message(format!("submitted; fee {fee} plancks escrowed"));
+	}
+
+	// 3. Push the shards to their providers.
+	let push = format!("{}/v1/files/{}/push", cli.worker.trim_end_matches('/'), uploaded.root);
+	let push_client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+	let res = push_client
+		.request(Request::builder().method(Method::POST).uri(&push).body(Full::new(Bytes::new()))?)
+		.await?;
+	if res.status() != StatusCode::OK {
+		bail!("pushing the shards failed: {}", error_text(res).await);
+	}
+	println!("shards pushed to their providers");
+
+	// 4. Wait until every provider confirmed.
+	let n = layout.total_shards() as u64;
+	let pb = ProgressBar::new(n);
+	pb.set_style(
+		ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} shards confirmed")?
+			.progress_chars("=> "),
+	);
+	pb.set_message("confirm");
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+	loop {
+		match chain.file(&root).await? {
+			None => bail!("the file was dropped: its shards were not all confirmed in time"),
+			Some(file) => {
+				pb.set_position(file.confirmed() as u64);
+				if file.status == ChainStatus::Finalized {
+					pb.finish();
+					println!("Finalized {}", uploaded.root);
+					return Ok(());
+				}
+			},
+		}
+		if tokio::time::Instant::now() > deadline {
+			bail!("not finalized after {timeout} s");
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+}
+
+async fn download(cli: &Cli, root: &str, out: &PathBuf, no_verify: bool) -> Result<()> {
+	let root = chain::parse_root(root)?;
+	let url = format!("{}/v1/files/{}", cli.worker.trim_end_matches('/'), root_hex(&root));
+	let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+	let res = client
+		.request(Request::get(&url).body(Full::new(Bytes::new()))?)
+		.await
+		.with_context(|| format!("cannot reach the worker at {}", cli.worker))?;
+	if res.status() != StatusCode::OK {
+		bail!("download failed: {}", error_text(res).await);
+	}
+	let len = res
+		.headers()
+		.get("content-length")
+		.and_then(|v| v.to_str().ok())
+		.and_then(|v| v.parse().ok())
+		.unwrap_or(0);
+	let pb = bar(len, "download");
+	let mut body = res.into_body();
+	let mut data = Vec::with_capacity(len as usize);
+	while let Some(frame) = body.frame().await {
+		if let Ok(chunk) = frame?.into_data() {
+			pb.inc(chunk.len() as u64);
+			data.extend_from_slice(&chunk);
+		}
+	}
+	pb.finish();
+	if !no_verify {
+		let chain = Chain::connect(&cli.node).await?;
+		let file = chain
+			.file(&root)
+			.await?
+			.ok_or_else(|| anyhow!("{} is not on chain: cannot check it", root_hex(&root)))?;
+		let layout = file.layout()?;
+		let check = tokio::task::spawn_blocking(move || {
+			ingest(&CpuBackend, data, layout.data_shards, layout.parity_shards)
+				.map(|f| (f.root, f.into_data()))
+		})
+		.await??;
+		if check.0 != root {
+			bail!("the download does not match {}: got {}", root_hex(&root), root_hex(&check.0));
+		}
+		data = check.1;
+		println!("verified against the root on chain");
+	}
+	let mut out_file = tokio::fs::File::create(out)
+		.await
+		.with_context(|| format!("cannot create {}", out.display()))?;
+	out_file.write_all(&data).await?;
+	out_file.flush().await?;
+	println!("wrote {} bytes to {}", data.len(), out.display());
+	Ok(())
+}
+
+async fn status(cli: &Cli, root: &str) -> Result<()> {
+	let root = chain::parse_root(root)?;
+	let chain = Chain::connect(&cli.node).await?;
+	let Some(file) = chain.file(&root).await? else {
+		bail!("{} is not on chain", root_hex(&root));
+	};
+	println!("root        {}", root_hex(&root));
+	println!("status      {:?}", file.status);
+	println!("size        {} bytes", file.layout.size);
+	println!(
+		"coding      {} data + {} parity shards",
+		file.layout.data_shards, file.layout.parity_shards
+	);
+	println!("expires at  block {}", file.expires_at);
+	println!("confirmed   {}/{}", file.confirmed(), file.shards.len());
+	for (i, s) in file.shards.iter().enumerate() {
+		println!(
+			"  shard {i:>2}  provider 0x{}  {}",
+			hex::encode(s.provider),
+			if s.confirmed { "confirmed" } else { "waiting" }
+		);
+	}
+	Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+	let cli = Cli::parse();
+	match &cli.command {
+		Command::Upload { file, data_shards, parity_shards, lifetime, max_fee, suri, timeout } => {
+			upload(&cli, file, *data_shards, *parity_shards, *lifetime, *max_fee, suri, *timeout)
+				.await
+		},
+		Command::Download { root, out, no_verify } => download(&cli, root, out, *no_verify).await,
+		Command::Status { root } => status(&cli, root).await,
+	}
+}

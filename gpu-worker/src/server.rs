@@ -1,0 +1,555 @@
+//! The worker's HTTP API.
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | `POST` | `/v1/files?data_shards=K&parity_shards=M` | upload a file (streamed body): encode, commit, keep the shards; answers the root, layout and shard roots as JSON |
+//! | `POST` | `/v1/files/<root>/push` | push each shard of a submitted file to its assigned provider's worker (from the chain) |
+//! | `GET` | `/v1/files/<root>` | download: the file rebuilt from any `k` shards (local or fetched from the providers), each checked against its root |
+//! | `PUT` | `/v1/shards/<root>/<index>` | receive a shard: refused unless the file is on chain, the shard is assigned to this worker's provider and it matches its committed root |
+//! | `GET` | `/v1/shards/<root>/<index>` | a shard's bytes |
+//! | `GET` | `/v1/proofs/<root>/<shard>/<chunk>` | a chunk and its Merkle path, SCALE `(Vec<u8>, Vec<H256>)` (for the offchain worker) |
+//! | `GET` | `/v1/held` | shards held and not yet confirmed on chain, SCALE `Vec<(H256, u32)>` (for the offchain worker) |
+//! | `GET` | `/v1/status/<root>` | the file on chain and the shards held here, as JSON |
+//! | `POST` | `/rpc` | JSON-RPC 2.0: `storage_status(root)`, `storage_held()` |
+//! | `GET` | `/health` | `ok` |
+//!
+//! Errors are JSON `{"error": "..."}` with a 4xx/5xx status, and change nothing.
+
+use crate::{
+	chain::{Account, Chain, ChainFile},
+	encoder::ErasureBackend,
+	ingest::{ingest, reconstruct},
+	root_hex,
+	store::{FileMeta, ShardStore},
+	Error,
+};
+use bytes::Bytes;
+use codec::Encode;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::{
+	body::Incoming, server::conn::http1, service::service_fn, Method, Request, Response, StatusCode,
+};
+use hyper_util::{
+	client::legacy::{connect::HttpConnector, Client},
+	rt::{TokioExecutor, TokioIo},
+};
+use serde_json::json;
+use std::{
+	collections::BTreeSet,
+	convert::Infallible,
+	sync::{Arc, Mutex},
+	time::Duration,
+};
+use tokio::net::TcpListener;
+use zg_primitives::Hash;
+
+/// A response body.
+pub type Body = BoxBody<Bytes, hyper::Error>;
+
+/// The worker's shared state.
+pub struct State {
+	/// Shards on disk.
+	pub store: ShardStore,
+	/// The node.
+	pub chain: Chain,
+	/// The provider account this worker stores shards for (`None`: a gateway that only
+	/// uploads and downloads).
+	pub provider: Option<Account>,
+	/// The erasure coder.
+	pub backend: Box<dyn ErasureBackend>,
+	/// The largest upload accepted, in bytes.
+	pub max_upload: u64,
+	/// Shards held here and not yet seen confirmed on chain.
+	pub held: Mutex<BTreeSet<(Hash, u32)>>,
+	/// HTTP client for other workers.
+	pub client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl State {
+	/// A new state; the held set starts with every shard in the store.
+	pub fn new(
+		store: ShardStore,
+		chain: Chain,
+		provider: Option<Account>,
+		backend: Box<dyn ErasureBackend>,
+		max_upload: u64,
+	) -> Self {
+		let held = store.all_shards().into_iter().collect();
+		let client = Client::builder(TokioExecutor::new()).build_http();
+		Self { store, chain, provider, backend, max_upload, held: Mutex::new(held), client }
+	}
+
+	fn held(&self) -> Vec<(Hash, u32)> {
+		self.held.lock().map(|h| h.iter().copied().collect()).unwrap_or_default()
+	}
+
+	fn mark_held(&self, root: Hash, index: u32) {
+		if let Ok(mut held) = self.held.lock() {
+			held.insert((root, index));
+		}
+	}
+}
+
+/// An error answer.
+pub(crate) struct Failure(StatusCode, String);
+
+impl From<anyhow::Error> for Failure {
+	fn from(e: anyhow::Error) -> Self {
+		Failure(StatusCode::BAD_GATEWAY, format!("{e:#}"))
+	}
+}
+
+impl From<Error> for Failure {
+	fn from(e: Error) -> Self {
+		let status = match &e {
+			Error::NotFound(_) => StatusCode::NOT_FOUND,
+			Error::Layout(_) => StatusCode::BAD_REQUEST,
+			Error::ShardMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+			Error::NotEnoughShards { .. } => StatusCode::SERVICE_UNAVAILABLE,
+			_ => StatusCode::INTERNAL_SERVER_ERROR,
+		};
+		Failure(status, e.to_string())
+	}
+}
+
+type Answer = Result<Response<Body>, Failure>;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+	Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
+
+fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+	Response::builder()
+		.status(status)
+		.header("content-type", content_type)
+		.body(full(body))
+		.unwrap_or_else(|_| Response::new(full(Bytes::new())))
+}
+
+fn json_ok(value: serde_json::Value) -> Answer {
+	Ok(respond(StatusCode::OK, "application/json", value.to_string()))
+}
+
+fn bad(status: StatusCode, message: impl Into<String>) -> Failure {
+	Failure(status, message.into())
+}
+
+fn parse_root(text: &str) -> Result<Hash, Failure> {
+	crate::chain::parse_root(text).map_err(|e| bad(StatusCode::BAD_REQUEST, e.to_string()))
+}
+
+fn parse_u32(text: &str, what: &str) -> Result<u32, Failure> {
+	text.parse().map_err(|_| bad(StatusCode::BAD_REQUEST, format!("bad {what}: {text}")))
+}
+
+/// Reads a request body, refusing more than `limit` bytes.
+async fn read_body(body: Incoming, limit: u64) -> Result<Vec<u8>, Failure> {
+	let mut body = body;
+	let mut out = Vec::new();
+	while let Some(frame) = body.frame().await {
+		let frame =
+			frame.map_err(|e| bad(StatusCode::BAD_REQUEST, format!("upload broken: {e}")))?;
+		if let Ok(data) = frame.into_data() {
+			if out.len() as u64 + data.len() as u64 > limit {
+				return Err(bad(
+					StatusCode::PAYLOAD_TOO_LARGE,
+					format!("the body is larger than {limit} bytes"),
+				));
+			}
+			out.extend_from_slice(&data);
+		}
+	}
+	Ok(out)
+}
+
+async fn on_chain(state: &State, root: &Hash) -> Result<ChainFile, Failure> {
+	state.chain.file(root).await?.ok_or_else(|| {
+		bad(StatusCode::NOT_FOUND, format!("file {} is not on chain", root_hex(root)))
+	})
+}
+
+fn query(req: &Request<Incoming>, name: &str) -> Option<String> {
+	req.uri().query().and_then(|q| {
+		url::form_urlencoded::parse(q.as_bytes())
+			.find(|(k, _)| k == name)
+			.map(|(_, v)| v.into_owned())
+	})
+}
+
+async fn upload(state: Arc<State>, req: Request<Incoming>) -> Answer {
+	let k = parse_u32(&query(&req, "data_shards").unwrap_or_else(|| "2".into()), "data_shards")?;
+	let m =
+		parse_u32(&query(&req, "parity_shards").unwrap_or_else(|| "1".into()), "parity_shards")?;
+	let (k, m) = (
+		u16::try_from(k).map_err(|_| bad(StatusCode::BAD_REQUEST, "data_shards too large"))?,
+		u16::try_from(m).map_err(|_| bad(StatusCode::BAD_REQUEST, "parity_shards too large"))?,
+	);
+	let data = read_body(req.into_body(), state.max_upload).await?;
+	let worker = state.clone();
+	let file = tokio::task::spawn_blocking(move || ingest(worker.backend.as_ref(), data, k, m))
+		.await
+		.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+	let meta = FileMeta { layout: file.layout, shard_roots: file.shard_roots.clone() };
+	state.store.put_meta(&file.root, &meta)?;
+	for (i, shard) in file.shards().into_iter().enumerate() {
+		state.store.put_shard_trusted(&file.root, i as u32, shard)?;
+	}
+	json_ok(json!({
+		"root": root_hex(&file.root),
+		"size": file.layout.size,
+		"data_shards": k,
+		"parity_shards": m,
+		"shard_size": file.layout.shard_size(),
+		"shard_roots": file.shard_roots.iter().map(root_hex).collect::<Vec<_>>(),
+	}))
+}
+
+async fn put_remote(
+	state: &State,
+	endpoint: &str,
+	root: &Hash,
+	index: u32,
+	shard: Vec<u8>,
+) -> Result<(), String> {
+	let url = format!("{endpoint}/v1/shards/{}/{index}", root_hex(root));
+	let req = Request::builder()
+		.method(Method::PUT)
+		.uri(&url)
+		.body(Full::new(Bytes::from(shard)))
+		.map_err(|e| e.to_string())?;
+	let res = state.client.request(req).await.map_err(|e| format!("{url}: {e}"))?;
+	let status = res.status();
+	if status.is_success() {
+		return Ok(());
+	}
+	let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+	Err(format!("{url}: {status} {}", String::from_utf8_lossy(&body)))
+}
+
+async fn get_remote(state: &State, endpoint: &str, root: &Hash, index: u32) -> Option<Vec<u8>> {
+	let url = format!("{endpoint}/v1/shards/{}/{index}", root_hex(root));
+	let req = Request::get(&url).body(Full::new(Bytes::new())).ok()?;
+	let res = tokio::time::timeout(Duration::from_secs(60), state.client.request(req))
+		.await
+		.ok()?
+		.ok()?;
+	if !res.status().is_success() {
+		return None;
+	}
+	Some(res.into_body().collect().await.ok()?.to_bytes().to_vec())
+}
+
+async fn push(state: Arc<State>, root: Hash) -> Answer {
+	let file = on_chain(&state, &root).await?;
+	state.store.meta(&root)?;
+	let mut results = Vec::new();
+	let mut failed = 0;
+	for (i, shard) in file.shards.iter().enumerate() {
+		let index = i as u32;
+		let outcome = if Some(shard.provider) == state.provider {
+			state.mark_held(root, index);
+			Ok(())
+		} else {
+			match state.chain.endpoint(&shard.provider).await? {
+				None => Err("the provider has no registered endpoint".to_string()),
+				Some(endpoint) => {
+					let bytes = state.store.shard(&root, index)?;
+					put_remote(&state, &endpoint, &root, index, bytes).await
+				},
+			}
+		};
+		if outcome.is_err() {
+			failed += 1;
+		}
+		results.push(json!({
+			"shard": index,
+			"provider": format!("0x{}", hex::encode(shard.provider)),
+			"ok": outcome.is_ok(),
+			"error": outcome.err(),
+		}));
+	}
+	// Shards pushed elsewhere are not kept here.
+	if failed == 0 {
+		for (i, shard) in file.shards.iter().enumerate() {
+			if Some(shard.provider) != state.provider {
+				state.store.remove_shard(&root, i as u32)?;
+			}
+		}
+	}
+	let status = if failed == 0 { StatusCode::OK } else { StatusCode::BAD_GATEWAY };
+	Ok(respond(
+		status,
+		"application/json",
+		json!({ "root": root_hex(&root), "shards": results }).to_string(),
+	))
+}
+
+async fn put_shard(state: Arc<State>, root: Hash, index: u32, req: Request<Incoming>) -> Answer {
+	let file = on_chain(&state, &root).await?;
+	let Some(shard) = file.shards.get(index as usize) else {
+		return Err(bad(
+			StatusCode::BAD_REQUEST,
+			format!("file {} has no shard {index}", root_hex(&root)),
+		));
+	};
+	if let Some(me) = state.provider {
+		if shard.provider != me {
+			return Err(bad(
+				StatusCode::FORBIDDEN,
+				format!(
+					"shard {index} of {} is assigned to 0x{}, not to this worker's provider",
+					root_hex(&root),
+					hex::encode(shard.provider)
+				),
+			));
+		}
+	}
+	let layout = file.layout().map_err(Failure::from)?;
+	let bytes = read_body(req.into_body(), layout.shard_size()).await?;
+	state.store.put_meta(&root, &FileMeta { layout, shard_roots: file.shard_roots() })?;
+	let store = state.store.clone();
+	tokio::task::spawn_blocking(move || store.put_shard(&root, index, &bytes))
+		.await
+		.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+	state.mark_held(root, index);
+	json_ok(json!({ "root": root_hex(&root), "shard": index, "stored": true }))
+}
+
+/// Meta of a file: from the chain, or from the store once it left the chain.
+async fn meta_of(state: &State, root: &Hash) -> Result<(FileMeta, Option<ChainFile>), Failure> {
+	match state.chain.file(root).await? {
+		Some(file) => {
+			let meta = FileMeta { layout: file.layout()?, shard_roots: file.shard_roots() };
+			Ok((meta, Some(file)))
+		},
+		None => Ok((state.store.meta(root)?, None)),
+	}
+}
+
+/// Gathers at least `k` shards of `root`: local ones first, then from the providers.
+pub(crate) async fn gather(
+	state: &State,
+	root: &Hash,
+	meta: &FileMeta,
+	file: Option<&ChainFile>,
+) -> Result<Vec<Option<Vec<u8>>>, Failure> {
+	let n = meta.layout.total_shards() as usize;
+	let k = meta.layout.data_shards as usize;
+	let mut shards: Vec<Option<Vec<u8>>> =
+		(0..n as u32).map(|i| state.store.shard(root, i).ok()).collect();
+	let mut have = shards.iter().flatten().count();
+	if let Some(file) = file {
+		let mut missing: Vec<usize> = (0..n).filter(|i| shards[*i].is_none()).collect();
+		// Fetch in parallel, k - have at a time, until enough or none left.
+		while have < k && !missing.is_empty() {
+			let batch: Vec<usize> = missing.drain(..(k - have).min(missing.len())).collect();
+			let fetches = batch.iter().map(|&i| async move {
+				let provider = file.shards[i].provider;
+				let endpoint = state.chain.endpoint(&provider).await.ok().flatten()?;
+				get_remote(state, &endpoint, root, i as u32).await
+			});
+			let results = futures::future::join_all(fetches).await;
+			for (i, result) in batch.into_iter().zip(results) {
+				if let Some(bytes) = result {
+					if bytes.len() as u64 == meta.layout.shard_size() {
+						shards[i] = Some(bytes);
+						have += 1;
+					}
+				}
+			}
+		}
+	}
+	Ok(shards)
+}
+
+async fn download(state: Arc<State>, root: Hash) -> Answer {
+	let (meta, file) = meta_of(&state, &root).await?;
+	let shards = gather(&state, &root, &meta, file.as_ref()).await?;
+	let data =
+		tokio::task::spawn_blocking(move || reconstruct(&meta.layout, &meta.shard_roots, shards))
+			.await
+			.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+	Ok(respond(StatusCode::OK, "application/octet-stream", data))
+}
+
+async fn status(state: &State, root: Hash) -> Result<serde_json::Value, Failure> {
+	let file = state.chain.file(&root).await?;
+	let local = state.store.held_shards(&root);
+	Ok(json!({
+		"root": root_hex(&root),
+		"on_chain": file.as_ref().map(|f| json!({
+			"status": format!("{:?}", f.status),
+			"size": f.layout.size,
+			"data_shards": f.layout.data_shards,
+			"parity_shards": f.layout.parity_shards,
+			"confirmed": f.confirmed(),
+			"expires_at": f.expires_at,
+			"shards": f.shards.iter().map(|s| json!({
+				"provider": format!("0x{}", hex::encode(s.provider)),
+				"confirmed": s.confirmed,
+			})).collect::<Vec<_>>(),
+		})),
+		"held_here": local,
+	}))
+}
+
+async fn rpc(state: Arc<State>, req: Request<Incoming>) -> Answer {
+	let body = read_body(req.into_body(), 1 << 20).await?;
+	let request: serde_json::Value = serde_json::from_slice(&body)
+		.map_err(|e| bad(StatusCode::BAD_REQUEST, format!("not JSON: {e}")))?;
+	let id = request.get("id").cloned().unwrap_or(serde_json::Value::Null);
+	let method = request.get("method").and_then(|m| m.as_str()).unwrap_or_default();
+	let params = request.get("params").cloned().unwrap_or(serde_json::Value::Null);
+	let result = match method {
+		"storage_status" => match params.get(0).and_then(|r| r.as_str()).map(parse_root) {
+			Some(Ok(root)) => status(&state, root).await.map_err(|Failure(_, m)| m),
+			_ => Err("storage_status takes one parameter: the root".into()),
+		},
+		"storage_held" => {
+			Ok(json!(state.held().iter().map(|(r, i)| json!([root_hex(r), i])).collect::<Vec<_>>()))
+		},
+		other => Err(format!("unknown method {other:?}")),
+	};
+	json_ok(match result {
+		Ok(value) => json!({ "jsonrpc": "2.0", "id": id, "result": value }),
+		Err(message) => {
+			json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32000, "message": message } })
+		},
+	})
+}
+
+async fn route(state: Arc<State>, req: Request<Incoming>) -> Answer {
+	let path = req.uri().path().trim_matches('/').to_string();
+	let parts: Vec<&str> = path.split('/').collect();
+	match (req.method().clone(), parts.as_slice()) {
+		(Method::GET, ["health"]) => Ok(respond(StatusCode::OK, "text/plain", "ok")),
+		(Method::POST, ["rpc"]) => rpc(state, req).await,
+		(Method::POST, ["v1", "files"]) => upload(state, req).await,
+		(Method::POST, ["v1", "files", root, "push"]) => push(state, parse_root(root)?).await,
+		(Method::GET, ["v1", "files", root]) => download(state, parse_root(root)?).await,
+		(Method::PUT, ["v1", "shards", root, index]) => {
+			put_shard(state.clone(), parse_root(root)?, parse_u32(index, "shard")?, req).await
+		},
+		(Method::GET, ["v1", "shards", root, index]) => {
+			let bytes = state.store.shard(&parse_root(root)?, parse_u32(index, "shard")?)?;
+			Ok(respond(StatusCode::OK, "application/octet-stream", bytes))
+		},
+		(Method::GET, ["v1", "proofs", root, shard, chunk]) => {
+			let (root, shard, chunk) =
+				(parse_root(root)?, parse_u32(shard, "shard")?, parse_u32(chunk, "chunk")?);
+			let store = state.store.clone();
+			let proof = tokio::task::spawn_blocking(move || store.proof(&root, shard, chunk))
+				.await
+				.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+			Ok(respond(StatusCode::OK, "application/octet-stream", proof.encode()))
+		},
+		(Method::GET, ["v1", "held"]) => {
+			Ok(respond(StatusCode::OK, "application/octet-stream", state.held().encode()))
+		},
+		(Method::GET, ["v1", "status", root]) => json_ok(status(&state, parse_root(root)?).await?),
+		_ => Err(bad(StatusCode::NOT_FOUND, format!("no route for {} /{path}", req.method()))),
+	}
+}
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+	let line = format!("{} {}", req.method(), req.uri().path());
+	let response = match route(state, req).await {
+		Ok(response) => response,
+		Err(Failure(status, message)) => {
+			log::info!("{line}: {status} {message}");
+			respond(status, "application/json", json!({ "error": message }).to_string())
+		},
+	};
+	Ok(response)
+}
+
+/// Serves the API on `listener` until the process ends.
+pub async fn serve(state: Arc<State>, listener: TcpListener) -> anyhow::Result<()> {
+	loop {
+		let (stream, _) = listener.accept().await?;
+		let state = state.clone();
+		tokio::spawn(async move {
+			let service = service_fn(move |req| handle(state.clone(), req));
+			if let Err(e) =
+				http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
+			{
+				log::debug!("connection closed: {e}");
+			}
+		});
+	}
+}
+
+/// The provider's background duties, every `period`: forget shards confirmed on chain (or of
+/// files gone), and rebuild shards newly assigned to this provider that it does not hold
+/// (after a reassignment) from any `k` shards of the other providers.
+pub async fn maintain(state: Arc<State>, period: Duration) {
+	let Some(me) = state.provider else { return };
+	loop {
+		tokio::time::sleep(period).await;
+		if let Err(e) = maintain_once(&state, me).await {
+			log::warn!("maintenance: {e:#}");
+		}
+	}
+}
+
+async fn maintain_once(state: &State, me: Account) -> anyhow::Result<()> {
+	let files = state.chain.files().await?;
+	let on_chain: std::collections::BTreeMap<Hash, &ChainFile> =
+		files.iter().map(|(r, f)| (*r, f)).collect();
+	for (root, index) in state.held() {
+		let settled = match on_chain.get(&root) {
+			None => true,
+			Some(file) => {
+				file.shards.get(index as usize).is_none_or(|s| s.provider != me || s.confirmed)
+			},
+		};
+		if settled {
+			if let Ok(mut held) = state.held.lock() {
+				held.remove(&(root, index));
+			}
+		}
+	}
+	for (root, file) in &files {
+		for (i, shard) in file.shards.iter().enumerate() {
+			let index = i as u32;
+			if shard.provider != me || shard.confirmed || state.store.has_shard(root, index) {
+				continue;
+			}
+			let meta = FileMeta { layout: file.layout()?, shard_roots: file.shard_roots() };
+			let shards = match gather(state, root, &meta, Some(file)).await {
+				Ok(shards) => shards,
+				Err(Failure(_, m)) => {
+					log::info!("cannot gather {}: {m}", root_hex(root));
+					continue;
+				},
+			};
+			let layout = meta.layout;
+			let roots = meta.shard_roots.clone();
+			let rebuilt = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Error> {
+				let mut slots: Vec<Option<Vec<u8>>> = shards;
+				// Only shards that match their roots take part.
+				for (slot, expected) in slots.iter_mut().zip(&roots) {
+					if slot
+						.as_ref()
+						.is_some_and(|s| crate::ingest::shard_tree(s).root() != *expected)
+					{
+						*slot = None;
+					}
+				}
+				zg_primitives::erasure::recover(&layout, &mut slots)?;
+				slots[i].take().ok_or(Error::NotEnoughShards { have: 0, need: 1 })
+			})
+			.await?;
+			match rebuilt {
+				Ok(bytes) => {
+					state.store.put_meta(root, &meta)?;
+					state.store.put_shard(root, index, &bytes)?;
+					state.mark_held(*root, index);
+					log::info!("rebuilt shard {index} of {}", root_hex(root));
+				},
+				Err(e) => log::info!("cannot rebuild shard {index} of {}: {e}", root_hex(root)),
+			}
+		}
+	}
+	Ok(())
+}

@@ -1,0 +1,142 @@
+//! # Offchain duties of a 0G node
+//!
+//! A provider runs its worker (`gpu-worker/`) beside its node. The pallets' offchain workers find
+//! the duties addressed to the provider keys in the node's keystore (answer a storage challenge,
+//! confirm a shard, and later attest a DA blob or report a compute job), ask the local worker
+//! for what they need over HTTP, and submit the answer as a transaction signed by that key.
+//! This crate is the machinery they share:
+//!
+//! - [`crypto`]: the provider key type (`zgsp`, sr25519). A provider inserts its account key
+//!   under this type (`author_insertKey`), and registers that account on chain.
+//! - [`worker`]: the local worker's URL (offchain local storage, [`worker::URL_KEY`]; default
+//!   [`worker::DEFAULT_URL`]) and HTTP GETs to it with a deadline.
+//! - [`Dedup`]: a per-duty marker in offchain local storage so that a duty is submitted once,
+//!   and retried only after [`RETRY_AFTER`] blocks if its transaction did not land.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use sp_runtime::offchain::storage::{StorageRetrievalError, StorageValueRef};
+
+/// Blocks after which a submitted duty whose transaction did not change the chain is tried
+/// again.
+pub const RETRY_AFTER: u32 = 5;
+
+/// Provider keys: sr25519 keys of type `zgsp` in the node's keystore.
+pub mod crypto {
+	use sp_core::crypto::KeyTypeId;
+	use sp_runtime::{MultiSignature, MultiSigner};
+
+	/// The key type of provider keys.
+	pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"zgsp");
+
+	mod app {
+		use sp_application_crypto::{app_crypto, sr25519};
+		app_crypto!(sr25519, super::KEY_TYPE);
+	}
+
+	/// The application public key of a provider.
+	pub type ProviderPublic = app::Public;
+
+	/// Signs offchain transactions with a provider key, for `MultiSigner` / `MultiSignature`
+	/// runtimes.
+	pub struct ProviderAuthId;
+
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for ProviderAuthId {
+		type RuntimeAppPublic = app::Public;
+		type GenericSignature = sp_core::sr25519::Signature;
+		type GenericPublic = sp_core::sr25519::Public;
+	}
+}
+
+/// The local worker.
+pub mod worker {
+	use alloc::{string::String, vec::Vec};
+	use sp_core::offchain::StorageKind;
+	use sp_runtime::offchain::{http, Duration};
+
+	/// Where the worker's URL is kept in the node's persistent offchain storage, as plain UTF-8.
+	/// Set it with the `offchain_localStorageSet` RPC: kind `PERSISTENT`, key
+	/// `0x7a673a3a776f726b65722d75726c` (`zg::worker-url`), value the hex of the URL.
+	pub const URL_KEY: &[u8] = b"zg::worker-url";
+
+	/// The worker's URL when none is set.
+	pub const DEFAULT_URL: &str = "http://127.0.0.1:8700";
+
+	/// How long one request may take.
+	pub const TIMEOUT_MS: u64 = 4_000;
+
+	/// The worker's base URL, without a trailing slash.
+	pub fn base_url() -> String {
+		let stored = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, URL_KEY)
+			.and_then(|raw: Vec<u8>| String::from_utf8(raw).ok())
+			.filter(|url| !url.is_empty());
+		let mut url = stored.unwrap_or_else(|| String::from(DEFAULT_URL));
+		while url.ends_with('/') {
+			url.pop();
+		}
+		url
+	}
+
+	/// Why a request to the worker failed.
+	#[derive(Debug, PartialEq, Eq)]
+	pub enum Error {
+		/// The request could not be sent or timed out.
+		Unreachable,
+		/// The worker answered with this HTTP status.
+		Status(u16),
+	}
+
+	/// GETs `path` (starting with `/`) from the worker and returns the body.
+	pub fn get(path: &str) -> Result<Vec<u8>, Error> {
+		let url = alloc::format!("{}{}", base_url(), path);
+		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(TIMEOUT_MS));
+		let pending =
+			http::Request::get(&url).deadline(deadline).send().map_err(|_| Error::Unreachable)?;
+		let response = pending
+			.try_wait(deadline)
+			.map_err(|_| Error::Unreachable)?
+			.map_err(|_| Error::Unreachable)?;
+		if response.code != 200 {
+			return Err(Error::Status(response.code));
+		}
+		Ok(response.body().collect())
+	}
+}
+
+/// Marks duties as submitted in the node's persistent offchain storage, so that each is sent
+/// once, and again only if it is still pending [`RETRY_AFTER`] blocks later.
+pub struct Dedup;
+
+impl Dedup {
+	fn key(duty: &impl Encode) -> Vec<u8> {
+		let mut key = b"zg::duty::".to_vec();
+		key.extend_from_slice(&sp_io::hashing::blake2_128(&duty.encode()));
+		key
+	}
+
+	/// Claims `duty` at block `now`: true if it was never claimed or its last claim is at least
+	/// [`RETRY_AFTER`] blocks old. Atomic, so two overlapping workers never both claim it.
+	pub fn claim(duty: &impl Encode, now: u32) -> bool {
+		let key = Self::key(duty);
+		let value = StorageValueRef::persistent(&key);
+		let result = value.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
+			Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
+			_ => Ok(now),
+		});
+		matches!(result, Ok(_))
+	}
+
+	/// Forgets a claim (when the transaction could not even be submitted).
+	pub fn release(duty: &impl Encode) {
+		StorageValueRef::persistent(&Self::key(duty)).clear();
+	}
+}
+
+/// A decoded answer from the worker: SCALE bytes of `T`.
+pub fn decode<T: Decode>(bytes: &[u8]) -> Option<T> {
+	T::decode(&mut &bytes[..]).ok()
+}
