@@ -5,5 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/scripts/setup.sh"
 log "Building zg-node (target directory: $CARGO_TARGET_DIR)"
 cd "$ROOT"
-timed cargo build --release --locked -p zg-node -p zg-gpu-worker --bins
+# Every target of the workspace in one invocation: the binaries get the same dependency
+# features as `cargo test --workspace` (dev-dependencies included), so the tests that follow
+# reuse this build instead of compiling the node's dependencies a second time.
+timed cargo build --release --locked --workspace --all-targets
 log "Built $ZG_NODE, $ZG_WORKER and $ZG_STORAGE"

@@ -152,6 +152,25 @@ async function run(nodeName, networkInfo) {
       if (holders[providers[name].pair.address] === undefined) throw new Error(`${name} holds no shard`);
     }
 
+    // Bad input to a worker changes nothing: a shard for a root that is not on chain, and a
+    // shard that is not this worker's provider's.
+    const put = (endpoint, r, i, body) =>
+      fetch(`${endpoint}/v1/shards/${r}/${i}`, { method: 'PUT', body }).then(async (res) => [res.status, (await res.json()).error]);
+    const unknown = '0x' + '11'.repeat(32);
+    const [status1, error1] = await put(providers.bob.endpoint, unknown, 0, Buffer.alloc(1024));
+    if (status1 !== 404 || !/not on chain/.test(error1)) throw new Error(`unknown root: ${status1} ${error1}`);
+    const notBobs = file.shards.findIndex((s) => s.provider.toString() !== providers.bob.pair.address);
+    const [status2, error2] = await put(providers.bob.endpoint, root, notBobs, Buffer.alloc(1024));
+    if (status2 !== 403 || !/assigned to/.test(error2)) throw new Error(`foreign shard: ${status2} ${error2}`);
+    log(`workers refuse a shard of an unknown root (${status1}) and a shard assigned to another provider (${status2})`);
+    const rpc = await fetch(`${providers.bob.endpoint}/rpc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'storage_status', params: [root] }),
+    }).then((res) => res.json());
+    if (rpc.result?.on_chain?.status !== 'Finalized') throw new Error(`storage_status: ${JSON.stringify(rpc)}`);
+    log(`JSON-RPC storage_status on Bob's worker: ${rpc.result.on_chain.status}, holds ${JSON.stringify(rpc.result.held_here)}`);
+
     // 3. Two providers' workers stop; the file still reads back byte-identical.
     for (const name of ['charlie', 'dave']) {
       workers[name].kill('SIGKILL');
@@ -191,10 +210,14 @@ async function run(nodeName, networkInfo) {
       if (missed.has(who)) throw new Error(`${who} missed a challenge with its worker running`);
     }
     log('online providers answered their challenges; offline providers were slashed');
+  } catch (e) {
+    log(`failed; workers' logs and data kept in ${work}`);
+    throw e;
   } finally {
     for (const child of Object.values(workers)) child.kill('SIGKILL');
     await api.disconnect();
   }
+  fs.rmSync(work, { recursive: true, force: true });
   return 1;
 }
 

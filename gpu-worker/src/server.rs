@@ -10,7 +10,7 @@
 //! | `GET` | `/v1/proofs/<root>/<shard>/<chunk>` | a chunk and its Merkle path, SCALE `(Vec<u8>, Vec<H256>)` (for the offchain worker) |
 //! | `GET` | `/v1/held` | shards held and not yet confirmed on chain, SCALE `Vec<(H256, u32)>` (for the offchain worker) |
 //! | `GET` | `/v1/status/<root>` | the file on chain and the shards held here, as JSON |
-//! | `POST` | `/rpc` | JSON-RPC 2.0: `storage_status(root)`, `storage_held()` |
+//! | `POST` | `/rpc` | JSON-RPC 2.0 (jsonrpsee): `storage_status(root)`, `storage_held()` |
 //! | `GET` | `/health` | `ok` |
 //!
 //! Errors are JSON `{"error": "..."}` with a 4xx/5xx status, and change nothing.
@@ -33,6 +33,7 @@ use hyper_util::{
 	client::legacy::{connect::HttpConnector, Client},
 	rt::{TokioExecutor, TokioIo},
 };
+use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
 use serde_json::json;
 use std::{
 	collections::BTreeSet,
@@ -226,17 +227,44 @@ async fn put_remote(
 	Err(format!("{url}: {status} {}", String::from_utf8_lossy(&body)))
 }
 
-async fn get_remote(state: &State, endpoint: &str, root: &Hash, index: u32) -> Option<Vec<u8>> {
+/// Fetches shard `index` of `root` from another worker: at most `limit` bytes, within a minute,
+/// and only if it matches `expected` (a provider serving bad bytes counts as missing).
+async fn get_remote(
+	state: &State,
+	endpoint: &str,
+	root: &Hash,
+	index: u32,
+	limit: u64,
+	expected: Hash,
+) -> Option<Vec<u8>> {
 	let url = format!("{endpoint}/v1/shards/{}/{index}", root_hex(root));
 	let req = Request::get(&url).body(Full::new(Bytes::new())).ok()?;
-	let res = tokio::time::timeout(Duration::from_secs(60), state.client.request(req))
-		.await
-		.ok()?
-		.ok()?;
-	if !res.status().is_success() {
-		return None;
+	let fetch = async {
+		let res = state.client.request(req).await.ok()?;
+		if !res.status().is_success() {
+			return None;
+		}
+		let mut body = res.into_body();
+		let mut bytes = Vec::new();
+		while let Some(frame) = body.frame().await {
+			if let Ok(data) = frame.ok()?.into_data() {
+				if bytes.len() as u64 + data.len() as u64 > limit {
+					return None;
+				}
+				bytes.extend_from_slice(&data);
+			}
+		}
+		Some(bytes)
+	};
+	let bytes = tokio::time::timeout(Duration::from_secs(60), fetch).await.ok()??;
+	let checked = tokio::task::spawn_blocking(move || {
+		(crate::ingest::shard_tree(&bytes).root() == expected).then_some(bytes)
+	});
+	let bytes = checked.await.ok()?;
+	if bytes.is_none() {
+		log::warn!("shard {index} of {} from {endpoint} does not match its root", root_hex(root));
 	}
-	Some(res.into_body().collect().await.ok()?.to_bytes().to_vec())
+	bytes
 }
 
 async fn push(state: Arc<State>, root: Hash) -> Answer {
@@ -343,10 +371,11 @@ pub(crate) async fn gather(
 		// Fetch in parallel, k - have at a time, until enough or none left.
 		while have < k && !missing.is_empty() {
 			let batch: Vec<usize> = missing.drain(..(k - have).min(missing.len())).collect();
+			let limit = meta.layout.shard_size();
 			let fetches = batch.iter().map(|&i| async move {
 				let provider = file.shards[i].provider;
 				let endpoint = state.chain.endpoint(&provider).await.ok().flatten()?;
-				get_remote(state, &endpoint, root, i as u32).await
+				get_remote(state, &endpoint, root, i as u32, limit, meta.shard_roots[i]).await
 			});
 			let results = futures::future::join_all(fetches).await;
 			for (i, result) in batch.into_iter().zip(results) {
@@ -393,37 +422,52 @@ async fn status(state: &State, root: Hash) -> Result<serde_json::Value, Failure>
 	}))
 }
 
-async fn rpc(state: Arc<State>, req: Request<Incoming>) -> Answer {
-	let body = read_body(req.into_body(), 1 << 20).await?;
-	let request: serde_json::Value = serde_json::from_slice(&body)
-		.map_err(|e| bad(StatusCode::BAD_REQUEST, format!("not JSON: {e}")))?;
-	let id = request.get("id").cloned().unwrap_or(serde_json::Value::Null);
-	let method = request.get("method").and_then(|m| m.as_str()).unwrap_or_default();
-	let params = request.get("params").cloned().unwrap_or(serde_json::Value::Null);
-	let result = match method {
-		"storage_status" => match params.get(0).and_then(|r| r.as_str()).map(parse_root) {
-			Some(Ok(root)) => status(&state, root).await.map_err(|Failure(_, m)| m),
-			_ => Err("storage_status takes one parameter: the root".into()),
-		},
-		"storage_held" => {
-			Ok(json!(state.held().iter().map(|(r, i)| json!([root_hex(r), i])).collect::<Vec<_>>()))
-		},
-		other => Err(format!("unknown method {other:?}")),
-	};
-	json_ok(match result {
-		Ok(value) => json!({ "jsonrpc": "2.0", "id": id, "result": value }),
-		Err(message) => {
-			json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32000, "message": message } })
-		},
-	})
+/// The JSON-RPC methods (jsonrpsee): `storage_status(root)` and `storage_held()`.
+pub fn rpc_module(state: Arc<State>) -> RpcModule<Arc<State>> {
+	let mut module = RpcModule::new(state);
+	let registered = module
+		.register_async_method("storage_status", |params, state, _| async move {
+			let root: String = params.one()?;
+			let root = crate::chain::parse_root(&root)
+				.map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
+			status(&state, root)
+				.await
+				.map_err(|Failure(_, message)| ErrorObjectOwned::owned(-32000, message, None::<()>))
+		})
+		.map(|_| ())
+		.and_then(|()| {
+			module
+				.register_method("storage_held", |_, state, _| {
+					state.held().iter().map(|(r, i)| (root_hex(r), *i)).collect::<Vec<_>>()
+				})
+				.map(|_| ())
+		});
+	if let Err(e) = registered {
+		log::error!("cannot register the JSON-RPC methods: {e}");
+	}
+	module
 }
 
-async fn route(state: Arc<State>, req: Request<Incoming>) -> Answer {
+async fn rpc(rpc: &RpcModule<Arc<State>>, req: Request<Incoming>) -> Answer {
+	let body = read_body(req.into_body(), 1 << 20).await?;
+	let body = String::from_utf8(body).map_err(|_| bad(StatusCode::BAD_REQUEST, "not UTF-8"))?;
+	let (response, _) = rpc
+		.raw_json_request(&body, 1)
+		.await
+		.map_err(|e| bad(StatusCode::BAD_REQUEST, format!("not a JSON-RPC request: {e}")))?;
+	Ok(respond(StatusCode::OK, "application/json", response))
+}
+
+async fn route(
+	state: Arc<State>,
+	rpc_methods: Arc<RpcModule<Arc<State>>>,
+	req: Request<Incoming>,
+) -> Answer {
 	let path = req.uri().path().trim_matches('/').to_string();
 	let parts: Vec<&str> = path.split('/').collect();
 	match (req.method().clone(), parts.as_slice()) {
 		(Method::GET, ["health"]) => Ok(respond(StatusCode::OK, "text/plain", "ok")),
-		(Method::POST, ["rpc"]) => rpc(state, req).await,
+		(Method::POST, ["rpc"]) => rpc(&rpc_methods, req).await,
 		(Method::POST, ["v1", "files"]) => upload(state, req).await,
 		(Method::POST, ["v1", "files", root, "push"]) => push(state, parse_root(root)?).await,
 		(Method::GET, ["v1", "files", root]) => download(state, parse_root(root)?).await,
@@ -451,9 +495,13 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Answer {
 	}
 }
 
-async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+async fn handle(
+	state: Arc<State>,
+	rpc_methods: Arc<RpcModule<Arc<State>>>,
+	req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
 	let line = format!("{} {}", req.method(), req.uri().path());
-	let response = match route(state, req).await {
+	let response = match route(state, rpc_methods, req).await {
 		Ok(response) => response,
 		Err(Failure(status, message)) => {
 			log::info!("{line}: {status} {message}");
@@ -465,11 +513,13 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bo
 
 /// Serves the API on `listener` until the process ends.
 pub async fn serve(state: Arc<State>, listener: TcpListener) -> anyhow::Result<()> {
+	let rpc_methods = Arc::new(rpc_module(state.clone()));
 	loop {
 		let (stream, _) = listener.accept().await?;
 		let state = state.clone();
+		let rpc_methods = rpc_methods.clone();
 		tokio::spawn(async move {
-			let service = service_fn(move |req| handle(state.clone(), req));
+			let service = service_fn(move |req| handle(state.clone(), rpc_methods.clone(), req));
 			if let Err(e) =
 				http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
 			{

@@ -66,8 +66,12 @@ pub mod worker {
 	/// The worker's URL when none is set.
 	pub const DEFAULT_URL: &str = "http://127.0.0.1:8700";
 
-	/// How long one request may take.
+	/// How long one request may take, body included.
 	pub const TIMEOUT_MS: u64 = 4_000;
+
+	/// The largest answer read from the worker (a proof is about 2 KiB, a list of held shards
+	/// 36 bytes an entry).
+	pub const MAX_RESPONSE: usize = 1 << 20;
 
 	/// The worker's base URL, without a trailing slash.
 	pub fn base_url() -> String {
@@ -103,7 +107,13 @@ pub mod worker {
 		if response.code != 200 {
 			return Err(Error::Status(response.code));
 		}
-		Ok(response.body().collect())
+		let mut body = response.body();
+		body.deadline(deadline);
+		let bytes: Vec<u8> = body.by_ref().take(MAX_RESPONSE).collect();
+		if body.error().is_some() || bytes.len() == MAX_RESPONSE {
+			return Err(Error::Unreachable);
+		}
+		Ok(bytes)
 	}
 }
 
@@ -133,6 +143,25 @@ impl Dedup {
 	/// Forgets a claim (when the transaction could not even be submitted).
 	pub fn release(duty: &impl Encode) {
 		StorageValueRef::persistent(&Self::key(duty)).clear();
+	}
+
+	fn sent_key(account: &impl Encode) -> Vec<u8> {
+		let mut key = b"zg::sent::".to_vec();
+		key.extend_from_slice(&sp_io::hashing::blake2_128(&account.encode()));
+		key
+	}
+
+	/// Whether `account` may send a transaction at block `now`: false while its last
+	/// transaction, sent at the same on-chain `nonce`, is younger than [`RETRY_AFTER`] blocks
+	/// (it is still in the pool: a new one would replace it).
+	pub fn may_send(account: &impl Encode, nonce: &impl Encode, now: u32) -> bool {
+		let last = StorageValueRef::persistent(&Self::sent_key(account)).get::<(Vec<u8>, u32)>();
+		!matches!(last, Ok(Some((n, at))) if n == nonce.encode() && now < at.saturating_add(RETRY_AFTER))
+	}
+
+	/// Records that `account` sent a transaction at `nonce` in block `now`.
+	pub fn note_sent(account: &impl Encode, nonce: &impl Encode, now: u32) {
+		StorageValueRef::persistent(&Self::sent_key(account)).set(&(nonce.encode(), now));
 	}
 }
 

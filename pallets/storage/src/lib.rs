@@ -11,8 +11,10 @@
 //!    byte and block is set by root with [`Pallet::set_price`]), moves into the pallet's escrow
 //!    account. Each of the `k + m` shards is assigned to a different registered storage
 //!    provider (see [`Pallet::register_provider`]; it needs a `StorageProvider` role bond in
-//!    the staking pallet), drawn with the chain's randomness mixed with the root, so neither
-//!    the uploader nor the providers choose who stores what.
+//!    the staking pallet), drawn with the parent block's BABE VRF output mixed with the root.
+//!    Providers cannot choose their shards; an uploader sees that randomness when it builds the
+//!    transaction and could only steer the draw by grinding the file's bytes (drawing from a
+//!    later block's randomness is future work).
 //! 2. **Confirm.** Each assigned provider calls [`Pallet::confirm_shard`] once its worker holds
 //!    the shard. When every shard is confirmed the file is **Finalized** ([`FileStatus`],
 //!    [`Event::FileFinalized`]): every shard has been held by its provider at least once, so
@@ -468,6 +470,8 @@ pub mod pallet {
 		NotAssigned,
 		/// The shard is already confirmed.
 		AlreadyConfirmed,
+		/// The shard is not confirmed (it was reassigned and awaits confirmation).
+		ShardNotConfirmed,
 		/// The answer names a round that is not the current one.
 		WrongRound,
 		/// No such challenge in the round.
@@ -704,6 +708,8 @@ pub mod pallet {
 				FileIndex::<T>::insert(index, root);
 				FinalizedCount::<T>::put(index.saturating_add(1));
 				file.index = Some(index);
+				// Its confirmation deadline no longer applies: free that queue slot.
+				Deadlines::<T>::mutate(file.confirm_by, |q| q.retain(|r| r != &root));
 				Self::deposit_event(Event::FileFinalized { root });
 			}
 			Files::<T>::insert(root, file);
@@ -737,6 +743,7 @@ pub mod pallet {
 			let shard =
 				file.shards.get_mut(challenge.shard as usize).ok_or(Error::<T>::ShardNotFound)?;
 			ensure!(shard.provider == who, Error::<T>::NotAssigned);
+			ensure!(shard.confirmed, Error::<T>::ShardNotConfirmed);
 			verify_chunk(&layout, &shard.root, challenge.chunk, &chunk, &path).map_err(
 				|e| match e {
 					zg_primitives::storage::ProofError::WrongChunkSize => {
@@ -799,6 +806,8 @@ pub mod pallet {
 			for (shard, share) in file.shards.iter_mut().zip(shares) {
 				shard.escrow = shard.escrow.saturating_add(share);
 			}
+			// The old expiry's queue entry is removed, so renewals leave nothing behind.
+			Deadlines::<T>::mutate(file.expires_at, |q| q.retain(|r| r != &root));
 			file.expires_at = expires_at;
 			Files::<T>::insert(root, file);
 			Self::deposit_event(Event::FileRenewed { root, by: who, fee, expires_at });
@@ -924,7 +933,8 @@ impl<T: Config> Pallet<T> {
 		let mut weight = T::WeightInfo::on_deadlines(0);
 		for root in queue {
 			let Some(file) = Files::<T>::get(root) else { continue };
-			if file.status == FileStatus::Pending && file.confirm_by == n {
+			if file.status == FileStatus::Pending && (file.confirm_by == n || file.expires_at <= n)
+			{
 				Self::drop_file(root, file);
 			} else if file.expires_at == n {
 				Self::expire_file(root, file);
@@ -1029,6 +1039,11 @@ impl<T: Config> Pallet<T> {
 				let r = Self::random(&subject, i);
 				let Some(root) = FileIndex::<T>::get((r % count as u64) as u32) else { continue };
 				let Some(file) = Files::<T>::get(root) else { continue };
+				// A file that expires before the answers are due is settled at expiry; a
+				// challenge on it could be ignored without consequence.
+				if file.expires_at <= deadline {
+					continue;
+				}
 				let r2 = Self::random(&subject, i.saturating_add(1 << 31));
 				let shard = (r2 % file.shards.len().max(1) as u64) as u32;
 				let Some(info) = file.shards.get(shard as usize) else { continue };
@@ -1133,7 +1148,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(sum == EscrowTotal::<T>::get(), "EscrowTotal differs from the files' escrow");
 		let held = T::Currency::balance(&Self::escrow_account())
 			.saturating_sub(T::Currency::minimum_balance());
-		ensure!(held == sum, "the escrow account's balance differs from the files' escrow");
+		ensure!(held >= sum, "the escrow account holds less than the files' escrow");
 		ensure!(finalized == FinalizedCount::<T>::get(), "FinalizedCount is wrong");
 		ensure!(FileIndex::<T>::iter().count() as u32 == finalized, "FileIndex has stale entries");
 		let list = ProviderList::<T>::get();

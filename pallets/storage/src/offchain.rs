@@ -8,9 +8,11 @@
 //! 2. confirms the shards the local worker holds that are assigned to that key and not yet
 //!    confirmed (`GET /v1/held`, SCALE `Vec<(H256, u32)>`), with [`Call::confirm_shard`].
 //!
-//! Each key sends at most one transaction per block (the next block's worker sees its nonce),
-//! and every duty is claimed in offchain storage first ([`zg_offchain::Dedup`]), so that it is
-//! submitted once and retried only if it is still pending a few blocks later.
+//! Each key has at most one transaction in flight: a key whose last transaction (at the current
+//! on-chain nonce) has not landed yet sends nothing, so no answer is ever replaced in the pool by
+//! a later duty with the same nonce. Every duty is claimed in offchain storage first
+//! ([`zg_offchain::Dedup`]), so that it is submitted once and retried only if it is still
+//! pending a few blocks later.
 
 use super::*;
 use alloc::{format, vec};
@@ -43,6 +45,12 @@ impl<T: Config> Pallet<T> {
 		let now: u32 = n.saturated_into();
 		let mut held: Option<Vec<(H256, u32)>> = None;
 		for account in accounts {
+			// A transaction sent at this nonce that has not landed yet would be replaced by a
+			// new one: wait for it (or for RETRY_AFTER blocks).
+			let nonce = frame_system::Pallet::<T>::account_nonce(&account.id);
+			if !Dedup::may_send(&account.id, &nonce, now) {
+				continue;
+			}
 			let Some((duty, call)) = Self::next_duty(&account.id, now, &mut held) else { continue };
 			let signer = Signer::<T, T::AuthorityId>::all_accounts()
 				.with_filter(vec![account.public.clone()]);
@@ -50,6 +58,8 @@ impl<T: Config> Pallet<T> {
 			if sent.iter().all(|(_, result)| result.is_err()) {
 				log::warn!(target: "runtime::zg-storage", "could not submit a duty of {:?}", account.id);
 				Dedup::release(&duty);
+			} else {
+				Dedup::note_sent(&account.id, &nonce, now);
 			}
 		}
 	}

@@ -519,6 +519,54 @@ fn renewal_extends_the_lifetime() {
 }
 
 #[test]
+fn finalization_and_renewal_leave_no_stale_deadlines() {
+	execute(|| {
+		let file = small_file();
+		assert_ok!(file.submit(ALICE, 20));
+		assert_eq!(Deadlines::<Test>::get(11).to_vec(), vec![file.root]);
+		assert_eq!(Deadlines::<Test>::get(21).to_vec(), vec![file.root]);
+		file.confirm_all();
+		assert!(Deadlines::<Test>::get(11).is_empty(), "the confirmation deadline is freed");
+		assert_ok!(Storage::renew(RuntimeOrigin::signed(60), file.root, 30, u128::MAX));
+		assert!(Deadlines::<Test>::get(21).is_empty(), "the old expiry is freed");
+		assert_eq!(Deadlines::<Test>::get(51).to_vec(), vec![file.root]);
+	});
+}
+
+#[test]
+fn files_expiring_before_a_round_ends_are_not_challenged() {
+	execute(|| {
+		// Expires at 21: challenged in the round of block 10 (answers due at 20), not in the
+		// round of block 20 (answers due at 30, after expiry).
+		let file = small_file();
+		assert_ok!(file.submit(ALICE, 20));
+		file.confirm_all();
+		run_to(10);
+		assert!(!CurrentRound::<Test>::get().challenges.is_empty());
+		for i in 0..CurrentRound::<Test>::get().challenges.len() {
+			assert_ok!(answer(&file, i as u32));
+		}
+		run_to(20);
+		assert!(CurrentRound::<Test>::get().challenges.is_empty());
+	});
+}
+
+#[test]
+fn only_confirmed_shards_answer_challenges() {
+	execute(|| {
+		let file = small_file();
+		assert_ok!(file.submit(ALICE, 100));
+		file.confirm_all();
+		run_to(10);
+		let c = CurrentRound::<Test>::get().challenges[0].clone();
+		Files::<Test>::mutate(file.root, |f| {
+			f.as_mut().unwrap().shards[c.shard as usize].confirmed = false
+		});
+		assert_noop!(answer(&file, 0), Error::<Test>::ShardNotConfirmed);
+	});
+}
+
+#[test]
 fn full_deadline_queues_spill_into_the_next_block() {
 	execute(|| {
 		// Four deadlines per block: the fifth file's deadlines move one block later.
@@ -664,6 +712,16 @@ mod offchain_worker {
 		ext.execute_with(|| test(state, pool_state));
 	}
 
+	/// Runs the offchain worker as a node does: on the block's state, whose changes (such as
+	/// the nonce the signer bumps) are discarded afterwards.
+	fn run_ocw(n: u64) {
+		frame_support::storage::with_transaction(|| {
+			Storage::offchain_worker(n);
+			frame_support::storage::TransactionOutcome::Rollback(Ok::<(), DispatchError>(()))
+		})
+		.unwrap();
+	}
+
 	fn submitted(
 		pool: &std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
 	) -> Vec<Extrinsic> {
@@ -685,7 +743,7 @@ mod offchain_worker {
 				&format!("/v1/proofs/{}/{}/{}", hex(&c.root), c.shard, c.chunk),
 				(chunk.clone(), path.clone()).encode(),
 			);
-			Storage::offchain_worker(10);
+			run_ocw(10);
 			let txs = submitted(&pool);
 			assert_eq!(txs.len(), 1);
 			let expected = RuntimeCall::Storage(Call::answer_challenge {
@@ -699,10 +757,15 @@ mod offchain_worker {
 				matches!(txs[0].preamble, sp_runtime::generic::Preamble::Signed(who, ..) if who == c.provider)
 			);
 
-			// The claimed duty is not sent again while its transaction is pending: the next run
-			// only asks the worker for held shards.
+			// Nothing more is sent while that transaction is pending (same on-chain nonce): no
+			// request to the worker, no second transaction.
+			run_ocw(10);
+			assert_eq!(submitted(&pool).len(), 1);
+			// Once its nonce moved on, the claimed duty is still not sent again; the worker is
+			// asked for held shards instead.
+			frame_system::Pallet::<Test>::inc_account_nonce(c.provider);
 			expect_get(&state, "/v1/held", Vec::<(H256, u32)>::new().encode());
-			Storage::offchain_worker(10);
+			run_ocw(10);
 			assert_eq!(submitted(&pool).len(), 1);
 
 			// The submitted answer is valid.
@@ -720,7 +783,7 @@ mod offchain_worker {
 			ProviderKey::set_all_keys(vec![p[1]]);
 			// The worker holds shards 0 and 1; only shard 1 is this key's.
 			expect_get(&state, "/v1/held", vec![(file.root, 0u32), (file.root, 1u32)].encode());
-			Storage::offchain_worker(1);
+			run_ocw(1);
 			let txs = submitted(&pool);
 			assert_eq!(txs.len(), 1);
 			assert_eq!(
@@ -737,7 +800,7 @@ mod offchain_worker {
 			let file = small_file();
 			assert_ok!(file.submit(ALICE, 100));
 			ProviderKey::set_all_keys(Vec::<u64>::new());
-			Storage::offchain_worker(1);
+			run_ocw(1);
 			assert!(pool.read().transactions.is_empty());
 		});
 	}
