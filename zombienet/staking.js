@@ -8,33 +8,12 @@
 //      reward(Alice) = era reward × Alice's points / total points
 //      share(Ferdie) = (reward(Alice) − commission) × Ferdie's stake / Alice's total exposure
 //    (all rounded down, as the runtime does).
+const { send, waitFor } = require('./lib.js');
+
 const ZG = 10n ** 18n;
 
 function log(msg) {
   console.log(`[staking] ${msg}`);
-}
-
-function send(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, dispatchError, events }) => {
-      if (dispatchError) {
-        const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
-        reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
-      } else if (status.isInBlock) {
-        resolve(events);
-      }
-    }).catch(reject);
-  });
-}
-
-async function waitFor(what, check, timeoutMs) {
-  const start = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 async function activeEra(api) {

@@ -13,6 +13,7 @@
 //    and Dave cannot, and when the round ends their role bonds are slashed (ChallengeMissed and
 //    staking RoleSlashed events, and the bonds read back 10 % lower).
 const { spawn, execFile } = require('child_process');
+const { send, waitFor } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -25,29 +26,6 @@ const SIZE = 64 * 1024 * 1024;
 
 function log(msg) {
   console.log(`[storage] ${msg}`);
-}
-
-function send(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, dispatchError, events }) => {
-      if (dispatchError) {
-        const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
-        reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
-      } else if (status.isInBlock) {
-        resolve(events);
-      }
-    }).catch(reject);
-  });
-}
-
-async function waitFor(what, check, timeoutMs) {
-  const start = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 function run_cli(args) {

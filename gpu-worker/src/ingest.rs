@@ -114,6 +114,13 @@ pub fn reconstruct(
 	shard_roots: &[Hash],
 	mut shards: Vec<Option<Vec<u8>>>,
 ) -> Result<Vec<u8>, Error> {
+	drop_mismatched(layout, shard_roots, &mut shards);
+	decode_checked(layout, shards)
+}
+
+/// Empties every slot whose shard does not have the shard size and its committed root. Each
+/// shard is hashed once, on all cores.
+pub fn drop_mismatched(layout: &FileLayout, shard_roots: &[Hash], shards: &mut [Option<Vec<u8>>]) {
 	let root = file_root(layout, shard_roots);
 	shards.par_iter_mut().zip(shard_roots.par_iter()).for_each(|(slot, expected)| {
 		if slot.as_ref().is_some_and(|s| {
@@ -123,6 +130,11 @@ pub fn reconstruct(
 			*slot = None;
 		}
 	});
+}
+
+/// Gives a file back from shards already checked against their roots
+/// ([`drop_mismatched`]), without hashing them again.
+pub fn decode_checked(layout: &FileLayout, shards: Vec<Option<Vec<u8>>>) -> Result<Vec<u8>, Error> {
 	let have = shards.iter().flatten().count();
 	let need = layout.data_shards as usize;
 	if have < need {

@@ -18,7 +18,7 @@
 use crate::{
 	chain::{Account, Chain, ChainFile},
 	encoder::ErasureBackend,
-	ingest::{ingest, reconstruct},
+	ingest::{decode_checked, ingest},
 	root_hex,
 	store::{FileMeta, ShardStore},
 	Error,
@@ -354,7 +354,8 @@ async fn meta_of(state: &State, root: &Hash) -> Result<(FileMeta, Option<ChainFi
 	}
 }
 
-/// Gathers at least `k` shards of `root`: local ones first, then from the providers.
+/// Gathers at least `k` shards of `root`, each checked against its root: local ones first,
+/// then from the providers.
 pub(crate) async fn gather(
 	state: &State,
 	root: &Hash,
@@ -363,8 +364,18 @@ pub(crate) async fn gather(
 ) -> Result<Vec<Option<Vec<u8>>>, Failure> {
 	let n = meta.layout.total_shards() as usize;
 	let k = meta.layout.data_shards as usize;
-	let mut shards: Vec<Option<Vec<u8>>> =
+	let local: Vec<Option<Vec<u8>>> =
 		(0..n as u32).map(|i| state.store.shard(root, i).ok()).collect();
+	// Local shards are checked here once; fetched ones are checked by `get_remote`. Callers
+	// decode without hashing again.
+	let (layout, roots) = (meta.layout, meta.shard_roots.clone());
+	let mut shards = tokio::task::spawn_blocking(move || {
+		let mut local = local;
+		crate::ingest::drop_mismatched(&layout, &roots, &mut local);
+		local
+	})
+	.await
+	.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
 	let mut have = shards.iter().flatten().count();
 	if let Some(file) = file {
 		let mut missing: Vec<usize> = (0..n).filter(|i| shards[*i].is_none()).collect();
@@ -394,10 +405,9 @@ pub(crate) async fn gather(
 async fn download(state: Arc<State>, root: Hash) -> Answer {
 	let (meta, file) = meta_of(&state, &root).await?;
 	let shards = gather(&state, &root, &meta, file.as_ref()).await?;
-	let data =
-		tokio::task::spawn_blocking(move || reconstruct(&meta.layout, &meta.shard_roots, shards))
-			.await
-			.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+	let data = tokio::task::spawn_blocking(move || decode_checked(&meta.layout, shards))
+		.await
+		.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
 	Ok(respond(StatusCode::OK, "application/octet-stream", data))
 }
 
@@ -574,18 +584,9 @@ async fn maintain_once(state: &State, me: Account) -> anyhow::Result<()> {
 				},
 			};
 			let layout = meta.layout;
-			let roots = meta.shard_roots.clone();
 			let rebuilt = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Error> {
+				// `gather` checked every shard against its root.
 				let mut slots: Vec<Option<Vec<u8>>> = shards;
-				// Only shards that match their roots take part.
-				for (slot, expected) in slots.iter_mut().zip(&roots) {
-					if slot
-						.as_ref()
-						.is_some_and(|s| crate::ingest::shard_tree(s).root() != *expected)
-					{
-						*slot = None;
-					}
-				}
 				zg_primitives::erasure::recover(&layout, &mut slots)?;
 				slots[i].take().ok_or(Error::NotEnoughShards { have: 0, need: 1 })
 			})

@@ -51,8 +51,8 @@ fn dummy_file<T: Config>(s: u32, salt: u32) -> (H256, FileLayout, Vec<H256>) {
 	(file_root(&layout, &roots), layout, roots)
 }
 
-/// Submits a file of `s` shards and confirms all of them: a finalized, indexed file.
-fn finalized_file<T: Config>(owner: &T::AccountId, s: u32, salt: u32) -> H256 {
+/// Submits a file of `s` shards and confirms its first `confirmed` shards.
+fn submitted_file<T: Config>(owner: &T::AccountId, s: u32, salt: u32, confirmed: u32) -> H256 {
 	let (root, layout, roots) = dummy_file::<T>(s, salt);
 	Pallet::<T>::submit(
 		RawOrigin::Signed(owner.clone()).into(),
@@ -66,7 +66,7 @@ fn finalized_file<T: Config>(owner: &T::AccountId, s: u32, salt: u32) -> H256 {
 	)
 	.unwrap();
 	let file = Files::<T>::get(root).unwrap();
-	for (i, shard) in file.shards.iter().enumerate() {
+	for (i, shard) in file.shards.iter().enumerate().take(confirmed as usize) {
 		Pallet::<T>::confirm_shard(
 			RawOrigin::Signed(shard.provider.clone()).into(),
 			root,
@@ -75,6 +75,11 @@ fn finalized_file<T: Config>(owner: &T::AccountId, s: u32, salt: u32) -> H256 {
 		.unwrap();
 	}
 	root
+}
+
+/// A finalized, indexed file of `s` shards.
+fn finalized_file<T: Config>(owner: &T::AccountId, s: u32, salt: u32) -> H256 {
+	submitted_file::<T>(owner, s, salt, s)
 }
 
 #[benchmarks]
@@ -138,27 +143,8 @@ mod benchmarks {
 		providers::<T>(s);
 		Price::<T>::put(1);
 		let owner = funded::<T>("owner", 0);
-		let (root, layout, roots) = dummy_file::<T>(s, 0);
-		Pallet::<T>::submit(
-			RawOrigin::Signed(owner).into(),
-			root,
-			layout.size,
-			layout.data_shards,
-			layout.parity_shards,
-			roots,
-			T::MinLifetime::get(),
-			Balance::MAX,
-		)
-		.unwrap();
+		let root = submitted_file::<T>(&owner, s, 0, s - 1);
 		let file = Files::<T>::get(root).unwrap();
-		for (i, shard) in file.shards.iter().enumerate().take(s as usize - 1) {
-			Pallet::<T>::confirm_shard(
-				RawOrigin::Signed(shard.provider.clone()).into(),
-				root,
-				i as u32,
-			)
-			.unwrap();
-		}
 		let last = file.shards.last().unwrap().provider.clone();
 		frame_system::Pallet::<T>::set_block_number(
 			frame_system::Pallet::<T>::block_number() + 1u32.into(),
