@@ -9,7 +9,8 @@ ZG_NODE="${ZG_NODE:-$CARGO_TARGET_DIR/release/zg-node}"
 export ZG_NODE
 ZG_WORKER="${ZG_WORKER:-$CARGO_TARGET_DIR/release/zg-worker}"
 ZG_STORAGE="${ZG_STORAGE:-$CARGO_TARGET_DIR/release/zg-storage}"
-export ZG_WORKER ZG_STORAGE
+ZG_MODEL="${ZG_MODEL:-$CARGO_TARGET_DIR/release/zg-model}"
+export ZG_WORKER ZG_STORAGE ZG_MODEL
 
 log() { printf '\n\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

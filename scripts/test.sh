@@ -30,4 +30,7 @@ timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet
 log "zombienet storage test (4 providers with workers, a 64 MiB file, slashing)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-storage" test "$ROOT/zombienet/storage.zndsl"
 
+log "zombienet compute test (4 providers serve the tiny model: a settled job, a slashed wrong result)"
+timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-compute" test "$ROOT/zombienet/compute.zndsl"
+
 log "All tests passed in $((SECONDS - total_start)) s"

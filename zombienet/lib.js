@@ -1,14 +1,14 @@
 // Helpers shared by the zombienet js-scripts (staking.js, storage.js).
 
-// Signs and sends `tx`; resolves with its events once in a block, rejects with the module error
-// (`section.Name`) if it failed.
-function send(api, tx, signer) {
+// Signs and sends `tx`; resolves with its events once in a block (once finalized when
+// `finalized` is set), rejects with the module error (`section.Name`) if it failed.
+function send(api, tx, signer, finalized = false) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, ({ status, dispatchError, events }) => {
       if (dispatchError) {
         const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
         reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
-      } else if (status.isInBlock) {
+      } else if (finalized ? status.isFinalized : status.isInBlock) {
         resolve(events);
       }
     }).catch(reject);

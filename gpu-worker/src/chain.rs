@@ -72,6 +72,34 @@ struct ChainProvider {
 	endpoint: Vec<u8>,
 }
 
+/// What a compute service sells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ChainServiceKind {
+	/// Text generation and embeddings, per token.
+	Inference,
+	/// Fine-tuning runs, per job.
+	FineTuning,
+	/// Agents, per token.
+	Agent,
+}
+
+/// A compute service on chain (the fields the worker uses).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainService {
+	/// The provider that runs it.
+	pub provider: Account,
+	/// What it sells.
+	pub kind: ChainServiceKind,
+	/// The model identifier (UTF-8).
+	pub model: Vec<u8>,
+	/// Plancks per input token.
+	pub input_price: u128,
+	/// Plancks per output token.
+	pub output_price: u128,
+}
+
 /// A connection to a node.
 #[derive(Clone)]
 pub struct Chain {
@@ -165,6 +193,39 @@ impl Chain {
 				max_fee,
 			),
 		);
+		self.sign_and_finalize(signer, &call).await
+	}
+
+	/// A user's allocation to a compute provider, `Compute.Allocations(user, provider)`, in
+	/// plancks (0 when there is none).
+	pub async fn compute_allocation(&self, user: &Account, provider: &Account) -> Result<u128> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<([u8; 32], [u8; 32]), u128>("Compute", "Allocations");
+		match at.storage().try_fetch(addr, (*user, *provider)).await? {
+			Some(value) => Ok(value.decode()?),
+			None => Ok(0),
+		}
+	}
+
+	/// Every compute service of `provider` (`Compute.Services`).
+	pub async fn compute_services(&self, provider: &Account) -> Result<Vec<ChainService>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<(u64,), ChainService>("Compute", "Services");
+		let mut entries = at.storage().iter(addr, ()).await?;
+		let mut out = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let service = entry?.value().decode()?;
+			if service.provider == *provider {
+				out.push(service);
+			}
+		}
+		Ok(out)
+	}
+
+	/// Submits `Compute.settle_usage(user, amount)` signed by the provider `signer` and waits
+	/// until it succeeded in a finalized block.
+	pub async fn settle_usage(&self, signer: &Keypair, user: &Account, amount: u128) -> Result<()> {
+		let call = dynamic::transaction("Compute", "settle_usage", (*user, amount));
 		self.sign_and_finalize(signer, &call).await
 	}
 

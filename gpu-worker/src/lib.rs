@@ -15,6 +15,7 @@
 //! Binaries: `zg-worker` (the worker) and `zg-storage` (the CLI: upload, download, status).
 
 pub mod chain;
+pub mod compute;
 pub mod encoder;
 pub mod ingest;
 pub mod server;

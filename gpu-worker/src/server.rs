@@ -14,9 +14,14 @@
 //! | `GET` | `/health` | `ok` |
 //!
 //! Errors are JSON `{"error": "..."}` with a 4xx/5xx status, and change nothing.
+//!
+//! With a compute part ([`State::with_compute`]), it also serves the compute API: `/v1/models`,
+//! `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, `/compute/run` and `/metrics`
+//! (see [`crate::compute::api`]; their errors have OpenAI's shape).
 
 use crate::{
 	chain::{Account, Chain, ChainFile},
+	compute::api::{ComputeState, FetchFn, Peer},
 	encoder::ErasureBackend,
 	ingest::{decode_checked, ingest},
 	root_hex,
@@ -64,6 +69,8 @@ pub struct State {
 	pub held: Mutex<BTreeSet<(Hash, u32)>>,
 	/// HTTP client for other workers.
 	pub client: Client<HttpConnector, Full<Bytes>>,
+	/// The compute role (`None`: storage only).
+	pub compute: Option<Arc<ComputeState>>,
 }
 
 impl State {
@@ -77,7 +84,22 @@ impl State {
 	) -> Self {
 		let held = store.all_shards().into_iter().collect();
 		let client = Client::builder(TokioExecutor::new()).build_http();
-		Self { store, chain, provider, backend, max_upload, held: Mutex::new(held), client }
+		Self {
+			store,
+			chain,
+			provider,
+			backend,
+			max_upload,
+			held: Mutex::new(held),
+			client,
+			compute: None,
+		}
+	}
+
+	/// Adds the compute role.
+	pub fn with_compute(mut self, compute: Arc<ComputeState>) -> Self {
+		self.compute = Some(compute);
+		self
 	}
 
 	fn held(&self) -> Vec<(Hash, u32)> {
@@ -402,13 +424,35 @@ pub(crate) async fn gather(
 	Ok(shards)
 }
 
-async fn download(state: Arc<State>, root: Hash) -> Answer {
-	let (meta, file) = meta_of(&state, &root).await?;
-	let shards = gather(&state, &root, &meta, file.as_ref()).await?;
+/// A file's bytes rebuilt from any `k` shards (local or fetched from the providers), if it
+/// is not larger than `limit`.
+async fn file_bytes(state: &State, root: Hash, limit: u64) -> Result<Vec<u8>, Failure> {
+	let (meta, file) = meta_of(state, &root).await?;
+	if meta.layout.size > limit {
+		return Err(bad(
+			StatusCode::PAYLOAD_TOO_LARGE,
+			format!("file {} is larger than {limit} bytes", root_hex(&root)),
+		));
+	}
+	let shards = gather(state, &root, &meta, file.as_ref()).await?;
 	let data = tokio::task::spawn_blocking(move || decode_checked(&meta.layout, shards))
 		.await
 		.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+	Ok(data)
+}
+
+async fn download(state: Arc<State>, root: Hash) -> Answer {
+	let data = file_bytes(&state, root, u64::MAX).await?;
 	Ok(respond(StatusCode::OK, "application/octet-stream", data))
+}
+
+/// Stored files for the compute role (job inputs in 0G Storage).
+fn fetcher(state: &Arc<State>) -> FetchFn {
+	let state = state.clone();
+	Arc::new(move |root, limit| {
+		let state = state.clone();
+		Box::pin(async move { file_bytes(&state, root, limit).await.map_err(|Failure(_, m)| m) })
+	})
 }
 
 async fn status(state: &State, root: Hash) -> Result<serde_json::Value, Failure> {
@@ -473,6 +517,15 @@ async fn route(
 	rpc_methods: Arc<RpcModule<Arc<State>>>,
 	req: Request<Incoming>,
 ) -> Answer {
+	let req = match &state.compute {
+		Some(compute) => {
+			match crate::compute::api::route(compute, Some(fetcher(&state)), req).await {
+				Ok(response) => return Ok(response),
+				Err(req) => req,
+			}
+		},
+		None => req,
+	};
 	let path = req.uri().path().trim_matches('/').to_string();
 	let parts: Vec<&str> = path.split('/').collect();
 	match (req.method().clone(), parts.as_slice()) {
@@ -525,11 +578,14 @@ async fn handle(
 pub async fn serve(state: Arc<State>, listener: TcpListener) -> anyhow::Result<()> {
 	let rpc_methods = Arc::new(rpc_module(state.clone()));
 	loop {
-		let (stream, _) = listener.accept().await?;
+		let (stream, peer) = listener.accept().await?;
 		let state = state.clone();
 		let rpc_methods = rpc_methods.clone();
 		tokio::spawn(async move {
-			let service = service_fn(move |req| handle(state.clone(), rpc_methods.clone(), req));
+			let service = service_fn(move |mut req: Request<Incoming>| {
+				req.extensions_mut().insert(Peer(peer));
+				handle(state.clone(), rpc_methods.clone(), req)
+			});
 			if let Err(e) =
 				http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
 			{

@@ -94,12 +94,30 @@ pub mod worker {
 		Status(u16),
 	}
 
+	/// How long a job run may take (`POST /compute/run`), body included.
+	pub const RUN_TIMEOUT_MS: u64 = 30_000;
+
 	/// GETs `path` (starting with `/`) from the worker and returns the body.
 	pub fn get(path: &str) -> Result<Vec<u8>, Error> {
 		let url = alloc::format!("{}{}", base_url(), path);
-		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(TIMEOUT_MS));
-		let pending =
-			http::Request::get(&url).deadline(deadline).send().map_err(|_| Error::Unreachable)?;
+		fetch(http::Request::get(&url), TIMEOUT_MS)
+	}
+
+	/// POSTs `body` to `path` (starting with `/`) on the worker, waiting at most `timeout_ms`,
+	/// and returns the answer's body.
+	pub fn post(path: &str, body: Vec<u8>, timeout_ms: u64) -> Result<Vec<u8>, Error> {
+		let url = alloc::format!("{}{}", base_url(), path);
+		let request = http::Request::post(&url, alloc::vec![body])
+			.add_header("content-type", "application/octet-stream");
+		fetch(request, timeout_ms)
+	}
+
+	fn fetch<T: Default + IntoIterator<Item = I>, I: AsRef<[u8]>>(
+		request: http::Request<'_, T>,
+		timeout_ms: u64,
+	) -> Result<Vec<u8>, Error> {
+		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(timeout_ms));
+		let pending = request.deadline(deadline).send().map_err(|_| Error::Unreachable)?;
 		let response = pending
 			.try_wait(deadline)
 			.map_err(|_| Error::Unreachable)?

@@ -68,6 +68,7 @@ pub mod currency {
 	pub const GWEI: Balance = MICRO_ZG / 1_000;
 }
 
+pub mod compute;
 #[cfg(feature = "erasure")]
 pub mod erasure;
 pub mod staking;

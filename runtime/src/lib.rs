@@ -22,6 +22,7 @@
 //! | 11 | `Sudo` | a root key for the testnet |
 //! | 12 | `Utility` | batches |
 //! | 13 | `Storage` | 0G Storage: erasure-coded file commitments, provider challenges, escrowed fees |
+//! | 14 | `Compute` | 0G Compute: AI services, user ledgers, escrowed jobs, disputes with verifiers |
 //! | 20 | `Revive` | EVM and PolkaVM contracts, Ethereum transactions |
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -539,6 +540,71 @@ impl pallet_zg_storage::Config for Runtime {
 	type WeightInfo = pallet_zg_storage::weights::SubstrateWeight<Runtime>;
 }
 
+/// Compute parameters. A job must be answered within 2 minutes and can be challenged for
+/// 10 minutes after its answer (20 s and 1 minute with `fast-runtime`).
+pub mod compute_params {
+	use super::{time::*, BlockNumber};
+
+	/// Blocks a provider has to answer a job.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const JOB_TIMEOUT: BlockNumber = 2 * MINUTES;
+	/// Blocks a provider has to answer a job.
+	#[cfg(feature = "fast-runtime")]
+	pub const JOB_TIMEOUT: BlockNumber = 10;
+	/// Blocks after an answer during which it can be challenged.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const CHALLENGE_WINDOW: BlockNumber = 10 * MINUTES;
+	/// Blocks after an answer during which it can be challenged.
+	#[cfg(feature = "fast-runtime")]
+	pub const CHALLENGE_WINDOW: BlockNumber = 10;
+	/// Blocks the verifiers of a dispute have to vote.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const DISPUTE_PERIOD: BlockNumber = 5 * MINUTES;
+	/// Blocks the verifiers of a dispute have to vote.
+	#[cfg(feature = "fast-runtime")]
+	pub const DISPUTE_PERIOD: BlockNumber = 10;
+	/// Blocks a refund stays locked: one day (one minute with `fast-runtime`).
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const REFUND_LOCK: BlockNumber = DAYS;
+	/// Blocks a refund stays locked: one day (one minute with `fast-runtime`).
+	#[cfg(feature = "fast-runtime")]
+	pub const REFUND_LOCK: BlockNumber = MINUTES;
+}
+
+parameter_types! {
+	pub const ComputePalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/cmpte");
+	/// A job left unanswered costs 1 % of the provider's role bond.
+	pub const MissedJobSlash: Perbill = Perbill::from_percent(1);
+	/// A result that loses a dispute costs 10 % of the provider's role bond.
+	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
+	/// A challenger deposits 10 0G.
+	pub const DisputeDeposit: Balance = 10 * ZG;
+}
+
+impl pallet_zg_compute::Config for Runtime {
+	type AuthorityId = zg_offchain::crypto::ProviderAuthId;
+	type Currency = Balances;
+	type Staking = Staking;
+	type Randomness = BabeRandomness;
+	type PalletId = ComputePalletId;
+	type MaxModelLen = ConstU32<128>;
+	type MaxUrlLen = ConstU32<256>;
+	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	type MaxTokens = ConstU32<8192>;
+	type MaxServicesPerProvider = ConstU32<16>;
+	type MaxServicesPerModel = ConstU32<64>;
+	type JobTimeout = ConstU32<{ compute_params::JOB_TIMEOUT }>;
+	type ChallengeWindow = ConstU32<{ compute_params::CHALLENGE_WINDOW }>;
+	type DisputePeriod = ConstU32<{ compute_params::DISPUTE_PERIOD }>;
+	type RefundLock = ConstU32<{ compute_params::REFUND_LOCK }>;
+	type DisputeDeposit = DisputeDeposit;
+	type VerifiersPerDispute = ConstU32<3>;
+	type MissedJobSlash = MissedJobSlash;
+	type WrongResultSlash = WrongResultSlash;
+	type MaxDeadlinesPerBlock = ConstU32<64>;
+	type WeightInfo = pallet_zg_compute::weights::SubstrateWeight<Runtime>;
+}
+
 impl pallet_offences::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type IdentificationTuple = pallet_session_historical::IdentificationTuple<Self>;
@@ -782,6 +848,8 @@ mod runtime {
 	pub type Utility = pallet_utility;
 	#[runtime::pallet_index(13)]
 	pub type Storage = pallet_zg_storage;
+	#[runtime::pallet_index(14)]
+	pub type Compute = pallet_zg_compute;
 	#[runtime::pallet_index(20)]
 	pub type Revive = pallet_revive;
 }
@@ -798,6 +866,7 @@ mod benches {
 		[pallet_utility, Utility]
 		[pallet_zg_staking, Staking]
 		[pallet_zg_storage, Storage]
+		[pallet_zg_compute, Compute]
 	);
 	// pallet-revive keeps its upstream weights: its benchmarks need solc and the PolkaVM
 	// toolchain at build time (pallet-revive-fixtures).
@@ -988,6 +1057,17 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_zg_compute::runtime_api::ComputeApi<Block, AccountId> for Runtime {
+		fn services(
+			model: Option<Vec<u8>>,
+			max_input_price: Option<Balance>,
+			max_output_price: Option<Balance>,
+			limit: u32,
+		) -> Vec<pallet_zg_compute::runtime_api::ServiceView<AccountId>> {
+			Compute::services_view(model, max_input_price, max_output_price, limit)
 		}
 	}
 

@@ -7,14 +7,38 @@
 //!
 //! Without `--provider` it is a gateway: it encodes uploads, pushes their shards to the
 //! assigned providers and serves downloads, but stores no shard for itself.
+//!
+//! With `--model`, `--embedding-model` or `--forward` it also serves the compute role (see
+//! `zg_gpu_worker::compute::api`): the OpenAI-compatible API, metered against the users'
+//! allocations and settled on chain with the provider key, and `/compute/run` for the node:
+//!
+//! ```text
+//! zg-worker --provider-suri //Alice --model zg-tiny-gpt=./tiny.safetensors \
+//!           --forward llama=http://127.0.0.1:8080#qwen2.5-0.5b --input-price 1000 --output-price 3000
+//! ```
 
-use anyhow::Context;
+use anyhow::{anyhow, bail, Context};
 use clap::Parser;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
-use zg_gpu_worker::{chain, encoder, server, store::ShardStore};
+use zg_gpu_worker::{
+	chain,
+	compute::{
+		api::{ComputeConfig, ComputeState},
+		bert::BertModel,
+		engine::Engine,
+		forward::Forward,
+		gpt::GptModel,
+		meter::{BudgetFn, Meter, Prices, SettleFn},
+	},
+	encoder, server,
+	store::ShardStore,
+};
 
 #[derive(Parser)]
-#[command(version, about = "0G provider worker: shard store, upload/download API, storage proofs")]
+#[command(
+	version,
+	about = "0G provider worker: shard store, upload/download API, storage proofs, compute API"
+)]
 struct Args {
 	/// Address to serve the HTTP API on.
 	#[arg(long, default_value = "127.0.0.1:8700")]
@@ -34,6 +58,160 @@ struct Args {
 	/// Seconds between maintenance passes (confirmations, rebuilding reassigned shards).
 	#[arg(long, default_value_t = 6)]
 	maintain_every: u64,
+	/// Serve a built-in model: `ID=PATH.safetensors` (repeatable).
+	#[arg(long = "model", value_name = "ID=PATH")]
+	models: Vec<String>,
+	/// Serve a BERT sentence-embedding model (e.g. all-MiniLM-L6-v2) from a Hugging Face
+	/// directory (config.json, vocab.txt, model.safetensors): `ID=DIR` (repeatable).
+	#[arg(long = "embedding-model", value_name = "ID=DIR")]
+	embedding_models: Vec<String>,
+	/// Serve a model of an OpenAI-compatible server: `ID=http://host:port[#UPSTREAM_NAME]`
+	/// (repeatable).
+	#[arg(long = "forward", value_name = "ID=URL")]
+	forwards: Vec<String>,
+	/// The compute provider's key (sr25519 secret URI, e.g. `//Alice`): its account owns the
+	/// services, is what users sign to, and signs the usage settlements.
+	#[arg(long)]
+	provider_suri: Option<String>,
+	/// Price per input token, in plancks, of models without a service on chain (the prices of
+	/// this provider's inference services in `Compute.Services` apply to their models).
+	#[arg(long, default_value_t = 0)]
+	input_price: u128,
+	/// Price per output token, in plancks, of models without a service on chain.
+	#[arg(long, default_value_t = 0)]
+	output_price: u128,
+	/// The largest `max_tokens` a request may ask for.
+	#[arg(long, default_value_t = 1024)]
+	max_tokens_cap: u32,
+	/// Seconds between usage settlements on chain (and refreshes of the services' prices).
+	#[arg(long, default_value_t = 30)]
+	settle_every: u64,
+	/// Test only: corrupt the outputs of jobs that are not verifications (a dishonest
+	/// provider, for dispute tests).
+	#[arg(long)]
+	fault_outputs: bool,
+	/// Serve the compute API without authentication or metering (local use only).
+	#[arg(long)]
+	open_api: bool,
+}
+
+/// Splits `ID=VALUE`.
+fn id_value<'a>(spec: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)> {
+	spec.split_once('=')
+		.filter(|(id, value)| !id.is_empty() && !value.is_empty())
+		.ok_or_else(|| anyhow!("--{flag} takes ID=VALUE, not {spec}"))
+}
+
+/// The compute role, if any model is served.
+fn compute(
+	args: &Args,
+	chain: &chain::Chain,
+	provider: Option<chain::Account>,
+) -> anyhow::Result<Option<Arc<ComputeState>>> {
+	if args.models.is_empty() && args.embedding_models.is_empty() && args.forwards.is_empty() {
+		return Ok(None);
+	}
+	let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
+	for spec in &args.models {
+		let (id, path) = id_value(spec, "model")?;
+		let model = GptModel::load(path)?.with_model_id(id);
+		log::info!("model {id}: {path} ({:?})", model.config());
+		engines.push(Arc::new(model));
+	}
+	for spec in &args.embedding_models {
+		let (id, dir) = id_value(spec, "embedding-model")?;
+		let model = BertModel::load(dir, id)?;
+		log::info!("embedding model {id}: {dir} ({:?})", model.config());
+		engines.push(Arc::new(model));
+	}
+	for spec in &args.forwards {
+		let (id, url) = id_value(spec, "forward")?;
+		engines.push(Arc::new(Forward::new(id, url)?));
+		log::info!("model {id}: forwarded to {url}");
+	}
+	let mut ids: Vec<String> = engines.iter().map(|e| e.model_id().to_string()).collect();
+	ids.sort_unstable();
+	if ids.windows(2).any(|w| w[0] == w[1]) {
+		bail!("a model id is given twice");
+	}
+	let key = args.provider_suri.as_deref().map(chain::keypair).transpose()?;
+	let account = match (&key, provider) {
+		(Some(key), Some(provider)) if key.public_key().0 != provider => {
+			bail!("--provider-suri and --provider name different accounts")
+		},
+		(Some(key), _) => key.public_key().0,
+		(None, Some(provider)) if args.open_api => provider,
+		(None, None) if args.open_api => [0; 32],
+		(None, _) => bail!("serving models needs --provider-suri (or --open-api for local use)"),
+	};
+	let config = ComputeConfig {
+		provider: account,
+		max_tokens_cap: args.max_tokens_cap,
+		prices: Prices { input: args.input_price, output: args.output_price },
+		fault_outputs: args.fault_outputs,
+	};
+	let meter = match key {
+		Some(key) if !args.open_api => {
+			let reader = chain.clone();
+			let budget: BudgetFn = Arc::new(move |user| {
+				let chain = reader.clone();
+				Box::pin(async move { chain.compute_allocation(&user, &account).await })
+			});
+			let writer = chain.clone();
+			let key = Arc::new(key);
+			let settle: SettleFn = Arc::new(move |user, amount| {
+				let (chain, key) = (writer.clone(), key.clone());
+				Box::pin(async move { chain.settle_usage(&key, &user, amount).await })
+			});
+			let meter = Arc::new(Meter::new(budget));
+			let period = Duration::from_secs(args.settle_every.max(1));
+			tokio::spawn(meter.clone().settle_every(settle, period));
+			Some(meter)
+		},
+		_ => None,
+	};
+	let metered = meter.is_some();
+	let compute = Arc::new(ComputeState::new(config, engines, meter));
+	tokio::spawn(refresh_prices(
+		compute.clone(),
+		chain.clone(),
+		Duration::from_secs(args.settle_every.max(1)),
+	));
+	log::info!(
+		"compute role: provider 0x{}, models {}, {}",
+		hex::encode(account),
+		ids.join(", "),
+		if metered { "metered" } else { "OPEN API: no authentication, no metering" },
+	);
+	if args.fault_outputs {
+		log::warn!("--fault-outputs: job outputs are corrupted unless verified (tests only)");
+	}
+	Ok(Some(compute))
+}
+
+/// Keeps the models' prices those of this provider's inference services on chain, every
+/// `period`.
+async fn refresh_prices(compute: Arc<ComputeState>, chain: chain::Chain, period: Duration) {
+	loop {
+		match chain.compute_services(&compute.provider()).await {
+			Ok(services) => {
+				for service in services {
+					if service.kind == chain::ChainServiceKind::FineTuning {
+						continue;
+					}
+					let model = String::from_utf8_lossy(&service.model);
+					let prices =
+						Prices { input: service.input_price, output: service.output_price };
+					if compute.models().any(|m| m == model) && compute.prices(&model) != prices {
+						log::info!("model {model}: {prices:?} from its service on chain");
+						compute.set_prices(&model, prices);
+					}
+				}
+			},
+			Err(e) => log::debug!("cannot read the compute services: {e:#}"),
+		}
+		tokio::time::sleep(period).await;
+	}
 }
 
 #[tokio::main]
@@ -54,8 +232,12 @@ async fn main() -> anyhow::Result<()> {
 			.map(|p| format!("0x{}", hex::encode(p)))
 			.unwrap_or_else(|| "none (gateway)".into()),
 	);
-	let state =
-		Arc::new(server::State::new(store, chain, provider, backend, args.max_upload_mib << 20));
+	let compute = compute(&args, &chain, provider)?;
+	let mut state = server::State::new(store, chain, provider, backend, args.max_upload_mib << 20);
+	if let Some(compute) = compute {
+		state = state.with_compute(compute);
+	}
+	let state = Arc::new(state);
 	tokio::spawn(server::maintain(state.clone(), Duration::from_secs(args.maintain_every.max(1))));
 	let listener = tokio::net::TcpListener::bind(args.listen)
 		.await

@@ -1,0 +1,110 @@
+//! The compute duties of a provider's node, run by the offchain worker after each block.
+//!
+//! For every provider key (`zgsp`) in the node's keystore, the worker:
+//!
+//! 1. answers the pending jobs of that provider ([`ProviderJobs`]): it sends each to the local
+//!    worker (`POST /compute/run`, SCALE [`RunRequest`] in, [`RunResult`] out) and submits
+//!    [`Call::submit_result`];
+//! 2. votes in the disputes that drew it as a verifier ([`VerifierDuties`]): it re-runs the job
+//!    on the local worker in verification mode (`verify: true`, deterministic) and submits
+//!    [`Call::vote`] with the output hash it got.
+//!
+//! As in the storage pallet, each duty is claimed in offchain storage ([`zg_offchain::Dedup`])
+//! and a key with a transaction still pending at its nonce sends nothing.
+
+use super::*;
+use alloc::vec;
+use frame_system::offchain::{Account, SendSignedTransaction, Signer};
+use sp_runtime::traits::SaturatedConversion;
+use zg_offchain::{worker, Dedup};
+use zg_primitives::compute::{RunInput, RunRequest, RunResult};
+
+/// A duty, as claimed in offchain storage.
+#[derive(Encode)]
+enum Duty {
+	Answer { job: JobId },
+	Vote { job: JobId },
+}
+
+impl<T: Config> Pallet<T> {
+	/// Runs the duties of every provider key in the keystore.
+	pub(crate) fn offchain_duties(n: BlockNumberFor<T>) {
+		let accounts: Vec<Account<T>> = Signer::<T, T::AuthorityId>::keystore_accounts().collect();
+		let now: u32 = n.saturated_into();
+		for account in accounts {
+			let nonce = frame_system::Pallet::<T>::account_nonce(&account.id);
+			if !Dedup::may_send(&account.id, &nonce, now) {
+				continue;
+			}
+			let Some((duty, call)) = Self::next_duty(&account.id, now) else { continue };
+			let signer = Signer::<T, T::AuthorityId>::all_accounts()
+				.with_filter(vec![account.public.clone()]);
+			let sent = signer.send_signed_transaction(|_| call.clone());
+			if sent.iter().all(|(_, result)| result.is_err()) {
+				log::warn!(target: "runtime::zg-compute", "could not submit a duty of {:?}", account.id);
+				Dedup::release(&duty);
+			} else {
+				Dedup::note_sent(&account.id, &nonce, now);
+			}
+		}
+	}
+
+	/// The first unclaimed duty of `who` that the local worker could run, with its call.
+	fn next_duty(who: &T::AccountId, now: u32) -> Option<(Duty, Call<T>)> {
+		for job in ProviderJobs::<T>::iter_key_prefix(who) {
+			let duty = Duty::Answer { job };
+			if !Dedup::claim(&duty, now) {
+				continue;
+			}
+			match Jobs::<T>::get(job).and_then(|j| Self::run(job, &j, false)) {
+				Some(r) => {
+					let call = Call::submit_result {
+						job,
+						output_hash: r.output_hash,
+						output_root: r.output_root,
+						input_tokens: r.input_tokens,
+						output_tokens: r.output_tokens,
+					};
+					return Some((duty, call));
+				},
+				None => Dedup::release(&duty),
+			}
+		}
+		for job in VerifierDuties::<T>::iter_key_prefix(who) {
+			let duty = Duty::Vote { job };
+			if !Dedup::claim(&duty, now) {
+				continue;
+			}
+			match Jobs::<T>::get(job).and_then(|j| Self::run(job, &j, true)) {
+				Some(r) => return Some((duty, Call::vote { job, output_hash: r.output_hash })),
+				None => Dedup::release(&duty),
+			}
+		}
+		None
+	}
+
+	/// Runs `job` on the local worker.
+	fn run(job: JobId, j: &Job<T>, verify: bool) -> Option<RunResult> {
+		let model = Services::<T>::get(j.service)?.model.into_inner();
+		let input = match &j.input {
+			JobInput::Inline(bytes) => RunInput::Inline(bytes.clone().into_inner()),
+			JobInput::Stored(root) => RunInput::Stored(*root),
+		};
+		let request = RunRequest {
+			job,
+			kind: j.kind,
+			model,
+			model_root: j.model_root,
+			input,
+			max_tokens: j.max_tokens,
+			verify,
+		};
+		match worker::post("/compute/run", request.encode(), worker::RUN_TIMEOUT_MS) {
+			Ok(bytes) => zg_offchain::decode::<RunResult>(&bytes),
+			Err(e) => {
+				log::warn!(target: "runtime::zg-compute", "the local worker could not run job {job}: {e:?}");
+				None
+			},
+		}
+	}
+}
