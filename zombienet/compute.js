@@ -212,7 +212,9 @@ async function run(nodeName, networkInfo) {
     if (daveBond !== ROLE_BOND - ROLE_BOND / 10n) throw new Error(`Dave's bond is ${daveBond}`);
     if (!find('staking', 'RoleSlashed', (d) => d.who.toString() === providers.dave.pair.address)) throw new Error('no RoleSlashed event');
     if ((await ledger()) !== ledgerBefore - expectedFee) throw new Error('Ferdie was not refunded');
-    log(`dispute: ${votes.length} votes for the honest output, verdict Overturned, Dave's bond ${Number(daveBond) / 1e18} 0G, Ferdie refunded`);
+    const voters = new Set(votes.map((v) => v.data.verifier.toString()));
+    if (voters.size !== drawn.length) throw new Error(`${voters.size} of ${drawn.length} verifiers voted`);
+    log(`dispute: ${voters.size} votes for the honest output, verdict Overturned, Dave's bond ${Number(daveBond) / 1e18} 0G, Ferdie refunded`);
   } catch (e) {
     log(`failed; workers' logs kept in ${work}`);
     throw e;

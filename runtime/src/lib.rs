@@ -593,6 +593,7 @@ impl pallet_zg_compute::Config for Runtime {
 	type MaxTokens = ConstU32<8192>;
 	type MaxServicesPerProvider = ConstU32<16>;
 	type MaxServicesPerModel = ConstU32<64>;
+	type MaxConcurrency = ConstU32<4>;
 	type JobTimeout = ConstU32<{ compute_params::JOB_TIMEOUT }>;
 	type ChallengeWindow = ConstU32<{ compute_params::CHALLENGE_WINDOW }>;
 	type DisputePeriod = ConstU32<{ compute_params::DISPUTE_PERIOD }>;

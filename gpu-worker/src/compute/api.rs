@@ -966,13 +966,9 @@ async fn run(
 		.map_err(|e| ApiError::invalid(format!("not a SCALE RunRequest: {e}")))?;
 	let model = String::from_utf8(request.model.clone())
 		.map_err(|_| ApiError::invalid("the model id is not UTF-8").param("model"))?;
-	if request.max_tokens > compute.config.max_tokens_cap {
-		return Err(ApiError::invalid(format!(
-			"max_tokens {} is above this worker's cap {}",
-			request.max_tokens, compute.config.max_tokens_cap
-		))
-		.param("max_tokens"));
-	}
+	// A job's `max_tokens` was accepted on chain under this provider's own service terms
+	// (bounded by the runtime's `MaxTokens`), so the API's cap does not apply: refusing it
+	// would only let the job expire and the provider be slashed.
 	// Checks the model before fetching a stored input.
 	let mut admitted = admit(compute, None, &model, false, 0, request.max_tokens).await?;
 	let input = match &request.input {
@@ -990,8 +986,8 @@ async fn run(
 			})?
 		},
 	};
-	let prompt = String::from_utf8(input)
-		.map_err(|_| ApiError::invalid("the job's input is not UTF-8").param("input"))?;
+	// Bytes that are not UTF-8 are read lossily: deterministic, so verifiers get the same.
+	let prompt = String::from_utf8_lossy(&input).into_owned();
 	let params = GenerateParams {
 		max_tokens: request.max_tokens,
 		temperature: 0.0,
@@ -1008,9 +1004,18 @@ async fn run(
 	})
 	.await
 	.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-	let mut generation = result.map_err(|e| {
-		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
-	})?;
+	// An input the engine refuses (longer than the model's context, say) is answered with the
+	// empty output and no tokens: a deterministic rejection that costs the user nothing and
+	// that verifiers reproduce, rather than no answer (which would expire and slash).
+	let mut generation = result.unwrap_or_else(|e| {
+		log::warn!("job {}: the engine refused the input ({e:#}); answering empty", request.job);
+		Generation {
+			text: String::new(),
+			prompt_tokens: 0,
+			completion_tokens: 0,
+			finish_reason: FinishReason::Stop,
+		}
+	});
 	if fault {
 		generation.text.push_str(FAULT_SUFFIX);
 	}

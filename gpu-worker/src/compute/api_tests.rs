@@ -415,6 +415,17 @@ async fn compute_run_answers_scale_and_faults_only_unverified_jobs() {
 	let stored = run_request(true, RunInput::Stored(Default::default()));
 	let reply = faulty.call(Method::POST, "/compute/run", None, &stored).await;
 	assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED);
+
+	// A job above the API's token cap, with bytes that are not UTF-8, is still answered
+	// (lossily, deterministically): refusing it would only let it expire and slash the provider.
+	let mut big =
+		RunRequest::decode(&mut &run_request(true, RunInput::Inline(vec![0xff, b'a', b' ']))[..])
+			.unwrap();
+	big.max_tokens = 100;
+	let reply = faulty.call(Method::POST, "/compute/run", None, &big.encode()).await;
+	assert_eq!(reply.status, StatusCode::OK);
+	let answer = RunResult::decode(&mut &reply.body[..]).unwrap();
+	assert_eq!(answer.input_tokens, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

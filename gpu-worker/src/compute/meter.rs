@@ -104,8 +104,11 @@ impl Reservation {
 	}
 
 	/// Replaces the reservation by the real `cost`, which joins the user's unsettled spend.
+	/// The cost is capped by what was reserved, so that the spend never exceeds the
+	/// allocation (an engine that counts more tokens than the bound cannot overdraw it).
 	pub fn commit(mut self, cost: u128) {
 		self.done = true;
+		let cost = cost.min(self.amount);
 		if let Ok(mut ledger) = self.ledger.lock() {
 			let spend = ledger.entry(self.user).or_default();
 			spend.reserved = spend.reserved.saturating_sub(self.amount);

@@ -35,7 +35,7 @@ fn provider<T: Config>(index: u32) -> (T::AccountId, ServiceId) {
 		1,
 		max_text::<T>(),
 		max_text::<T>(),
-		u32::MAX,
+		T::MaxConcurrency::get(),
 	)
 	.unwrap();
 	(who, id)
@@ -120,7 +120,7 @@ mod benchmarks {
 			1,
 			max_text::<T>(),
 			max_text::<T>(),
-			4,
+			T::MaxConcurrency::get(),
 		);
 		assert_eq!(ProviderServices::<T>::get(&who).len() as u32, T::MaxServicesPerProvider::get());
 	}
@@ -129,7 +129,7 @@ mod benchmarks {
 	fn update_service() {
 		let (who, id) = provider::<T>(0);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), id, 7, 9, max_text::<T>(), max_text::<T>(), 3);
+		_(RawOrigin::Signed(who), id, 7, 9, max_text::<T>(), max_text::<T>(), 1);
 		assert_eq!(Services::<T>::get(id).unwrap().input_price, 7);
 	}
 
@@ -255,12 +255,12 @@ mod benchmarks {
 		let (job, _, drawn) = disputed::<T>(T::VerifiersPerDispute::get());
 		let (last, others) = drawn.split_last().unwrap();
 		for v in others {
-			Pallet::<T>::vote(RawOrigin::Signed(v.clone()).into(), job, H256::repeat_byte(9))
+			Pallet::<T>::vote(RawOrigin::Signed(v.clone()).into(), job, H256::repeat_byte(9), 1, 1)
 				.unwrap();
 		}
 		// The last vote decides against the provider: slash, refund, deposit back.
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last.clone()), job, H256::repeat_byte(9));
+		_(RawOrigin::Signed(last.clone()), job, H256::repeat_byte(9), 1, 1);
 		assert!(Jobs::<T>::get(job).is_none());
 	}
 
@@ -306,8 +306,14 @@ mod benchmarks {
 		// All but one vote against the provider; the last never votes.
 		if let Some((_, voters)) = drawn.split_last() {
 			for v in voters {
-				Pallet::<T>::vote(RawOrigin::Signed(v.clone()).into(), job, H256::repeat_byte(9))
-					.unwrap();
+				Pallet::<T>::vote(
+					RawOrigin::Signed(v.clone()).into(),
+					job,
+					H256::repeat_byte(9),
+					1,
+					1,
+				)
+				.unwrap();
 			}
 		}
 		let due = Jobs::<T>::get(job).unwrap().due;

@@ -242,8 +242,10 @@ pub struct Job<T: Config> {
 	pub user: T::AccountId,
 	/// The service's provider.
 	pub provider: T::AccountId,
-	/// The service's kind, model root and prices when the job was submitted.
+	/// The service's kind, model, model root and prices when the job was submitted.
 	pub kind: ServiceKind,
+	/// See [`Service::model`]: what the provider's worker runs.
+	pub model: BoundedVec<u8, T::MaxModelLen>,
 	/// See [`Service::model_root`].
 	pub model_root: H256,
 	/// See [`Service::input_price`].
@@ -289,8 +291,32 @@ pub struct Dispute<T: Config> {
 	pub deposit: Balance,
 	/// The verifiers drawn.
 	pub verifiers: BoundedVec<T::AccountId, T::VerifiersPerDispute>,
-	/// The output hashes they voted for, in the order of `verifiers` (`None`: not yet).
-	pub votes: BoundedVec<Option<H256>, T::VerifiersPerDispute>,
+	/// What they got re-running the job, in the order of `verifiers` (`None`: not yet).
+	pub votes: BoundedVec<Option<Vote>, T::VerifiersPerDispute>,
+}
+
+/// What a verifier got when it re-ran a disputed job: the output hash and the usage. A vote
+/// agrees with the provider only if all three match, so over-reported tokens lose a dispute as
+/// a wrong output does.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Vote {
+	/// [`zg_primitives::compute::output_hash`] of the output.
+	pub output_hash: H256,
+	/// Input tokens.
+	pub input_tokens: u32,
+	/// Output tokens.
+	pub output_tokens: u32,
 }
 
 /// A user's funds with the pallet, outside allocations and jobs.
@@ -409,6 +435,10 @@ pub mod pallet {
 		/// Most services of one model (content root): the pool verifiers are drawn from.
 		#[pallet::constant]
 		type MaxServicesPerModel: Get<u32>;
+		/// Most open jobs one service may take at once. The offchain worker answers one job per
+		/// provider account and block, so this should stay well below [`Config::JobTimeout`].
+		#[pallet::constant]
+		type MaxConcurrency: Get<u32>;
 		/// Blocks a provider has to answer a job.
 		#[pallet::constant]
 		type JobTimeout: Get<BlockNumberFor<Self>>;
@@ -596,7 +626,13 @@ pub mod pallet {
 		/// A result was challenged and verifiers were drawn.
 		JobChallenged { job: JobId, challenger: T::AccountId, verifiers: Vec<T::AccountId> },
 		/// A verifier voted.
-		Voted { job: JobId, verifier: T::AccountId, output_hash: H256 },
+		Voted {
+			job: JobId,
+			verifier: T::AccountId,
+			output_hash: H256,
+			input_tokens: u32,
+			output_tokens: u32,
+		},
 		/// A dispute was decided.
 		DisputeResolved {
 			job: JobId,
@@ -615,8 +651,8 @@ pub mod pallet {
 		BadModel,
 		/// The endpoint or hardware description is too long.
 		TooLong,
-		/// `max_concurrency` must be at least 1.
-		ZeroConcurrency,
+		/// `max_concurrency` must be at least 1 and at most [`Config::MaxConcurrency`].
+		BadConcurrency,
 		/// The provider lists the most services it may.
 		TooManyServices,
 		/// The model has the most services it may.
@@ -695,6 +731,7 @@ pub mod pallet {
 			assert!(T::MaxModelLen::get() > 0, "models need a name");
 			assert!(T::MaxTokens::get() > 0, "jobs need tokens");
 			assert!(T::VerifiersPerDispute::get() > 0, "disputes need verifiers");
+			assert!(T::MaxConcurrency::get() > 0, "services need to take jobs");
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "deadline queues need room");
 			assert!(!T::JobTimeout::get().is_zero(), "jobs need time to be answered");
 			assert!(!T::ChallengeWindow::get().is_zero(), "results need a challenge window");
@@ -718,7 +755,7 @@ pub mod pallet {
 		/// - `input_price`, `output_price`: plancks per token (fine-tuning: `input_price` per
 		///   job).
 		/// - `endpoint`, `hardware`: the worker's API URL and a hardware description.
-		/// - `max_concurrency`: the most open jobs at once (at least 1).
+		/// - `max_concurrency`: the most open jobs at once (1 to [`Config::MaxConcurrency`]).
 		///
 		/// Emits [`Event::ServiceRegistered`].
 		#[pallet::call_index(0)]
@@ -743,7 +780,10 @@ pub mod pallet {
 				endpoint.try_into().map_err(|_| Error::<T>::TooLong)?;
 			let hardware: BoundedVec<u8, T::MaxUrlLen> =
 				hardware.try_into().map_err(|_| Error::<T>::TooLong)?;
-			ensure!(max_concurrency > 0, Error::<T>::ZeroConcurrency);
+			ensure!(
+				max_concurrency > 0 && max_concurrency <= T::MaxConcurrency::get(),
+				Error::<T>::BadConcurrency
+			);
 			let id = NextServiceId::<T>::get();
 			let mut mine = ProviderServices::<T>::get(&who);
 			mine.try_push(id).map_err(|_| Error::<T>::TooManyServices)?;
@@ -793,7 +833,10 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut service = Services::<T>::get(id).ok_or(Error::<T>::UnknownService)?;
 			ensure!(service.provider == who, Error::<T>::NotServiceOwner);
-			ensure!(max_concurrency > 0, Error::<T>::ZeroConcurrency);
+			ensure!(
+				max_concurrency > 0 && max_concurrency <= T::MaxConcurrency::get(),
+				Error::<T>::BadConcurrency
+			);
 			service.endpoint = endpoint.try_into().map_err(|_| Error::<T>::TooLong)?;
 			service.hardware = hardware.try_into().map_err(|_| Error::<T>::TooLong)?;
 			service.input_price = input_price;
@@ -883,10 +926,16 @@ pub mod pallet {
 			}
 			match &provider {
 				None => Self::take_from_ledger(&who, amount)?,
-				Some(p) => Allocations::<T>::try_mutate(&who, p, |a| -> DispatchResult {
-					*a = a.checked_sub(amount).ok_or(Error::<T>::AllocationTooLow)?;
-					Ok(())
-				})?,
+				Some(p) => {
+					let left = Allocations::<T>::get(&who, p)
+						.checked_sub(amount)
+						.ok_or(Error::<T>::AllocationTooLow)?;
+					if left.is_zero() {
+						Allocations::<T>::remove(&who, p);
+					} else {
+						Allocations::<T>::insert(&who, p, left);
+					}
+				},
 			}
 			let unlock_at =
 				frame_system::Pallet::<T>::block_number().saturating_add(T::RefundLock::get());
@@ -1013,6 +1062,7 @@ pub mod pallet {
 					user: who.clone(),
 					provider: provider.clone(),
 					kind: s.kind,
+					model: s.model.clone(),
 					model_root: s.model_root,
 					input_price: s.input_price,
 					output_price: s.output_price,
@@ -1109,7 +1159,7 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now < j.due, Error::<T>::WindowClosed);
 			ensure!(who != j.provider, Error::<T>::OwnResult);
-			let verifiers = Self::draw_verifiers(job, j.model_root, &j.provider, &who);
+			let verifiers = Self::draw_verifiers(job, j.model_root, &[&j.provider, &who, &j.user]);
 			ensure!(!verifiers.is_empty(), Error::<T>::NoVerifiers);
 			let deposit = T::DisputeDeposit::get();
 			T::Currency::transfer(&who, &Self::escrow_account(), deposit, Preservation::Preserve)?;
@@ -1135,22 +1185,34 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// A verifier of the dispute on `job` votes for the output hash its worker got when it
-		/// re-ran the job. The last vote decides the dispute at once.
+		/// A verifier of the dispute on `job` votes for the output hash and token usage its
+		/// worker got when it re-ran the job. The last vote decides the dispute at once.
 		///
 		/// Emits [`Event::Voted`] (and [`Event::DisputeResolved`] with the last vote).
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::vote())]
-		pub fn vote(origin: OriginFor<T>, job: JobId, output_hash: H256) -> DispatchResult {
+		pub fn vote(
+			origin: OriginFor<T>,
+			job: JobId,
+			output_hash: H256,
+			input_tokens: u32,
+			output_tokens: u32,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut dispute = Disputes::<T>::get(job).ok_or(Error::<T>::NoDispute)?;
 			let slot =
 				dispute.verifiers.iter().position(|v| *v == who).ok_or(Error::<T>::NotVerifier)?;
 			let vote = dispute.votes.get_mut(slot).ok_or(Error::<T>::NotVerifier)?;
 			ensure!(vote.is_none(), Error::<T>::AlreadyVoted);
-			*vote = Some(output_hash);
+			*vote = Some(Vote { output_hash, input_tokens, output_tokens });
 			VerifierDuties::<T>::remove(&who, job);
-			Self::deposit_event(Event::Voted { job, verifier: who, output_hash });
+			Self::deposit_event(Event::Voted {
+				job,
+				verifier: who,
+				output_hash,
+				input_tokens,
+				output_tokens,
+			});
 			if dispute.votes.iter().all(|v| v.is_some()) {
 				let j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 				Self::unschedule(j.due, job);
@@ -1219,8 +1281,9 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Pays `amount` out of escrow to `who`. Escrow always covers it (see `try_state`); a
-	/// failure is logged and the amount stays counted, which `try_state` reports.
+	/// Pays `amount` out of escrow to `who`. Escrow always covers it (see `try_state`); should
+	/// the transfer still fail (the recipient's account cannot receive it), the amount is
+	/// credited to `who`'s ledger instead, from where it can be withdrawn.
 	fn pay_out(who: &T::AccountId, amount: Balance) {
 		if amount.is_zero() {
 			return;
@@ -1228,7 +1291,8 @@ impl<T: Config> Pallet<T> {
 		match T::Currency::transfer(&Self::escrow_account(), who, amount, Preservation::Preserve) {
 			Ok(_) => EscrowTotal::<T>::mutate(|t| *t = t.saturating_sub(amount)),
 			Err(e) => {
-				log::error!(target: "runtime::zg-compute", "escrow could not pay {amount}: {e:?}")
+				log::warn!(target: "runtime::zg-compute", "paying {amount} failed ({e:?}); credited to the ledger");
+				Self::credit_ledger(who, amount);
 			},
 		}
 	}
@@ -1290,8 +1354,12 @@ impl<T: Config> Pallet<T> {
 					);
 				},
 				JobStatus::Disputed => {
-					if let Some(dispute) = Disputes::<T>::get(job) {
-						Self::resolve(job, j, dispute);
+					match Disputes::<T>::get(job) {
+						Some(dispute) => Self::resolve(job, j, dispute),
+						None => {
+							frame_support::defensive!("a disputed job has no dispute");
+							Self::settle(job, j);
+						},
 					}
 					weight.saturating_accrue(
 						T::WeightInfo::on_deadline_resolve()
@@ -1332,12 +1400,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn resolve(job: JobId, j: Job<T>, dispute: Dispute<T>) {
-		let claimed = j.result.map(|r| r.output_hash);
+		let claimed = j.result.map(|r| Vote {
+			output_hash: r.output_hash,
+			input_tokens: r.input_tokens,
+			output_tokens: r.output_tokens,
+		});
 		let (mut votes_for, mut votes_against) = (0u32, 0u32);
 		for (verifier, vote) in dispute.verifiers.iter().zip(dispute.votes.iter()) {
 			VerifierDuties::<T>::remove(verifier, job);
 			match vote {
-				Some(hash) if Some(*hash) == claimed => votes_for = votes_for.saturating_add(1),
+				Some(vote) if Some(*vote) == claimed => votes_for = votes_for.saturating_add(1),
 				Some(_) => votes_against = votes_against.saturating_add(1),
 				None => {},
 			}
@@ -1382,18 +1454,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Up to [`Config::VerifiersPerDispute`] distinct eligible providers serving `model_root`,
-	/// other than `provider` and `challenger`, in an order drawn from the parent block's
-	/// randomness mixed with the job id.
-	fn draw_verifiers(
+	/// other than the `excluded` accounts (the job's provider and user, the challenger), in an
+	/// order drawn from the parent block's randomness mixed with the job id.
+	pub(crate) fn draw_verifiers(
 		job: JobId,
 		model_root: H256,
-		provider: &T::AccountId,
-		challenger: &T::AccountId,
+		excluded: &[&T::AccountId],
 	) -> BoundedVec<T::AccountId, T::VerifiersPerDispute> {
 		let mut pool: Vec<T::AccountId> = Vec::new();
 		for id in ModelServices::<T>::get(model_root) {
 			let Some(s) = Services::<T>::get(id) else { continue };
-			if &s.provider == provider || &s.provider == challenger || pool.contains(&s.provider) {
+			if excluded.contains(&&s.provider) || pool.contains(&s.provider) {
 				continue;
 			}
 			if T::Staking::is_eligible(&s.provider, Role::ComputeProvider) {

@@ -162,6 +162,7 @@ impl Config for Test {
 	type MaxTokens = ConstU32<1000>;
 	type MaxServicesPerProvider = ConstU32<2>;
 	type MaxServicesPerModel = ConstU32<8>;
+	type MaxConcurrency = ConstU32<4>;
 	type JobTimeout = ConstU64<5>;
 	type ChallengeWindow = ConstU64<10>;
 	type DisputePeriod = ConstU64<6>;

@@ -56,7 +56,7 @@ impl<T: Config> Pallet<T> {
 			if !Dedup::claim(&duty, now) {
 				continue;
 			}
-			match Jobs::<T>::get(job).and_then(|j| Self::run(job, &j, false)) {
+			match Jobs::<T>::get(job).and_then(|j| Self::run(job, &j, None)) {
 				Some(r) => {
 					let call = Call::submit_result {
 						job,
@@ -75,17 +75,34 @@ impl<T: Config> Pallet<T> {
 			if !Dedup::claim(&duty, now) {
 				continue;
 			}
-			match Jobs::<T>::get(job).and_then(|j| Self::run(job, &j, true)) {
-				Some(r) => return Some((duty, Call::vote { job, output_hash: r.output_hash })),
+			match Jobs::<T>::get(job).and_then(|j| Self::run(job, &j, Some(who))) {
+				Some(r) => {
+					let call = Call::vote {
+						job,
+						output_hash: r.output_hash,
+						input_tokens: r.input_tokens,
+						output_tokens: r.output_tokens,
+					};
+					return Some((duty, call));
+				},
 				None => Dedup::release(&duty),
 			}
 		}
 		None
 	}
 
-	/// Runs `job` on the local worker.
-	fn run(job: JobId, j: &Job<T>, verify: bool) -> Option<RunResult> {
-		let model = Services::<T>::get(j.service)?.model.into_inner();
+	/// Runs `job` on the local worker: as its provider (`verifier` = `None`), with the job's
+	/// model id; or as `verifier`, with the model id of the verifier's own service of the same
+	/// model root (what its worker serves; the provider's id could name nothing there).
+	fn run(job: JobId, j: &Job<T>, verifier: Option<&T::AccountId>) -> Option<RunResult> {
+		let model = match verifier {
+			None => j.model.clone().into_inner(),
+			Some(who) => ModelServices::<T>::get(j.model_root)
+				.into_iter()
+				.filter_map(Services::<T>::get)
+				.find(|s| &s.provider == who)
+				.map_or_else(|| j.model.clone().into_inner(), |s| s.model.into_inner()),
+		};
 		let input = match &j.input {
 			JobInput::Inline(bytes) => RunInput::Inline(bytes.clone().into_inner()),
 			JobInput::Stored(root) => RunInput::Stored(*root),
@@ -97,7 +114,7 @@ impl<T: Config> Pallet<T> {
 			model_root: j.model_root,
 			input,
 			max_tokens: j.max_tokens,
-			verify,
+			verify: verifier.is_some(),
 		};
 		match worker::post("/compute/run", request.encode(), worker::RUN_TIMEOUT_MS) {
 			Ok(bytes) => zg_offchain::decode::<RunResult>(&bytes),

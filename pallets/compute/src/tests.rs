@@ -61,7 +61,8 @@ mod services {
 			assert_noop!(reg(1, b"", vec![], 1), Error::<Test>::BadModel);
 			assert_noop!(reg(1, &[b'm'; 33], vec![], 1), Error::<Test>::BadModel);
 			assert_noop!(reg(1, b"m", vec![b'u'; 65], 1), Error::<Test>::TooLong);
-			assert_noop!(reg(1, b"m", vec![], 0), Error::<Test>::ZeroConcurrency);
+			assert_noop!(reg(1, b"m", vec![], 0), Error::<Test>::BadConcurrency);
+			assert_noop!(reg(1, b"m", vec![], 5), Error::<Test>::BadConcurrency);
 			assert_ok!(reg(1, b"m", vec![], 1));
 			assert_ok!(reg(1, b"m", vec![], 1));
 			assert_noop!(reg(1, b"m", vec![], 1), Error::<Test>::TooManyServices);
@@ -510,7 +511,7 @@ mod disputes {
 			assert_ok!(Compute::challenge(RuntimeOrigin::signed(BOB), j));
 			let wrong = output_hash(b"B");
 			for v in verifiers(j) {
-				assert_ok!(Compute::vote(RuntimeOrigin::signed(v), j, wrong));
+				assert_ok!(Compute::vote(RuntimeOrigin::signed(v), j, wrong, 10, 20));
 			}
 			// Decided by the last vote: 10 % of the bond slashed, 10 % of that to Bob.
 			assert!(Jobs::<Test>::get(j).is_none());
@@ -540,8 +541,8 @@ mod disputes {
 			let j = answered_job();
 			assert_ok!(Compute::challenge(RuntimeOrigin::signed(BOB), j));
 			let v = verifiers(j);
-			assert_ok!(Compute::vote(RuntimeOrigin::signed(v[0]), j, output_hash(b"A")));
-			assert_ok!(Compute::vote(RuntimeOrigin::signed(v[1]), j, output_hash(b"B")));
+			assert_ok!(Compute::vote(RuntimeOrigin::signed(v[0]), j, output_hash(b"A"), 10, 20));
+			assert_ok!(Compute::vote(RuntimeOrigin::signed(v[1]), j, output_hash(b"B"), 10, 20));
 			// The third never votes: decided at the dispute deadline (1 + 6) by a 1–1 tie, which
 			// leaves the result standing.
 			run_to(7);
@@ -564,6 +565,38 @@ mod disputes {
 	}
 
 	#[test]
+	fn over_reported_tokens_lose_the_dispute() {
+		execute(|| {
+			let j = answered_job();
+			assert_ok!(Compute::challenge(RuntimeOrigin::signed(BOB), j));
+			// The verifiers get the same output, but from 4 input tokens, not 10.
+			for v in verifiers(j) {
+				assert_ok!(Compute::vote(RuntimeOrigin::signed(v), j, output_hash(b"A"), 4, 20));
+			}
+			assert_eq!(bond(1), PROVIDER_BOND - 100 * ZG);
+			assert_eq!(ledger(ALICE), 1_000);
+		});
+	}
+
+	#[test]
+	fn the_user_is_never_a_verifier() {
+		execute(|| {
+			let s = service(1);
+			for p in 2..=4 {
+				service(p);
+			}
+			// Provider 4 is also the user of the job.
+			assert_ok!(Compute::deposit(RuntimeOrigin::signed(4), 1_000));
+			assert_ok!(Compute::submit_job(RuntimeOrigin::signed(4), s, prompt("p"), 100, 1_000));
+			assert_ok!(answer(0, "A", 1, 1));
+			assert_ok!(Compute::challenge(RuntimeOrigin::signed(BOB), 0));
+			let mut v = verifiers(0);
+			v.sort();
+			assert_eq!(v, vec![2, 3]);
+		});
+	}
+
+	#[test]
 	fn no_votes_leave_the_result_and_return_the_deposit() {
 		execute(|| {
 			let j = answered_job();
@@ -580,22 +613,22 @@ mod disputes {
 		execute(|| {
 			let j = answered_job();
 			assert_noop!(
-				Compute::vote(RuntimeOrigin::signed(2), j, H256::zero()),
+				Compute::vote(RuntimeOrigin::signed(2), j, H256::zero(), 1, 1),
 				Error::<Test>::NoDispute
 			);
 			assert_ok!(Compute::challenge(RuntimeOrigin::signed(BOB), j));
 			assert_noop!(
-				Compute::vote(RuntimeOrigin::signed(1), j, H256::zero()),
+				Compute::vote(RuntimeOrigin::signed(1), j, H256::zero(), 1, 1),
 				Error::<Test>::NotVerifier
 			);
 			assert_noop!(
-				Compute::vote(RuntimeOrigin::signed(5), j, H256::zero()),
+				Compute::vote(RuntimeOrigin::signed(5), j, H256::zero(), 1, 1),
 				Error::<Test>::NotVerifier
 			);
 			let v = verifiers(j)[0];
-			assert_ok!(Compute::vote(RuntimeOrigin::signed(v), j, H256::zero()));
+			assert_ok!(Compute::vote(RuntimeOrigin::signed(v), j, H256::zero(), 1, 1));
 			assert_noop!(
-				Compute::vote(RuntimeOrigin::signed(v), j, H256::zero()),
+				Compute::vote(RuntimeOrigin::signed(v), j, H256::zero(), 1, 1),
 				Error::<Test>::AlreadyVoted
 			);
 		});
@@ -611,7 +644,7 @@ mod disputes {
 			let mut draws = std::collections::BTreeSet::new();
 			for seed in 0..8 {
 				RandomSeed::set(seed);
-				let v = Compute::draw_verifiers(0, MODEL, &1, &BOB);
+				let v = Compute::draw_verifiers(0, MODEL, &[&1, &BOB]);
 				assert_eq!(v.len(), 3);
 				assert!(!v.contains(&1));
 				draws.insert(v.into_inner());
@@ -716,7 +749,20 @@ mod offchain_worker {
 	#[test]
 	fn verifiers_rerun_the_job_and_vote() {
 		with_offchain(|state, pool| {
-			let s = service(1);
+			// Provider 1 lists the model under another id than the verifier's worker knows: the
+			// verifier runs it under its own service's id for the same model root.
+			let s = NextServiceId::<Test>::get();
+			assert_ok!(Compute::register_service(
+				RuntimeOrigin::signed(1),
+				ServiceKind::Inference,
+				b"alias".to_vec(),
+				MODEL,
+				2,
+				5,
+				vec![],
+				vec![],
+				2,
+			));
 			service(2);
 			let j = job(ALICE, s);
 			assert_ok!(answer(j, "A", 1, 1));
@@ -732,8 +778,12 @@ mod offchain_worker {
 			run_ocw(2);
 			let txs = submitted(&pool);
 			assert_eq!(txs.len(), 1);
-			let expected =
-				RuntimeCall::Compute(Call::vote { job: j, output_hash: output_hash(b"B") });
+			let expected = RuntimeCall::Compute(Call::vote {
+				job: j,
+				output_hash: output_hash(b"B"),
+				input_tokens: 1,
+				output_tokens: 1,
+			});
 			assert_eq!(txs[0].function, expected);
 			assert_ok!(expected.dispatch(RuntimeOrigin::signed(2)));
 			assert!(Jobs::<Test>::get(j).is_none());

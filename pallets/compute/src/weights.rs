@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1380`
 		//  Estimated: `4011`
-		// Minimum execution time: 48_687_000 picoseconds.
-		Weight::from_parts(89_211_000, 0)
+		// Minimum execution time: 47_910_000 picoseconds.
+		Weight::from_parts(85_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 4011))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `892`
 		//  Estimated: `4232`
-		// Minimum execution time: 20_228_000 picoseconds.
-		Weight::from_parts(38_798_000, 0)
+		// Minimum execution time: 20_078_000 picoseconds.
+		Weight::from_parts(39_282_000, 0)
 			.saturating_add(Weight::from_parts(0, 4232))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1598`
 		//  Estimated: `4232`
-		// Minimum execution time: 29_832_000 picoseconds.
-		Weight::from_parts(52_260_000, 0)
+		// Minimum execution time: 29_574_000 picoseconds.
+		Weight::from_parts(48_887_000, 0)
 			.saturating_add(Weight::from_parts(0, 4232))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -126,8 +126,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `350`
 		//  Estimated: `6196`
-		// Minimum execution time: 65_636_000 picoseconds.
-		Weight::from_parts(109_048_000, 0)
+		// Minimum execution time: 64_901_000 picoseconds.
+		Weight::from_parts(73_879_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `266`
 		//  Estimated: `3642`
-		// Minimum execution time: 26_607_000 picoseconds.
-		Weight::from_parts(45_627_000, 0)
+		// Minimum execution time: 25_341_000 picoseconds.
+		Weight::from_parts(33_910_000, 0)
 			.saturating_add(Weight::from_parts(0, 3642))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -156,8 +156,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `430`
 		//  Estimated: `3577`
-		// Minimum execution time: 28_123_000 picoseconds.
-		Weight::from_parts(52_997_000, 0)
+		// Minimum execution time: 28_719_000 picoseconds.
+		Weight::from_parts(38_806_000, 0)
 			.saturating_add(Weight::from_parts(0, 3577))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `481`
 		//  Estimated: `6196`
-		// Minimum execution time: 71_575_000 picoseconds.
-		Weight::from_parts(79_975_000, 0)
+		// Minimum execution time: 71_584_000 picoseconds.
+		Weight::from_parts(119_532_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -190,8 +190,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `822`
 		//  Estimated: `6196`
-		// Minimum execution time: 89_646_000 picoseconds.
-		Weight::from_parts(149_498_000, 0)
+		// Minimum execution time: 90_558_000 picoseconds.
+		Weight::from_parts(148_708_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -209,7 +209,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:0 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ProviderJobs` (r:0 w:1)
 	/// Proof: `Compute::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
@@ -217,16 +217,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1660`
 		//  Estimated: `4232`
-		// Minimum execution time: 56_038_000 picoseconds.
-		Weight::from_parts(86_331_929, 0)
+		// Minimum execution time: 57_128_000 picoseconds.
+		Weight::from_parts(102_631_703, 0)
 			.saturating_add(Weight::from_parts(0, 4232))
-			// Standard Error: 52
-			.saturating_add(Weight::from_parts(845, 0).saturating_mul(i.into()))
+			// Standard Error: 29
+			.saturating_add(Weight::from_parts(731, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Deadlines` (r:2 w:2)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Ledgers` (r:1 w:1)
@@ -237,16 +237,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17626`
-		//  Estimated: `20142`
-		// Minimum execution time: 57_249_000 picoseconds.
-		Weight::from_parts(107_200_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `17756`
+		//  Estimated: `20272`
+		// Minimum execution time: 55_174_000 picoseconds.
+		Weight::from_parts(101_314_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ModelServices` (r:1 w:0)
 	/// Proof: `Compute::ModelServices` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Services` (r:64 w:0)
@@ -266,28 +266,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::EscrowTotal` (r:1 w:1)
 	/// Proof: `Compute::EscrowTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:0 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(285), added: 2760, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::VerifierDuties` (r:0 w:3)
 	/// Proof: `Compute::VerifierDuties` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 63]`.
 	fn challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18760 + p * (865 ±0)`
-		//  Estimated: `20142 + p * (3242 ±0)`
-		// Minimum execution time: 180_374_000 picoseconds.
-		Weight::from_parts(261_434_025, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
-			// Standard Error: 114_242
-			.saturating_add(Weight::from_parts(21_806_528, 0).saturating_mul(p.into()))
+		//  Measured:  `18890 + p * (865 ±0)`
+		//  Estimated: `20272 + p * (3242 ±0)`
+		// Minimum execution time: 162_617_000 picoseconds.
+		Weight::from_parts(250_202_665, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
+			// Standard Error: 98_420
+			.saturating_add(Weight::from_parts(21_704_323, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(Weight::from_parts(0, 3242).saturating_mul(p.into()))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(285), added: 2760, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::RoleBonds` (r:1 w:1)
@@ -308,11 +308,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::VerifierDuties` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn vote() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18825`
-		//  Estimated: `20142`
-		// Minimum execution time: 246_987_000 picoseconds.
-		Weight::from_parts(394_775_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `18971`
+		//  Estimated: `20272`
+		// Minimum execution time: 249_825_000 picoseconds.
+		Weight::from_parts(397_017_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(16))
 	}
@@ -322,15 +322,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3`
 		//  Estimated: `3991`
-		// Minimum execution time: 3_109_000 picoseconds.
-		Weight::from_parts(5_945_000, 0)
+		// Minimum execution time: 3_046_000 picoseconds.
+		Weight::from_parts(5_867_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Ledgers` (r:1 w:1)
 	/// Proof: `Compute::Ledgers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Services` (r:1 w:1)
@@ -349,18 +349,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_deadline_expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18590`
-		//  Estimated: `20142`
-		// Minimum execution time: 126_923_000 picoseconds.
-		Weight::from_parts(212_138_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `18720`
+		//  Estimated: `20272`
+		// Minimum execution time: 124_852_000 picoseconds.
+		Weight::from_parts(207_901_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::EscrowTotal` (r:1 w:1)
@@ -369,20 +369,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Stats` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_deadline_settle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17357`
-		//  Estimated: `20142`
-		// Minimum execution time: 94_135_000 picoseconds.
-		Weight::from_parts(150_088_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `17487`
+		//  Estimated: `20272`
+		// Minimum execution time: 93_094_000 picoseconds.
+		Weight::from_parts(156_916_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(285), added: 2760, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::RoleBonds` (r:1 w:1)
 	/// Proof: `Staking::RoleBonds` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -401,11 +401,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::VerifierDuties` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_deadline_resolve() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18825`
-		//  Estimated: `20142`
-		// Minimum execution time: 233_392_000 picoseconds.
-		Weight::from_parts(376_157_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `18971`
+		//  Estimated: `20272`
+		// Minimum execution time: 234_566_000 picoseconds.
+		Weight::from_parts(390_444_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(16))
 	}
@@ -429,8 +429,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1380`
 		//  Estimated: `4011`
-		// Minimum execution time: 48_687_000 picoseconds.
-		Weight::from_parts(89_211_000, 0)
+		// Minimum execution time: 47_910_000 picoseconds.
+		Weight::from_parts(85_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 4011))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -441,8 +441,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `892`
 		//  Estimated: `4232`
-		// Minimum execution time: 20_228_000 picoseconds.
-		Weight::from_parts(38_798_000, 0)
+		// Minimum execution time: 20_078_000 picoseconds.
+		Weight::from_parts(39_282_000, 0)
 			.saturating_add(Weight::from_parts(0, 4232))
 			.saturating_add(ParityDbWeight::get().reads(1))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -457,8 +457,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1598`
 		//  Estimated: `4232`
-		// Minimum execution time: 29_832_000 picoseconds.
-		Weight::from_parts(52_260_000, 0)
+		// Minimum execution time: 29_574_000 picoseconds.
+		Weight::from_parts(48_887_000, 0)
 			.saturating_add(Weight::from_parts(0, 4232))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -473,8 +473,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `350`
 		//  Estimated: `6196`
-		// Minimum execution time: 65_636_000 picoseconds.
-		Weight::from_parts(109_048_000, 0)
+		// Minimum execution time: 64_901_000 picoseconds.
+		Weight::from_parts(73_879_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -489,8 +489,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `266`
 		//  Estimated: `3642`
-		// Minimum execution time: 26_607_000 picoseconds.
-		Weight::from_parts(45_627_000, 0)
+		// Minimum execution time: 25_341_000 picoseconds.
+		Weight::from_parts(33_910_000, 0)
 			.saturating_add(Weight::from_parts(0, 3642))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -503,8 +503,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `430`
 		//  Estimated: `3577`
-		// Minimum execution time: 28_123_000 picoseconds.
-		Weight::from_parts(52_997_000, 0)
+		// Minimum execution time: 28_719_000 picoseconds.
+		Weight::from_parts(38_806_000, 0)
 			.saturating_add(Weight::from_parts(0, 3577))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -519,8 +519,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `481`
 		//  Estimated: `6196`
-		// Minimum execution time: 71_575_000 picoseconds.
-		Weight::from_parts(79_975_000, 0)
+		// Minimum execution time: 71_584_000 picoseconds.
+		Weight::from_parts(119_532_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -537,8 +537,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `822`
 		//  Estimated: `6196`
-		// Minimum execution time: 89_646_000 picoseconds.
-		Weight::from_parts(149_498_000, 0)
+		// Minimum execution time: 90_558_000 picoseconds.
+		Weight::from_parts(148_708_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -556,7 +556,7 @@ impl WeightInfo for () {
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:0 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ProviderJobs` (r:0 w:1)
 	/// Proof: `Compute::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 16384]`.
@@ -564,16 +564,16 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1660`
 		//  Estimated: `4232`
-		// Minimum execution time: 56_038_000 picoseconds.
-		Weight::from_parts(86_331_929, 0)
+		// Minimum execution time: 57_128_000 picoseconds.
+		Weight::from_parts(102_631_703, 0)
 			.saturating_add(Weight::from_parts(0, 4232))
-			// Standard Error: 52
-			.saturating_add(Weight::from_parts(845, 0).saturating_mul(i.into()))
+			// Standard Error: 29
+			.saturating_add(Weight::from_parts(731, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Deadlines` (r:2 w:2)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Ledgers` (r:1 w:1)
@@ -584,16 +584,16 @@ impl WeightInfo for () {
 	/// Proof: `Compute::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn submit_result() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17626`
-		//  Estimated: `20142`
-		// Minimum execution time: 57_249_000 picoseconds.
-		Weight::from_parts(107_200_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `17756`
+		//  Estimated: `20272`
+		// Minimum execution time: 55_174_000 picoseconds.
+		Weight::from_parts(101_314_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ModelServices` (r:1 w:0)
 	/// Proof: `Compute::ModelServices` (`max_values`: None, `max_size`: Some(546), added: 3021, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Services` (r:64 w:0)
@@ -613,28 +613,28 @@ impl WeightInfo for () {
 	/// Storage: `Compute::EscrowTotal` (r:1 w:1)
 	/// Proof: `Compute::EscrowTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:0 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(285), added: 2760, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::VerifierDuties` (r:0 w:3)
 	/// Proof: `Compute::VerifierDuties` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 63]`.
 	fn challenge(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18760 + p * (865 ±0)`
-		//  Estimated: `20142 + p * (3242 ±0)`
-		// Minimum execution time: 180_374_000 picoseconds.
-		Weight::from_parts(261_434_025, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
-			// Standard Error: 114_242
-			.saturating_add(Weight::from_parts(21_806_528, 0).saturating_mul(p.into()))
+		//  Measured:  `18890 + p * (865 ±0)`
+		//  Estimated: `20272 + p * (3242 ±0)`
+		// Minimum execution time: 162_617_000 picoseconds.
+		Weight::from_parts(250_202_665, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
+			// Standard Error: 98_420
+			.saturating_add(Weight::from_parts(21_704_323, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(10))
 			.saturating_add(Weight::from_parts(0, 3242).saturating_mul(p.into()))
 	}
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(285), added: 2760, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::RoleBonds` (r:1 w:1)
@@ -655,11 +655,11 @@ impl WeightInfo for () {
 	/// Proof: `Compute::VerifierDuties` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn vote() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18825`
-		//  Estimated: `20142`
-		// Minimum execution time: 246_987_000 picoseconds.
-		Weight::from_parts(394_775_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `18971`
+		//  Estimated: `20272`
+		// Minimum execution time: 249_825_000 picoseconds.
+		Weight::from_parts(397_017_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(16))
 	}
@@ -669,15 +669,15 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3`
 		//  Estimated: `3991`
-		// Minimum execution time: 3_109_000 picoseconds.
-		Weight::from_parts(5_945_000, 0)
+		// Minimum execution time: 3_046_000 picoseconds.
+		Weight::from_parts(5_867_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
 			.saturating_add(ParityDbWeight::get().reads(1))
 	}
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Ledgers` (r:1 w:1)
 	/// Proof: `Compute::Ledgers` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Services` (r:1 w:1)
@@ -696,18 +696,18 @@ impl WeightInfo for () {
 	/// Proof: `Compute::ProviderJobs` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_deadline_expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18590`
-		//  Estimated: `20142`
-		// Minimum execution time: 126_923_000 picoseconds.
-		Weight::from_parts(212_138_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `18720`
+		//  Estimated: `20272`
+		// Minimum execution time: 124_852_000 picoseconds.
+		Weight::from_parts(207_901_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(ParityDbWeight::get().reads(10))
 			.saturating_add(ParityDbWeight::get().writes(11))
 	}
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::EscrowTotal` (r:1 w:1)
@@ -716,20 +716,20 @@ impl WeightInfo for () {
 	/// Proof: `Compute::Stats` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_deadline_settle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17357`
-		//  Estimated: `20142`
-		// Minimum execution time: 94_135_000 picoseconds.
-		Weight::from_parts(150_088_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `17487`
+		//  Estimated: `20272`
+		// Minimum execution time: 93_094_000 picoseconds.
+		Weight::from_parts(156_916_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	/// Storage: `Compute::Deadlines` (r:1 w:1)
 	/// Proof: `Compute::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Jobs` (r:1 w:1)
-	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16677), added: 19152, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Jobs` (`max_values`: None, `max_size`: Some(16807), added: 19282, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Disputes` (r:1 w:1)
-	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(261), added: 2736, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Disputes` (`max_values`: None, `max_size`: Some(285), added: 2760, mode: `MaxEncodedLen`)
 	/// Storage: `Staking::RoleBonds` (r:1 w:1)
 	/// Proof: `Staking::RoleBonds` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -748,11 +748,11 @@ impl WeightInfo for () {
 	/// Proof: `Compute::VerifierDuties` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn on_deadline_resolve() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18825`
-		//  Estimated: `20142`
-		// Minimum execution time: 233_392_000 picoseconds.
-		Weight::from_parts(376_157_000, 0)
-			.saturating_add(Weight::from_parts(0, 20142))
+		//  Measured:  `18971`
+		//  Estimated: `20272`
+		// Minimum execution time: 234_566_000 picoseconds.
+		Weight::from_parts(390_444_000, 0)
+			.saturating_add(Weight::from_parts(0, 20272))
 			.saturating_add(ParityDbWeight::get().reads(13))
 			.saturating_add(ParityDbWeight::get().writes(16))
 	}
