@@ -5,6 +5,8 @@
 pub mod engine;
 #[path = "../../src/compute/gpt.rs"]
 pub mod gpt;
+#[path = "../../src/compute/kernels.rs"]
+pub mod kernels;
 #[path = "../../src/compute/tokenizer.rs"]
 pub mod tokenizer;
 

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use super::{
 	engine::{Embeddings, Engine, GenerateParams, Generation},
+	kernels::softmax,
 	wordpiece::WordPiece,
 };
 
@@ -187,16 +188,14 @@ impl BertConfig {
 // ---------------------------------------------------------------------------------------------
 
 mod kernels {
-	//! A matrix product and a dot product with a fixed summation order, compiled twice
-	//! (baseline SSE2 and AVX) from the same source; both give the same bits, and every
-	//! output is summed the same way whichever tile computes it.
+	//! A matrix product with a fixed summation order, compiled twice (baseline SSE2 and AVX)
+	//! from the same source; both give the same bits, and every output is summed the same way
+	//! whichever tile computes it: as [`dot`] sums (see [`super::super::kernels`]).
 
-	/// Lane `i` of eight partial sums accumulates elements `i, i + 8, …`; the lanes are folded
-	/// in a fixed tree and the tail (`len % 8` elements, summed sequentially) is added last.
-	#[inline(always)]
-	fn fold(a: &[f32; 8], tail: f32) -> f32 {
-		(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) + tail
-	}
+	pub use super::super::kernels::dot;
+	use super::super::kernels::fold;
+	#[cfg(target_arch = "x86_64")]
+	use super::super::kernels::has_avx;
 
 	/// The dot products of `R` rows of a weight matrix with `C` input vectors, all of length
 	/// `n`, each summed as [`fold`] describes.
@@ -277,31 +276,10 @@ mod kernels {
 		}
 	}
 
-	#[inline(always)]
-	fn dot_body(a: &[f32], b: &[f32]) -> f32 {
-		let n = a.len().min(b.len());
-		tile([&a[..n]], [&b[..n]])[0][0]
-	}
-
 	#[cfg(target_arch = "x86_64")]
 	#[target_feature(enable = "avx")]
 	unsafe fn matmul_avx(x: &[f32], w: &[f32], b: &[f32], y: &mut [f32]) {
 		matmul_body(x, w, b, y)
-	}
-
-	#[cfg(target_arch = "x86_64")]
-	#[target_feature(enable = "avx")]
-	unsafe fn dot_avx(a: &[f32], b: &[f32]) -> f32 {
-		dot_body(a, b)
-	}
-
-	#[cfg(target_arch = "x86_64")]
-	fn has_avx() -> bool {
-		use std::sync::OnceLock;
-		static AVX: OnceLock<bool> = OnceLock::new();
-		*AVX.get_or_init(|| {
-			std::is_x86_feature_detected!("avx") && std::env::var_os("ZG_NO_AVX").is_none()
-		})
 	}
 
 	/// `y = x Wᵀ + b` for `x` of `tokens × n`, `w` of `b.len() × n` and `y` of
@@ -315,16 +293,6 @@ mod kernels {
 			return unsafe { matmul_avx(x, w, b, y) };
 		}
 		matmul_body(x, w, b, y)
-	}
-
-	/// The dot product of `a` and `b` (over the shorter length).
-	pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-		#[cfg(target_arch = "x86_64")]
-		if has_avx() {
-			// Safety: the CPU supports AVX (checked at run time).
-			return unsafe { dot_avx(a, b) };
-		}
-		dot_body(a, b)
 	}
 
 	/// The baseline (no AVX) matmul, for the test that both paths agree bit for bit.
@@ -426,25 +394,6 @@ fn gelu(v: &mut [f32]) {
 	for x in v {
 		let u = *x as f64;
 		*x = (0.5 * u * (1.0 + fast_erf(u * std::f64::consts::FRAC_1_SQRT_2, table))) as f32;
-	}
-}
-
-/// In-place softmax (max-subtracted, sequential sum); `-inf` entries get 0.
-fn softmax(v: &mut [f32]) {
-	let mut max = f32::NEG_INFINITY;
-	for &x in v.iter() {
-		if x > max {
-			max = x;
-		}
-	}
-	let mut sum = 0f32;
-	for x in v.iter_mut() {
-		*x = (*x - max).exp();
-		sum += *x;
-	}
-	let inv = 1.0 / sum;
-	for x in v.iter_mut() {
-		*x *= inv;
 	}
 }
 

@@ -22,6 +22,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::{
 	engine::{Embeddings, Engine, FinishReason, GenerateParams, Generation},
+	kernels::softmax,
 	tokenizer::{ByteTokenizer, StreamDecoder, BOS, EOS, VOCAB_SIZE},
 };
 
@@ -360,36 +361,16 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
 // ---------------------------------------------------------------------------------------------
 
 mod kernels {
-	//! Dot products and matrix–vector products with a fixed summation order, compiled twice
-	//! (baseline SSE2 and AVX) from the same source; both give the same bits.
+	//! Matrix–vector products with a fixed summation order, compiled twice (baseline SSE2 and
+	//! AVX) from the same source; both give the same bits. Each row is summed exactly as
+	//! [`dot`] sums one (see [`super::super::kernels`]).
 
-	/// Lane `i` of eight partial sums accumulates elements `i, i + 8, …`; the lanes are folded
-	/// in a fixed tree and the tail (`len % 8` elements) is added last, sequentially.
-	#[inline(always)]
-	fn fold(a: &[f32; 8], tail: f32) -> f32 {
-		(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) + tail
-	}
+	pub use super::super::kernels::dot;
+	#[cfg(target_arch = "x86_64")]
+	use super::super::kernels::has_avx;
+	use super::super::kernels::{dot_body, fold};
 
-	#[inline(always)]
-	fn dot_body(w: &[f32], x: &[f32]) -> f32 {
-		let n = x.len().min(w.len());
-		let (w, x) = (&w[..n], &x[..n]);
-		let mut acc = [0f32; 8];
-		let (wc, xc) = (w.chunks_exact(8), x.chunks_exact(8));
-		let (wr, xr) = (wc.remainder(), xc.remainder());
-		for (w8, x8) in wc.zip(xc) {
-			for k in 0..8 {
-				acc[k] += w8[k] * x8[k];
-			}
-		}
-		let mut tail = 0f32;
-		for (a, b) in wr.iter().zip(xr) {
-			tail += a * b;
-		}
-		fold(&acc, tail)
-	}
-
-	/// Four rows at once (each summed exactly as [`dot_body`] sums one), so that `x` is loaded
+	/// Four rows at once (each summed exactly as [`dot`] sums one), so that `x` is loaded
 	/// once per four rows and there are enough independent accumulators to hide latency.
 	#[inline(always)]
 	fn dot4_body(r0: &[f32], r1: &[f32], r2: &[f32], r3: &[f32], x: &[f32]) -> [f32; 4] {
@@ -451,21 +432,6 @@ mod kernels {
 		matvec_body(w, b, x, y)
 	}
 
-	#[cfg(target_arch = "x86_64")]
-	#[target_feature(enable = "avx")]
-	unsafe fn dot_avx(w: &[f32], x: &[f32]) -> f32 {
-		dot_body(w, x)
-	}
-
-	#[cfg(target_arch = "x86_64")]
-	fn has_avx() -> bool {
-		use std::sync::OnceLock;
-		static AVX: OnceLock<bool> = OnceLock::new();
-		*AVX.get_or_init(|| {
-			std::is_x86_feature_detected!("avx") && std::env::var_os("ZG_NO_AVX").is_none()
-		})
-	}
-
 	/// `y = W x (+ b)`; `w` is row-major with `y.len()` rows of `x.len()` columns. The caller
 	/// guarantees the lengths.
 	pub fn matvec(w: &[f32], b: Option<&[f32]>, x: &[f32], y: &mut [f32]) {
@@ -476,16 +442,6 @@ mod kernels {
 			return unsafe { matvec_avx(w, b, x, y) };
 		}
 		matvec_body(w, b, x, y)
-	}
-
-	/// The dot product of `a` and `b` (over the shorter length).
-	pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-		#[cfg(target_arch = "x86_64")]
-		if has_avx() {
-			// Safety: the CPU supports AVX (checked at run time).
-			return unsafe { dot_avx(a, b) };
-		}
-		dot_body(a, b)
 	}
 
 	/// The baseline (no AVX) matvec, for the test that both paths agree bit for bit.
@@ -520,25 +476,6 @@ fn gelu(v: &mut [f32]) {
 	for x in v {
 		let u = *x;
 		*x = 0.5 * u * (1.0 + (C * u * (1.0 + 0.044715 * u * u)).tanh());
-	}
-}
-
-/// In-place softmax (max-subtracted, sequential sum).
-fn softmax(v: &mut [f32]) {
-	let mut max = f32::NEG_INFINITY;
-	for &x in v.iter() {
-		if x > max {
-			max = x;
-		}
-	}
-	let mut sum = 0f32;
-	for x in v.iter_mut() {
-		*x = (*x - max).exp();
-		sum += *x;
-	}
-	let inv = 1.0 / sum;
-	for x in v.iter_mut() {
-		*x *= inv;
 	}
 }
 

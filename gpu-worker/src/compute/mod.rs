@@ -7,6 +7,7 @@ pub mod bert;
 pub mod engine;
 pub mod forward;
 pub mod gpt;
+pub mod kernels;
 pub mod meter;
 pub mod metrics;
 pub mod tokenizer;
