@@ -16,8 +16,8 @@
 // 5. Ferdie submits the same prompt to Dave's service; Dave's answer differs from Alice's;
 //    Ferdie challenges it; the verifiers drawn (Alice, Bob, Charlie) re-run the job and vote
 //    against it; Dave's role bond is slashed by 10 % and Ferdie's ledger is refunded.
-const { spawn, execFileSync } = require('child_process');
-const { send, waitFor } = require('./lib.js');
+const { execFileSync } = require('child_process');
+const { send, waitFor, setupProviderNode, startWorker, waitForWorkers } = require('./lib.js');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -82,16 +82,8 @@ async function run(nodeName, networkInfo) {
       const port = 8711 + i;
       const endpoint = `http://127.0.0.1:${port}`;
       const wsUri = networkInfo.nodesByName[name].wsUri;
-      const rpc = new WsProvider(wsUri);
-      await rpc.isReady;
       const publicHex = u8aToHex(pair.publicKey);
-      await rpc.send('author_insertKey', ['zgsp', `//${cap(name)}`, publicHex]);
-      await rpc.send('offchain_localStorageSet', [
-        'PERSISTENT',
-        u8aToHex(stringToU8a('zg::worker-url')),
-        u8aToHex(stringToU8a(endpoint)),
-      ]);
-      await rpc.disconnect();
+      await setupProviderNode(WsProvider, wsUri, `//${cap(name)}`, publicHex, endpoint);
       const args = [
         '--listen', `127.0.0.1:${port}`,
         '--store', path.join(work, name),
@@ -104,11 +96,7 @@ async function run(nodeName, networkInfo) {
         '--settle-every', '5',
       ];
       if (name === FAULTY) args.push('--fault-outputs');
-      const child = spawn(process.env.ZG_WORKER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      const logFile = fs.createWriteStream(path.join(work, `${name}-worker.log`));
-      child.stdout.pipe(logFile);
-      child.stderr.pipe(logFile);
-      workers[name] = child;
+      workers[name] = startWorker(name, args, work);
       providers[name] = { pair, endpoint, publicKey: pair.publicKey };
       await send(
         api,
@@ -120,20 +108,7 @@ async function run(nodeName, networkInfo) {
       );
       log(`${name} serves ${MODEL} (worker ${endpoint}${name === FAULTY ? ', faulty' : ''}, logs ${work}/${name}-worker.log)`);
     }
-    await waitFor(
-      'the workers to listen',
-      async () => {
-        for (const { endpoint } of Object.values(providers)) {
-          try {
-            if (!(await fetch(`${endpoint}/health`)).ok) return false;
-          } catch (e) {
-            return false;
-          }
-        }
-        return true;
-      },
-      60_000,
-    );
+    await waitForWorkers(Object.values(providers).map((p) => p.endpoint));
 
     // 3. Discovery and the HTTP API.
     const found = await api.call.computeApi.services(MODEL, null, null, 10);

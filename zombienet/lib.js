@@ -1,4 +1,7 @@
-// Helpers shared by the zombienet js-scripts (staking.js, storage.js).
+// Helpers shared by the zombienet js-scripts (staking.js, storage.js, compute.js).
+const { spawn } = require('child_process');
+const fs = require('fs');
+const path = require('path');
 
 // Signs and sends `tx`; resolves with its events once in a block (once finalized when
 // `finalized` is set), rejects with the module error (`section.Name`) if it failed.
@@ -27,4 +30,44 @@ async function waitFor(what, check, timeoutMs) {
   }
 }
 
-module.exports = { send, waitFor };
+const hex = (text) => '0x' + Buffer.from(text).toString('hex');
+
+// Makes a node a provider's node: `suri`'s key (public key `publicHex`) in its keystore as a
+// provider key (type zgsp) and its worker's URL in its offchain storage. `WsProvider` is the
+// caller's polkadot.js class.
+async function setupProviderNode(WsProvider, wsUri, suri, publicHex, workerUrl) {
+  const rpc = new WsProvider(wsUri);
+  await rpc.isReady;
+  await rpc.send('author_insertKey', ['zgsp', suri, publicHex]);
+  await rpc.send('offchain_localStorageSet', ['PERSISTENT', hex('zg::worker-url'), hex(workerUrl)]);
+  await rpc.disconnect();
+}
+
+// Starts ZG_WORKER with `args`, its output in `<dir>/<name>-worker.log`.
+function startWorker(name, args, dir) {
+  const child = spawn(process.env.ZG_WORKER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = fs.createWriteStream(path.join(dir, `${name}-worker.log`));
+  child.stdout.pipe(logFile);
+  child.stderr.pipe(logFile);
+  return child;
+}
+
+// Waits until every worker at `endpoints` answers GET /health.
+function waitForWorkers(endpoints, timeoutMs = 60_000) {
+  return waitFor(
+    'the workers to listen',
+    async () => {
+      for (const endpoint of endpoints) {
+        try {
+          if (!(await fetch(`${endpoint}/health`)).ok) return false;
+        } catch (e) {
+          return false;
+        }
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
+module.exports = { send, waitFor, setupProviderNode, startWorker, waitForWorkers };

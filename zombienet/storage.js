@@ -12,8 +12,8 @@
 // 4. The offchain workers of Alice and Bob answer their challenges (ChallengeAnswered); Charlie
 //    and Dave cannot, and when the round ends their role bonds are slashed (ChallengeMissed and
 //    staking RoleSlashed events, and the bonds read back 10 % lower).
-const { spawn, execFile } = require('child_process');
-const { send, waitFor } = require('./lib.js');
+const { execFile } = require('child_process');
+const { send, waitFor, setupProviderNode, startWorker, waitForWorkers } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -55,30 +55,18 @@ async function run(nodeName, networkInfo) {
   try {
     // 1. Providers: key, worker URL, worker, role bond, registration.
     for (const [i, name] of NAMES.entries()) {
-      const pair = keyring.addFromUri(`//${name[0].toUpperCase()}${name.slice(1)}`);
+      const suri = `//${name[0].toUpperCase()}${name.slice(1)}`;
+      const pair = keyring.addFromUri(suri);
       const port = 8701 + i;
       const endpoint = `http://127.0.0.1:${port}`;
       const wsUri = networkInfo.nodesByName[name].wsUri;
-      const rpc = new zombie.WsProvider(wsUri);
-      await rpc.isReady;
       const publicHex = '0x' + Buffer.from(pair.publicKey).toString('hex');
-      await rpc.send('author_insertKey', ['zgsp', `//${name[0].toUpperCase()}${name.slice(1)}`, publicHex]);
-      await rpc.send('offchain_localStorageSet', [
-        'PERSISTENT',
-        '0x' + Buffer.from('zg::worker-url').toString('hex'),
-        '0x' + Buffer.from(endpoint).toString('hex'),
-      ]);
-      await rpc.disconnect();
-      const store = path.join(work, name);
-      const child = spawn(
-        process.env.ZG_WORKER,
-        ['--listen', `127.0.0.1:${port}`, '--store', store, '--node', wsUri, '--provider', publicHex],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+      await setupProviderNode(zombie.WsProvider, wsUri, suri, publicHex, endpoint);
+      workers[name] = startWorker(
+        name,
+        ['--listen', `127.0.0.1:${port}`, '--store', path.join(work, name), '--node', wsUri, '--provider', publicHex],
+        work,
       );
-      const logFile = fs.createWriteStream(path.join(work, `${name}-worker.log`));
-      child.stdout.pipe(logFile);
-      child.stderr.pipe(logFile);
-      workers[name] = child;
       providers[name] = { pair, endpoint };
       await send(
         api,
@@ -90,21 +78,7 @@ async function run(nodeName, networkInfo) {
       );
       log(`${name} is a storage provider (worker ${endpoint}, logs ${work}/${name}-worker.log)`);
     }
-    await waitFor(
-      'the workers to listen',
-      async () => {
-        for (const { endpoint } of Object.values(providers)) {
-          try {
-            const res = await fetch(`${endpoint}/health`);
-            if (!res.ok) return false;
-          } catch (e) {
-            return false;
-          }
-        }
-        return true;
-      },
-      60_000,
-    );
+    await waitForWorkers(Object.values(providers).map((p) => p.endpoint));
 
     // 2. Upload 64 MiB through Alice's worker; the CLI waits for Finalized.
     const input = path.join(work, 'input.bin');

@@ -183,6 +183,40 @@ impl Dedup {
 	}
 }
 
+/// Runs one round of a pallet's duties: for every provider key of type `A` in the keystore whose
+/// last transaction has landed ([`Dedup::may_send`]), `next_duty` picks the first duty of that
+/// account not yet claimed (claiming it, see [`Dedup::claim`]) and the call that fulfils it;
+/// the call is submitted signed by that key. A duty whose transaction cannot even be submitted
+/// is released, so the next block tries it again. One transaction per key and block.
+pub fn send_duties<T, A, C, D>(now: u32, mut next_duty: impl FnMut(&T::AccountId) -> Option<(D, C)>)
+where
+	T: frame_system::Config + frame_system::offchain::CreateSignedTransaction<C>,
+	A: frame_system::offchain::AppCrypto<T::Public, T::Signature>,
+	C: Clone,
+	D: Encode,
+{
+	use frame_system::offchain::{Account, SendSignedTransaction, Signer};
+	let accounts: Vec<Account<T>> = Signer::<T, A>::keystore_accounts().collect();
+	for account in accounts {
+		// A transaction sent at this nonce that has not landed yet would be replaced by a new
+		// one: wait for it (or for RETRY_AFTER blocks).
+		let nonce = frame_system::Pallet::<T>::account_nonce(&account.id);
+		if !Dedup::may_send(&account.id, &nonce, now) {
+			continue;
+		}
+		let Some((duty, call)) = next_duty(&account.id) else { continue };
+		let signer =
+			Signer::<T, A>::all_accounts().with_filter(alloc::vec![account.public.clone()]);
+		let sent = signer.send_signed_transaction(|_| call.clone());
+		if sent.iter().all(|(_, result)| result.is_err()) {
+			log::warn!(target: "runtime::zg-offchain", "could not submit a duty of {:?}", account.id);
+			Dedup::release(&duty);
+		} else {
+			Dedup::note_sent(&account.id, &nonce, now);
+		}
+	}
+}
+
 /// A decoded answer from the worker: SCALE bytes of `T`.
 pub fn decode<T: Decode>(bytes: &[u8]) -> Option<T> {
 	T::decode(&mut &bytes[..]).ok()

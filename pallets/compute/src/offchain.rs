@@ -13,8 +13,6 @@
 //! and a key with a transaction still pending at its nonce sends nothing.
 
 use super::*;
-use alloc::vec;
-use frame_system::offchain::{Account, SendSignedTransaction, Signer};
 use sp_runtime::traits::SaturatedConversion;
 use zg_offchain::{worker, Dedup};
 use zg_primitives::compute::{RunInput, RunRequest, RunResult};
@@ -29,24 +27,8 @@ enum Duty {
 impl<T: Config> Pallet<T> {
 	/// Runs the duties of every provider key in the keystore.
 	pub(crate) fn offchain_duties(n: BlockNumberFor<T>) {
-		let accounts: Vec<Account<T>> = Signer::<T, T::AuthorityId>::keystore_accounts().collect();
 		let now: u32 = n.saturated_into();
-		for account in accounts {
-			let nonce = frame_system::Pallet::<T>::account_nonce(&account.id);
-			if !Dedup::may_send(&account.id, &nonce, now) {
-				continue;
-			}
-			let Some((duty, call)) = Self::next_duty(&account.id, now) else { continue };
-			let signer = Signer::<T, T::AuthorityId>::all_accounts()
-				.with_filter(vec![account.public.clone()]);
-			let sent = signer.send_signed_transaction(|_| call.clone());
-			if sent.iter().all(|(_, result)| result.is_err()) {
-				log::warn!(target: "runtime::zg-compute", "could not submit a duty of {:?}", account.id);
-				Dedup::release(&duty);
-			} else {
-				Dedup::note_sent(&account.id, &nonce, now);
-			}
-		}
+		zg_offchain::send_duties::<T, T::AuthorityId, _, _>(now, |who| Self::next_duty(who, now));
 	}
 
 	/// The first unclaimed duty of `who` that the local worker could run, with its call.

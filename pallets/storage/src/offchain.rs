@@ -15,8 +15,7 @@
 //! pending a few blocks later.
 
 use super::*;
-use alloc::{format, vec};
-use frame_system::offchain::{Account, SendSignedTransaction, Signer};
+use alloc::format;
 use sp_runtime::traits::SaturatedConversion;
 use zg_offchain::{worker, Dedup};
 
@@ -38,30 +37,11 @@ fn hex(root: &H256) -> alloc::string::String {
 impl<T: Config> Pallet<T> {
 	/// Runs the duties of every provider key in the keystore.
 	pub(crate) fn offchain_duties(n: BlockNumberFor<T>) {
-		let accounts: Vec<Account<T>> = Signer::<T, T::AuthorityId>::keystore_accounts().collect();
-		if accounts.is_empty() {
-			return;
-		}
 		let now: u32 = n.saturated_into();
 		let mut held: Option<Vec<(H256, u32)>> = None;
-		for account in accounts {
-			// A transaction sent at this nonce that has not landed yet would be replaced by a
-			// new one: wait for it (or for RETRY_AFTER blocks).
-			let nonce = frame_system::Pallet::<T>::account_nonce(&account.id);
-			if !Dedup::may_send(&account.id, &nonce, now) {
-				continue;
-			}
-			let Some((duty, call)) = Self::next_duty(&account.id, now, &mut held) else { continue };
-			let signer = Signer::<T, T::AuthorityId>::all_accounts()
-				.with_filter(vec![account.public.clone()]);
-			let sent = signer.send_signed_transaction(|_| call.clone());
-			if sent.iter().all(|(_, result)| result.is_err()) {
-				log::warn!(target: "runtime::zg-storage", "could not submit a duty of {:?}", account.id);
-				Dedup::release(&duty);
-			} else {
-				Dedup::note_sent(&account.id, &nonce, now);
-			}
-		}
+		zg_offchain::send_duties::<T, T::AuthorityId, _, _>(now, |who| {
+			Self::next_duty(who, now, &mut held)
+		});
 	}
 
 	/// The first duty of `who` that is not already claimed, with the call that fulfils it.
