@@ -3,7 +3,9 @@
 //! Everything that more than one crate of the project has to agree on lives here exactly once:
 //! the account, balance and block types that the runtime, the node and the clients use, and the
 //! denomination of the native **$0G** token, the [`staking::RoleStaking`] interface through
-//! which the storage, DA and compute pallets reach the stake of their service providers, and
+//! which the storage, DA and compute pallets reach the stake of their service providers (and
+//! [`staking::RoleObligations`], through which staking asks them what a provider still owes),
+//! [`randomness`]: the beacon interface and the draws every pallet makes from it, and
 //! the data layout of 0G Storage ([`storage`]: shards, chunks, Merkle roots and proofs; with the
 //! `erasure` feature, [`erasure`]: Reed-Solomon coding of files).
 
@@ -71,6 +73,7 @@ pub mod currency {
 pub mod compute;
 #[cfg(feature = "erasure")]
 pub mod erasure;
+pub mod randomness;
 pub mod staking;
 pub mod storage;
 

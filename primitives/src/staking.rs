@@ -65,6 +65,10 @@ pub enum SlashReason {
 	MissedDeadline,
 	/// A compute result lost a dispute.
 	WrongResult,
+	/// A shard handed over to this provider was not confirmed before its deadline.
+	MissedHandover,
+	/// A verifier drawn for a dispute did not vote, or voted against the decisive majority.
+	VerifierFault,
 }
 
 /// What the service pallets need from staking: who may serve, with how much at stake, and a
@@ -93,6 +97,40 @@ pub trait RoleStaking<AccountId, Balance> {
 	#[cfg(feature = "runtime-benchmarks")]
 	fn bench_make_eligible(who: &AccountId, role: Role) -> Result<(), &'static str>;
 }
+
+/// What a service pallet tells staking about the work an account still owes in a role.
+///
+/// A role bond is collateral for work in progress: shards a storage provider holds and the
+/// challenges it must answer, jobs a compute provider must answer or may still be disputed
+/// over, votes a verifier owes. The staking pallet asks this before it releases an unbonded
+/// role bond, so that nobody walks away from its obligations with its collateral. The runtime
+/// wires the service pallets in as a tuple.
+pub trait RoleObligations<AccountId> {
+	/// Whether `who` still has obligations in `role`.
+	fn has_obligations(who: &AccountId, role: Role) -> bool;
+}
+
+impl<AccountId> RoleObligations<AccountId> for () {
+	fn has_obligations(_: &AccountId, _: Role) -> bool {
+		false
+	}
+}
+
+macro_rules! impl_obligations_for_tuple {
+	($($name:ident),+) => {
+		impl<AccountId, $($name: RoleObligations<AccountId>),+> RoleObligations<AccountId>
+			for ($($name,)+)
+		{
+			fn has_obligations(who: &AccountId, role: Role) -> bool {
+				false $(|| $name::has_obligations(who, role))+
+			}
+		}
+	};
+}
+impl_obligations_for_tuple!(A);
+impl_obligations_for_tuple!(A, B);
+impl_obligations_for_tuple!(A, B, C);
+impl_obligations_for_tuple!(A, B, C, D);
 
 /// No staking: nobody is eligible and nothing is slashed. For tests of pallets that do not
 /// exercise the service bonds.

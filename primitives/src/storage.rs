@@ -157,6 +157,13 @@ impl FileLayout {
 		self.shard_size().saturating_mul(self.total_shards() as u64)
 	}
 
+	/// Bytes a file is charged for: its `k + m` padded shards, each counted as at least
+	/// `min_shard` bytes. Redundancy costs what it occupies, and a tiny file still pays for the
+	/// providers, proofs and challenges each of its shards takes.
+	pub fn charged_bytes(&self, min_shard: u64) -> u64 {
+		self.shard_size().max(min_shard).saturating_mul(self.total_shards() as u64)
+	}
+
 	/// The byte range of the file that data shard `index` holds (empty for parity shards and for
 	/// data shards that hold only padding).
 	pub fn data_range(&self, index: u32) -> core::ops::Range<u64> {
@@ -172,6 +179,17 @@ impl FileLayout {
 	pub fn proof_depth(&self) -> u32 {
 		merkle_depth(self.chunks_per_shard())
 	}
+}
+
+/// What other pallets (compute's stored job inputs) may know of 0G Storage's files.
+pub trait FileRegistry<BlockNumber> {
+	/// The size and expiry block of the file `root` if it is stored: finalized (every shard
+	/// confirmed once) and not expired; `None` otherwise.
+	fn stored(root: &H256) -> Option<(u64, BlockNumber)>;
+
+	/// Benchmarks: makes `root` a stored file of `size` bytes.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_store(root: H256, size: u64);
 }
 
 /// Hash of a leaf: BLAKE2b-256 personalized with `zg-storage-leaf`.
@@ -387,6 +405,9 @@ mod tests {
 		assert_eq!(l.shard_size(), 3 * 1024);
 		assert_eq!(l.chunks_per_shard(), 3);
 		assert_eq!(l.stored_bytes(), 6 * 3 * 1024);
+		assert_eq!(l.charged_bytes(0), 6 * 3 * 1024);
+		assert_eq!(l.charged_bytes(64 * 1024), 6 * 64 * 1024);
+		assert_eq!(FileLayout::new(1, 2, 30).unwrap().charged_bytes(4096), 32 * 4096);
 		assert_eq!(l.data_range(0), 0..3072);
 		assert_eq!(l.data_range(3), 9216..10_000);
 		assert_eq!(l.data_range(4), 0..0);
