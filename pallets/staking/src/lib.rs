@@ -56,7 +56,7 @@ pub mod weights;
 
 pub use pallet::*;
 pub use weights::WeightInfo;
-pub use zg_primitives::staking::{Role, RoleStaking, SlashReason};
+pub use zg_primitives::staking::{Role, RoleObligations, RoleStaking, SlashReason};
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -330,6 +330,9 @@ pub mod pallet {
 		type PalletId: Get<frame_support::PalletId>;
 		/// Receives slashed funds.
 		type Treasury: Get<Self::AccountId>;
+		/// The service pallets: whether an account still owes work in a role. An unbonded role
+		/// bond is not released while it does.
+		type Obligations: RoleObligations<Self::AccountId>;
 		/// Weights of the calls and the era transitions.
 		type WeightInfo: WeightInfo;
 	}
@@ -612,6 +615,10 @@ pub mod pallet {
 		NoUnlockChunk,
 		/// Nothing has finished unbonding yet.
 		NothingToWithdraw,
+		/// Nothing else has finished unbonding, and a role bond that has cannot be released
+		/// while its service still has obligations (shards held, open jobs, owed votes): hand
+		/// them over first (for storage, `deregister_provider`).
+		RoleHasObligations,
 		/// The target is not a validator candidate.
 		NotValidator,
 		/// The maximum number of validator candidates is reached.
@@ -776,10 +783,12 @@ pub mod pallet {
 		}
 
 		/// Releases every unlocking chunk and every unregistered role bond of the caller whose
-		/// unbonding period is over.
+		/// unbonding period is over. A role bond whose service pallet reports open obligations
+		/// ([`Config::Obligations`]) stays on hold, and slashable, until they are settled.
 		///
-		/// Fails with [`Error::NothingToWithdraw`] when nothing has finished unbonding. A ledger
-		/// left empty is removed. Emits [`Event::Withdrawn`].
+		/// Fails with [`Error::NothingToWithdraw`] when nothing has finished unbonding (with
+		/// [`Error::RoleHasObligations`] when only such a role bond has). A ledger left empty is
+		/// removed. Emits [`Event::Withdrawn`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
@@ -801,9 +810,14 @@ pub mod pallet {
 					Self::update_ledger(&who, ledger);
 				}
 			}
+			let mut held_back = false;
 			for role in Role::ALL {
 				if let Some(bond) = RoleBonds::<T>::get(&who, role) {
 					if bond.unbonding_era.is_some_and(|e| e <= era) {
+						if T::Obligations::has_obligations(&who, role) {
+							held_back = true;
+							continue;
+						}
 						let amount = Self::release(&who, bond.amount, HoldReason::RoleBond);
 						TotalRoleBonded::<T>::mutate(|t| *t = t.saturating_sub(amount));
 						RoleBonds::<T>::remove(&who, role);
@@ -811,7 +825,14 @@ pub mod pallet {
 					}
 				}
 			}
-			ensure!(!released.is_zero(), Error::<T>::NothingToWithdraw);
+			if released.is_zero() {
+				return Err(if held_back {
+					Error::<T>::RoleHasObligations
+				} else {
+					Error::<T>::NothingToWithdraw
+				}
+				.into());
+			}
 			Self::deposit_event(Event::Withdrawn { stash: who, amount: released });
 			Ok(())
 		}

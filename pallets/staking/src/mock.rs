@@ -60,6 +60,16 @@ parameter_types! {
 	pub static OffenceSlashFraction: Perbill = Perbill::from_percent(10);
 	pub static ReporterShare: Perbill = Perbill::from_percent(20);
 	pub static MinimumValidatorCount: u32 = 1;
+	/// Accounts and roles that the service pallets report obligations for.
+	pub static OpenObligations: Vec<(AccountId, Role)> = vec![];
+}
+
+/// The service pallets in the tests: obligations are whatever [`OpenObligations`] lists.
+pub struct TestObligations;
+impl RoleObligations<AccountId> for TestObligations {
+	fn has_obligations(who: &AccountId, role: Role) -> bool {
+		OpenObligations::get().contains(&(*who, role))
+	}
 }
 
 impl Config for Test {
@@ -82,6 +92,7 @@ impl Config for Test {
 	type ReporterShare = ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = Treasury;
+	type Obligations = TestObligations;
 	type WeightInfo = ();
 }
 

@@ -404,6 +404,37 @@ fn roles_register_unregister_and_withdraw() {
 	});
 }
 
+/// Finding 2 (the staking half): a provider that unregisters its role while it still holds
+/// shards or open jobs cannot take its bond back after the bonding duration; the bond stays
+/// on hold and slashable until its service reports no obligation.
+#[test]
+fn finding_2_a_role_bond_with_obligations_cannot_be_withdrawn() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Staking::register_role(origin(50), Role::StorageProvider, 150 * ZG));
+		assert_ok!(Staking::unregister_role(origin(50), Role::StorageProvider));
+		OpenObligations::set(vec![(50, Role::StorageProvider)]);
+		start_era(2);
+		assert_noop!(Staking::withdraw_unbonded(origin(50)), Error::<Test>::RoleHasObligations);
+		assert_eq!(held(50, HoldReason::RoleBond), 150 * ZG);
+		// Still at stake for the work it owes.
+		let slashed = <Staking as RoleStaking<AccountId, Balance>>::slash_role(
+			&50,
+			Role::StorageProvider,
+			Perbill::from_percent(10),
+			SlashReason::MissedChallenge,
+			None,
+		);
+		assert_eq!(slashed, 15 * ZG);
+		// Obligations of another role do not hold this one back.
+		OpenObligations::set(vec![(50, Role::ComputeProvider)]);
+		let f = free(50);
+		assert_ok!(Staking::withdraw_unbonded(origin(50)));
+		assert_eq!(free(50) - f, 135 * ZG);
+		assert!(RoleBonds::<Test>::get(50, Role::StorageProvider).is_none());
+		OpenObligations::set(vec![]);
+	});
+}
+
 #[test]
 fn role_bonds_are_slashed_through_the_trait() {
 	ExtBuilder::default().role_bond(60, Role::StorageProvider, 1_000 * ZG).build_and_execute(
