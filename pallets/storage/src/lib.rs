@@ -1,47 +1,57 @@
 //! # 0G Storage pallet
 //!
-//! Erasure-coded files committed on chain, stored by bonded providers, proven by random
-//! challenges and paid for from escrow.
+//! Erasure-coded files committed on chain, stored by bonded providers, proven by challenges
+//! that cover every shard, and paid for from escrow only for proven time.
 //!
 //! ## Life of a file
 //!
 //! 1. **Submit.** [`Pallet::submit`] commits a file by its root (see
-//!    [`zg_primitives::storage`]): its size, its `k` data and `m` parity shards, the root of
-//!    every shard, and a lifetime in blocks. The fee, `size × price × lifetime` (the price per
-//!    byte and block is set by root with [`Pallet::set_price`]), moves into the pallet's escrow
-//!    account. Each of the `k + m` shards is assigned to a different registered storage
-//!    provider (see [`Pallet::register_provider`]; it needs a `StorageProvider` role bond in
-//!    the staking pallet), drawn with the parent block's BABE VRF output mixed with the root.
-//!    Providers cannot choose their shards; an uploader sees that randomness when it builds the
-//!    transaction and could only steer the draw by grinding the file's bytes (drawing from a
-//!    later block's randomness is future work).
-//! 2. **Confirm.** Each assigned provider calls [`Pallet::confirm_shard`] once its worker holds
-//!    the shard. When every shard is confirmed the file is **Finalized** ([`FileStatus`],
-//!    [`Event::FileFinalized`]): every shard has been held by its provider at least once, so
-//!    the file can be read back from any `k` of them. A file that is not finalized within
-//!    [`Config::ConfirmationPeriod`] blocks is dropped and its fee refunded.
-//! 3. **Prove.** Every [`Config::ChallengePeriod`] blocks the pallet draws up to
-//!    [`Config::ChallengesPerPeriod`] `(file, shard, chunk)` challenges among finalized files.
-//!    The assigned provider answers with [`Pallet::answer_challenge`]: the 1 KiB chunk and its
-//!    Merkle path, verified against the shard root. A valid answer pays the provider what its
-//!    shard has earned since it was last paid: the shard's escrow is released linearly over the
-//!    file's lifetime. A challenge still unanswered when the next round starts slashes the
-//!    provider's role bond by [`Config::MissedChallengeSlash`] through
-//!    [`zg_primitives::staking::RoleStaking`], forfeits the time it was not paid for to the
-//!    owner, and reassigns the shard to another provider, who must confirm it again (its worker
-//!    rebuilds the shard from any `k` others).
-//! 4. **Renew or expire.** Anyone may extend a file's lifetime with [`Pallet::renew`], paying
-//!    `size × price × extra blocks`. At expiry the providers of confirmed shards are paid the
-//!    rest of their escrow, the forfeited part goes back to the owner, and the file's state is
-//!    removed. Expiries and confirmation deadlines are kept in per-block queues
-//!    ([`Deadlines`]): no block ever scans all files.
+//!    [`zg_primitives::storage`]): its size, its `k` data (at least [`Config::MinDataShards`])
+//!    and `m` parity shards, the root of every shard, and a lifetime in blocks. The caller pays
+//!    a non-refundable [`Config::SubmissionFee`] to the treasury, and the storage fee, `charged
+//!    bytes × price × lifetime`, into escrow. The charged bytes are the `k + m` padded shards,
+//!    each counted as at least [`Config::MinShardSize`]
+//!    ([`zg_primitives::storage::FileLayout::charged_bytes`]): redundancy costs what it occupies.
+//! 2. **Assign.** Nobody may choose who stores a shard, so the providers are drawn only once
+//!    the randomness beacon has outputs of blocks after the submission
+//!    ([`zg_primitives::randomness::RandomnessBeacon`]): the file is `Assigning` until then.
+//!    Each shard goes to a different eligible provider of the pool ([`Pallet::register_provider`]).
+//! 3. **Confirm.** Each provider confirms its shard with [`Pallet::confirm_shards`], carrying
+//!    the proof of one chunk drawn from randomness that did not exist when the shard was
+//!    assigned ([`Pallet::confirm_chunk`]). When every shard is confirmed the file is
+//!    **Finalized**. A file not finalized within [`Config::ConfirmationPeriod`] is dropped and
+//!    its storage fee refunded (the submission fee is not).
+//! 4. **Prove and pay.** A rotating cursor ([`SweepCursor`]) walks every confirmed shard,
+//!    region of [`Config::ChallengeRegion`] chunks by region, so that every region of every
+//!    shard is challenged at least once per [`Config::SweepPeriod`] blocks: the number of
+//!    challenges grows with the bytes stored, at most [`Config::MaxChallengesPerBlock`] a
+//!    block. A challenge names a random chunk; its provider answers with
+//!    [`Pallet::answer_challenges`] within [`Config::ChallengeWindow`] blocks. A shard's escrow
+//!    is released linearly over the lifetime, and paid only for the time up to the last valid
+//!    proof. A missed challenge, or an answer with a wrong proof, slashes the provider's role
+//!    bond by [`Config::FaultSlash`] and hands the shard to another provider.
+//! 5. **Repair.** A shard that loses its provider (fault, departure, pruning) is drawn a new
+//!    one from fresh randomness; the file is **Degraded** (fewer than `k + m` confirmed shards)
+//!    until the new provider, which rebuilds the shard from any `k` others, confirms it within
+//!    [`Config::HandoverPeriod`] blocks. The time the failed provider had not proven is its
+//!    shard's repair bounty, paid to the provider that repairs it; a missed handover is
+//!    slashed and the shard drawn again.
+//! 6. **Expire.** At expiry everything not yet paid (the unproven remainder, unpaid bounties,
+//!    forfeited time) goes back to the owner and the file's state is removed.
+//!    [`Pallet::renew`] extends a lifetime.
 //!
-//! ## Offchain worker
+//! Every deadline (assignment, confirmation, handover, challenge, expiry, handover pages) is an
+//! item of one deadline queue ([`zg_pallet_support::deadlines`]) that never refuses an item and
+//! is worked off in `on_initialize` within [`Config::DeadlineWeight`].
 //!
-//! A provider's node runs its duties in the offchain worker: for every provider key (`zgsp`)
-//! in its keystore it answers that provider's challenges with proofs from the local worker and
-//! confirms the shards the worker holds, as transactions signed by that key (see
-//! [`zg_offchain`]).
+//! ## Providers
+//!
+//! A provider needs a `StorageProvider` role bond in the staking pallet. The role bond is
+//! collateral for the shards it holds and the challenges it owes: staking does not release it
+//! while the provider has any ([`zg_primitives::staking::RoleObligations`]).
+//! [`Pallet::deregister_provider`] leaves the pool and hands every shard over, a page per
+//! block. A provider that is no longer eligible is pruned from the pool (its shards handed
+//! over) the next time the pool is drawn from.
 //!
 //! ## Money
 //!
@@ -57,14 +67,21 @@ extern crate alloc;
 pub use pallet::*;
 pub use weights::WeightInfo;
 
+mod assign;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod challenges;
+mod files;
+mod invariants;
 #[cfg(test)]
 mod mock;
 mod offchain;
+mod tasks;
 #[cfg(test)]
 mod tests;
 pub mod weights;
+
+pub use tasks::Task;
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -72,8 +89,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, Mutate},
-		tokens::{Fortitude, Precision, Preservation},
-		Randomness,
+		tokens::Preservation,
 	},
 	PalletId,
 };
@@ -81,24 +97,58 @@ use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::{
-	helpers_128bit::multiply_by_rational_with_rounding,
 	traits::{AccountIdConversion, Saturating, Zero},
-	Perbill, Rounding,
+	Perbill,
 };
+use zg_pallet_support::deadlines::DeadlineQueue;
 use zg_primitives::{
-	staking::{Role, RoleStaking, SlashReason},
-	storage::{file_root, verify_chunk, FileLayout, CHUNK_SIZE},
+	randomness::RandomnessBeacon,
+	staking::{Role, RoleStaking},
+	storage::{file_root, FileLayout, CHUNK_SIZE},
 	Balance,
 };
 
-/// The longest Merkle path a challenge answer may carry: trees of up to 2³² chunks.
+/// The longest Merkle path a proof may carry: trees of up to 2³² chunks.
 pub const MAX_PROOF_DEPTH: u32 = 32;
 
-/// How many later blocks a deadline may move to when its own block's queue is full.
-pub const DEADLINE_SLACK: u32 = 16;
+/// One chunk of a shard and its Merkle path (leaf sibling first): the proof that the shard is
+/// held.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ChunkProof {
+	/// The chunk: [`CHUNK_SIZE`] bytes.
+	pub chunk: BoundedVec<u8, ConstU32<{ CHUNK_SIZE as u32 }>>,
+	/// Its Merkle path up to the shard root.
+	pub path: BoundedVec<H256, ConstU32<MAX_PROOF_DEPTH>>,
+}
 
-/// How many random providers are tried when a shard is reassigned.
-pub const REASSIGN_TRIES: u32 = 8;
+/// A provider's confirmation that it holds a shard.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Confirmation {
+	/// The file.
+	pub root: H256,
+	/// The shard's index in the file.
+	pub shard: u32,
+	/// The proof of the chunk [`Pallet::confirm_chunk`] names.
+	pub proof: ChunkProof,
+}
+
+/// A provider's answer to a challenge.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Answer {
+	/// The challenge.
+	pub challenge: ChallengeId,
+	/// The proof of the challenged chunk.
+	pub proof: ChunkProof,
+}
+
+/// Identifies a challenge.
+pub type ChallengeId = u64;
 
 /// Where a file is in its life.
 #[derive(
@@ -114,29 +164,75 @@ pub const REASSIGN_TRIES: u32 = 8;
 	Debug,
 )]
 pub enum FileStatus {
-	/// Submitted; waiting for every assigned provider to confirm its shard.
+	/// Submitted; its providers are drawn once the beacon has randomness of later blocks.
+	Assigning,
+	/// Assigned; waiting for every provider to confirm its shard.
 	Pending,
-	/// Every shard has been confirmed by its provider: the file is stored and challenged until
-	/// it expires. It stays finalized when a shard is later reassigned, because the file can
-	/// still be rebuilt from the other shards.
+	/// Every shard is confirmed: the file is stored, challenged and paid for.
 	Finalized,
+	/// It was finalized, but some shard has lost its provider and awaits a new one's
+	/// confirmation: fewer than `k + m` confirmed shards.
+	Degraded,
 }
 
-/// One shard of a file and the provider that stores it.
+/// Where a shard is.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ShardState<BlockNumber> {
+	/// Without a provider: one is drawn from the beacon's seed after block `since`.
+	Unassigned {
+		/// When the shard lost (or never had) its provider.
+		since: BlockNumber,
+	},
+	/// Assigned in block `at`; the provider must confirm it by `confirm_by`.
+	Assigned {
+		/// The block of the assignment.
+		at: BlockNumber,
+		/// The last block in which it can be confirmed.
+		confirm_by: BlockNumber,
+	},
+	/// Confirmed: held, challenged and paid on proofs.
+	Confirmed {
+		/// Position in [`ShardIndex`].
+		index: u32,
+	},
+}
+
+/// One shard of a file.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct ShardInfo<AccountId, BlockNumber> {
 	/// Merkle root of the shard's chunks.
 	pub root: H256,
-	/// The provider assigned to store it.
-	pub provider: AccountId,
-	/// Whether the provider has confirmed that it holds the shard.
-	pub confirmed: bool,
-	/// The part of the file's fee still held for this shard.
+	/// Its provider, if it has one.
+	pub provider: Option<AccountId>,
+	/// Where it is.
+	pub state: ShardState<BlockNumber>,
+	/// The part of the file's fee still held for the shard's remaining time.
 	pub escrow: Balance,
-	/// The block up to which this shard's escrow has been accounted for (paid or forfeited).
+	/// The block up to which the escrow has been accounted for: the last proof (paid), or the
+	/// last change of provider (forfeited).
 	pub paid_until: BlockNumber,
+	/// Forfeited by providers that lost the shard: paid to the provider that confirms it next.
+	pub bounty: Balance,
+}
+
+impl<AccountId, BlockNumber> ShardInfo<AccountId, BlockNumber> {
+	/// Whether the shard is confirmed.
+	pub fn is_confirmed(&self) -> bool {
+		matches!(self.state, ShardState::Confirmed { .. })
+	}
 }
 
 /// A committed file.
@@ -159,25 +255,30 @@ pub struct FileInfo<T: Config> {
 	pub layout: FileLayout,
 	/// The `k` data shards, then the `m` parity shards.
 	pub shards: BoundedVec<ShardInfo<T::AccountId, BlockNumberFor<T>>, MaxShardsOf<T>>,
-	/// Pending or finalized.
+	/// Where the file is.
 	pub status: FileStatus,
 	/// The block in which it was submitted.
 	pub submitted_at: BlockNumberFor<T>,
-	/// The block by which it must be finalized.
+	/// The block by which it must be finalized (set when its providers are drawn).
 	pub confirm_by: BlockNumberFor<T>,
 	/// The block in which it expires.
 	pub expires_at: BlockNumberFor<T>,
-	/// Escrow forfeited by providers (missed challenges, time before confirmation), returned to
-	/// the owner at expiry.
+	/// Escrow forfeited for time nobody held a confirmed shard, returned to the owner at
+	/// expiry.
 	pub refund: Balance,
-	/// Position in [`FileIndex`] while finalized.
-	pub index: Option<u32>,
 }
 
 impl<T: Config> FileInfo<T> {
 	/// Everything still held for this file.
 	pub fn escrow(&self) -> Balance {
-		self.shards.iter().fold(self.refund, |sum, s| sum.saturating_add(s.escrow))
+		self.shards
+			.iter()
+			.fold(self.refund, |sum, s| sum.saturating_add(s.escrow).saturating_add(s.bounty))
+	}
+
+	/// Number of confirmed shards.
+	pub fn confirmed(&self) -> u32 {
+		self.shards.iter().filter(|s| s.is_confirmed()).count() as u32
 	}
 }
 
@@ -202,46 +303,46 @@ pub struct ProviderInfo<T: Config> {
 	pub registered_at: BlockNumberFor<T>,
 }
 
-/// One storage challenge: the provider of `shard` of `root` must produce chunk `chunk`.
+/// A challenge: `provider` must prove chunk `chunk` of shard `shard` of file `root` by `due`.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
-pub struct Challenge<AccountId> {
-	/// The challenged file.
+pub struct Challenge<AccountId, BlockNumber> {
+	/// The file.
 	pub root: H256,
-	/// Index of the shard in the file.
+	/// The shard's index in the file.
 	pub shard: u32,
-	/// Index of the chunk in the shard.
+	/// The root of the shard (the proof is checked against it even if the shard has moved).
+	pub shard_root: H256,
+	/// The chunk's index in the shard.
 	pub chunk: u32,
-	/// The provider that must answer.
+	/// Number of chunks in the shard.
+	pub chunks: u32,
+	/// Who must answer: the shard's provider when the challenge was issued.
 	pub provider: AccountId,
-	/// Whether it has been answered.
-	pub answered: bool,
+	/// The block whose start closes it: an answer must be included before this block.
+	pub due: BlockNumber,
 }
 
-/// The challenges of the current round.
+/// Where the challenge sweep is: the position in [`ShardIndex`] and the region of that shard.
 #[derive(
-	CloneNoBound,
-	PartialEqNoBound,
-	EqNoBound,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
-	DebugNoBound,
-	frame_support::DefaultNoBound,
+	Debug,
 )]
-#[scale_info(skip_type_params(T))]
-pub struct ChallengeRound<T: Config> {
-	/// Round number, counted from 1.
-	pub number: u32,
-	/// The block in which the round started.
-	pub started_at: BlockNumberFor<T>,
-	/// The block in which the next round starts: answers must be included before it.
-	pub deadline: BlockNumberFor<T>,
-	/// The challenges.
-	pub challenges: BoundedVec<Challenge<T::AccountId>, T::ChallengesPerPeriod>,
+pub struct Sweep {
+	/// Position in [`ShardIndex`].
+	pub position: u32,
+	/// Region of that shard.
+	pub region: u32,
 }
 
 /// `k + m` at most: [`Config::MaxDataShards`] + [`Config::MaxParityShards`].
@@ -256,6 +357,9 @@ impl<T: Config> Get<u32> for MaxShardsOf<T> {
 pub mod pallet {
 	use super::*;
 
+	/// The version of the pallet's storage layout.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::config]
 	pub trait Config:
 		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
@@ -266,14 +370,21 @@ pub mod pallet {
 		type Currency: Inspect<Self::AccountId, Balance = Balance> + Mutate<Self::AccountId>;
 		/// The staking pallet: provider eligibility and slashing of their role bonds.
 		type Staking: RoleStaking<Self::AccountId, Balance>;
-		/// Randomness for shard assignment and challenges (BABE's VRF output in the runtime).
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// Randomness that did not exist when a request was made: shard assignment, the chunk
+		/// a confirmation proves, challenge chunks.
+		type Beacon: RandomnessBeacon<BlockNumberFor<Self>>;
+		/// Receives the submission fees.
+		type Treasury: Get<Self::AccountId>;
 		/// Derives the escrow account.
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
 		/// Largest file size in bytes.
 		#[pallet::constant]
 		type MaxFileSize: Get<u64>;
+		/// Fewest data shards `k`: at least 2, since with one data shard every parity shard is
+		/// a copy of it (scaled), and one stored copy could answer for all.
+		#[pallet::constant]
+		type MinDataShards: Get<u32>;
 		/// Largest number of data shards `k`.
 		#[pallet::constant]
 		type MaxDataShards: Get<u32>;
@@ -283,41 +394,72 @@ pub mod pallet {
 		/// Largest number of parity shards `m`.
 		#[pallet::constant]
 		type MaxParityShards: Get<u32>;
+		/// Smallest number of bytes a shard is charged for.
+		#[pallet::constant]
+		type MinShardSize: Get<u64>;
+		/// Paid to the treasury with every submission, whatever becomes of the file.
+		#[pallet::constant]
+		type SubmissionFee: Get<Balance>;
 		/// Shortest lifetime in blocks.
 		#[pallet::constant]
 		type MinLifetime: Get<BlockNumberFor<Self>>;
 		/// Longest lifetime in blocks, also the furthest a renewal may push an expiry from now.
 		#[pallet::constant]
 		type MaxLifetime: Get<BlockNumberFor<Self>>;
-		/// Blocks within which every shard of a new file must be confirmed.
+		/// Blocks after its assignment within which every shard of a new file must be
+		/// confirmed.
 		#[pallet::constant]
 		type ConfirmationPeriod: Get<BlockNumberFor<Self>>;
-		/// Blocks between two challenge rounds; also the time a provider has to answer.
+		/// Blocks within which a provider that is handed a shard must confirm it.
 		#[pallet::constant]
-		type ChallengePeriod: Get<BlockNumberFor<Self>>;
-		/// Challenges drawn per round.
+		type HandoverPeriod: Get<BlockNumberFor<Self>>;
+		/// Blocks a provider has to answer a challenge.
 		#[pallet::constant]
-		type ChallengesPerPeriod: Get<u32>;
-		/// Part of the role bond slashed for a missed challenge.
+		type ChallengeWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks within which every region of every confirmed shard is challenged once.
 		#[pallet::constant]
-		type MissedChallengeSlash: Get<Perbill>;
+		type SweepPeriod: Get<BlockNumberFor<Self>>;
+		/// Chunks in a challenge region: a shard of `c` chunks is challenged `⌈c / region⌉`
+		/// times per sweep.
+		#[pallet::constant]
+		type ChallengeRegion: Get<u32>;
+		/// Most challenges issued in one block. Together with the sweep period it bounds the
+		/// regions the network can check, and so the data it accepts.
+		#[pallet::constant]
+		type MaxChallengesPerBlock: Get<u32>;
+		/// Part of the role bond slashed for a missed or wrong challenge answer or a missed
+		/// handover.
+		#[pallet::constant]
+		type FaultSlash: Get<Perbill>;
+		/// Part of what an inconsistent file still holds that pays whoever proves it
+		/// inconsistent ([`Pallet::report_inconsistent`]); the rest goes to the treasury.
+		#[pallet::constant]
+		type InconsistencyReward: Get<Perbill>;
 		/// Most registered providers.
 		#[pallet::constant]
 		type MaxProviders: Get<u32>;
 		/// Longest endpoint URL.
 		#[pallet::constant]
 		type MaxEndpointLen: Get<u32>;
-		/// Most deadlines (expiries and confirmation deadlines) in one block.
+		/// Most confirmations or answers in one call.
 		#[pallet::constant]
-		type MaxDeadlinesPerBlock: Get<u32>;
+		type MaxBatch: Get<u32>;
+		/// Shards of a departing provider handed over per block.
+		#[pallet::constant]
+		type HandoverPage: Get<u32>;
+		/// The weight `on_initialize` may spend on due deadlines; what does not fit is carried
+		/// over to the next blocks.
+		#[pallet::constant]
+		type DeadlineWeight: Get<Weight>;
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	/// The price of storage in plancks per byte and block.
+	/// The price of storage in plancks per charged byte and block.
 	#[pallet::storage]
 	pub type Price<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
@@ -330,32 +472,57 @@ pub mod pallet {
 	pub type ProviderList<T: Config> =
 		StorageValue<_, BoundedVec<T::AccountId, T::MaxProviders>, ValueQuery>;
 
+	/// Providers that left the pool and are handing their shards over.
+	#[pallet::storage]
+	pub type Leaving<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, BlockNumberFor<T>>;
+
 	/// Committed files by root.
 	#[pallet::storage]
 	pub type Files<T: Config> = StorageMap<_, Identity, H256, FileInfo<T>>;
 
-	/// Finalized files by position, for drawing challenges without a scan.
+	/// The shards (file root, index) each provider is assigned or holds.
 	#[pallet::storage]
-	pub type FileIndex<T: Config> = StorageMap<_, Twox64Concat, u32, H256>;
+	pub type ProviderShards<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, (H256, u32), ()>;
 
-	/// Number of finalized files (the length of [`FileIndex`]).
+	/// Confirmed shards by position, for the challenge sweep.
 	#[pallet::storage]
-	pub type FinalizedCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+	pub type ShardIndex<T: Config> = StorageMap<_, Twox64Concat, u32, (H256, u32)>;
 
-	/// Files with a deadline (confirmation or expiry) in a block. A renewed file leaves a stale
-	/// entry at its old expiry, which is skipped.
+	/// Number of confirmed shards (the length of [`ShardIndex`]).
 	#[pallet::storage]
-	pub type Deadlines<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<H256, T::MaxDeadlinesPerBlock>,
-		ValueQuery,
-	>;
+	pub type ShardCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
-	/// The current challenge round.
+	/// Challenge regions of the confirmed shards: what a sweep must cover.
 	#[pallet::storage]
-	pub type CurrentRound<T: Config> = StorageValue<_, ChallengeRound<T>, ValueQuery>;
+	pub type Regions<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// Where the challenge sweep is.
+	#[pallet::storage]
+	pub type SweepCursor<T: Config> = StorageValue<_, Sweep, ValueQuery>;
+
+	/// Open challenges.
+	#[pallet::storage]
+	pub type Challenges<T: Config> =
+		StorageMap<_, Twox64Concat, ChallengeId, Challenge<T::AccountId, BlockNumberFor<T>>>;
+
+	/// The open challenges of each provider.
+	#[pallet::storage]
+	pub type ProviderChallenges<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, ChallengeId, ()>;
+
+	/// The id of the next challenge.
+	#[pallet::storage]
+	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
+
+	/// Deadlines: the tasks due in each block (see [`Task`]).
+	#[pallet::storage]
+	pub type Deadlines<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, Task<T::AccountId>, ()>;
+
+	/// The oldest block that may still have due tasks.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	/// Sum of the unreleased fees of all files: the escrow account's balance above its
 	/// existential deposit.
@@ -365,7 +532,7 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// Storage price in plancks per byte and block.
+		/// Storage price in plancks per charged byte and block.
 		pub price: Balance,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
@@ -384,9 +551,14 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// A storage provider registered (or changed) its worker endpoint.
 		ProviderRegistered { who: T::AccountId, endpoint: Vec<u8> },
-		/// A storage provider left the pool. Shards it already stores stay assigned to it.
+		/// A storage provider left the pool; its shards are being handed over.
 		ProviderDeregistered { who: T::AccountId },
-		/// A file was committed and its fee escrowed.
+		/// A provider that is no longer eligible (role bond unregistered or slashed below the
+		/// minimum) was removed from the pool; its shards are being handed over.
+		ProviderPruned { who: T::AccountId },
+		/// Every shard of a departing provider has been handed over.
+		HandoverCompleted { who: T::AccountId },
+		/// A file was committed: `fee` escrowed, `submission_fee` paid to the treasury.
 		FileSubmitted {
 			root: H256,
 			owner: T::AccountId,
@@ -394,38 +566,62 @@ pub mod pallet {
 			data_shards: u16,
 			parity_shards: u16,
 			fee: Balance,
+			submission_fee: Balance,
 			expires_at: BlockNumberFor<T>,
 		},
-		/// A shard was assigned to a provider.
-		ShardAssigned { root: H256, shard: u32, provider: T::AccountId },
-		/// A provider confirmed that it holds a shard.
-		ShardConfirmed { root: H256, shard: u32, provider: T::AccountId },
+		/// A shard was assigned to a provider, which must confirm it by `confirm_by`.
+		ShardAssigned {
+			root: H256,
+			shard: u32,
+			provider: T::AccountId,
+			confirm_by: BlockNumberFor<T>,
+		},
+		/// A provider proved that it holds a shard; `bounty` paid it for the repair.
+		ShardConfirmed { root: H256, shard: u32, provider: T::AccountId, bounty: Balance },
+		/// A shard lost its provider (`from`, if it had one); a new one will be drawn.
+		ShardReleased { root: H256, shard: u32, from: Option<T::AccountId> },
 		/// Every shard of the file is confirmed: the file is stored.
 		FileFinalized { root: H256 },
-		/// The file was not finalized in time; its whole fee was refunded to the owner.
+		/// A finalized file has fewer than `k + m` confirmed shards: `confirmed` now.
+		FileDegraded { root: H256, confirmed: u32 },
+		/// A degraded file has every shard confirmed again.
+		FileRepaired { root: H256 },
+		/// The file was not finalized in time (or no providers could be drawn); its storage
+		/// fee was refunded to the owner.
 		FileDropped { root: H256, refunded: Balance },
-		/// A challenge round started.
-		ChallengesIssued { round: u32, count: u32, deadline: BlockNumberFor<T> },
-		/// A challenge was answered with a valid proof and the provider paid what the shard
-		/// earned since its last payment.
-		ChallengeAnswered {
+		/// A file's closing challenges were issued: every confirmed shard proves its last
+		/// stretch before expiry.
+		ClosingChallenges { root: H256, count: u32 },
+		/// An unconfirmed shard of a new file was drawn again at the file's confirmation
+		/// deadline (at least `k` shards were confirmed, so the file can be rebuilt).
+		FileExtended { root: H256, confirmed: u32 },
+		/// A challenge was issued.
+		ChallengeIssued {
+			id: ChallengeId,
 			root: H256,
 			shard: u32,
 			chunk: u32,
 			provider: T::AccountId,
-			paid: Balance,
+			due: BlockNumberFor<T>,
 		},
+		/// A challenge was answered with a valid proof; `paid` is what the shard earned since
+		/// its last proof.
+		ChallengeAnswered { id: ChallengeId, provider: T::AccountId, paid: Balance },
+		/// A challenge was answered with a proof that does not verify: slashed as a miss.
+		ChallengeFailed { id: ChallengeId, provider: T::AccountId, slashed: Balance },
 		/// A challenge went unanswered: the provider's role bond was slashed.
-		ChallengeMissed { root: H256, shard: u32, provider: T::AccountId, slashed: Balance },
-		/// A shard moved to another provider, which must confirm it.
-		ShardReassigned { root: H256, shard: u32, from: T::AccountId, to: T::AccountId },
+		ChallengeMissed { id: ChallengeId, provider: T::AccountId, slashed: Balance },
+		/// A provider handed a shard did not confirm it in time: slashed, and another is drawn.
+		HandoverMissed { root: H256, shard: u32, provider: T::AccountId, slashed: Balance },
 		/// A file's lifetime was extended.
 		FileRenewed { root: H256, by: T::AccountId, fee: Balance, expires_at: BlockNumberFor<T> },
-		/// A file expired: its providers were paid the rest of their escrow and the forfeited
-		/// part refunded to the owner.
-		FileExpired { root: H256, paid: Balance, refunded: Balance },
+		/// A file expired: what was not paid for proofs went back to its owner.
+		FileExpired { root: H256, refunded: Balance },
 		/// The storage price changed.
 		PriceSet { price: Balance },
+		/// The file's shards were proven not to be one codeword: the file was ended, the
+		/// reporter paid `reward`, the rest of its escrow (`forfeited`) sent to the treasury.
+		FileInconsistent { root: H256, reporter: T::AccountId, reward: Balance, forfeited: Balance },
 	}
 
 	#[pallet::error]
@@ -436,13 +632,15 @@ pub mod pallet {
 		NotEligible,
 		/// The caller is not a registered provider.
 		NotProvider,
-		/// The provider pool is full.
+		/// The provider pool is full of eligible providers.
 		TooManyProviders,
+		/// The caller is still handing its shards over; it can register again afterwards.
+		StillLeaving,
 		/// The file is empty.
 		EmptyFile,
 		/// The file is larger than `MaxFileSize`.
 		FileTooLarge,
-		/// `k` is zero or above `MaxDataShards`.
+		/// `k` is below `MinDataShards` or above `MaxDataShards`.
 		DataShardsOutOfBounds,
 		/// `m` is below `MinParityShards` or above `MaxParityShards`.
 		ParityShardsOutOfBounds,
@@ -458,30 +656,35 @@ pub mod pallet {
 		FeeAboveMaximum,
 		/// An amount overflowed.
 		Overflow,
-		/// Fewer eligible providers than shards.
-		NotEnoughProviders,
-		/// The deadline queues of the target block and the next blocks are full.
-		DeadlinesFull,
+		/// The confirmed shards have as many challenge regions as the network checks per sweep
+		/// (`MaxChallengesPerBlock × SweepPeriod`): no more data can be accepted now.
+		NetworkFull,
 		/// No file with this root.
 		FileNotFound,
 		/// No such shard in the file.
 		ShardNotFound,
 		/// The caller is not the provider assigned to this shard or challenge.
 		NotAssigned,
-		/// The shard is already confirmed.
-		AlreadyConfirmed,
-		/// The shard is not confirmed (it was reassigned and awaits confirmation).
-		ShardNotConfirmed,
-		/// The answer names a round that is not the current one.
-		WrongRound,
-		/// No such challenge in the round.
+		/// The shard is not waiting for a confirmation (already confirmed, or unassigned).
+		NotAwaitingConfirmation,
+		/// The randomness that picks the chunk to prove does not exist yet: try a block later.
+		TooEarly,
+		/// The confirmation or answer deadline has passed.
+		TooLate,
+		/// No such open challenge.
 		ChallengeNotFound,
-		/// The challenge was already answered.
-		AlreadyAnswered,
 		/// The chunk is not 1 KiB long.
 		WrongChunkSize,
 		/// The chunk and path do not verify against the shard root.
 		InvalidProof,
+		/// The same shard or challenge appears twice in one call.
+		Duplicate,
+		/// The call carries no confirmation or answer.
+		EmptyBatch,
+		/// An inconsistency report needs the chunks of at least `k + 1` distinct shards.
+		NotEnoughChunks,
+		/// The reported chunks belong to one codeword: nothing is inconsistent.
+		Consistent,
 		/// The new expiry would be more than `MaxLifetime` blocks from now.
 		LifetimeTooLong,
 		/// Zero extra blocks.
@@ -492,10 +695,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
 			let mut weight = Self::process_deadlines(n);
-			let period = T::ChallengePeriod::get();
-			if !period.is_zero() && (n % period).is_zero() && !n.is_zero() {
-				weight.saturating_accrue(Self::new_round(n));
-			}
+			weight.saturating_accrue(Self::sweep(n));
 			weight
 		}
 
@@ -506,29 +706,7 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(T::MaxDataShards::get() >= 1, "MaxDataShards must be at least 1");
-			assert!(
-				T::MinParityShards::get() <= T::MaxParityShards::get(),
-				"MinParityShards must not exceed MaxParityShards"
-			);
-			assert!(
-				MaxShardsOf::<T>::get() <= zg_primitives::storage::MAX_CODE_SHARDS,
-				"more shards than the erasure code supports"
-			);
-			assert!(T::MaxFileSize::get() > 0, "MaxFileSize must be positive");
-			assert!(
-				FileLayout::new(T::MaxFileSize::get(), 1, 1).is_ok(),
-				"a shard of the largest file has more than u32::MAX chunks"
-			);
-			assert!(!T::MinLifetime::get().is_zero(), "MinLifetime must be positive");
-			assert!(T::MinLifetime::get() <= T::MaxLifetime::get(), "MinLifetime > MaxLifetime");
-			assert!(
-				T::ConfirmationPeriod::get() < T::MinLifetime::get(),
-				"a file must be able to finalize before it expires"
-			);
-			assert!(!T::ChallengePeriod::get().is_zero(), "ChallengePeriod must be positive");
-			assert!(T::MaxDeadlinesPerBlock::get() >= 1, "MaxDeadlinesPerBlock must be positive");
-			assert!(T::MaxEndpointLen::get() >= 8, "MaxEndpointLen is too short for a URL");
+			Self::check_config();
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -543,8 +721,8 @@ pub mod pallet {
 		///
 		/// `endpoint` is the base URL of the provider's worker API (for example
 		/// `http://203.0.113.7:8700`): uploaders push shards there and readers fetch them. The
-		/// caller needs an active `StorageProvider` role bond in the staking pallet. New files
-		/// may assign shards to the provider from the next submission on.
+		/// caller needs an active `StorageProvider` role bond in the staking pallet. When the
+		/// pool is full, providers that are no longer eligible are pruned to make room.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_provider())]
 		pub fn register_provider(origin: OriginFor<T>, endpoint: Vec<u8>) -> DispatchResult {
@@ -553,9 +731,14 @@ pub mod pallet {
 			let bounded: BoundedVec<u8, T::MaxEndpointLen> =
 				endpoint.clone().try_into().map_err(|_| Error::<T>::BadEndpoint)?;
 			ensure!(T::Staking::is_eligible(&who, Role::StorageProvider), Error::<T>::NotEligible);
+			ensure!(!Leaving::<T>::contains_key(&who), Error::<T>::StillLeaving);
 			let registered_at = match Providers::<T>::get(&who) {
 				Some(info) => info.registered_at,
 				None => {
+					if ProviderList::<T>::decode_len().unwrap_or(0) as u32 >= T::MaxProviders::get()
+					{
+						Self::eligible_pool();
+					}
 					ProviderList::<T>::try_append(who.clone())
 						.map_err(|_| Error::<T>::TooManyProviders)?;
 					frame_system::Pallet::<T>::block_number()
@@ -566,9 +749,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Leaves the provider pool: no new shard is assigned to the caller. Shards it already
-		/// stores stay assigned and challenged until their files expire or they are reassigned;
-		/// its role bond stays at stake for them.
+		/// Leaves the provider pool. No new shard is assigned to the caller, and every shard
+		/// it is assigned or holds is handed to a newly drawn provider, a page per block. The
+		/// time since each shard's last proof is not paid (it becomes the repair bounty). The
+		/// caller still answers the challenges it has open; its role bond stays at stake until
+		/// it has neither shards nor challenges.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::deregister_provider())]
 		pub fn deregister_provider(origin: OriginFor<T>) -> DispatchResult {
@@ -576,6 +761,7 @@ pub mod pallet {
 			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotProvider);
 			Providers::<T>::remove(&who);
 			ProviderList::<T>::mutate(|list| list.retain(|p| p != &who));
+			Self::start_handover(&who);
 			Self::deposit_event(Event::ProviderDeregistered { who });
 			Ok(())
 		}
@@ -585,14 +771,15 @@ pub mod pallet {
 		/// - `root`: the file root over `size`, `data_shards` (`k`), `parity_shards` (`m`) and
 		///   the `shard_roots` (see `zg_primitives::storage::file_root`); checked here.
 		/// - `lifetime`: blocks from now until expiry, between `MinLifetime` and `MaxLifetime`.
-		/// - `max_fee`: the most the caller pays; the call fails if `size × price × lifetime`
-		///   is more.
+		/// - `max_fee`: the most the caller pays into escrow; the call fails if `charged bytes
+		///   × price × lifetime` is more. The `SubmissionFee` is paid on top, to the treasury.
 		///
-		/// Each shard is assigned to a different eligible provider drawn at random
-		/// ([`Event::ShardAssigned`]); the file must then be confirmed by all of them within
+		/// The shards' providers are drawn a few blocks later, from randomness that does not
+		/// exist yet ([`Event::ShardAssigned`]); each must then confirm its shard within
 		/// `ConfirmationPeriod` blocks.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::submit(T::MaxProviders::get(), shard_roots.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit(shard_roots.len() as u32)
+			.saturating_add(Pallet::<T>::scheduled_by_submit(shard_roots.len() as u32)))]
 		pub fn submit(
 			origin: OriginFor<T>,
 			root: H256,
@@ -602,21 +789,9 @@ pub mod pallet {
 			shard_roots: Vec<H256>,
 			lifetime: BlockNumberFor<T>,
 			#[pallet::compact] max_fee: Balance,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			ensure!(size > 0, Error::<T>::EmptyFile);
-			ensure!(size <= T::MaxFileSize::get(), Error::<T>::FileTooLarge);
-			ensure!(
-				data_shards >= 1 && u32::from(data_shards) <= T::MaxDataShards::get(),
-				Error::<T>::DataShardsOutOfBounds
-			);
-			ensure!(
-				u32::from(parity_shards) >= T::MinParityShards::get()
-					&& u32::from(parity_shards) <= T::MaxParityShards::get(),
-				Error::<T>::ParityShardsOutOfBounds
-			);
-			let layout = FileLayout::new(size, data_shards, parity_shards)
-				.map_err(|_| Error::<T>::FileTooLarge)?;
+			let layout = Self::check_layout(size, data_shards, parity_shards)?;
 			ensure!(shard_roots.len() as u32 == layout.total_shards(), Error::<T>::WrongShardCount);
 			ensure!(file_root(&layout, &shard_roots) == root, Error::<T>::RootMismatch);
 			ensure!(
@@ -624,53 +799,58 @@ pub mod pallet {
 				Error::<T>::LifetimeOutOfBounds
 			);
 			ensure!(!Files::<T>::contains_key(root), Error::<T>::FileExists);
-			let fee = Self::fee(size, lifetime)?;
+			let fee = Self::fee(&layout, lifetime)?;
 			ensure!(fee <= max_fee, Error::<T>::FeeAboveMaximum);
+			// Only confirmed shards count: files that are never confirmed take no capacity.
+			let regions = Self::regions_of(&layout).saturating_mul(layout.total_shards() as u64);
+			ensure!(
+				Regions::<T>::get().saturating_add(regions) <= Self::region_capacity(),
+				Error::<T>::NetworkFull
+			);
 
-			let (providers, pool) = Self::draw_providers(&root, shard_roots.len() as u32)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			let confirm_by =
-				Self::schedule(now.saturating_add(T::ConfirmationPeriod::get()), root)?;
-			let expires_at = Self::schedule(now.saturating_add(lifetime), root)?;
+			let submission_fee = T::SubmissionFee::get();
+			T::Currency::transfer(
+				&owner,
+				&T::Treasury::get(),
+				submission_fee,
+				Preservation::Preserve,
+			)?;
 			T::Currency::transfer(&owner, &Self::escrow_account(), fee, Preservation::Preserve)?;
 			EscrowTotal::<T>::mutate(|t| *t = t.saturating_add(fee));
 
+			let now = frame_system::Pallet::<T>::block_number();
+			let expires_at = now.saturating_add(lifetime);
 			let shares = Self::split(fee, shard_roots.len() as u32);
 			let shards: BoundedVec<_, MaxShardsOf<T>> = shard_roots
 				.iter()
-				.zip(providers)
 				.zip(shares)
-				.map(|((root, provider), escrow)| ShardInfo {
+				.map(|(root, escrow)| ShardInfo {
 					root: *root,
-					provider,
-					confirmed: false,
+					provider: None,
+					state: ShardState::Unassigned { since: now },
 					escrow,
 					paid_until: now,
+					bounty: 0,
 				})
 				.collect::<Vec<_>>()
 				.try_into()
 				.map_err(|_| Error::<T>::WrongShardCount)?;
-			for (i, shard) in shards.iter().enumerate() {
-				Self::deposit_event(Event::ShardAssigned {
-					root,
-					shard: i as u32,
-					provider: shard.provider.clone(),
-				});
-			}
 			Files::<T>::insert(
 				root,
 				FileInfo {
 					owner: owner.clone(),
 					layout,
 					shards,
-					status: FileStatus::Pending,
+					status: FileStatus::Assigning,
 					submitted_at: now,
-					confirm_by,
+					confirm_by: expires_at,
 					expires_at,
 					refund: 0,
-					index: None,
 				},
 			);
+			Self::schedule(T::Beacon::ready_at(now), Task::Assign(root));
+			Self::schedule(expires_at, Task::Expire(root));
+			Self::schedule(Self::closing_block(expires_at), Task::Close(root));
 			Self::deposit_event(Event::FileSubmitted {
 				root,
 				owner,
@@ -678,108 +858,82 @@ pub mod pallet {
 				data_shards,
 				parity_shards,
 				fee,
+				submission_fee,
 				expires_at,
 			});
-			Ok(Some(T::WeightInfo::submit(pool, shard_roots.len() as u32)).into())
-		}
-
-		/// Confirms that the caller, the provider assigned to shard `shard` of `root`, holds
-		/// it. The shard earns from now on; the time before confirmation is forfeited to the
-		/// owner. The confirmation of the last shard finalizes a pending file.
-		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::confirm_shard())]
-		pub fn confirm_shard(origin: OriginFor<T>, root: H256, shard: u32) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			let mut file = Files::<T>::get(root).ok_or(Error::<T>::FileNotFound)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			let expires_at = file.expires_at;
-			let info = file.shards.get_mut(shard as usize).ok_or(Error::<T>::ShardNotFound)?;
-			ensure!(info.provider == who, Error::<T>::NotAssigned);
-			ensure!(!info.confirmed, Error::<T>::AlreadyConfirmed);
-			let forfeited = Self::accrued(info, now, expires_at);
-			info.escrow = info.escrow.saturating_sub(forfeited);
-			info.paid_until = now;
-			info.confirmed = true;
-			file.refund = file.refund.saturating_add(forfeited);
-			Self::deposit_event(Event::ShardConfirmed { root, shard, provider: who });
-			if file.status == FileStatus::Pending && file.shards.iter().all(|s| s.confirmed) {
-				file.status = FileStatus::Finalized;
-				let index = FinalizedCount::<T>::get();
-				FileIndex::<T>::insert(index, root);
-				FinalizedCount::<T>::put(index.saturating_add(1));
-				file.index = Some(index);
-				// Its confirmation deadline no longer applies: free that queue slot.
-				Deadlines::<T>::mutate(file.confirm_by, |q| q.retain(|r| r != &root));
-				Self::deposit_event(Event::FileFinalized { root });
-			}
-			Files::<T>::insert(root, file);
 			Ok(())
 		}
 
-		/// Answers challenge `index` of round `round` with the challenged 1 KiB `chunk` and its
-		/// Merkle `path` (leaf sibling first). The caller must be the challenged provider. A
-		/// valid answer pays the shard's earnings since its last payment; an invalid one is
-		/// refused and may be corrected before the round ends.
-		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::answer_challenge(path.len() as u32))]
-		pub fn answer_challenge(
+		/// Confirms that the caller holds the shards it was assigned: each confirmation carries
+		/// the proof of the chunk [`Pallet::confirm_chunk`] names for that shard, drawn from
+		/// randomness that did not exist when the shard was assigned. A confirmed shard earns
+		/// from now on (paid on proofs); the time before is forfeited to the owner; a repair
+		/// bounty, if the shard has one, is paid to the caller. The last confirmation
+		/// finalizes (or repairs) a file.
+		///
+		/// All or nothing: if any confirmation is refused (wrong provider, not awaiting
+		/// confirmation, too early or too late, duplicate, wrong chunk size, proof that does
+		/// not verify), the call fails with that error and nothing changes.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::confirm_shards(confirmations.len() as u32))]
+		pub fn confirm_shards(
 			origin: OriginFor<T>,
-			round: u32,
-			index: u32,
-			chunk: BoundedVec<u8, ConstU32<{ CHUNK_SIZE as u32 }>>,
-			path: BoundedVec<H256, ConstU32<MAX_PROOF_DEPTH>>,
+			confirmations: BoundedVec<Confirmation, T::MaxBatch>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut current = CurrentRound::<T>::get();
-			ensure!(current.number == round, Error::<T>::WrongRound);
-			let challenge =
-				current.challenges.get_mut(index as usize).ok_or(Error::<T>::ChallengeNotFound)?;
-			ensure!(challenge.provider == who, Error::<T>::NotAssigned);
-			ensure!(!challenge.answered, Error::<T>::AlreadyAnswered);
-			let root = challenge.root;
-			let mut file = Files::<T>::get(root).ok_or(Error::<T>::FileNotFound)?;
-			let layout = file.layout;
-			let expires_at = file.expires_at;
-			let shard =
-				file.shards.get_mut(challenge.shard as usize).ok_or(Error::<T>::ShardNotFound)?;
-			ensure!(shard.provider == who, Error::<T>::NotAssigned);
-			ensure!(shard.confirmed, Error::<T>::ShardNotConfirmed);
-			verify_chunk(&layout, &shard.root, challenge.chunk, &chunk, &path).map_err(
-				|e| match e {
-					zg_primitives::storage::ProofError::WrongChunkSize => {
-						Error::<T>::WrongChunkSize
-					},
-					_ => Error::<T>::InvalidProof,
-				},
-			)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			let due = Self::accrued(shard, now, expires_at);
-			let paid = if due.is_zero() {
-				0
-			} else {
-				T::Currency::transfer(&Self::escrow_account(), &who, due, Preservation::Preserve)?;
-				EscrowTotal::<T>::mutate(|t| *t = t.saturating_sub(due));
-				due
-			};
-			shard.escrow = shard.escrow.saturating_sub(paid);
-			shard.paid_until = now;
-			challenge.answered = true;
-			let event = Event::ChallengeAnswered {
-				root,
-				shard: challenge.shard,
-				chunk: challenge.chunk,
-				provider: who,
-				paid,
-			};
-			Files::<T>::insert(root, file);
-			CurrentRound::<T>::put(current);
-			Self::deposit_event(event);
+			ensure!(!confirmations.is_empty(), Error::<T>::EmptyBatch);
+			for (i, c) in confirmations.iter().enumerate() {
+				ensure!(
+					!confirmations[..i].iter().any(|o| o.root == c.root && o.shard == c.shard),
+					Error::<T>::Duplicate
+				);
+			}
+			for c in confirmations {
+				Self::confirm(&who, c)?;
+			}
 			Ok(())
 		}
 
-		/// Extends the lifetime of `root` by `extra` blocks, paying `size × price × extra`
-		/// into its escrow (at most `max_fee`). Anyone may renew any file; refunds still go to
-		/// its owner. The new expiry may be at most `MaxLifetime` blocks from now.
+		/// Answers challenges of the caller, each with the challenged chunk and its Merkle
+		/// path. A valid proof pays what the shard earned since its last proof. A proof that
+		/// does not verify is a fault like a missed challenge: the caller is slashed and the
+		/// shard handed over (the call itself succeeds, so that the slash stands).
+		///
+		/// A malformed answer (unknown or someone else's challenge, past its deadline, duplicate,
+		/// wrong chunk size) makes the whole call fail and nothing change.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::answer_challenges(answers.len() as u32)
+			.max(T::WeightInfo::answer_challenges_failing(answers.len() as u32)))]
+		pub fn answer_challenges(
+			origin: OriginFor<T>,
+			answers: BoundedVec<Answer, T::MaxBatch>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!answers.is_empty(), Error::<T>::EmptyBatch);
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut open = Vec::with_capacity(answers.len());
+			for (i, a) in answers.iter().enumerate() {
+				ensure!(
+					!answers[..i].iter().any(|o| o.challenge == a.challenge),
+					Error::<T>::Duplicate
+				);
+				let challenge =
+					Challenges::<T>::get(a.challenge).ok_or(Error::<T>::ChallengeNotFound)?;
+				ensure!(challenge.provider == who, Error::<T>::NotAssigned);
+				// The deadline task runs at the start of block `due`: answer before it.
+				ensure!(now < challenge.due, Error::<T>::TooLate);
+				ensure!(a.proof.chunk.len() == CHUNK_SIZE, Error::<T>::WrongChunkSize);
+				open.push(challenge);
+			}
+			for (answer, challenge) in answers.into_iter().zip(open) {
+				Self::answer(answer, challenge);
+			}
+			Ok(())
+		}
+
+		/// Extends the lifetime of `root` by `extra` blocks, paying `charged bytes × price ×
+		/// extra` into its escrow (at most `max_fee`). Anyone may renew any file; refunds still
+		/// go to its owner. The new expiry may be at most `MaxLifetime` blocks from now.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::renew())]
 		pub fn renew(
@@ -797,25 +951,65 @@ pub mod pallet {
 				target <= now.saturating_add(T::MaxLifetime::get()),
 				Error::<T>::LifetimeTooLong
 			);
-			let fee = Self::fee(file.layout.size, extra)?;
+			let fee = Self::fee(&file.layout, extra)?;
 			ensure!(fee <= max_fee, Error::<T>::FeeAboveMaximum);
-			let expires_at = Self::schedule(target, root)?;
 			T::Currency::transfer(&who, &Self::escrow_account(), fee, Preservation::Preserve)?;
 			EscrowTotal::<T>::mutate(|t| *t = t.saturating_add(fee));
 			let shares = Self::split(fee, file.shards.len() as u32);
 			for (shard, share) in file.shards.iter_mut().zip(shares) {
 				shard.escrow = shard.escrow.saturating_add(share);
 			}
-			// The old expiry's queue entry is removed, so renewals leave nothing behind.
-			Deadlines::<T>::mutate(file.expires_at, |q| q.retain(|r| r != &root));
-			file.expires_at = expires_at;
+			Self::unschedule(file.expires_at, Task::Expire(root));
+			Self::unschedule(Self::closing_block(file.expires_at), Task::Close(root));
+			file.expires_at = target;
+			Self::schedule(target, Task::Expire(root));
+			Self::schedule(Self::closing_block(target), Task::Close(root));
 			Files::<T>::insert(root, file);
-			Self::deposit_event(Event::FileRenewed { root, by: who, fee, expires_at });
+			Self::deposit_event(Event::FileRenewed { root, by: who, fee, expires_at: target });
 			Ok(())
 		}
 
-		/// Sets the storage price in plancks per byte and block. Root only. Applies to later
-		/// submissions and renewals; escrowed fees do not change.
+		/// Proves that the shards of `root` are not one codeword (so that the file cannot be
+		/// rebuilt consistently, and a provider handed one of its shards could not rebuild it):
+		/// `proofs` are the chunks at position `chunk` of at least `k + 1` distinct shards, each
+		/// with its Merkle path to the committed shard root. If no decoding reconciles them (see
+		/// `zg_primitives::erasure::column_consistent`), the uploader committed an invalid file:
+		/// it is ended, its providers released, the caller paid [`Config::InconsistencyReward`]
+		/// of what it still holds and the rest sent to the treasury. A provider's offchain worker
+		/// sends it when its worker finds a shard it cannot rebuild.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::report_inconsistent(proofs.len() as u32))]
+		pub fn report_inconsistent(
+			origin: OriginFor<T>,
+			root: H256,
+			chunk: u32,
+			proofs: BoundedVec<(u32, ChunkProof), MaxShardsOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let file = Files::<T>::get(root).ok_or(Error::<T>::FileNotFound)?;
+			ensure!(proofs.len() > file.layout.data_shards as usize, Error::<T>::NotEnoughChunks);
+			for (n, (shard, proof)) in proofs.iter().enumerate() {
+				ensure!(!proofs[..n].iter().any(|(s, _)| s == shard), Error::<T>::Duplicate);
+				let info = file.shards.get(*shard as usize).ok_or(Error::<T>::ShardNotFound)?;
+				Self::verify(&file.layout, &info.root, chunk, proof)?;
+			}
+			let column: Vec<(u32, &[u8])> =
+				proofs.iter().map(|(shard, proof)| (*shard, proof.chunk.as_slice())).collect();
+			let consistent = zg_primitives::erasure::column_consistent(&file.layout, &column)
+				.map_err(|_| Error::<T>::WrongChunkSize)?;
+			ensure!(!consistent, Error::<T>::Consistent);
+			let held = Self::close_file(root, file);
+			let reward = Self::pay_out(&who, T::InconsistencyReward::get() * held);
+			let forfeited = Self::pay_out(
+				&T::Treasury::get(),
+				held.saturating_sub(T::InconsistencyReward::get() * held),
+			);
+			Self::deposit_event(Event::FileInconsistent { root, reporter: who, reward, forfeited });
+			Ok(())
+		}
+
+		/// Sets the storage price in plancks per charged byte and block. Root only. Applies to
+		/// later submissions and renewals; escrowed fees do not change.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::set_price())]
 		pub fn set_price(
@@ -830,29 +1024,42 @@ pub mod pallet {
 	}
 }
 
+/// The pallet's deadline queue.
+pub(crate) type Queue<T> = DeadlineQueue<
+	BlockNumberFor<T>,
+	Task<<T as frame_system::Config>::AccountId>,
+	Deadlines<T>,
+	DeadlineCursor<T>,
+>;
+
 impl<T: Config> Pallet<T> {
 	/// The account that holds all escrowed fees.
 	pub fn escrow_account() -> T::AccountId {
 		T::PalletId::get().into_account_truncating()
 	}
 
-	/// Gives the escrow account its existential deposit, so that any fee can move in and the
-	/// whole of [`EscrowTotal`] can move out.
-	pub(crate) fn endow_escrow() {
-		let account = Self::escrow_account();
-		let ed = T::Currency::minimum_balance();
-		if T::Currency::balance(&account) < ed && T::Currency::mint_into(&account, ed).is_err() {
-			frame_support::defensive!("cannot endow the storage escrow account");
-		}
-	}
-
-	/// `size × price × blocks`.
-	pub fn fee(size: u64, blocks: BlockNumberFor<T>) -> Result<Balance, Error<T>> {
+	/// The fee of `layout` for `blocks`: `charged bytes × price × blocks`.
+	pub fn fee(layout: &FileLayout, blocks: BlockNumberFor<T>) -> Result<Balance, Error<T>> {
 		let blocks: u128 = blocks.try_into().map_err(|_| Error::<T>::Overflow)?;
-		(size as u128)
+		(layout.charged_bytes(T::MinShardSize::get()) as u128)
 			.checked_mul(Price::<T>::get())
 			.and_then(|f| f.checked_mul(blocks))
 			.ok_or(Error::<T>::Overflow)
+	}
+
+	/// Checks a submission's size and coding.
+	fn check_layout(size: u64, k: u16, m: u16) -> Result<FileLayout, Error<T>> {
+		ensure!(size > 0, Error::<T>::EmptyFile);
+		ensure!(size <= T::MaxFileSize::get(), Error::<T>::FileTooLarge);
+		ensure!(
+			u32::from(k) >= T::MinDataShards::get() && u32::from(k) <= T::MaxDataShards::get(),
+			Error::<T>::DataShardsOutOfBounds
+		);
+		ensure!(
+			u32::from(m) >= T::MinParityShards::get() && u32::from(m) <= T::MaxParityShards::get(),
+			Error::<T>::ParityShardsOutOfBounds
+		);
+		FileLayout::new(size, k, m).map_err(|_| Error::<T>::FileTooLarge)
 	}
 
 	/// `amount` split into `parts` equal shares; the first share takes the remainder.
@@ -864,299 +1071,132 @@ impl<T: Config> Pallet<T> {
 		shares
 	}
 
-	/// What `shard` has earned from `paid_until` to `now` of what it still holds, released
-	/// linearly until `expires_at`.
-	fn accrued(
-		shard: &ShardInfo<T::AccountId, BlockNumberFor<T>>,
-		now: BlockNumberFor<T>,
-		expires_at: BlockNumberFor<T>,
-	) -> Balance {
-		let now = now.min(expires_at);
-		if now <= shard.paid_until {
-			return 0;
-		}
-		let elapsed: u128 = now.saturating_sub(shard.paid_until).try_into().unwrap_or(0);
-		let remaining: u128 =
-			expires_at.saturating_sub(shard.paid_until).try_into().unwrap_or(u128::MAX);
-		if elapsed >= remaining {
-			return shard.escrow;
-		}
-		multiply_by_rational_with_rounding(shard.escrow, elapsed, remaining, Rounding::Down)
-			.unwrap_or(0)
-			.min(shard.escrow)
+	/// The block of a file's closing challenges: every confirmed shard is challenged then, so
+	/// that its last stretch can be proven, and answered before the block of expiry.
+	pub fn closing_block(expires_at: BlockNumberFor<T>) -> BlockNumberFor<T> {
+		expires_at.saturating_sub(T::ChallengeWindow::get()).saturating_sub(1u32.into())
 	}
 
-	/// A random number derived from the chain's randomness, `subject` and `nonce`.
-	fn random(subject: &[u8], nonce: u32) -> u64 {
-		let (seed, _) = T::Randomness::random(subject);
-		let hash = sp_io::hashing::blake2_256(&(seed, nonce).encode());
-		u64::from_le_bytes([hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7]])
+	/// The worst-case weight of the deadline tasks a submission of `shards` shards schedules
+	/// (its draw, its confirmation deadline, its closing challenges, its expiry): a submission
+	/// pays for the hook work it causes, so that flooding the deadline queue costs what it
+	/// takes.
+	pub fn scheduled_by_submit(shards: u32) -> Weight {
+		T::WeightInfo::task_assign(T::MaxProviders::get(), shards)
+			.saturating_add(
+				T::WeightInfo::task_confirm_file(shards)
+					.max(T::WeightInfo::task_extend_file(shards)),
+			)
+			.saturating_add(T::WeightInfo::task_close(shards))
+			.saturating_add(T::WeightInfo::task_expire(shards))
 	}
 
-	/// Draws `count` different eligible providers at random for the file `root`. Also returns
-	/// the size of the pool it drew from.
-	fn draw_providers(root: &H256, count: u32) -> Result<(Vec<T::AccountId>, u32), Error<T>> {
-		let list = ProviderList::<T>::get();
-		let pool_size = list.len() as u32;
-		let mut pool: Vec<T::AccountId> = list
-			.into_iter()
-			.filter(|p| T::Staking::is_eligible(p, Role::StorageProvider))
-			.collect();
-		ensure!(pool.len() as u32 >= count, Error::<T>::NotEnoughProviders);
-		// A partial Fisher-Yates shuffle: the first `count` places are the draw.
-		let subject = (b"zg-storage/assign", root).encode();
-		for i in 0..count as usize {
-			let j = i + (Self::random(&subject, i as u32) % (pool.len() - i) as u64) as usize;
-			pool.swap(i, j);
-		}
-		pool.truncate(count as usize);
-		Ok((pool, pool_size))
+	/// Puts `task` in the deadline queue at block `at` (or the next block, if `at` is past).
+	fn schedule(at: BlockNumberFor<T>, task: Task<T::AccountId>) -> BlockNumberFor<T> {
+		Queue::<T>::schedule(frame_system::Pallet::<T>::block_number(), at, task)
 	}
 
-	/// Puts `root` in the deadline queue of block `at`, or of the first of the next
-	/// [`DEADLINE_SLACK`] blocks with room. Returns the block.
-	fn schedule(at: BlockNumberFor<T>, root: H256) -> Result<BlockNumberFor<T>, Error<T>> {
-		let mut block = at;
-		for _ in 0..=DEADLINE_SLACK {
-			if Deadlines::<T>::try_mutate(block, |q| q.try_push(root)).is_ok() {
-				return Ok(block);
-			}
-			block = block.saturating_add(1u32.into());
-		}
-		Err(Error::<T>::DeadlinesFull)
+	fn unschedule(at: BlockNumberFor<T>, task: Task<T::AccountId>) {
+		Queue::<T>::cancel(at, task)
 	}
 
-	/// Drops the files that missed their confirmation deadline at `n` and expires those whose
-	/// lifetime ends at `n`.
-	fn process_deadlines(n: BlockNumberFor<T>) -> Weight {
-		let queue = Deadlines::<T>::take(n);
-		let mut weight = T::WeightInfo::on_deadlines(0);
-		for root in queue {
-			let Some(file) = Files::<T>::get(root) else { continue };
-			if file.status == FileStatus::Pending && (file.confirm_by == n || file.expires_at <= n)
-			{
-				Self::drop_file(root, file);
-			} else if file.expires_at == n {
-				Self::expire_file(root, file);
-			} else {
-				continue;
-			}
-			weight.saturating_accrue(
-				T::WeightInfo::on_deadlines(1).saturating_sub(T::WeightInfo::on_deadlines(0)),
-			);
-		}
-		weight
+	/// Checks the configuration (run by `integrity_test`).
+	fn check_config() {
+		assert!(T::MinDataShards::get() >= 2, "MinDataShards must be at least 2");
+		assert!(
+			T::MinDataShards::get() <= T::MaxDataShards::get(),
+			"MinDataShards > MaxDataShards"
+		);
+		assert!(T::MinParityShards::get() >= 1, "MinParityShards must be at least 1");
+		assert!(
+			T::MinParityShards::get() <= T::MaxParityShards::get(),
+			"MinParityShards must not exceed MaxParityShards"
+		);
+		assert!(
+			MaxShardsOf::<T>::get() <= zg_primitives::storage::MAX_CODE_SHARDS,
+			"more shards than the erasure code supports"
+		);
+		assert!(T::MaxFileSize::get() > 0, "MaxFileSize must be positive");
+		assert!(
+			FileLayout::new(T::MaxFileSize::get(), 2, 1).is_ok(),
+			"a shard of the largest file has more than u32::MAX chunks"
+		);
+		assert!(!T::MinLifetime::get().is_zero(), "MinLifetime must be positive");
+		assert!(T::MinLifetime::get() <= T::MaxLifetime::get(), "MinLifetime > MaxLifetime");
+		let assigned = T::Beacon::ready_at(Zero::zero());
+		assert!(
+			assigned.saturating_add(T::ConfirmationPeriod::get()) < T::MinLifetime::get(),
+			"a file must be able to finalize before it expires"
+		);
+		let confirmable = T::Beacon::ready_at(Zero::zero()).saturating_add(T::Beacon::retention());
+		assert!(
+			confirmable >= T::ConfirmationPeriod::get() && confirmable >= T::HandoverPeriod::get(),
+			"the beacon must keep the seed a confirmation proves until the confirmation deadline"
+		);
+		assert!(!T::ChallengeWindow::get().is_zero(), "ChallengeWindow must be positive");
+		assert!(
+			assigned.saturating_add(T::ConfirmationPeriod::get())
+				< Self::closing_block(T::MinLifetime::get()),
+			"a file must be finalized before its closing challenges"
+		);
+		assert!(!T::SweepPeriod::get().is_zero(), "SweepPeriod must be positive");
+		assert!(T::ChallengeRegion::get() >= 1, "ChallengeRegion must be positive");
+		assert!(T::MaxChallengesPerBlock::get() >= 1, "MaxChallengesPerBlock must be positive");
+		assert!(T::MaxBatch::get() >= 1, "MaxBatch must be positive");
+		assert!(T::HandoverPage::get() >= 1, "HandoverPage must be positive");
+		assert!(T::MaxEndpointLen::get() >= 8, "MaxEndpointLen is too short for a URL");
+		assert!(
+			T::DeadlineWeight::get().all_gte(Self::max_task_weight()),
+			"DeadlineWeight must fit the heaviest deadline task"
+		);
+	}
+}
+
+impl<T: Config> zg_primitives::storage::FileRegistry<BlockNumberFor<T>> for Pallet<T> {
+	fn stored(root: &H256) -> Option<(u64, BlockNumberFor<T>)> {
+		let file = Files::<T>::get(root)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		(matches!(file.status, FileStatus::Finalized | FileStatus::Degraded)
+			&& file.expires_at > now)
+			.then_some((file.layout.size, file.expires_at))
 	}
 
-	/// Pays `amount` from escrow to `who`. Returns what was paid. An amount that `who` cannot
-	/// receive (below the existential deposit of an account that no longer exists) is burned,
-	/// so the escrow never keeps funds that no file accounts for.
-	fn pay_out(who: &T::AccountId, amount: Balance) -> Balance {
-		if amount.is_zero() {
-			return 0;
-		}
-		let escrow = Self::escrow_account();
-		EscrowTotal::<T>::mutate(|t| *t = t.saturating_sub(amount));
-		match T::Currency::transfer(&escrow, who, amount, Preservation::Preserve) {
-			Ok(_) => amount,
-			Err(e) => {
-				log::warn!(target: "runtime::zg-storage", "burning {amount} that {who:?} cannot receive: {e:?}");
-				let burned = T::Currency::burn_from(
-					&escrow,
-					amount,
-					Preservation::Preserve,
-					Precision::BestEffort,
-					Fortitude::Force,
-				);
-				if burned != Ok(amount) {
-					frame_support::defensive!(
-						"the escrow account holds less than the files' escrow"
-					);
-				}
-				0
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_store(root: H256, size: u64) {
+		let layout = FileLayout::new(size, 2, 1).expect("a valid benchmark layout");
+		let now = frame_system::Pallet::<T>::block_number();
+		let shard = ShardInfo {
+			root: H256::zero(),
+			provider: None,
+			state: ShardState::Unassigned { since: now },
+			escrow: 0,
+			paid_until: now,
+			bounty: 0,
+		};
+		let shards = BoundedVec::truncate_from(alloc::vec![shard; 3]);
+		Files::<T>::insert(
+			root,
+			FileInfo {
+				owner: Self::escrow_account(),
+				layout,
+				shards,
+				status: FileStatus::Finalized,
+				submitted_at: now,
+				confirm_by: now,
+				expires_at: now.saturating_add(T::MaxLifetime::get()),
+				refund: 0,
 			},
-		}
-	}
-
-	fn drop_file(root: H256, file: FileInfo<T>) {
-		let refunded = Self::pay_out(&file.owner, file.escrow());
-		Files::<T>::remove(root);
-		Self::deposit_event(Event::FileDropped { root, refunded });
-	}
-
-	fn expire_file(root: H256, file: FileInfo<T>) {
-		let mut paid: Balance = 0;
-		let mut refund = file.refund;
-		for shard in &file.shards {
-			if shard.confirmed {
-				paid = paid.saturating_add(Self::pay_out(&shard.provider, shard.escrow));
-			} else {
-				refund = refund.saturating_add(shard.escrow);
-			}
-		}
-		let refunded = Self::pay_out(&file.owner, refund);
-		if let Some(index) = file.index {
-			Self::unindex(index);
-		}
-		Files::<T>::remove(root);
-		Self::deposit_event(Event::FileExpired { root, paid, refunded });
-	}
-
-	/// Removes position `index` from [`FileIndex`], moving the last file into it.
-	fn unindex(index: u32) {
-		let last = FinalizedCount::<T>::get().saturating_sub(1);
-		if index != last {
-			if let Some(moved) = FileIndex::<T>::get(last) {
-				FileIndex::<T>::insert(index, moved);
-				Files::<T>::mutate(moved, |f| {
-					if let Some(f) = f {
-						f.index = Some(index);
-					}
-				});
-			}
-		}
-		FileIndex::<T>::remove(last);
-		FinalizedCount::<T>::put(last);
-	}
-
-	/// Settles the round that ends at `n` (slashing and reassigning for every unanswered
-	/// challenge) and draws the next one.
-	fn new_round(n: BlockNumberFor<T>) -> Weight {
-		let old = CurrentRound::<T>::take();
-		let mut missed = 0u32;
-		for challenge in old.challenges.into_iter().filter(|c| !c.answered) {
-			if Self::punish_miss(challenge, n) {
-				missed.saturating_inc();
-			}
-		}
-		let number = old.number.saturating_add(1);
-		let deadline = n.saturating_add(T::ChallengePeriod::get());
-		let mut challenges = BoundedVec::<Challenge<T::AccountId>, T::ChallengesPerPeriod>::new();
-		let count = FinalizedCount::<T>::get();
-		let subject = (b"zg-storage/challenge", number).encode();
-		if count > 0 {
-			for i in 0..T::ChallengesPerPeriod::get() {
-				let r = Self::random(&subject, i);
-				let Some(root) = FileIndex::<T>::get((r % count as u64) as u32) else { continue };
-				let Some(file) = Files::<T>::get(root) else { continue };
-				// A file that expires before the answers are due is settled at expiry; a
-				// challenge on it could be ignored without consequence.
-				if file.expires_at <= deadline {
-					continue;
-				}
-				let r2 = Self::random(&subject, i.saturating_add(1 << 31));
-				let shard = (r2 % file.shards.len().max(1) as u64) as u32;
-				let Some(info) = file.shards.get(shard as usize) else { continue };
-				if !info.confirmed {
-					continue;
-				}
-				let chunk = ((r2 >> 32) % file.layout.chunks_per_shard().max(1) as u64) as u32;
-				if challenges.iter().any(|c| c.root == root && c.shard == shard) {
-					continue;
-				}
-				let _ = challenges.try_push(Challenge {
-					root,
-					shard,
-					chunk,
-					provider: info.provider.clone(),
-					answered: false,
-				});
-			}
-		}
-		let issued = challenges.len() as u32;
-		CurrentRound::<T>::put(ChallengeRound { number, started_at: n, deadline, challenges });
-		Self::deposit_event(Event::ChallengesIssued { round: number, count: issued, deadline });
-		T::WeightInfo::on_new_round(missed)
-	}
-
-	/// Slashes the provider of an unanswered challenge and reassigns its shard. Returns whether
-	/// the challenge still applied (the file and the assignment unchanged).
-	fn punish_miss(challenge: Challenge<T::AccountId>, now: BlockNumberFor<T>) -> bool {
-		let Some(mut file) = Files::<T>::get(challenge.root) else { return false };
-		let expires_at = file.expires_at;
-		let taken: Vec<T::AccountId> = file.shards.iter().map(|s| s.provider.clone()).collect();
-		let Some(shard) = file.shards.get_mut(challenge.shard as usize) else { return false };
-		if shard.provider != challenge.provider || !shard.confirmed {
-			return false;
-		}
-		let slashed = T::Staking::slash_role(
-			&challenge.provider,
-			Role::StorageProvider,
-			T::MissedChallengeSlash::get(),
-			SlashReason::MissedChallenge,
-			None,
 		);
-		Self::deposit_event(Event::ChallengeMissed {
-			root: challenge.root,
-			shard: challenge.shard,
-			provider: challenge.provider.clone(),
-			slashed,
-		});
-		// The provider is not paid for the time since its last proof.
-		let forfeited = Self::accrued(shard, now, expires_at);
-		shard.escrow = shard.escrow.saturating_sub(forfeited);
-		shard.paid_until = now;
-		shard.confirmed = false;
-		file.refund = file.refund.saturating_add(forfeited);
-		// Reassign to a random eligible provider that holds no shard of this file; when there is
-		// none, the same provider must confirm the shard again.
-		let list = ProviderList::<T>::get();
-		let subject = (b"zg-storage/reassign", challenge.root, challenge.shard).encode();
-		let replacement = (0..REASSIGN_TRIES).find_map(|i| {
-			if list.is_empty() {
-				return None;
-			}
-			let candidate = &list[(Self::random(&subject, i) % list.len() as u64) as usize];
-			(!taken.contains(candidate)
-				&& T::Staking::is_eligible(candidate, Role::StorageProvider))
-			.then(|| candidate.clone())
-		});
-		if let Some(to) = replacement {
-			shard.provider = to.clone();
-			Self::deposit_event(Event::ShardReassigned {
-				root: challenge.root,
-				shard: challenge.shard,
-				from: challenge.provider,
-				to,
-			});
-		}
-		Files::<T>::insert(challenge.root, file);
-		true
 	}
+}
 
-	/// Checks the pallet's invariants: the escrow is exactly the unreleased fees, and the file
-	/// index lists exactly the finalized files.
-	#[cfg(any(feature = "try-runtime", feature = "std", test))]
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let mut sum: Balance = 0;
-		let mut finalized = 0u32;
-		for (root, file) in Files::<T>::iter() {
-			sum = sum.saturating_add(file.escrow());
-			ensure!(
-				file.shards.len() as u32 == file.layout.total_shards(),
-				"a file has the wrong number of shards"
-			);
-			match (file.status, file.index) {
-				(FileStatus::Finalized, Some(i)) => {
-					finalized += 1;
-					ensure!(FileIndex::<T>::get(i) == Some(root), "file index out of sync");
-				},
-				(FileStatus::Pending, None) => {},
-				_ => return Err("a file's status and index disagree".into()),
-			}
-		}
-		ensure!(sum == EscrowTotal::<T>::get(), "EscrowTotal differs from the files' escrow");
-		let held = T::Currency::balance(&Self::escrow_account())
-			.saturating_sub(T::Currency::minimum_balance());
-		ensure!(held >= sum, "the escrow account holds less than the files' escrow");
-		ensure!(finalized == FinalizedCount::<T>::get(), "FinalizedCount is wrong");
-		ensure!(FileIndex::<T>::iter().count() as u32 == finalized, "FileIndex has stale entries");
-		let list = ProviderList::<T>::get();
-		ensure!(
-			list.len() == Providers::<T>::iter().count()
-				&& list.iter().all(|p| Providers::<T>::contains_key(p)),
-			"ProviderList and Providers disagree"
-		);
-		Ok(())
+impl<T: Config> zg_primitives::staking::RoleObligations<T::AccountId> for Pallet<T> {
+	/// A storage provider owes work while it is assigned or holds a shard, has a challenge
+	/// open, or is still handing its shards over.
+	fn has_obligations(who: &T::AccountId, role: Role) -> bool {
+		role == Role::StorageProvider
+			&& (ProviderShards::<T>::iter_prefix(who).next().is_some()
+				|| ProviderChallenges::<T>::iter_prefix(who).next().is_some()
+				|| Leaving::<T>::contains_key(who))
 	}
 }

@@ -1,6 +1,7 @@
 //! A mock runtime: system, timestamp, balances, the real staking pallet (for the providers'
-//! role bonds and their slashing) and the storage pallet. Randomness is a hash of a seed the
-//! tests can set, the subject and the block number.
+//! role bonds and their slashing), the real beacon and the storage pallet. The beacon's source
+//! is a hash of a seed the tests can set and the parent block's number, as BABE's is of the
+//! parent block's VRF output.
 
 use crate::{self as pallet_zg_storage, *};
 use frame_support::{
@@ -33,6 +34,7 @@ frame_support::construct_runtime!(
 		Timestamp: pallet_timestamp,
 		Balances: pallet_balances,
 		Staking: pallet_zg_staking,
+		Beacon: pallet_zg_beacon,
 		Storage: pallet_zg_storage,
 	}
 );
@@ -62,9 +64,15 @@ parameter_types! {
 	pub const StakingPalletId: PalletId = PalletId(*b"zg/stake");
 	pub const StoragePalletId: PalletId = PalletId(*b"zg/store");
 	pub const Treasury: AccountId = TREASURY;
-	pub const MissedChallengeSlash: Perbill = Perbill::from_percent(10);
+	pub const FaultSlash: Perbill = Perbill::from_percent(10);
+	pub const InconsistencyReward: Perbill = Perbill::from_percent(10);
 	pub static RandomSeed: u64 = 0;
+	pub const SubmissionFee: Balance = SUBMISSION_FEE;
+	pub static DeadlineWeight: Weight = Weight::from_parts(u64::MAX / 4, u64::MAX / 4);
 }
+
+/// The treasury of the staking pallet receives the submission fees too.
+pub const SUBMISSION_FEE: Balance = ZG / 10;
 
 impl pallet_zg_staking::Config for Test {
 	type Currency = Balances;
@@ -86,17 +94,25 @@ impl pallet_zg_staking::Config for Test {
 	type ReporterShare = ();
 	type PalletId = StakingPalletId;
 	type Treasury = Treasury;
+	type Obligations = Storage;
 	type WeightInfo = ();
 }
 
-/// Randomness for the tests: `blake2(seed, subject, block)`.
+/// The beacon's source in the tests: `blake2(seed, subject, parent)` for the parent block.
 pub struct TestRandomness;
-impl Randomness<sp_core::H256, BlockNumber> for TestRandomness {
+impl frame_support::traits::Randomness<sp_core::H256, BlockNumber> for TestRandomness {
 	fn random(subject: &[u8]) -> (sp_core::H256, BlockNumber) {
-		let block = System::block_number();
-		let hash = sp_io::hashing::blake2_256(&(RandomSeed::get(), subject, block).encode());
-		(hash.into(), block)
+		let parent = System::block_number().saturating_sub(1);
+		let hash = sp_io::hashing::blake2_256(&(RandomSeed::get(), subject, parent).encode());
+		(hash.into(), parent)
 	}
+}
+
+impl pallet_zg_beacon::Config for Test {
+	type Source = TestRandomness;
+	type History = ConstU32<64>;
+	type Depth = ConstU32<2>;
+	type WeightInfo = ();
 }
 
 /// Transactions submitted by the offchain worker in tests.
@@ -146,23 +162,40 @@ impl Config for Test {
 	type AuthorityId = TestAuthId;
 	type Currency = Balances;
 	type Staking = Staking;
-	type Randomness = TestRandomness;
+	type Beacon = Beacon;
+	type Treasury = Treasury;
 	type PalletId = StoragePalletId;
 	type MaxFileSize = ConstU64<{ 1 << 30 }>;
+	type MinDataShards = ConstU32<2>;
 	type MaxDataShards = ConstU32<8>;
 	type MinParityShards = ConstU32<1>;
 	type MaxParityShards = ConstU32<4>;
-	type MinLifetime = ConstU64<20>;
+	type MinShardSize = ConstU64<{ MIN_SHARD }>;
+	type SubmissionFee = SubmissionFee;
+	type MinLifetime = ConstU64<40>;
 	type MaxLifetime = ConstU64<10_000>;
 	type ConfirmationPeriod = ConstU64<10>;
-	type ChallengePeriod = ConstU64<10>;
-	type ChallengesPerPeriod = ConstU32<4>;
-	type MissedChallengeSlash = MissedChallengeSlash;
-	type MaxProviders = ConstU32<32>;
+	type HandoverPeriod = ConstU64<10>;
+	type ChallengeWindow = ConstU64<5>;
+	type SweepPeriod = ConstU64<SWEEP>;
+	type ChallengeRegion = ConstU32<{ REGION }>;
+	type MaxChallengesPerBlock = ConstU32<4>;
+	type FaultSlash = FaultSlash;
+	type InconsistencyReward = InconsistencyReward;
+	type MaxProviders = ConstU32<8>;
 	type MaxEndpointLen = ConstU32<64>;
-	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type MaxBatch = ConstU32<8>;
+	type HandoverPage = ConstU32<2>;
+	type DeadlineWeight = DeadlineWeight;
 	type WeightInfo = ();
 }
+
+/// Bytes a shard is charged for at least in the mock: 4 KiB.
+pub const MIN_SHARD: u64 = 4 * 1024;
+/// Blocks of a challenge sweep in the mock.
+pub const SWEEP: u64 = 20;
+/// Chunks per challenge region in the mock.
+pub const REGION: u32 = 4;
 
 /// Builds the test externalities: accounts 1..=100 hold 10 000 0G; providers 1..=5 are bonded
 /// and registered with endpoints `http://p<N>`.
@@ -212,6 +245,7 @@ pub fn run_to(n: BlockNumber) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
+		Beacon::on_initialize(next);
 		Storage::on_initialize(next);
 		Storage::do_try_state().expect("invariants hold after every block");
 	}
@@ -233,9 +267,8 @@ pub fn free(who: AccountId) -> Balance {
 	Balances::free_balance(who)
 }
 
-/// A test file: its bytes, layout, shards and the roots the chain is given.
+/// A test file: its layout, shards and the roots the chain is given.
 pub struct TestFile {
-	pub data: Vec<u8>,
 	pub layout: FileLayout,
 	pub shards: Vec<Vec<u8>>,
 	pub shard_roots: Vec<H256>,
@@ -250,11 +283,22 @@ impl TestFile {
 		let shards = erasure::encode(&layout, &data).unwrap();
 		let shard_roots: Vec<H256> = shards.iter().map(|s| shard_root(s)).collect();
 		let root = zg_primitives::storage::file_root(&layout, &shard_roots);
-		Self { data, layout, shards, shard_roots, root }
+		Self { layout, shards, shard_roots, root }
+	}
+
+	/// Like [`TestFile::new`], but shard `bad` is garbage committed under its own root: the
+	/// shards are not one codeword (what a dishonest uploader can commit).
+	pub fn with_bad_shard(size: usize, k: u16, m: u16, bad: usize) -> Self {
+		let mut file = Self::new(size, k, m);
+		file.shards[bad] =
+			(0..file.shards[bad].len()).map(|i| (i * 7 % 251) as u8 ^ 0x5a).collect();
+		file.shard_roots[bad] = shard_root(&file.shards[bad]);
+		file.root = zg_primitives::storage::file_root(&file.layout, &file.shard_roots);
+		file
 	}
 
 	/// Submits the file from `who` with `lifetime` blocks and no fee limit.
-	pub fn submit(&self, who: AccountId, lifetime: BlockNumber) -> DispatchResultWithPostInfo {
+	pub fn submit(&self, who: AccountId, lifetime: BlockNumber) -> DispatchResult {
 		Storage::submit(
 			RuntimeOrigin::signed(who),
 			self.root,
@@ -267,37 +311,83 @@ impl TestFile {
 		)
 	}
 
-	/// The provider of each shard.
+	/// Submits the file and runs blocks until its providers are drawn.
+	pub fn submit_and_assign(&self, who: AccountId, lifetime: BlockNumber) {
+		self.submit(who, lifetime).unwrap();
+		run_to(Beacon::ready_at(System::block_number()));
+		assert_eq!(self.info().status, FileStatus::Pending);
+	}
+
+	/// The file on chain.
+	pub fn info(&self) -> FileInfo<Test> {
+		Files::<Test>::get(self.root).expect("the file is on chain")
+	}
+
+	/// The provider of each shard (0 where none).
 	pub fn providers(&self) -> Vec<AccountId> {
-		Files::<Test>::get(self.root).unwrap().shards.iter().map(|s| s.provider).collect()
+		self.info().shards.iter().map(|s| s.provider.unwrap_or(0)).collect()
+	}
+
+	/// The proof of `chunk` of `shard`.
+	pub fn proof(&self, shard: u32, chunk: u32) -> ChunkProof {
+		let bytes = &self.shards[shard as usize];
+		let tree = zg_primitives::storage::MerkleTree::from_shard(bytes);
+		let start = chunk as usize * CHUNK_SIZE;
+		ChunkProof {
+			chunk: bytes[start..start + CHUNK_SIZE].to_vec().try_into().unwrap(),
+			path: tree.proof(chunk).unwrap().try_into().unwrap(),
+		}
+	}
+
+	/// The confirmation of `shard` with the proof of the chunk the chain asks for (runs blocks
+	/// until the chunk can be drawn).
+	pub fn confirmation(&self, shard: u32) -> Confirmation {
+		let ShardState::Assigned { at, .. } = self.info().shards[shard as usize].state else {
+			panic!("shard {shard} is not awaiting confirmation");
+		};
+		run_to(Beacon::ready_at(at).max(System::block_number()));
+		let chunk =
+			Storage::confirm_chunk(self.root, shard, at, self.layout.chunks_per_shard()).unwrap();
+		Confirmation { root: self.root, shard, proof: self.proof(shard, chunk) }
+	}
+
+	/// The provider of `shard` confirms it.
+	pub fn confirm(&self, shard: u32) -> DispatchResult {
+		let c = self.confirmation(shard);
+		let provider = self.providers()[shard as usize];
+		Storage::confirm_shards(RuntimeOrigin::signed(provider), vec![c].try_into().unwrap())
 	}
 
 	/// Every assigned provider confirms its shard.
 	pub fn confirm_all(&self) {
-		for (i, p) in self.providers().into_iter().enumerate() {
-			Storage::confirm_shard(RuntimeOrigin::signed(p), self.root, i as u32).unwrap();
+		for (i, s) in self.info().shards.iter().enumerate() {
+			if matches!(s.state, ShardState::Assigned { .. }) {
+				self.confirm(i as u32).unwrap();
+			}
 		}
 	}
 
-	/// The chunk and Merkle path that answer a challenge for `chunk` of `shard`.
-	pub fn proof(&self, shard: u32, chunk: u32) -> (Vec<u8>, Vec<H256>) {
-		let bytes = &self.shards[shard as usize];
-		let tree = zg_primitives::storage::MerkleTree::from_shard(bytes);
-		let start = chunk as usize * CHUNK_SIZE;
-		(bytes[start..start + CHUNK_SIZE].to_vec(), tree.proof(chunk).unwrap())
+	/// Submits, assigns and confirms the file: it is finalized.
+	pub fn store(&self, who: AccountId, lifetime: BlockNumber) {
+		self.submit_and_assign(who, lifetime);
+		self.confirm_all();
+		assert_eq!(self.info().status, FileStatus::Finalized);
 	}
 }
 
-/// Answers challenge `index` of the current round with a valid proof from its provider.
-pub fn answer(file: &TestFile, index: u32) -> DispatchResult {
-	let round = CurrentRound::<Test>::get();
-	let c = round.challenges[index as usize].clone();
-	let (chunk, path) = file.proof(c.shard, c.chunk);
-	Storage::answer_challenge(
+/// The open challenges of `provider`.
+pub fn challenges_of(provider: AccountId) -> Vec<(ChallengeId, Challenge<AccountId, BlockNumber>)> {
+	let mut ids: Vec<ChallengeId> = ProviderChallenges::<Test>::iter_key_prefix(provider).collect();
+	ids.sort();
+	ids.into_iter().map(|id| (id, Challenges::<Test>::get(id).unwrap())).collect()
+}
+
+/// Answers challenge `id` with a valid proof from `file`.
+pub fn answer(file: &TestFile, id: ChallengeId) -> DispatchResult {
+	let c = Challenges::<Test>::get(id).expect("an open challenge");
+	let proof = file.proof(c.shard, c.chunk);
+	Storage::answer_challenges(
 		RuntimeOrigin::signed(c.provider),
-		round.number,
-		index,
-		chunk.try_into().unwrap(),
-		path.try_into().unwrap(),
+		vec![Answer { challenge: id, proof }].try_into().unwrap(),
 	)
 }
