@@ -1,11 +1,13 @@
 //! A mock runtime: system, timestamp, balances, the real staking pallet (for the providers'
-//! role bonds and their slashing) and the compute pallet. Randomness is a hash of a seed the
-//! tests can set, the subject and the block number.
+//! role bonds and their slashing), the real beacon (its source a hash of a seed the tests can
+//! set and the parent block's number) and the compute pallet. 0G Storage is a table of stored
+//! files the tests fill; capabilities are signed with the test signature (account `n` signs
+//! as `TestSignature(n, payload)`).
 
 use crate::{self as pallet_zg_compute, *};
 use frame_support::{
 	assert_ok, derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64, Hooks, VariantCountOf},
+	traits::{ConstU128, ConstU32, ConstU64, Hooks, VariantCountOf},
 };
 use sp_runtime::BuildStorage;
 
@@ -27,8 +29,6 @@ pub const ALICE: AccountId = 50;
 pub const BOB: AccountId = 51;
 /// Every account starts with this much.
 pub const INITIAL: Balance = 10_000 * ZG;
-/// The challenger's deposit.
-pub const DEPOSIT: Balance = 5 * ZG;
 /// The model root most tests use.
 pub const MODEL: H256 = H256::repeat_byte(7);
 
@@ -38,6 +38,7 @@ frame_support::construct_runtime!(
 		Timestamp: pallet_timestamp,
 		Balances: pallet_balances,
 		Staking: pallet_zg_staking,
+		Beacon: pallet_zg_beacon,
 		Compute: pallet_zg_compute,
 	}
 );
@@ -69,9 +70,31 @@ parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub const MissedJobSlash: Perbill = Perbill::from_percent(1);
 	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
-	pub const DisputeDeposit: Balance = DEPOSIT;
+	pub const VerifierSlash: Perbill = Perbill::from_percent(1);
+	pub const VerifierShare: Perbill = Perbill::from_percent(50);
 	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 	pub static RandomSeed: u64 = 0;
+	/// Stored files of 0G Storage: root, size and expiry.
+	pub static StoredFiles: Vec<(H256, u64, BlockNumber)> = vec![];
+	pub static DeadlineWeight: Weight = Weight::from_parts(u64::MAX / 4, u64::MAX / 4);
+}
+
+/// 0G Storage in the tests: the files in [`StoredFiles`].
+pub struct TestFiles;
+impl zg_primitives::storage::FileRegistry<BlockNumber> for TestFiles {
+	fn stored(root: &H256) -> Option<(u64, BlockNumber)> {
+		let now = System::block_number();
+		StoredFiles::get()
+			.iter()
+			.find(|(r, _, expires_at)| r == root && *expires_at > now)
+			.map(|(_, size, expires_at)| (*size, *expires_at))
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn bench_store(root: H256, size: u64) {
+		let mut files = StoredFiles::get();
+		files.push((root, size, BlockNumber::MAX));
+		StoredFiles::set(files);
+	}
 }
 
 impl pallet_zg_staking::Config for Test {
@@ -94,17 +117,25 @@ impl pallet_zg_staking::Config for Test {
 	type ReporterShare = ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = Treasury;
+	type Obligations = Compute;
 	type WeightInfo = ();
 }
 
-/// Randomness for the tests: `blake2(seed, subject, block)`.
+/// The beacon's source in the tests: `blake2(seed, subject, parent)` for the parent block.
 pub struct TestRandomness;
-impl Randomness<sp_core::H256, BlockNumber> for TestRandomness {
+impl frame_support::traits::Randomness<sp_core::H256, BlockNumber> for TestRandomness {
 	fn random(subject: &[u8]) -> (sp_core::H256, BlockNumber) {
-		let block = System::block_number();
-		let hash = sp_io::hashing::blake2_256(&(RandomSeed::get(), subject, block).encode());
-		(hash.into(), block)
+		let parent = System::block_number().saturating_sub(1);
+		let hash = sp_io::hashing::blake2_256(&(RandomSeed::get(), subject, parent).encode());
+		(hash.into(), parent)
 	}
+}
+
+impl pallet_zg_beacon::Config for Test {
+	type Source = TestRandomness;
+	type History = ConstU32<64>;
+	type Depth = ConstU32<2>;
+	type WeightInfo = ();
 }
 
 /// Transactions submitted by the offchain worker in tests.
@@ -152,28 +183,61 @@ impl frame_system::offchain::AppCrypto<ProviderKey, sp_runtime::testing::TestSig
 
 impl Config for Test {
 	type AuthorityId = TestAuthId;
+	type CapabilitySignature = sp_runtime::testing::TestSignature;
 	type Currency = Balances;
 	type Staking = Staking;
-	type Randomness = TestRandomness;
+	type Beacon = Beacon;
+	type Files = TestFiles;
+	type Treasury = Treasury;
 	type PalletId = ComputePalletId;
 	type MaxModelLen = ConstU32<32>;
 	type MaxUrlLen = ConstU32<64>;
 	type MaxInputLen = ConstU32<256>;
+	type MaxStoredInput = ConstU64<10_000>;
 	type MaxTokens = ConstU32<1000>;
 	type MaxServicesPerProvider = ConstU32<2>;
-	type MaxServicesPerModel = ConstU32<8>;
 	type MaxConcurrency = ConstU32<4>;
+	type MaxOpenJobsPerProvider = ConstU32<6>;
+	type MaxBatch = ConstU32<4>;
 	type JobTimeout = ConstU64<5>;
 	type ChallengeWindow = ConstU64<10>;
 	type DisputePeriod = ConstU64<6>;
 	type RefundLock = ConstU64<20>;
-	type DisputeDeposit = DisputeDeposit;
+	type MaxCapabilityLifetime = ConstU64<1_000>;
+	type JobSubmissionFee = ConstU128<JOB_FEE>;
+	type RefusalFee = ConstU128<REFUSAL_FEE>;
+	type MinDisputeDeposit = ConstU128<MIN_DEPOSIT>;
+	type DisputeDepositFactor = ConstU32<10>;
 	type VerifiersPerDispute = ConstU32<3>;
+	type VerifierShare = VerifierShare;
 	type MissedJobSlash = MissedJobSlash;
 	type WrongResultSlash = WrongResultSlash;
-	type MaxDeadlinesPerBlock = ConstU32<4>;
+	type VerifierSlash = VerifierSlash;
+	type DeadlineWeight = DeadlineWeight;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchSigner;
 }
+
+/// Benchmarks sign capabilities as account 7 777.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchSigner;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, sp_runtime::testing::TestSignature> for BenchSigner {
+	fn signer() -> AccountId {
+		7_777
+	}
+	fn sign(payload: &[u8]) -> sp_runtime::testing::TestSignature {
+		sp_runtime::testing::TestSignature(7_777, payload.to_vec())
+	}
+}
+
+/// The job submission fee in the mock.
+pub const JOB_FEE: Balance = ZG / 1_000;
+/// What a refusal pays in the mock.
+pub const REFUSAL_FEE: Balance = 7;
+/// The smallest dispute deposit in the mock.
+pub const MIN_DEPOSIT: Balance = ZG;
 
 /// Builds the test externalities: accounts 1..=100 hold [`INITIAL`]; providers 1..=5 hold a
 /// ComputeProvider bond; no service is listed.
@@ -211,6 +275,7 @@ pub fn run_to(n: BlockNumber) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
+		Beacon::on_initialize(next);
 		Compute::on_initialize(next);
 		Compute::do_try_state().expect("invariants hold after every block");
 	}
@@ -242,10 +307,29 @@ pub fn bond(who: AccountId) -> Balance {
 	<Staking as RoleStaking<AccountId, Balance>>::role_stake(&who, Role::ComputeProvider)
 }
 
-/// Lists an inference service of `provider` for [`MODEL`] at 2 plancks per input token and
-/// 5 per output token, concurrency 2. Returns its id.
+/// Lists a verifiable inference service of `provider` for [`MODEL`] at 2 plancks per input
+/// token and 5 per output token, concurrency 2, 100 tokens at most. Returns its id.
 pub fn service(provider: AccountId) -> ServiceId {
 	service_with(provider, MODEL, ServiceKind::Inference, 2, 5, 2)
+}
+
+/// Lists a service that is not verifiable (forwarded).
+pub fn forwarded_service(provider: AccountId, root: H256) -> ServiceId {
+	let id = NextServiceId::<Test>::get();
+	assert_ok!(Compute::register_service(
+		RuntimeOrigin::signed(provider),
+		ServiceKind::Inference,
+		b"llama".to_vec(),
+		root,
+		2,
+		5,
+		format!("http://p{provider}").into_bytes(),
+		b"gpu".to_vec(),
+		2,
+		100,
+		false,
+	));
+	id
 }
 
 /// Lists a service with the given terms. Returns its id.
@@ -268,6 +352,8 @@ pub fn service_with(
 		format!("http://p{provider}").into_bytes(),
 		b"cpu".to_vec(),
 		concurrency,
+		100,
+		true,
 	));
 	id
 }
@@ -277,11 +363,49 @@ pub fn prompt(text: &str) -> JobInput<Test> {
 	JobInput::Inline(text.as_bytes().to_vec().try_into().unwrap())
 }
 
-/// `who` deposits `amount` and submits a job of 100 tokens at most, max fee 1 000, to
-/// `service`. Returns the job id.
+/// `who` deposits 1 000 and submits a job of 100 tokens at most (input "hi": 4 input tokens at
+/// most), max fee 1 000, to `service`. Returns the job id.
 pub fn job(who: AccountId, service: ServiceId) -> JobId {
 	let id = NextJobId::<Test>::get();
 	assert_ok!(Compute::deposit(RuntimeOrigin::signed(who), 1_000));
 	assert_ok!(Compute::submit_job(RuntimeOrigin::signed(who), service, prompt("hi"), 100, 1_000));
 	id
+}
+
+/// The output outcome of `text` with the given usage.
+pub fn output(text: &str, input_tokens: u32, output_tokens: u32) -> JobOutcome {
+	JobOutcome::Output {
+		output_hash: zg_primitives::compute::output_hash(text.as_bytes()),
+		input_tokens,
+		output_tokens,
+	}
+}
+
+/// The job's provider reports `outcome`.
+pub fn report(job: JobId, outcome: JobOutcome) -> DispatchResult {
+	let provider = Jobs::<Test>::get(job).unwrap().provider;
+	Compute::submit_results(
+		RuntimeOrigin::signed(provider),
+		vec![JobReport { job, outcome, output_root: None }].try_into().unwrap(),
+	)
+}
+
+/// `who` votes `outcome` in the dispute on `job`.
+pub fn vote(who: AccountId, job: JobId, outcome: JobOutcome) -> DispatchResult {
+	Compute::submit_votes(RuntimeOrigin::signed(who), vec![(job, outcome)].try_into().unwrap())
+}
+
+/// A capability of `user` for `provider` with `cap`, expiring at `expires_at`, and its
+/// signature.
+pub fn capability(
+	user: AccountId,
+	provider: AccountId,
+	cap: Balance,
+	expires_at: BlockNumber,
+	nonce: u64,
+) -> (SpendingCapability<AccountId, BlockNumber>, sp_runtime::testing::TestSignature) {
+	let genesis = frame_system::Pallet::<Test>::block_hash(0);
+	let c = SpendingCapability { user, provider, cap, expires_at, genesis, nonce };
+	let signature = sp_runtime::testing::TestSignature(user, c.signing_payload());
+	(c, signature)
 }

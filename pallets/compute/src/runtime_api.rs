@@ -27,22 +27,37 @@ pub struct ServiceView<AccountId> {
 	pub hardware: Vec<u8>,
 	/// Most open jobs at once.
 	pub max_concurrency: u32,
+	/// Most output tokens a job may ask for.
+	pub max_tokens: u32,
+	/// Whether its results can be challenged (deterministic engine).
+	pub verifiable: bool,
 	/// Open jobs now.
 	pub active_jobs: u32,
+}
+
+/// One page of services, and where the next page starts.
+#[derive(codec::Encode, codec::Decode, scale_info::TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ServicePage<AccountId> {
+	/// The services found.
+	pub services: Vec<ServiceView<AccountId>>,
+	/// Pass this as `start_after` for the next page; `None` when there is no more.
+	pub next: Option<u64>,
 }
 
 sp_api::decl_runtime_apis! {
 	/// Finds compute services.
 	pub trait ComputeApi<AccountId> where AccountId: Codec {
-		/// Services of `model` (all models when `None`) whose prices are at most the given
-		/// ones, in id order, at most `limit` of them (and never more than
-		/// [`crate::MAX_QUERY`]).
+		/// A page of services of `model` (all models when `None`) whose prices are at most
+		/// the given ones, starting after service `start_after`: at most `limit` of them
+		/// (never more than [`crate::MAX_QUERY`]). With a model the lookup goes through an
+		/// index by model, so its cost does not grow with the other models' services.
 		fn services(
 			model: Option<Vec<u8>>,
 			max_input_price: Option<Balance>,
 			max_output_price: Option<Balance>,
+			start_after: Option<u64>,
 			limit: u32,
-		) -> Vec<ServiceView<AccountId>>;
+		) -> ServicePage<AccountId>;
 	}
 }
 
@@ -52,9 +67,12 @@ impl<T: crate::Config> crate::Pallet<T> {
 		model: Option<Vec<u8>>,
 		max_input_price: Option<Balance>,
 		max_output_price: Option<Balance>,
+		start_after: Option<u64>,
 		limit: u32,
-	) -> Vec<ServiceView<T::AccountId>> {
-		Self::find_services(model, max_input_price, max_output_price, limit)
+	) -> ServicePage<T::AccountId> {
+		let (found, next) =
+			Self::find_services(model, max_input_price, max_output_price, start_after, limit);
+		let services = found
 			.into_iter()
 			.map(|(id, s)| ServiceView {
 				id,
@@ -67,8 +85,11 @@ impl<T: crate::Config> crate::Pallet<T> {
 				endpoint: s.endpoint.into(),
 				hardware: s.hardware.into(),
 				max_concurrency: s.max_concurrency,
+				max_tokens: s.max_tokens,
+				verifiable: s.verifiable,
 				active_jobs: s.active_jobs,
 			})
-			.collect()
+			.collect();
+		ServicePage { services, next }
 	}
 }
