@@ -94,9 +94,6 @@ pub mod worker {
 		Status(u16),
 	}
 
-	/// How long a job run may take (`POST /compute/run`), body included.
-	pub const RUN_TIMEOUT_MS: u64 = 30_000;
-
 	/// GETs `path` (starting with `/`) from the worker and returns the body.
 	pub fn get(path: &str) -> Result<Vec<u8>, Error> {
 		let url = alloc::format!("{}{}", base_url(), path);
@@ -136,20 +133,22 @@ pub mod worker {
 }
 
 /// Marks duties as submitted in the node's persistent offchain storage, so that each is sent
-/// once, and again only if it is still pending [`RETRY_AFTER`] blocks later.
+/// once, and again only if it is still pending [`RETRY_AFTER`] blocks later. Duties are keyed by
+/// a scope (the pallet) and the duty itself.
 pub struct Dedup;
 
 impl Dedup {
-	fn key(duty: &impl Encode) -> Vec<u8> {
+	fn key(scope: &[u8], duty: &impl Encode) -> Vec<u8> {
 		let mut key = b"zg::duty::".to_vec();
-		key.extend_from_slice(&sp_io::hashing::blake2_128(&duty.encode()));
+		key.extend_from_slice(&sp_io::hashing::blake2_128(&(scope, duty).encode()));
 		key
 	}
 
-	/// Claims `duty` at block `now`: true if it was never claimed or its last claim is at least
-	/// [`RETRY_AFTER`] blocks old. Atomic, so two overlapping workers never both claim it.
-	pub fn claim(duty: &impl Encode, now: u32) -> bool {
-		let key = Self::key(duty);
+	/// Claims `duty` of `scope` at block `now`: true if it was never claimed or its last claim
+	/// is at least [`RETRY_AFTER`] blocks old. Atomic, so two overlapping workers never both
+	/// claim it.
+	pub fn claim(scope: &[u8], duty: &impl Encode, now: u32) -> bool {
+		let key = Self::key(scope, duty);
 		let value = StorageValueRef::persistent(&key);
 		let result = value.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
 			Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
@@ -159,12 +158,13 @@ impl Dedup {
 	}
 
 	/// Forgets a claim (when the transaction could not even be submitted).
-	pub fn release(duty: &impl Encode) {
-		StorageValueRef::persistent(&Self::key(duty)).clear();
+	pub fn release(scope: &[u8], duty: &impl Encode) {
+		StorageValueRef::persistent(&Self::key(scope, duty)).clear();
 	}
 
-	fn sent_key(account: &impl Encode) -> Vec<u8> {
-		let mut key = b"zg::sent::".to_vec();
+	fn account_key(what: &[u8], account: &impl Encode) -> Vec<u8> {
+		let mut key = b"zg::".to_vec();
+		key.extend_from_slice(what);
 		key.extend_from_slice(&sp_io::hashing::blake2_128(&account.encode()));
 		key
 	}
@@ -173,23 +173,49 @@ impl Dedup {
 	/// transaction, sent at the same on-chain `nonce`, is younger than [`RETRY_AFTER`] blocks
 	/// (it is still in the pool: a new one would replace it).
 	pub fn may_send(account: &impl Encode, nonce: &impl Encode, now: u32) -> bool {
-		let last = StorageValueRef::persistent(&Self::sent_key(account)).get::<(Vec<u8>, u32)>();
+		let last = StorageValueRef::persistent(&Self::account_key(b"sent::", account))
+			.get::<(Vec<u8>, u32)>();
 		!matches!(last, Ok(Some((n, at))) if n == nonce.encode() && now < at.saturating_add(RETRY_AFTER))
 	}
 
-	/// Records that `account` sent a transaction at `nonce` in block `now`.
-	pub fn note_sent(account: &impl Encode, nonce: &impl Encode, now: u32) {
-		StorageValueRef::persistent(&Self::sent_key(account)).set(&(nonce.encode(), now));
+	/// Records that `account` sent a transaction of `scope` at `nonce` in block `now`.
+	pub fn note_sent(scope: &[u8], account: &impl Encode, nonce: &impl Encode, now: u32) {
+		StorageValueRef::persistent(&Self::account_key(b"sent::", account))
+			.set(&(nonce.encode(), now));
+		StorageValueRef::persistent(&Self::account_key(b"last::", account)).set(&scope.to_vec());
+	}
+
+	/// Records that `scope` had duties for `account` in block `now` but could not send them.
+	pub fn note_waiting(scope: &[u8], account: &impl Encode, now: u32) {
+		StorageValueRef::persistent(&Self::account_key(b"waiting::", account))
+			.set(&(scope.to_vec(), now));
+	}
+
+	/// Whether `scope` should let another scope send for `account` in block `now`: it sent
+	/// the last transaction, and another scope waited for its turn in the previous block. One
+	/// account has one nonce, so the pallets that share a key take turns.
+	pub fn should_yield(scope: &[u8], account: &impl Encode, now: u32) -> bool {
+		let last =
+			StorageValueRef::persistent(&Self::account_key(b"last::", account)).get::<Vec<u8>>();
+		let waiting = StorageValueRef::persistent(&Self::account_key(b"waiting::", account))
+			.get::<(Vec<u8>, u32)>();
+		matches!(last, Ok(Some(l)) if l == scope)
+			&& matches!(waiting, Ok(Some((w, at))) if w != scope && at.saturating_add(1) >= now)
 	}
 }
 
-/// Runs one round of a pallet's duties: for every provider key of type `A` in the keystore whose
-/// last transaction has landed ([`Dedup::may_send`]), `next_duty` picks the first duty of that
-/// account not yet claimed (claiming it, see [`Dedup::claim`]) and the call that fulfils it;
-/// the call is submitted signed by that key. A duty whose transaction cannot even be submitted
-/// is released, so the next block tries it again. One transaction per key and block.
-pub fn send_duties<T, A, C, D>(now: u32, mut next_duty: impl FnMut(&T::AccountId) -> Option<(D, C)>)
-where
+/// Runs one round of a pallet's duties (`scope` names the pallet): for every provider key of
+/// type `A` in the keystore whose last transaction has landed ([`Dedup::may_send`]),
+/// `next_duties` picks the duties of that account not yet claimed (claiming them, see
+/// [`Dedup::claim`]) and the one call that fulfils them all (a batch); the call is submitted
+/// signed by that key. Duties whose transaction cannot even be submitted are released, so the
+/// next block tries them again. One transaction per key and block: when the pallets sharing a
+/// key all have duties, they take turns ([`Dedup::should_yield`]).
+pub fn send_duties<T, A, C, D>(
+	scope: &[u8],
+	now: u32,
+	mut next_duties: impl FnMut(&T::AccountId) -> Option<(Vec<D>, C)>,
+) where
 	T: frame_system::Config + frame_system::offchain::CreateSignedTransaction<C>,
 	A: frame_system::offchain::AppCrypto<T::Public, T::Signature>,
 	C: Clone,
@@ -198,21 +224,27 @@ where
 	use frame_system::offchain::{Account, SendSignedTransaction, Signer};
 	let accounts: Vec<Account<T>> = Signer::<T, A>::keystore_accounts().collect();
 	for account in accounts {
-		// A transaction sent at this nonce that has not landed yet would be replaced by a new
-		// one: wait for it (or for RETRY_AFTER blocks).
 		let nonce = frame_system::Pallet::<T>::account_nonce(&account.id);
-		if !Dedup::may_send(&account.id, &nonce, now) {
+		if Dedup::should_yield(scope, &account.id, now) {
 			continue;
 		}
-		let Some((duty, call)) = next_duty(&account.id) else { continue };
+		// A transaction sent at this nonce that has not landed yet would be replaced by a new
+		// one: wait for it (or for RETRY_AFTER blocks).
+		if !Dedup::may_send(&account.id, &nonce, now) {
+			Dedup::note_waiting(scope, &account.id, now);
+			continue;
+		}
+		let Some((duties, call)) = next_duties(&account.id) else { continue };
 		let signer =
 			Signer::<T, A>::all_accounts().with_filter(alloc::vec![account.public.clone()]);
 		let sent = signer.send_signed_transaction(|_| call.clone());
 		if sent.iter().all(|(_, result)| result.is_err()) {
-			log::warn!(target: "runtime::zg-offchain", "could not submit a duty of {:?}", account.id);
-			Dedup::release(&duty);
+			log::warn!(target: "runtime::zg-offchain", "could not submit the duties of {:?}", account.id);
+			for duty in &duties {
+				Dedup::release(scope, duty);
+			}
 		} else {
-			Dedup::note_sent(&account.id, &nonce, now);
+			Dedup::note_sent(scope, &account.id, &nonce, now);
 		}
 	}
 }
