@@ -21,8 +21,9 @@
 //! | 10 | `Grandpa` | finality |
 //! | 11 | `Sudo` | a root key for the testnet |
 //! | 12 | `Utility` | batches |
-//! | 13 | `Storage` | 0G Storage: erasure-coded file commitments, provider challenges, escrowed fees |
-//! | 14 | `Compute` | 0G Compute: AI services, user ledgers, escrowed jobs, disputes with verifiers |
+//! | 13 | `Beacon` | randomness of later blocks for every service draw (BABE VRF outputs) |
+//! | 14 | `Storage` | 0G Storage: erasure-coded file commitments, provider challenges, escrowed fees |
+//! | 15 | `Compute` | 0G Compute: AI services, user ledgers, escrowed jobs, disputes with verifiers |
 //! | 20 | `Revive` | EVM and PolkaVM contracts, Ethereum transactions |
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -52,7 +53,9 @@ use frame_support::{
 	dispatch::DispatchClass,
 	genesis_builder_helper::{build_state, get_preset},
 	parameter_types,
-	traits::{ConstBool, ConstU32, ConstU64, ConstU8, KeyOwnerProofSystem, VariantCountOf},
+	traits::{
+		ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, KeyOwnerProofSystem, VariantCountOf,
+	},
 	weights::{
 		constants::{
 			BlockExecutionWeight, ExtrinsicBaseWeight, ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND,
@@ -114,10 +117,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("zg"),
 	impl_name: Cow::Borrowed("zg-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -458,26 +461,40 @@ impl pallet_zg_staking::Config for Runtime {
 	type ReporterShare = ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = TreasuryAccount;
+	type Obligations = (Storage, Compute);
 	type WeightInfo = pallet_zg_staking::weights::SubstrateWeight<Runtime>;
 }
 
-/// Storage parameters. Challenge rounds every 10 minutes by default, every 20 s with
-/// `fast-runtime`.
+/// Storage parameters. Every region of every stored shard is challenged once a day (every two
+/// minutes with `fast-runtime`), and a challenge is answered within 10 minutes (20 s).
 pub mod storage_params {
 	use super::{time::*, BlockNumber};
+	use zg_primitives::{currency::MILLI_ZG, Balance};
 
-	/// Blocks between challenge rounds (and the time to answer one).
+	/// Blocks a provider has to answer a challenge.
 	#[cfg(not(feature = "fast-runtime"))]
-	pub const CHALLENGE_PERIOD: BlockNumber = 10 * MINUTES;
-	/// Blocks between challenge rounds (and the time to answer one).
+	pub const CHALLENGE_WINDOW: BlockNumber = 10 * MINUTES;
+	/// Blocks a provider has to answer a challenge.
 	#[cfg(feature = "fast-runtime")]
-	pub const CHALLENGE_PERIOD: BlockNumber = 10;
+	pub const CHALLENGE_WINDOW: BlockNumber = 10;
+	/// Blocks within which every region of every stored shard is challenged.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const SWEEP_PERIOD: BlockNumber = DAYS;
+	/// Blocks within which every region of every stored shard is challenged.
+	#[cfg(feature = "fast-runtime")]
+	pub const SWEEP_PERIOD: BlockNumber = 2 * MINUTES;
 	/// Blocks within which every shard of a new file must be confirmed.
 	#[cfg(not(feature = "fast-runtime"))]
 	pub const CONFIRMATION_PERIOD: BlockNumber = 30 * MINUTES;
 	/// Blocks within which every shard of a new file must be confirmed.
 	#[cfg(feature = "fast-runtime")]
 	pub const CONFIRMATION_PERIOD: BlockNumber = 60;
+	/// Blocks within which a provider handed a shard must rebuild and confirm it.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const HANDOVER_PERIOD: BlockNumber = 30 * MINUTES;
+	/// Blocks within which a provider handed a shard must rebuild and confirm it.
+	#[cfg(feature = "fast-runtime")]
+	pub const HANDOVER_PERIOD: BlockNumber = 30;
 	/// Shortest lifetime of a file: one hour (four minutes with `fast-runtime`).
 	#[cfg(not(feature = "fast-runtime"))]
 	pub const MIN_LIFETIME: BlockNumber = HOURS;
@@ -488,19 +505,29 @@ pub mod storage_params {
 	pub const MAX_LIFETIME: BlockNumber = 5 * 365 * DAYS;
 	/// Largest file: 64 GiB.
 	pub const MAX_FILE_SIZE: u64 = 64 << 30;
-	/// Default price: 1 000 plancks per byte and block, about 5.6 0G per GiB and year with
-	/// 6-second blocks.
-	pub const DEFAULT_PRICE: zg_primitives::Balance = 1_000;
+	/// A shard is charged for at least 64 KiB.
+	pub const MIN_SHARD_SIZE: u64 = 64 << 10;
+	/// Chunks in a challenge region: 16 MiB of a shard.
+	pub const CHALLENGE_REGION: u32 = 16 * 1024;
+	/// Paid to the treasury with every submission: 0.01 0G.
+	pub const SUBMISSION_FEE: Balance = 10 * MILLI_ZG;
+	/// Default price: 1 000 plancks per charged byte and block, about 5.6 0G per GiB and year
+	/// with 6-second blocks.
+	pub const DEFAULT_PRICE: Balance = 1_000;
 }
 
 parameter_types! {
 	pub const StoragePalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/store");
-	/// A missed storage challenge costs 10 % of the provider's role bond.
-	pub const MissedChallengeSlash: Perbill = Perbill::from_percent(10);
+	/// A missed or wrong storage proof, or a missed handover, costs 10 % of the role bond.
+	pub const StorageFaultSlash: Perbill = Perbill::from_percent(10);
+	/// Whoever proves a file inconsistent earns 10 % of what the file still holds.
+	pub const InconsistencyReward: Perbill = Perbill::from_percent(10);
+	/// What each service pallet may spend on due deadlines in a block: 10 % of the block.
+	pub DeadlineWeight: Weight = Perbill::from_percent(10) * MAXIMUM_BLOCK_WEIGHT;
 }
 
 /// BABE's VRF output of the parent block, mixed with the subject: unknown before the parent
-/// block is authored, so nobody can pick the shards they are assigned or challenged for.
+/// block is authored. The beacon records one a block; the service pallets draw from the beacon.
 pub struct BabeRandomness;
 impl frame_support::traits::Randomness<Hash, BlockNumber> for BabeRandomness {
 	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
@@ -518,25 +545,42 @@ impl frame_support::traits::Randomness<Hash, BlockNumber> for BabeRandomness {
 	}
 }
 
+impl pallet_zg_beacon::Config for Runtime {
+	type Source = BabeRandomness;
+	type History = ConstU32<1024>;
+	type Depth = ConstU32<2>;
+	type WeightInfo = pallet_zg_beacon::weights::SubstrateWeight<Runtime>;
+}
+
 impl pallet_zg_storage::Config for Runtime {
 	type AuthorityId = zg_offchain::crypto::ProviderAuthId;
 	type Currency = Balances;
 	type Staking = Staking;
-	type Randomness = BabeRandomness;
+	type Beacon = Beacon;
+	type Treasury = TreasuryAccount;
 	type PalletId = StoragePalletId;
 	type MaxFileSize = ConstU64<{ storage_params::MAX_FILE_SIZE }>;
+	type MinDataShards = ConstU32<2>;
 	type MaxDataShards = ConstU32<16>;
 	type MinParityShards = ConstU32<1>;
 	type MaxParityShards = ConstU32<16>;
+	type MinShardSize = ConstU64<{ storage_params::MIN_SHARD_SIZE }>;
+	type SubmissionFee = ConstU128<{ storage_params::SUBMISSION_FEE }>;
 	type MinLifetime = ConstU32<{ storage_params::MIN_LIFETIME }>;
 	type MaxLifetime = ConstU32<{ storage_params::MAX_LIFETIME }>;
 	type ConfirmationPeriod = ConstU32<{ storage_params::CONFIRMATION_PERIOD }>;
-	type ChallengePeriod = ConstU32<{ storage_params::CHALLENGE_PERIOD }>;
-	type ChallengesPerPeriod = ConstU32<16>;
-	type MissedChallengeSlash = MissedChallengeSlash;
+	type HandoverPeriod = ConstU32<{ storage_params::HANDOVER_PERIOD }>;
+	type ChallengeWindow = ConstU32<{ storage_params::CHALLENGE_WINDOW }>;
+	type SweepPeriod = ConstU32<{ storage_params::SWEEP_PERIOD }>;
+	type ChallengeRegion = ConstU32<{ storage_params::CHALLENGE_REGION }>;
+	type MaxChallengesPerBlock = ConstU32<32>;
+	type FaultSlash = StorageFaultSlash;
+	type InconsistencyReward = InconsistencyReward;
 	type MaxProviders = ConstU32<256>;
 	type MaxEndpointLen = ConstU32<256>;
-	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type MaxBatch = ConstU32<16>;
+	type HandoverPage = ConstU32<16>;
+	type DeadlineWeight = DeadlineWeight;
 	type WeightInfo = pallet_zg_storage::weights::SubstrateWeight<Runtime>;
 }
 
@@ -544,6 +588,10 @@ impl pallet_zg_storage::Config for Runtime {
 /// 10 minutes after its answer (20 s and 1 minute with `fast-runtime`).
 pub mod compute_params {
 	use super::{time::*, BlockNumber};
+	use zg_primitives::{
+		currency::{MICRO_ZG, MILLI_ZG, ZG},
+		Balance,
+	};
 
 	/// Blocks a provider has to answer a job.
 	#[cfg(not(feature = "fast-runtime"))]
@@ -569,6 +617,14 @@ pub mod compute_params {
 	/// Blocks a refund stays locked: one day (one minute with `fast-runtime`).
 	#[cfg(feature = "fast-runtime")]
 	pub const REFUND_LOCK: BlockNumber = MINUTES;
+	/// The longest a spending capability may run: 30 days.
+	pub const MAX_CAPABILITY_LIFETIME: BlockNumber = 30 * DAYS;
+	/// Paid to the treasury with every job: 0.001 0G.
+	pub const JOB_SUBMISSION_FEE: Balance = MILLI_ZG;
+	/// Paid for a deterministic refusal: 0.000001 0G (at most the job's max fee).
+	pub const REFUSAL_FEE: Balance = MICRO_ZG;
+	/// The smallest dispute deposit: 1 0G (or ten times the disputed fee, if more).
+	pub const MIN_DISPUTE_DEPOSIT: Balance = ZG;
 }
 
 parameter_types! {
@@ -577,33 +633,72 @@ parameter_types! {
 	pub const MissedJobSlash: Perbill = Perbill::from_percent(1);
 	/// A result that loses a dispute costs 10 % of the provider's role bond.
 	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
-	/// A challenger deposits 10 0G.
-	pub const DisputeDeposit: Balance = 10 * ZG;
+	/// A verifier that does not vote, or votes against a decisive majority, loses 1 %.
+	pub const VerifierSlash: Perbill = Perbill::from_percent(1);
+	/// Half of a dispute's reward pot goes to the majority verifiers.
+	pub const VerifierShare: Perbill = Perbill::from_percent(50);
 }
 
 impl pallet_zg_compute::Config for Runtime {
 	type AuthorityId = zg_offchain::crypto::ProviderAuthId;
+	type CapabilitySignature = Signature;
 	type Currency = Balances;
 	type Staking = Staking;
-	type Randomness = BabeRandomness;
+	type Beacon = Beacon;
+	type Files = Storage;
+	type Treasury = TreasuryAccount;
 	type PalletId = ComputePalletId;
 	type MaxModelLen = ConstU32<128>;
 	type MaxUrlLen = ConstU32<256>;
 	type MaxInputLen = ConstU32<{ 16 * 1024 }>;
+	type MaxStoredInput = ConstU64<{ 16 << 20 }>;
 	type MaxTokens = ConstU32<8192>;
 	type MaxServicesPerProvider = ConstU32<16>;
-	type MaxServicesPerModel = ConstU32<64>;
 	type MaxConcurrency = ConstU32<4>;
+	type MaxOpenJobsPerProvider = ConstU32<16>;
+	type MaxBatch = ConstU32<16>;
 	type JobTimeout = ConstU32<{ compute_params::JOB_TIMEOUT }>;
 	type ChallengeWindow = ConstU32<{ compute_params::CHALLENGE_WINDOW }>;
 	type DisputePeriod = ConstU32<{ compute_params::DISPUTE_PERIOD }>;
 	type RefundLock = ConstU32<{ compute_params::REFUND_LOCK }>;
-	type DisputeDeposit = DisputeDeposit;
+	type MaxCapabilityLifetime = ConstU32<{ compute_params::MAX_CAPABILITY_LIFETIME }>;
+	type JobSubmissionFee = ConstU128<{ compute_params::JOB_SUBMISSION_FEE }>;
+	type RefusalFee = ConstU128<{ compute_params::REFUSAL_FEE }>;
+	type MinDisputeDeposit = ConstU128<{ compute_params::MIN_DISPUTE_DEPOSIT }>;
+	type DisputeDepositFactor = ConstU32<10>;
 	type VerifiersPerDispute = ConstU32<3>;
+	type VerifierShare = VerifierShare;
 	type MissedJobSlash = MissedJobSlash;
 	type WrongResultSlash = WrongResultSlash;
-	type MaxDeadlinesPerBlock = ConstU32<64>;
+	type VerifierSlash = VerifierSlash;
+	type DeadlineWeight = DeadlineWeight;
 	type WeightInfo = pallet_zg_compute::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ComputeBenchmarkHelper;
+}
+
+/// Benchmarks sign spending capabilities with an sr25519 key of the benchmark keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ComputeBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl ComputeBenchmarkHelper {
+	const KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"zgbn");
+	fn public() -> sp_core::sr25519::Public {
+		sp_io::crypto::sr25519_generate(Self::KEY, Some(b"//zg-benchmark".to_vec()))
+	}
+}
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_zg_compute::BenchmarkHelper<AccountId, Signature> for ComputeBenchmarkHelper {
+	fn signer() -> AccountId {
+		sp_runtime::traits::IdentifyAccount::into_account(sp_runtime::MultiSigner::from(
+			Self::public(),
+		))
+	}
+	fn sign(payload: &[u8]) -> Signature {
+		let signature = sp_io::crypto::sr25519_sign(Self::KEY, &Self::public(), payload)
+			.expect("the benchmark key is in the keystore");
+		Signature::Sr25519(signature)
+	}
 }
 
 impl pallet_offences::Config for Runtime {
@@ -847,9 +942,13 @@ mod runtime {
 	pub type Sudo = pallet_sudo;
 	#[runtime::pallet_index(12)]
 	pub type Utility = pallet_utility;
+	// Hooks run in index order: the beacon records the parent block's randomness before
+	// Storage and Compute draw from it in their own `on_initialize`.
 	#[runtime::pallet_index(13)]
-	pub type Storage = pallet_zg_storage;
+	pub type Beacon = pallet_zg_beacon;
 	#[runtime::pallet_index(14)]
+	pub type Storage = pallet_zg_storage;
+	#[runtime::pallet_index(15)]
 	pub type Compute = pallet_zg_compute;
 	#[runtime::pallet_index(20)]
 	pub type Revive = pallet_revive;
@@ -868,6 +967,7 @@ mod benches {
 		[pallet_zg_staking, Staking]
 		[pallet_zg_storage, Storage]
 		[pallet_zg_compute, Compute]
+		[pallet_zg_beacon, Beacon]
 	);
 	// pallet-revive keeps its upstream weights: its benchmarks need solc and the PolkaVM
 	// toolchain at build time (pallet-revive-fixtures).
@@ -1066,9 +1166,10 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 			model: Option<Vec<u8>>,
 			max_input_price: Option<Balance>,
 			max_output_price: Option<Balance>,
+			start_after: Option<u64>,
 			limit: u32,
-		) -> Vec<pallet_zg_compute::runtime_api::ServiceView<AccountId>> {
-			Compute::services_view(model, max_input_price, max_output_price, limit)
+		) -> pallet_zg_compute::runtime_api::ServicePage<AccountId> {
+			Compute::services_view(model, max_input_price, max_output_price, start_after, limit)
 		}
 	}
 

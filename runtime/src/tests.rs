@@ -215,3 +215,16 @@ fn slots_and_epochs_match_the_build() {
 		SLOT_DURATION / 2
 	);
 }
+
+/// The beacon records the parent block's randomness before Storage and Compute draw from it:
+/// hooks run in the order of `AllPalletsWithSystem`.
+#[test]
+fn the_beacon_runs_before_the_pallets_that_draw_from_it() {
+	use frame_support::traits::PalletsInfoAccess;
+	let order: Vec<String> =
+		AllPalletsWithSystem::infos().into_iter().map(|i| i.name.to_string()).collect();
+	let at = |name: &str| order.iter().position(|n| n == name).unwrap();
+	assert!(at("Beacon") < at("Storage"), "{order:?}");
+	assert!(at("Beacon") < at("Compute"), "{order:?}");
+	assert!(at("Babe") < at("Beacon"), "{order:?}");
+}
