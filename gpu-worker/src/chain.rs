@@ -19,12 +19,30 @@ pub struct ChainLayout {
 	pub parity_shards: u16,
 }
 
-/// Pending or finalized.
+/// Where a file is (`Storage.Files` status).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub enum ChainStatus {
+	/// Its providers are not drawn yet.
+	Assigning,
+	/// Waiting for every provider's confirmation.
 	Pending,
+	/// Every shard confirmed.
 	Finalized,
+	/// Finalized, but a shard awaits a new provider's confirmation.
+	Degraded,
+}
+
+/// Where a shard is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ChainShardState {
+	/// Without a provider since block `since`.
+	Unassigned { since: u32 },
+	/// Assigned in block `at`, to be confirmed by `confirm_by`.
+	Assigned { at: u32, confirm_by: u32 },
+	/// Confirmed.
+	Confirmed { index: u32 },
 }
 
 /// One shard of a file on chain.
@@ -32,9 +50,23 @@ pub enum ChainStatus {
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub struct ChainShard {
 	pub root: [u8; 32],
-	pub provider: Account,
-	pub confirmed: bool,
+	pub provider: Option<Account>,
+	pub state: ChainShardState,
 	pub escrow: u128,
+	pub bounty: u128,
+}
+
+impl ChainShard {
+	/// Whether the shard is confirmed.
+	pub fn is_confirmed(&self) -> bool {
+		matches!(self.state, ChainShardState::Confirmed { .. })
+	}
+
+	/// Whether `who` is assigned the shard and has not confirmed it yet.
+	pub fn awaits(&self, who: &Account) -> bool {
+		self.provider.as_ref() == Some(who)
+			&& matches!(self.state, ChainShardState::Assigned { .. })
+	}
 }
 
 /// A file on chain (the fields the worker and the CLI use).
@@ -62,7 +94,13 @@ impl ChainFile {
 
 	/// How many shards are confirmed.
 	pub fn confirmed(&self) -> usize {
-		self.shards.iter().filter(|s| s.confirmed).count()
+		self.shards.iter().filter(|s| s.is_confirmed()).count()
+	}
+
+	/// Whether every shard has a provider (the file is past `Assigning`, and no shard is
+	/// waiting for a new provider).
+	pub fn assigned(&self) -> bool {
+		self.status != ChainStatus::Assigning && self.shards.iter().all(|s| s.provider.is_some())
 	}
 }
 
@@ -94,10 +132,48 @@ pub struct ChainService {
 	pub kind: ChainServiceKind,
 	/// The model identifier (UTF-8).
 	pub model: Vec<u8>,
+	/// The content root of the model's weights.
+	pub model_root: [u8; 32],
 	/// Plancks per input token.
 	pub input_price: u128,
 	/// Plancks per output token.
 	pub output_price: u128,
+	/// Whether its results can be challenged.
+	pub verifiable: bool,
+}
+
+/// A spending capability as the chain's `settle_usage` takes it.
+#[derive(Clone, Debug, PartialEq, Eq, scale_encode::EncodeAsType)]
+#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+pub struct ChainCapability {
+	pub user: Account,
+	pub provider: Account,
+	pub cap: u128,
+	pub expires_at: u32,
+	pub genesis: [u8; 32],
+	pub nonce: u64,
+}
+
+/// An account signature (`MultiSignature`) as the chain takes it (and as API keys carry it:
+/// the SCALE encoding is `MultiSignature`'s).
+#[derive(Clone, Debug, PartialEq, Eq, scale_encode::EncodeAsType, codec::Encode, codec::Decode)]
+#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+pub enum ChainSignature {
+	/// An ed25519 signature.
+	Ed25519([u8; 64]),
+	/// An sr25519 signature.
+	Sr25519([u8; 64]),
+	/// An ECDSA signature.
+	Ecdsa([u8; 65]),
+}
+
+/// What was settled under a capability (`Compute.Capabilities`).
+#[derive(Clone, Copy, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainCapabilityUse {
+	pub cap: u128,
+	pub settled: u128,
+	pub expires_at: u32,
 }
 
 /// A connection to a node.
@@ -156,11 +232,26 @@ impl Chain {
 		Ok(out)
 	}
 
-	/// The storage price in plancks per byte and block.
+	/// The storage price in plancks per charged byte and block.
 	pub async fn price(&self) -> Result<u128> {
 		let at = self.api.at_current_block().await?;
 		let addr = dynamic::storage::<(), u128>("Storage", "Price");
 		Ok(at.storage().fetch(addr, ()).await?.decode()?)
+	}
+
+	/// The storage pallet's `MinShardSize` (bytes a shard is charged for at least) and
+	/// `SubmissionFee` constants.
+	pub async fn storage_terms(&self) -> Result<(u64, u128)> {
+		let at = self.api.at_current_block().await?;
+		let min_shard =
+			at.constants().entry(dynamic::constant::<u64>("Storage", "MinShardSize"))?;
+		let fee = at.constants().entry(dynamic::constant::<u128>("Storage", "SubmissionFee"))?;
+		Ok((min_shard, fee))
+	}
+
+	/// The chain's genesis hash.
+	pub fn genesis_hash(&self) -> [u8; 32] {
+		self.api.genesis_hash().0
 	}
 
 	/// The current best block number.
@@ -196,6 +287,24 @@ impl Chain {
 		self.sign_and_finalize(signer, &call).await
 	}
 
+	/// What was settled under the capability `nonce` of `user` for `provider`, if anything.
+	pub async fn capability_use(
+		&self,
+		user: &Account,
+		provider: &Account,
+		nonce: u64,
+	) -> Result<Option<ChainCapabilityUse>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<(([u8; 32], [u8; 32]), u64), ChainCapabilityUse>(
+			"Compute",
+			"Capabilities",
+		);
+		match at.storage().try_fetch(addr, ((*user, *provider), nonce)).await? {
+			Some(value) => Ok(Some(value.decode()?)),
+			None => Ok(None),
+		}
+	}
+
 	/// A user's allocation to a compute provider, `Compute.Allocations(user, provider)`, in
 	/// plancks (0 when there is none).
 	pub async fn compute_allocation(&self, user: &Account, provider: &Account) -> Result<u128> {
@@ -222,10 +331,20 @@ impl Chain {
 		Ok(out)
 	}
 
-	/// Submits `Compute.settle_usage(user, amount)` signed by the provider `signer` and waits
-	/// until it succeeded in a finalized block.
-	pub async fn settle_usage(&self, signer: &Keypair, user: &Account, amount: u128) -> Result<()> {
-		let call = dynamic::transaction("Compute", "settle_usage", (*user, amount));
+	/// Submits `Compute.settle_usage(capability, signature, amount)` signed by the provider
+	/// `signer` and waits until it succeeded in a finalized block.
+	pub async fn settle_usage(
+		&self,
+		signer: &Keypair,
+		capability: &ChainCapability,
+		signature: &ChainSignature,
+		amount: u128,
+	) -> Result<()> {
+		let call = dynamic::transaction(
+			"Compute",
+			"settle_usage",
+			(capability.clone(), signature.clone(), amount),
+		);
 		self.sign_and_finalize(signer, &call).await
 	}
 

@@ -108,14 +108,20 @@ pub fn ingest<D: AsRef<[u8]>>(
 }
 
 /// Gives a file back from the shards at hand (`None` where missing), after checking each
-/// against its committed root: a corrupted shard counts as missing.
+/// against its committed root (a corrupted shard counts as missing) and the rebuilt data
+/// against the committed data-shard roots (see `zg_primitives::erasure::decode_verified`).
 pub fn reconstruct(
 	layout: &FileLayout,
 	shard_roots: &[Hash],
 	mut shards: Vec<Option<Vec<u8>>>,
 ) -> Result<Vec<u8>, Error> {
 	drop_mismatched(layout, shard_roots, &mut shards);
-	decode_checked(layout, shards)
+	let have = shards.iter().flatten().count();
+	let need = layout.data_shards as usize;
+	if have < need {
+		return Err(Error::NotEnoughShards { have, need });
+	}
+	Ok(erasure::decode_verified(layout, shard_roots, shards)?.data)
 }
 
 /// Empties every slot whose shard does not have the shard size and its committed root. Each
@@ -132,15 +138,37 @@ pub fn drop_mismatched(layout: &FileLayout, shard_roots: &[Hash], shards: &mut [
 	});
 }
 
-/// Gives a file back from shards already checked against their roots
-/// ([`drop_mismatched`]), without hashing them again.
-pub fn decode_checked(layout: &FileLayout, shards: Vec<Option<Vec<u8>>>) -> Result<Vec<u8>, Error> {
-	let have = shards.iter().flatten().count();
-	let need = layout.data_shards as usize;
-	if have < need {
-		return Err(Error::NotEnoughShards { have, need });
+/// The chunks of one column and their Merkle paths: `(shard, chunk, path)`.
+pub type ColumnProof = Vec<(u32, Vec<u8>, Vec<Hash>)>;
+
+/// Finds a position where the shards at hand (each already checked against its committed root)
+/// are not one codeword, and the proof of it: the chunks of every shard at hand at that position
+/// with their Merkle paths (what `Storage.report_inconsistent` takes). Needs at least `k + 1`
+/// shards; `None` when they are consistent (or too few).
+pub fn find_inconsistency(
+	layout: &FileLayout,
+	shards: &[Option<Vec<u8>>],
+) -> Option<(u32, ColumnProof)> {
+	use zg_primitives::storage::CHUNK_SIZE;
+	let present: Vec<usize> = (0..shards.len()).filter(|i| shards[*i].is_some()).collect();
+	if present.len() <= layout.data_shards as usize {
+		return None;
 	}
-	Ok(erasure::decode(layout, shards)?)
+	let chunk = |i: usize, c: usize| {
+		&shards[i].as_ref().expect("present")[c * CHUNK_SIZE..(c + 1) * CHUNK_SIZE]
+	};
+	let position = (0..layout.chunks_per_shard() as usize).find(|&c| {
+		let column: Vec<(u32, &[u8])> = present.iter().map(|&i| (i as u32, chunk(i, c))).collect();
+		erasure::column_consistent(layout, &column) == Ok(false)
+	})?;
+	let proof = present
+		.par_iter()
+		.map(|&i| {
+			let tree = shard_tree(shards[i].as_ref().expect("present"));
+			(i as u32, chunk(i, position).to_vec(), tree.proof(position as u32).unwrap_or_default())
+		})
+		.collect();
+	Some((position as u32, proof))
 }
 
 fn log_mismatch(root: &Hash) {
@@ -207,6 +235,36 @@ mod tests {
 		let file = ingest(&CpuBackend, &data, 4, 1).unwrap();
 		assert_eq!(file.shard(1).as_ptr(), data[1 << 20..].as_ptr());
 		assert_eq!(file.root, file_root(&file.layout, &file.shard_roots));
+	}
+
+	#[test]
+	fn finding_7_an_inconsistent_file_is_found_and_proven() {
+		let data = bytes(3 << 20);
+		let file = ingest(&CpuBackend, &data, 2, 2).unwrap();
+		let mut shards: Vec<Option<Vec<u8>>> =
+			file.shards().into_iter().map(|s| Some(s.to_vec())).collect();
+		assert_eq!(find_inconsistency(&file.layout, &shards), None, "a codeword");
+		// An uploader commits garbage for shard 3 under its own root, from chunk 5 on.
+		let bad = shards[3].as_mut().unwrap();
+		for byte in &mut bad[5 * CHUNK_SIZE..] {
+			*byte ^= 0x5a;
+		}
+		let mut roots = file.shard_roots.clone();
+		roots[3] = shard_root(bad);
+		// Two shards are not enough to tell.
+		let few = vec![shards[0].clone(), None, None, shards[3].clone()];
+		assert_eq!(find_inconsistency(&file.layout, &few), None);
+		let (position, proof) = find_inconsistency(&file.layout, &shards).unwrap();
+		assert_eq!(position, 5, "the first column that differs");
+		assert_eq!(proof.len(), 4);
+		for (shard, chunk, path) in &proof {
+			assert_eq!(
+				verify_chunk(&file.layout, &roots[*shard as usize], position, chunk, path),
+				Ok(())
+			);
+		}
+		let column: Vec<(u32, &[u8])> = proof.iter().map(|(i, c, _)| (*i, c.as_slice())).collect();
+		assert_eq!(erasure::column_consistent(&file.layout, &column), Ok(false));
 	}
 
 	#[test]

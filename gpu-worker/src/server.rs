@@ -9,6 +9,7 @@
 //! | `GET` | `/v1/shards/<root>/<index>` | a shard's bytes |
 //! | `GET` | `/v1/proofs/<root>/<shard>/<chunk>` | a chunk and its Merkle path, SCALE `(Vec<u8>, Vec<H256>)` (for the offchain worker) |
 //! | `GET` | `/v1/held` | shards held and not yet confirmed on chain, SCALE `Vec<(H256, u32)>` (for the offchain worker) |
+//! | `GET` | `/v1/fraud` | files found inconsistent while rebuilding a shard, with the proof: SCALE `Vec<(H256, u32, Vec<(u32, Vec<u8>, Vec<H256>)>)>` (for the offchain worker) |
 //! | `GET` | `/v1/status/<root>` | the file on chain and the shards held here, as JSON |
 //! | `POST` | `/rpc` | JSON-RPC 2.0 (jsonrpsee): `storage_status(root)`, `storage_held()` |
 //! | `GET` | `/health` | `ok` |
@@ -20,10 +21,10 @@
 //! (see [`crate::compute::api`]; their errors have OpenAI's shape).
 
 use crate::{
-	chain::{Account, Chain, ChainFile},
-	compute::api::{ComputeState, FetchFn, Peer},
+	chain::{Account, Chain, ChainFile, ChainStatus},
+	compute::api::{ComputeState, FetchError, FetchFn, Peer},
 	encoder::ErasureBackend,
-	ingest::{decode_checked, ingest},
+	ingest::ingest,
 	root_hex,
 	store::{FileMeta, ShardStore},
 	Error,
@@ -71,6 +72,12 @@ pub struct State {
 	pub client: Client<HttpConnector, Full<Bytes>>,
 	/// The compute role (`None`: storage only).
 	pub compute: Option<Arc<ComputeState>>,
+	/// Test only: delete shards once they are confirmed on chain (a provider that confirms and
+	/// then throws the data away, to test that it is caught and not paid).
+	pub discard_confirmed: bool,
+	/// Files found inconsistent while rebuilding a shard, with the proof (for the offchain
+	/// worker to report, `GET /v1/fraud`).
+	pub fraud: Mutex<std::collections::BTreeMap<Hash, (u32, crate::ingest::ColumnProof)>>,
 }
 
 impl State {
@@ -93,6 +100,8 @@ impl State {
 			held: Mutex::new(held),
 			client,
 			compute: None,
+			discard_confirmed: false,
+			fraud: Mutex::default(),
 		}
 	}
 
@@ -129,6 +138,9 @@ impl From<Error> for Failure {
 			Error::Layout(_) => StatusCode::BAD_REQUEST,
 			Error::ShardMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
 			Error::NotEnoughShards { .. } => StatusCode::SERVICE_UNAVAILABLE,
+			Error::Erasure(zg_primitives::erasure::ErasureError::Inconsistent) => {
+				StatusCode::UNPROCESSABLE_ENTITY
+			},
 			_ => StatusCode::INTERNAL_SERVER_ERROR,
 		};
 		Failure(status, e.to_string())
@@ -292,15 +304,25 @@ async fn get_remote(
 async fn push(state: Arc<State>, root: Hash) -> Answer {
 	let file = on_chain(&state, &root).await?;
 	state.store.meta(&root)?;
+	if !file.assigned() {
+		return Err(bad(
+			StatusCode::CONFLICT,
+			format!(
+				"the providers of {} are not drawn yet (a few blocks after the submission): try again",
+				root_hex(&root)
+			),
+		));
+	}
 	let mut results = Vec::new();
 	let mut failed = 0;
 	for (i, shard) in file.shards.iter().enumerate() {
 		let index = i as u32;
-		let outcome = if Some(shard.provider) == state.provider {
+		let Some(provider) = shard.provider else { continue };
+		let outcome = if Some(provider) == state.provider {
 			state.mark_held(root, index);
 			Ok(())
 		} else {
-			match state.chain.endpoint(&shard.provider).await? {
+			match state.chain.endpoint(&provider).await? {
 				None => Err("the provider has no registered endpoint".to_string()),
 				Some(endpoint) => {
 					let bytes = state.store.shard(&root, index)?;
@@ -313,7 +335,7 @@ async fn push(state: Arc<State>, root: Hash) -> Answer {
 		}
 		results.push(json!({
 			"shard": index,
-			"provider": format!("0x{}", hex::encode(shard.provider)),
+			"provider": format!("0x{}", hex::encode(provider)),
 			"ok": outcome.is_ok(),
 			"error": outcome.err(),
 		}));
@@ -321,7 +343,7 @@ async fn push(state: Arc<State>, root: Hash) -> Answer {
 	// Shards pushed elsewhere are not kept here.
 	if failed == 0 {
 		for (i, shard) in file.shards.iter().enumerate() {
-			if Some(shard.provider) != state.provider {
+			if shard.provider != state.provider {
 				state.store.remove_shard(&root, i as u32)?;
 			}
 		}
@@ -343,13 +365,13 @@ async fn put_shard(state: Arc<State>, root: Hash, index: u32, req: Request<Incom
 		));
 	};
 	if let Some(me) = state.provider {
-		if shard.provider != me {
+		if shard.provider != Some(me) {
 			return Err(bad(
 				StatusCode::FORBIDDEN,
 				format!(
-					"shard {index} of {} is assigned to 0x{}, not to this worker's provider",
+					"shard {index} of {} is assigned to {}, not to this worker's provider",
 					root_hex(&root),
-					hex::encode(shard.provider)
+					shard.provider.map_or("nobody yet".into(), |p| format!("0x{}", hex::encode(p)))
 				),
 			));
 		}
@@ -376,16 +398,17 @@ async fn meta_of(state: &State, root: &Hash) -> Result<(FileMeta, Option<ChainFi
 	}
 }
 
-/// Gathers at least `k` shards of `root`, each checked against its root: local ones first,
-/// then from the providers.
+/// Gathers at least `want` shards of `root` (or as many as can be found), each checked against
+/// its root: local ones first, then from the providers.
 pub(crate) async fn gather(
 	state: &State,
 	root: &Hash,
 	meta: &FileMeta,
 	file: Option<&ChainFile>,
+	want: usize,
 ) -> Result<Vec<Option<Vec<u8>>>, Failure> {
 	let n = meta.layout.total_shards() as usize;
-	let k = meta.layout.data_shards as usize;
+	let k = want.min(n);
 	let local: Vec<Option<Vec<u8>>> =
 		(0..n as u32).map(|i| state.store.shard(root, i).ok()).collect();
 	// Local shards are checked here once; fetched ones are checked by `get_remote`. Callers
@@ -406,7 +429,7 @@ pub(crate) async fn gather(
 			let batch: Vec<usize> = missing.drain(..(k - have).min(missing.len())).collect();
 			let limit = meta.layout.shard_size();
 			let fetches = batch.iter().map(|&i| async move {
-				let provider = file.shards[i].provider;
+				let provider = file.shards[i].provider?;
 				let endpoint = state.chain.endpoint(&provider).await.ok().flatten()?;
 				get_remote(state, &endpoint, root, i as u32, limit, meta.shard_roots[i]).await
 			});
@@ -425,7 +448,9 @@ pub(crate) async fn gather(
 }
 
 /// A file's bytes rebuilt from any `k` shards (local or fetched from the providers), if it
-/// is not larger than `limit`.
+/// is not larger than `limit`. The rebuilt data shards must have their committed roots (see
+/// `zg_primitives::erasure::decode_verified`): shards that do not belong to the file's
+/// codeword are reported and not used.
 async fn file_bytes(state: &State, root: Hash, limit: u64) -> Result<Vec<u8>, Failure> {
 	let (meta, file) = meta_of(state, &root).await?;
 	if meta.layout.size > limit {
@@ -434,11 +459,32 @@ async fn file_bytes(state: &State, root: Hash, limit: u64) -> Result<Vec<u8>, Fa
 			format!("file {} is larger than {limit} bytes", root_hex(&root)),
 		));
 	}
-	let shards = gather(state, &root, &meta, file.as_ref()).await?;
-	let data = tokio::task::spawn_blocking(move || decode_checked(&meta.layout, shards))
-		.await
-		.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
-	Ok(data)
+	let shards =
+		gather(state, &root, &meta, file.as_ref(), meta.layout.data_shards as usize).await?;
+	let have = shards.iter().flatten().count();
+	let need = meta.layout.data_shards as usize;
+	if have < need {
+		return Err(Error::NotEnoughShards { have, need }.into());
+	}
+	let (layout, roots) = (meta.layout, meta.shard_roots.clone());
+	let verified = tokio::task::spawn_blocking(move || {
+		zg_primitives::erasure::decode_verified(&layout, &roots, shards)
+	})
+	.await
+	.map_err(|e| bad(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+	.map_err(Error::from)?;
+	for index in &verified.inconsistent {
+		let provider = file
+			.as_ref()
+			.and_then(|f| f.shards.get(*index as usize))
+			.and_then(|s| s.provider)
+			.map_or("nobody".into(), |p| format!("0x{}", hex::encode(p)));
+		log::warn!(
+			"shard {index} of {} (provider {provider}) matches its root but not the file: the uploader committed an inconsistent codeword",
+			root_hex(&root)
+		);
+	}
+	Ok(verified.data)
 }
 
 async fn download(state: Arc<State>, root: Hash) -> Answer {
@@ -446,12 +492,29 @@ async fn download(state: Arc<State>, root: Hash) -> Answer {
 	Ok(respond(StatusCode::OK, "application/octet-stream", data))
 }
 
-/// Stored files for the compute role (job inputs in 0G Storage).
+/// Stored files for the compute role (job inputs in 0G Storage): a file that is not stored on
+/// chain, or is larger than the limit, is a deterministic refusal; one that cannot be read now
+/// is not.
 fn fetcher(state: &Arc<State>) -> FetchFn {
 	let state = state.clone();
 	Arc::new(move |root, limit| {
 		let state = state.clone();
-		Box::pin(async move { file_bytes(&state, root, limit).await.map_err(|Failure(_, m)| m) })
+		Box::pin(async move {
+			let file = match state.chain.file(&root).await {
+				Ok(Some(file)) => file,
+				Ok(None) => return Err(FetchError::Missing),
+				Err(e) => return Err(FetchError::Unavailable(format!("{e:#}"))),
+			};
+			if !matches!(file.status, ChainStatus::Finalized | ChainStatus::Degraded) {
+				return Err(FetchError::Missing);
+			}
+			if file.layout.size > limit {
+				return Err(FetchError::TooLarge);
+			}
+			file_bytes(&state, root, limit)
+				.await
+				.map_err(|Failure(_, m)| FetchError::Unavailable(m))
+		})
 	})
 }
 
@@ -468,8 +531,9 @@ async fn status(state: &State, root: Hash) -> Result<serde_json::Value, Failure>
 			"confirmed": f.confirmed(),
 			"expires_at": f.expires_at,
 			"shards": f.shards.iter().map(|s| json!({
-				"provider": format!("0x{}", hex::encode(s.provider)),
-				"confirmed": s.confirmed,
+				"provider": s.provider.map(|p| format!("0x{}", hex::encode(p))),
+				"state": format!("{:?}", s.state),
+				"confirmed": s.is_confirmed(),
 			})).collect::<Vec<_>>(),
 		})),
 		"held_here": local,
@@ -553,6 +617,14 @@ async fn route(
 		(Method::GET, ["v1", "held"]) => {
 			Ok(respond(StatusCode::OK, "application/octet-stream", state.held().encode()))
 		},
+		(Method::GET, ["v1", "fraud"]) => {
+			let found: Vec<(Hash, u32, crate::ingest::ColumnProof)> = state
+				.fraud
+				.lock()
+				.map(|f| f.iter().map(|(r, (c, p))| (*r, *c, p.clone())).collect())
+				.unwrap_or_default();
+			Ok(respond(StatusCode::OK, "application/octet-stream", found.encode()))
+		},
 		(Method::GET, ["v1", "status", root]) => json_ok(status(&state, parse_root(root)?).await?),
 		_ => Err(bad(StatusCode::NOT_FOUND, format!("no route for {} /{path}", req.method()))),
 	}
@@ -597,7 +669,8 @@ pub async fn serve(state: Arc<State>, listener: TcpListener) -> anyhow::Result<(
 
 /// The provider's background duties, every `period`: forget shards confirmed on chain (or of
 /// files gone), and rebuild shards newly assigned to this provider that it does not hold
-/// (after a reassignment) from any `k` shards of the other providers.
+/// (after a handover) from any `k` shards of the other providers, checked against their
+/// committed roots.
 pub async fn maintain(state: Arc<State>, period: Duration) {
 	let Some(me) = state.provider else { return };
 	loop {
@@ -615,9 +688,7 @@ async fn maintain_once(state: &State, me: Account) -> anyhow::Result<()> {
 	for (root, index) in state.held() {
 		let settled = match on_chain.get(&root) {
 			None => true,
-			Some(file) => {
-				file.shards.get(index as usize).is_none_or(|s| s.provider != me || s.confirmed)
-			},
+			Some(file) => file.shards.get(index as usize).is_none_or(|s| !s.awaits(&me)),
 		};
 		if settled {
 			if let Ok(mut held) = state.held.lock() {
@@ -625,26 +696,48 @@ async fn maintain_once(state: &State, me: Account) -> anyhow::Result<()> {
 			}
 		}
 	}
+	if state.discard_confirmed {
+		for (root, file) in &files {
+			for (i, shard) in file.shards.iter().enumerate() {
+				if shard.provider == Some(me)
+					&& shard.is_confirmed()
+					&& state.store.has_shard(root, i as u32)
+				{
+					log::warn!(
+						"--fault-discard-confirmed: deleting confirmed shard {i} of {}",
+						root_hex(root)
+					);
+					state.store.remove_shard(root, i as u32)?;
+				}
+			}
+		}
+	}
 	for (root, file) in &files {
 		for (i, shard) in file.shards.iter().enumerate() {
 			let index = i as u32;
-			if shard.provider != me || shard.confirmed || state.store.has_shard(root, index) {
+			if !shard.awaits(&me) || state.store.has_shard(root, index) {
 				continue;
 			}
 			let meta = FileMeta { layout: file.layout()?, shard_roots: file.shard_roots() };
-			let shards = match gather(state, root, &meta, Some(file)).await {
+			let k = meta.layout.data_shards as usize;
+			let shards = match gather(state, root, &meta, Some(file), k).await {
 				Ok(shards) => shards,
 				Err(Failure(_, m)) => {
 					log::info!("cannot gather {}: {m}", root_hex(root));
 					continue;
 				},
 			};
-			let layout = meta.layout;
+			let (layout, expected) = (meta.layout, meta.shard_roots[i]);
 			let rebuilt = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Error> {
-				// `gather` checked every shard against its root.
+				// `gather` checked every shard against its root; the rebuilt one is checked too,
+				// since shards of an inconsistent codeword rebuild to other bytes.
 				let mut slots: Vec<Option<Vec<u8>>> = shards;
 				zg_primitives::erasure::recover(&layout, &mut slots)?;
-				slots[i].take().ok_or(Error::NotEnoughShards { have: 0, need: 1 })
+				let bytes = slots[i].take().ok_or(Error::NotEnoughShards { have: 0, need: 1 })?;
+				if crate::ingest::shard_tree(&bytes).root() != expected {
+					return Err(Error::ShardMismatch { root: String::new(), index: i as u32 });
+				}
+				Ok(bytes)
 			})
 			.await?;
 			match rebuilt {
@@ -654,9 +747,47 @@ async fn maintain_once(state: &State, me: Account) -> anyhow::Result<()> {
 					state.mark_held(*root, index);
 					log::info!("rebuilt shard {index} of {}", root_hex(root));
 				},
+				Err(Error::ShardMismatch { .. }) => {
+					// The shards at hand are not one codeword: find where, with every shard that
+					// can be had, and keep the proof for the node to report.
+					log::warn!(
+						"shard {index} of {} does not rebuild to its root: checking the codeword",
+						root_hex(root)
+					);
+					let all =
+						gather(state, root, &meta, Some(file), meta.layout.total_shards() as usize)
+							.await;
+					let found = match all {
+						Ok(all) => {
+							tokio::task::spawn_blocking(move || {
+								crate::ingest::find_inconsistency(&layout, &all)
+							})
+							.await?
+						},
+						Err(_) => None,
+					};
+					match found {
+						Some((chunk, proof)) => {
+							log::warn!(
+								"file {} is inconsistent at chunk {chunk}: reporting it",
+								root_hex(root)
+							);
+							if let Ok(mut fraud) = state.fraud.lock() {
+								fraud.insert(*root, (chunk, proof));
+							}
+						},
+						None => log::info!(
+							"cannot prove {} inconsistent with the shards at hand",
+							root_hex(root)
+						),
+					}
+				},
 				Err(e) => log::info!("cannot rebuild shard {index} of {}: {e}", root_hex(root)),
 			}
 		}
+	}
+	if let Ok(mut fraud) = state.fraud.lock() {
+		fraud.retain(|root, _| on_chain.contains_key(root));
 	}
 	Ok(())
 }

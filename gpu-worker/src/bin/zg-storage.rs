@@ -7,8 +7,10 @@
 //! ```
 //!
 //! `upload` streams the file to a worker (which encodes it and answers its root), submits
-//! `Storage.submit` signed with `--suri`, has the worker push every shard to its assigned
-//! provider, and waits until the chain reports the file Finalized. `download` fetches the file
+//! `Storage.submit` signed with `--suri` (the storage fee, `charged bytes × price × lifetime`,
+//! into escrow, and the submission fee to the treasury), waits until the chain has drawn the
+//! shards' providers, has the worker push every shard to its provider, and waits until the
+//! chain reports the file Finalized. `download` fetches the file
 //! rebuilt from any `k` shards and checks it against the root on chain.
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -176,23 +178,42 @@ async fn upload(
 	if chain.file(&root).await?.is_some() {
 		println!("already on chain");
 	} else {
-		let fee = chain.price().await?.saturating_mul(len as u128).saturating_mul(lifetime as u128);
+		// The fee the pallet charges: every padded shard, at least the minimum shard size.
+		let (min_shard, submission_fee) = chain.storage_terms().await?;
+		let fee = chain
+			.price()
+			.await?
+			.saturating_mul(layout.charged_bytes(min_shard) as u128)
+			.saturating_mul(lifetime as u128);
 		let max_fee = max_fee.unwrap_or(fee);
 		let spinner = ProgressBar::new_spinner();
-		spinner.set_message(format!("submitting (fee {fee} plancks) and waiting for finality"));
+		spinner.set_message(format!(
+			"submitting (fee {fee} plancks + submission fee {submission_fee}) and waiting for finality"
+		));
 		spinner.enable_steady_tick(Duration::from_millis(120));
 		chain.submit_file(&signer, &root, &layout, &shard_roots, lifetime, max_fee).await?;
-		spinner.finish_with_message(format!("submitted; fee {fee} plancks escrowed"));
+		spinner.finish_with_message(format!(
+			"submitted; fee {fee} plancks escrowed, {submission_fee} paid to the treasury"
+		));
 	}
 
-	// 3. Push the shards to their providers.
+	// 3. Push the shards to their providers, once the chain has drawn them.
 	let push = format!("{}/v1/files/{}/push", cli.worker.trim_end_matches('/'), uploaded.root);
 	let push_client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-	let res = push_client
-		.request(Request::builder().method(Method::POST).uri(&push).body(Full::new(Bytes::new()))?)
-		.await?;
-	if res.status() != StatusCode::OK {
-		bail!("pushing the shards failed: {}", error_text(res).await);
+	let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+	loop {
+		let res = push_client
+			.request(
+				Request::builder().method(Method::POST).uri(&push).body(Full::new(Bytes::new()))?,
+			)
+			.await?;
+		match res.status() {
+			StatusCode::OK => break,
+			StatusCode::CONFLICT if tokio::time::Instant::now() < deadline => {
+				tokio::time::sleep(Duration::from_secs(2)).await;
+			},
+			_ => bail!("pushing the shards failed: {}", error_text(res).await),
+		}
 	}
 	println!("shards pushed to their providers");
 
@@ -204,7 +225,6 @@ async fn upload(
 			.progress_chars("=> "),
 	);
 	pb.set_message("confirm");
-	let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
 	loop {
 		match chain.file(&root).await? {
 			None => bail!("the file was dropped: its shards were not all confirmed in time"),
@@ -294,11 +314,17 @@ async fn status(cli: &Cli, root: &str) -> Result<()> {
 	println!("expires at  block {}", file.expires_at);
 	println!("confirmed   {}/{}", file.confirmed(), file.shards.len());
 	for (i, s) in file.shards.iter().enumerate() {
-		println!(
-			"  shard {i:>2}  provider 0x{}  {}",
-			hex::encode(s.provider),
-			if s.confirmed { "confirmed" } else { "waiting" }
-		);
+		let provider = s
+			.provider
+			.map_or_else(|| "(being drawn)".to_string(), |p| format!("0x{}", hex::encode(p)));
+		let state = match s.state {
+			chain::ChainShardState::Unassigned { .. } => "waiting for a provider".to_string(),
+			chain::ChainShardState::Assigned { confirm_by, .. } => {
+				format!("to be confirmed by block {confirm_by}")
+			},
+			chain::ChainShardState::Confirmed { .. } => "confirmed".to_string(),
+		};
+		println!("  shard {i:>2}  provider {provider}  {state}");
 	}
 	Ok(())
 }

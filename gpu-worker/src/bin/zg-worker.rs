@@ -9,8 +9,9 @@
 //! assigned providers and serves downloads, but stores no shard for itself.
 //!
 //! With `--model`, `--embedding-model` or `--forward` it also serves the compute role (see
-//! `zg_gpu_worker::compute::api`): the OpenAI-compatible API, metered against the users'
-//! allocations and settled on chain with the provider key, and `/compute/run` for the node:
+//! `zg_gpu_worker::compute::api`): the OpenAI-compatible API, whose API keys are spending
+//! capabilities signed by the users, metered against what they allow and settled on chain with
+//! the provider key, and `/compute/run` for the node:
 //!
 //! ```text
 //! zg-worker --provider-suri //Alice --model zg-tiny-gpt=./tiny.safetensors \
@@ -28,7 +29,7 @@ use zg_gpu_worker::{
 		engine::Engine,
 		forward::Forward,
 		gpt::GptModel,
-		meter::{BudgetFn, Meter, Prices, SettleFn},
+		meter::{BudgetFn, Grant, Meter, Prices, SettleFn},
 	},
 	encoder, server,
 	store::ShardStore,
@@ -90,9 +91,17 @@ struct Args {
 	/// provider, for dispute tests).
 	#[arg(long)]
 	fault_outputs: bool,
+	/// Test only: corrupt the outputs of verifications (a dishonest verifier, for dispute
+	/// tests).
+	#[arg(long)]
+	fault_votes: bool,
 	/// Serve the compute API without authentication or metering (local use only).
 	#[arg(long)]
 	open_api: bool,
+	/// Test only: delete shards once they are confirmed on chain (a provider that confirms and
+	/// throws the data away; it is caught by the challenges and slashed).
+	#[arg(long)]
+	fault_discard_confirmed: bool,
 }
 
 /// Splits `ID=VALUE`.
@@ -149,19 +158,43 @@ fn compute(
 		max_tokens_cap: args.max_tokens_cap,
 		prices: Prices { input: args.input_price, output: args.output_price },
 		fault_outputs: args.fault_outputs,
+		fault_votes: args.fault_votes,
+		genesis: chain.genesis_hash(),
 	};
 	let meter = match key {
 		Some(key) if !args.open_api => {
+			// What the chain still allows under a capability: its cap less what was settled
+			// under it, at most the user's allocation to this provider.
 			let reader = chain.clone();
-			let budget: BudgetFn = Arc::new(move |user| {
+			let budget: BudgetFn = Arc::new(move |grant: Grant| {
 				let chain = reader.clone();
-				Box::pin(async move { chain.compute_allocation(&user, &account).await })
+				Box::pin(async move {
+					let c = &grant.capability;
+					let allocation = chain.compute_allocation(&c.user, &account).await?;
+					let settled = chain
+						.capability_use(&c.user, &account, c.nonce)
+						.await?
+						.map_or(0, |u| u.settled);
+					Ok(c.cap.saturating_sub(settled).min(allocation))
+				})
 			});
 			let writer = chain.clone();
 			let key = Arc::new(key);
-			let settle: SettleFn = Arc::new(move |user, amount| {
+			let settle: SettleFn = Arc::new(move |grant: Grant, amount| {
 				let (chain, key) = (writer.clone(), key.clone());
-				Box::pin(async move { chain.settle_usage(&key, &user, amount).await })
+				Box::pin(async move {
+					let c = &grant.capability;
+					let capability = chain::ChainCapability {
+						user: c.user,
+						provider: c.provider,
+						cap: c.cap,
+						expires_at: c.expires_at,
+						genesis: c.genesis.0,
+						nonce: c.nonce,
+					};
+					let signature = chain::ChainSignature::Sr25519(grant.signature);
+					chain.settle_usage(&key, &capability, &signature, amount).await
+				})
 			});
 			let meter = Arc::new(Meter::new(budget));
 			let period = Duration::from_secs(args.settle_every.max(1));
@@ -172,11 +205,7 @@ fn compute(
 	};
 	let metered = meter.is_some();
 	let compute = Arc::new(ComputeState::new(config, engines, meter));
-	tokio::spawn(refresh_prices(
-		compute.clone(),
-		chain.clone(),
-		Duration::from_secs(args.settle_every.max(1)),
-	));
+	tokio::spawn(refresh_prices(compute.clone(), chain.clone(), Duration::from_secs(5)));
 	log::info!(
 		"compute role: provider 0x{}, models {}, {}",
 		hex::encode(account),
@@ -186,13 +215,19 @@ fn compute(
 	if args.fault_outputs {
 		log::warn!("--fault-outputs: job outputs are corrupted unless verified (tests only)");
 	}
+	if args.fault_votes {
+		log::warn!("--fault-votes: verification outputs are corrupted (tests only)");
+	}
 	Ok(Some(compute))
 }
 
-/// Keeps the models' prices those of this provider's inference services on chain, every
-/// `period`.
+/// Keeps the models' prices those of this provider's inference services on chain, and the
+/// best block (for API keys' expiry), every `period`.
 async fn refresh_prices(compute: Arc<ComputeState>, chain: chain::Chain, period: Duration) {
 	loop {
+		if let Ok(best) = chain.best_number().await {
+			compute.set_best_block(best as u32);
+		}
 		match chain.compute_services(&compute.provider()).await {
 			Ok(services) => {
 				for service in services {
@@ -233,9 +268,16 @@ async fn main() -> anyhow::Result<()> {
 			.unwrap_or_else(|| "none (gateway)".into()),
 	);
 	let compute = compute(&args, &chain, provider)?;
+	if let Some(compute) = &compute {
+		compute.set_best_block(chain.best_number().await? as u32);
+	}
 	let mut state = server::State::new(store, chain, provider, backend, args.max_upload_mib << 20);
 	if let Some(compute) = compute {
 		state = state.with_compute(compute);
+	}
+	if args.fault_discard_confirmed {
+		log::warn!("--fault-discard-confirmed: confirmed shards are deleted (tests only)");
+		state.discard_confirmed = true;
 	}
 	let state = Arc::new(state);
 	tokio::spawn(server::maintain(state.clone(), Duration::from_secs(args.maintain_every.max(1))));

@@ -7,18 +7,20 @@
 //! | `POST` | `/v1/chat/completions` | chat completion (OpenAI), streamed as server-sent events with `"stream": true` |
 //! | `POST` | `/v1/completions` | text completion of a raw prompt (OpenAI, legacy), also streamable |
 //! | `POST` | `/v1/embeddings` | embeddings of a string or an array of strings (OpenAI) |
-//! | `POST` | `/compute/run` | one job for the node's offchain worker: SCALE [`RunRequest`] in, SCALE [`RunResult`] out (loopback callers only, no authentication) |
+//! | `POST` | `/compute/run` | one job for the node's offchain worker: SCALE [`RunRequest`] in; 202 while it runs, then SCALE [`RunResult`] out (loopback callers only, no authentication) |
 //! | `GET` | `/metrics` | Prometheus metrics ([`super::metrics`]) |
 //!
-//! **Authentication.** Unless the API is open (`--open-api`, for local use), every `/v1/*`
-//! request carries `Authorization: ZG-Sr25519 <account>:<nonce>:<signature>`: the caller's
-//! account as `0x` and 64 hex digits, a decimal `u64` nonce larger than any nonce this worker
-//! accepted from the account before, and the hex sr25519 signature (64 bytes) of
-//! [`api_auth_message`]`(provider, nonce, body)`. A request is refused with 401 when the header
-//! is missing or malformed, the signature is wrong, or the nonce was already used.
+//! **Authentication: API keys that carry the user's consent.** Unless the API is open
+//! (`--open-api`, for local use), every `/v1/*` request carries `Authorization: Bearer <key>`
+//! (what OpenAI SDKs send for their `apiKey`), where the key is a spending capability signed by
+//! the user ([`zg_primitives::compute::encode_api_key`]: `zgcap_` and the hex of the SCALE
+//! capability and sr25519 signature). The worker accepts it if it names this provider and this
+//! chain (genesis hash), has not expired (with a margin of [`EXPIRY_MARGIN`] blocks), and its
+//! signature is the user's; otherwise 401. The chain checks the same when it settles.
 //!
-//! **Metering.** See [`super::meter`]: a request runs only if the caller's allocation to this
-//! provider covers its largest possible cost, `usage_fee(input_price, output_price,
+//! **Metering.** See [`super::meter`]: a request runs only if what the chain still allows under
+//! the capability (its cap less what was settled under it, at most the user's allocation to
+//! this provider) covers its largest possible cost, `usage_fee(input_price, output_price,
 //! prompt_bound, max_tokens)`, where `prompt_bound` is the prompt's length in bytes plus 2 (no
 //! tokenizer makes more tokens than bytes, beside a start and an end token); otherwise 402.
 //! It is then charged the cost of the tokens the engine reports. The non-streaming answers
@@ -30,18 +32,31 @@
 //! `[{system: "Be brief."}, {user: "Hi"}]` becomes
 //! `"<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\n"`.
 //!
+//! **Jobs** (`/compute/run`, for the node's offchain worker). The first request for a job
+//! starts it in the background and is answered 202; the next ones are answered 202 while it
+//! runs, then 200 with the SCALE [`RunResult`]: an output, or a deterministic refusal
+//! ([`Refusal`]: the stored input is gone or too large, the model cannot do the service's kind,
+//! the input is longer than the context) that every worker running the same model reproduces.
+//! What the worker cannot do now (the model's weights are not the job's `model_root`, the
+//! engine or its upstream fails, the stored input cannot be read) is answered 503: the node
+//! then submits nothing, and a verifier abstains.
+//!
 //! **Errors** are OpenAI's `{"error": {"message", "type", "param", "code"}}`: 400 for a
-//! malformed request or too many tokens, 401 for authentication, 402 for an allocation too
-//! small, 403 for `/compute/run` from another host, 404 for an unknown model, 413 for a body
-//! too large, 501 for what the engine cannot do, 502/503 when the engine or the chain fails.
-//! A refused request changes nothing: no nonce is used, nothing is metered or counted.
+//! malformed request or too many tokens, 401 for a missing or invalid API key, 402 when the
+//! key does not allow the request's largest cost, 403 for `/compute/run` from another host,
+//! 404 for an unknown model, 413 for a body too large, 501 for what the engine cannot do,
+//! 502/503 when the engine or the chain fails. A refused request changes nothing: nothing is
+//! metered or counted.
 
 use super::{
-	engine::{Engine, FinishReason, GenerateParams, Generation},
-	meter::{Meter, MeterError, Prices, Reservation},
+	engine::{Engine, FinishReason, GenerateParams, Generation, Refused},
+	meter::{Grant, Meter, MeterError, Prices, Reservation},
 	metrics::{JobStatus, Metrics},
 };
-use crate::{chain::Account, server::Body};
+use crate::{
+	chain::{Account, ChainSignature},
+	server::Body,
+};
 use bytes::Bytes;
 use codec::{Decode, Encode};
 use futures::future::BoxFuture;
@@ -62,15 +77,18 @@ use std::{
 	net::SocketAddr,
 	pin::Pin,
 	sync::{
-		atomic::{AtomicU64, Ordering},
+		atomic::{AtomicU32, AtomicU64, Ordering},
 		Arc, Mutex, RwLock,
 	},
 	task::{Context, Poll},
-	time::{Instant, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::{net::TcpListener, sync::mpsc};
 use zg_primitives::{
-	compute::{api_auth_message, output_hash, RunInput, RunRequest, RunResult, API_AUTH_SCHEME},
+	compute::{
+		decode_api_key, output_hash, JobOutcome, Refusal, RunInput, RunRequest, RunResult,
+		ServiceKind, SpendingCapability, API_KEY_PREFIX,
+	},
 	Hash,
 };
 
@@ -80,16 +98,29 @@ const API_BODY_LIMIT: u64 = 4 << 20;
 const RUN_BODY_LIMIT: u64 = 16 << 20;
 /// The largest stored job input, in bytes.
 const STORED_INPUT_LIMIT: u64 = 16 << 20;
-/// Tokens a tokenizer may add to a prompt beside one per byte (start and end tokens).
-const PROMPT_SLACK: u32 = 2;
+/// A key that expires within this many blocks is refused: settlements need time to land.
+pub const EXPIRY_MARGIN: u32 = 10;
+/// How long a finished job's result is kept for the node to collect.
+const RESULT_TTL: Duration = Duration::from_secs(600);
 /// What `--fault-outputs` appends to the output of a job that is not a verification.
 pub const FAULT_SUFFIX: &str = " [fault injected]";
 /// Default `max_tokens` of a request that names none (or the cap, if lower).
 pub const DEFAULT_MAX_TOKENS: u32 = 64;
 
-/// Reads a stored file (a job input in 0G Storage) by its root; the error is a message.
+/// Why a stored file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchError {
+	/// The file is not (or no longer) on chain: a deterministic refusal.
+	Missing,
+	/// The file is larger than the limit: a deterministic refusal.
+	TooLarge,
+	/// It could not be read now (providers unreachable, chain down): try later.
+	Unavailable(String),
+}
+
+/// Reads a stored file (a job input in 0G Storage) by its root, at most `limit` bytes.
 pub type FetchFn =
-	Arc<dyn Fn(Hash, u64) -> BoxFuture<'static, Result<Vec<u8>, String>> + Send + Sync>;
+	Arc<dyn Fn(Hash, u64) -> BoxFuture<'static, Result<Vec<u8>, FetchError>> + Send + Sync>;
 
 /// The address of the peer of a request, put in its extensions by the server.
 #[derive(Clone, Copy, Debug)]
@@ -106,6 +137,17 @@ pub struct ComputeConfig {
 	pub prices: Prices,
 	/// Append [`FAULT_SUFFIX`] to job outputs that are not verifications (tests of disputes).
 	pub fault_outputs: bool,
+	/// Append [`FAULT_SUFFIX`] to verification outputs: a dishonest verifier (tests of
+	/// disputes).
+	pub fault_votes: bool,
+	/// The chain's genesis hash: API keys must name it.
+	pub genesis: [u8; 32],
+}
+
+/// A job on the worker: running, or done with its answer.
+enum Run {
+	Running,
+	Done { answer: Result<RunResult, String>, at: Instant },
 }
 
 /// The compute part of the worker's state: the engines by model id, the meter, the metrics.
@@ -115,7 +157,8 @@ pub struct ComputeState {
 	config: ComputeConfig,
 	meter: Option<Arc<Meter>>,
 	metrics: Metrics,
-	nonces: Mutex<HashMap<Account, u64>>,
+	best_block: AtomicU32,
+	runs: Mutex<HashMap<(u64, bool), Run>>,
 }
 
 impl ComputeState {
@@ -133,8 +176,14 @@ impl ComputeState {
 			config,
 			meter,
 			metrics: Metrics::default(),
-			nonces: Mutex::default(),
+			best_block: AtomicU32::new(0),
+			runs: Mutex::default(),
 		}
+	}
+
+	/// Notes the chain's best block (for the expiry of API keys).
+	pub fn set_best_block(&self, number: u32) {
+		self.best_block.store(number, Ordering::Relaxed);
 	}
 
 	/// Sets the prices of `model` (from its service on chain).
@@ -362,91 +411,63 @@ fn models(compute: &ComputeState) -> Answer {
 	))
 }
 
-/// A caller authenticated by its signature, with the nonce it used.
-#[derive(Clone, Copy, Debug)]
-struct Caller {
-	account: Account,
-	nonce: u64,
-}
-
-fn parse_auth(value: &str) -> Option<(Account, u64, [u8; 64])> {
-	let (scheme, rest) = value.trim().split_once(' ')?;
-	if !scheme.eq_ignore_ascii_case(API_AUTH_SCHEME) {
-		return None;
-	}
-	let mut parts = rest.trim().split(':');
-	let account = parts.next()?;
-	let nonce = parts.next()?.parse().ok()?;
-	let signature = parts.next()?;
-	if parts.next().is_some() {
-		return None;
-	}
-	let account = hex::decode(account.strip_prefix("0x")?).ok()?.try_into().ok()?;
-	let signature = signature.strip_prefix("0x").unwrap_or(signature);
-	let signature = hex::decode(signature).ok()?.try_into().ok()?;
-	Some((account, nonce, signature))
-}
-
-/// Checks the request's signature and that its nonce is new (without using it up). `None` when
-/// the API is open.
-fn authenticate(
-	compute: &ComputeState,
-	headers: &HeaderMap,
-	body: &[u8],
-) -> Result<Option<Caller>, ApiError> {
+/// The user's grant in an API key, checked: this provider, this chain, not expired, signed by
+/// the user. `None` when the API is open.
+fn authenticate(compute: &ComputeState, headers: &HeaderMap) -> Result<Option<Grant>, ApiError> {
 	if compute.meter.is_none() {
 		return Ok(None);
 	}
-	let header = headers.get(hyper::header::AUTHORIZATION).ok_or_else(|| {
-		ApiError::unauthorized(format!("missing Authorization: {API_AUTH_SCHEME}"))
-	})?;
-	let (account, nonce, signature) =
-		header.to_str().ok().and_then(parse_auth).ok_or_else(|| {
+	let header = headers
+		.get(hyper::header::AUTHORIZATION)
+		.ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer <API key>"))?;
+	let key = header
+		.to_str()
+		.ok()
+		.and_then(|v| v.trim().strip_prefix("Bearer "))
+		.map(str::trim)
+		.ok_or_else(|| {
+			ApiError::unauthorized("malformed Authorization: expected Bearer <API key>")
+		})?;
+	let (capability, signature): (SpendingCapability<[u8; 32], u32>, ChainSignature) =
+		decode_api_key(key).ok_or_else(|| {
 			ApiError::unauthorized(format!(
-				"malformed Authorization: expected {API_AUTH_SCHEME} 0x<account>:<nonce>:<signature>"
+				"not a 0G API key: expected {API_KEY_PREFIX} and a signed spending capability"
 			))
 		})?;
-	let message = api_auth_message(&compute.config.provider, nonce, body);
+	let ChainSignature::Sr25519(bytes) = signature else {
+		return Err(ApiError::unauthorized("only sr25519-signed API keys are accepted"));
+	};
+	if capability.provider != compute.config.provider {
+		return Err(ApiError::unauthorized(format!(
+			"this API key is for provider 0x{}, not 0x{}",
+			hex::encode(capability.provider),
+			hex::encode(compute.config.provider)
+		)));
+	}
+	if capability.genesis.0 != compute.config.genesis {
+		return Err(ApiError::unauthorized("this API key is for another chain"));
+	}
+	let best = compute.best_block.load(Ordering::Relaxed);
+	if capability.expires_at <= best.saturating_add(EXPIRY_MARGIN) {
+		return Err(ApiError::unauthorized(format!(
+			"this API key expires at block {}: sign a new one",
+			capability.expires_at
+		))
+		.code("expired_api_key"));
+	}
 	if !subxt_signer::sr25519::verify(
-		&subxt_signer::sr25519::Signature(signature),
-		&message,
-		&subxt_signer::sr25519::PublicKey(account),
+		&subxt_signer::sr25519::Signature(bytes),
+		&capability.signing_payload(),
+		&subxt_signer::sr25519::PublicKey(capability.user),
 	) {
-		return Err(ApiError::unauthorized("the signature does not match the request"));
+		return Err(ApiError::unauthorized("the API key's signature is not its user's"));
 	}
-	check_nonce(compute, account, nonce, false)?;
-	Ok(Some(Caller { account, nonce }))
+	Ok(Some(Grant { capability, signature: bytes }))
 }
 
-/// Refuses a nonce not larger than the last one accepted from `account`; with `accept`,
-/// records it.
-fn check_nonce(
-	compute: &ComputeState,
-	account: Account,
-	nonce: u64,
-	accept: bool,
-) -> Result<(), ApiError> {
-	let mut nonces = compute
-		.nonces
-		.lock()
-		.map_err(|_| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, "poisoned"))?;
-	if let Some(last) = nonces.get(&account) {
-		if nonce <= *last {
-			return Err(ApiError::unauthorized(format!(
-				"nonce {nonce} was already used: the next must be larger than {last}"
-			))
-			.code("nonce_reused"));
-		}
-	}
-	if accept {
-		nonces.insert(account, nonce);
-	}
-	Ok(())
-}
-
-/// No tokenizer makes more tokens of `text` than its bytes plus [`PROMPT_SLACK`].
+/// No tokenizer makes more tokens of `text` than its bytes plus two.
 fn token_bound(text: &str) -> u32 {
-	u32::try_from(text.len()).unwrap_or(u32::MAX).saturating_add(PROMPT_SLACK)
+	zg_primitives::compute::input_token_bound(text.len() as u64)
 }
 
 /// A request that passed every check: its engine, its reservation, its prices.
@@ -457,10 +478,10 @@ struct Admitted {
 	reservation: Option<Reservation>,
 }
 
-/// Finds the model's engine, reserves the request's largest cost and uses the caller's nonce.
+/// Finds the model's engine and reserves the request's largest cost under the caller's grant.
 async fn admit(
 	compute: &ComputeState,
-	caller: Option<Caller>,
+	caller: Option<Grant>,
 	model: &str,
 	embed: bool,
 	prompt_bound: u32,
@@ -484,20 +505,20 @@ async fn admit(
 	}
 	let prices = compute.prices(model);
 	let reservation = match (&compute.meter, caller) {
-		(Some(meter), Some(caller)) => {
+		(Some(meter), Some(grant)) => {
 			let max_cost = prices.cost(prompt_bound, max_tokens);
-			match meter.reserve(caller.account, max_cost).await {
+			match meter.reserve(&grant, max_cost).await {
 				Ok(reservation) => Some(reservation),
 				Err(e @ MeterError::Insufficient { .. }) => {
 					return Err(ApiError::new(
 						StatusCode::PAYMENT_REQUIRED,
 						"insufficient_quota",
 						format!(
-							"{e}; allocate more to provider 0x{}",
+							"{e}; allocate more to provider 0x{} or sign a key with a larger cap",
 							hex::encode(compute.config.provider)
 						),
 					)
-					.code("insufficient_allocation"))
+					.code("insufficient_quota"))
 				},
 				Err(e) => {
 					return Err(ApiError::server(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
@@ -506,10 +527,6 @@ async fn admit(
 		},
 		_ => None,
 	};
-	if let Some(caller) = caller {
-		// A concurrent request may have used the nonce since it was checked.
-		check_nonce(compute, caller.account, caller.nonce, true)?;
-	}
 	Ok(Admitted { engine, model: model.to_string(), prices, reservation })
 }
 
@@ -705,7 +722,7 @@ fn usage_json(prompt_tokens: u32, completion_tokens: u32) -> Value {
 async fn generate(compute: &Arc<ComputeState>, req: Request<Incoming>, flavor: Flavor) -> Answer {
 	let (parts, body) = req.into_parts();
 	let body = read_body(body, API_BODY_LIMIT).await?;
-	let caller = authenticate(compute, &parts.headers, &body)?;
+	let caller = authenticate(compute, &parts.headers)?;
 	let request: CompletionRequest = serde_json::from_slice(&body).map_err(bad_json)?;
 	let prompt = match flavor {
 		Flavor::Chat => chat_prompt(
@@ -897,7 +914,7 @@ struct EmbeddingsRequest {
 async fn embeddings(compute: &Arc<ComputeState>, req: Request<Incoming>) -> Answer {
 	let (parts, body) = req.into_parts();
 	let body = read_body(body, API_BODY_LIMIT).await?;
-	let caller = authenticate(compute, &parts.headers, &body)?;
+	let caller = authenticate(compute, &parts.headers)?;
 	let request: EmbeddingsRequest = serde_json::from_slice(&body).map_err(bad_json)?;
 	if request.encoding_format.as_deref().is_some_and(|f| f != "float") {
 		return Err(
@@ -946,7 +963,9 @@ async fn embeddings(compute: &Arc<ComputeState>, req: Request<Incoming>) -> Answ
 	Ok(response)
 }
 
-/// `POST /compute/run`: one job, deterministic, for the node's offchain worker.
+/// `POST /compute/run`: one job for the node's offchain worker, run in the background (see
+/// the module documentation): 202 while it runs, then 200 with the SCALE [`RunResult`], or 503
+/// when it cannot be run now.
 async fn run(
 	compute: &Arc<ComputeState>,
 	fetch: Option<FetchFn>,
@@ -964,26 +983,89 @@ async fn run(
 	let body = read_body(req.into_body(), RUN_BODY_LIMIT).await?;
 	let request = RunRequest::decode(&mut &body[..])
 		.map_err(|e| ApiError::invalid(format!("not a SCALE RunRequest: {e}")))?;
+	let key = (request.job, request.verify);
+	{
+		let mut runs = compute
+			.runs
+			.lock()
+			.map_err(|_| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, "poisoned"))?;
+		runs.retain(|_, r| !matches!(r, Run::Done { at, .. } if at.elapsed() > RESULT_TTL));
+		match runs.get(&key) {
+			Some(Run::Running) => {
+				return Ok(respond(StatusCode::ACCEPTED, "text/plain", "running"))
+			},
+			Some(Run::Done { answer: Ok(result), .. }) => {
+				return Ok(respond(StatusCode::OK, "application/octet-stream", result.encode()))
+			},
+			Some(Run::Done { answer: Err(message), .. }) => {
+				return Err(ApiError::server(StatusCode::SERVICE_UNAVAILABLE, message.clone()))
+			},
+			None => {
+				runs.insert(key, Run::Running);
+			},
+		}
+	}
+	let worker = compute.clone();
+	tokio::spawn(async move {
+		let answer = execute(&worker, fetch, request).await;
+		if let Err(message) = &answer {
+			log::warn!("job {}: cannot run it now: {message}", key.0);
+		}
+		if let Ok(mut runs) = worker.runs.lock() {
+			runs.insert(key, Run::Done { answer, at: Instant::now() });
+		}
+	});
+	Ok(respond(StatusCode::ACCEPTED, "text/plain", "started"))
+}
+
+fn refused(refusal: Refusal) -> RunResult {
+	RunResult { outcome: JobOutcome::Refused(refusal), output_root: None }
+}
+
+/// Runs one job deterministically: its result (an output or a refusal), or why it cannot be
+/// run now.
+async fn execute(
+	compute: &Arc<ComputeState>,
+	fetch: Option<FetchFn>,
+	request: RunRequest,
+) -> Result<RunResult, String> {
 	let model = String::from_utf8(request.model.clone())
-		.map_err(|_| ApiError::invalid("the model id is not UTF-8").param("model"))?;
-	// A job's `max_tokens` was accepted on chain under this provider's own service terms
-	// (bounded by the runtime's `MaxTokens`), so the API's cap does not apply: refusing it
-	// would only let the job expire and the provider be slashed.
-	// Checks the model before fetching a stored input.
-	let mut admitted = admit(compute, None, &model, false, 0, request.max_tokens).await?;
+		.map_err(|_| "the model id is not UTF-8".to_string())?;
+	let engine = compute
+		.engines
+		.get(&model)
+		.cloned()
+		.ok_or_else(|| format!("the model {model} is not served here"))?;
+	if let Some(root) = engine.model_root() {
+		if root != request.model_root.0 {
+			return Err(format!(
+				"the weights of {model} (0x{}) are not the job's model root (0x{})",
+				hex::encode(root),
+				hex::encode(request.model_root.0)
+			));
+		}
+	}
+	// A job's `max_tokens` was accepted on chain under this provider's own service terms, so
+	// the API's cap does not apply. What the model cannot do is a deterministic refusal.
+	let can = match request.kind {
+		ServiceKind::Inference | ServiceKind::Agent => engine.can_generate(),
+		ServiceKind::FineTuning => false,
+	};
+	if !can {
+		return Ok(refused(Refusal::WrongKind));
+	}
 	let input = match &request.input {
 		RunInput::Inline(bytes) => bytes.clone(),
 		RunInput::Stored(root) => {
-			let fetch = fetch.ok_or_else(|| {
-				ApiError::new(
-					StatusCode::NOT_IMPLEMENTED,
-					"not_implemented",
-					"this worker cannot read inputs from 0G Storage",
-				)
-			})?;
-			fetch(Hash::from(root.0), STORED_INPUT_LIMIT).await.map_err(|e| {
-				ApiError::server(StatusCode::BAD_GATEWAY, format!("cannot read the input: {e}"))
-			})?
+			let fetch = fetch.ok_or_else(|| "this worker cannot read 0G Storage".to_string())?;
+			match fetch(Hash::from(root.0), STORED_INPUT_LIMIT).await {
+				Ok(bytes) => bytes,
+				Err(FetchError::Missing) => return Ok(refused(Refusal::InputMissing)),
+				Err(FetchError::TooLarge) => return Ok(refused(Refusal::InputTooLarge)),
+				Err(FetchError::Unavailable(message)) => {
+					return Err(format!("cannot read the input: {message}"))
+				},
+			}
 		},
 	};
 	// Bytes that are not UTF-8 are read lossily: deterministic, so verifiers get the same.
@@ -995,7 +1077,10 @@ async fn run(
 		deterministic: true,
 		stop: Vec::new(),
 	};
-	let fault = compute.config.fault_outputs && !request.verify;
+	let fault =
+		if request.verify { compute.config.fault_votes } else { compute.config.fault_outputs };
+	let mut admitted =
+		Admitted { engine, model: model.clone(), prices: Prices::default(), reservation: None };
 	let queued = compute.metrics.enqueue();
 	let worker = compute.clone();
 	let (result, _) = tokio::task::spawn_blocking(move || {
@@ -1003,36 +1088,36 @@ async fn run(
 		run_engine(&worker, &mut admitted, &prompt, &params, &mut |_| true)
 	})
 	.await
-	.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-	// An input the engine refuses (longer than the model's context, say) is answered with the
-	// empty output and no tokens: a deterministic rejection that costs the user nothing and
-	// that verifiers reproduce, rather than no answer (which would expire and slash).
-	let mut generation = result.unwrap_or_else(|e| {
-		log::warn!("job {}: the engine refused the input ({e:#}); answering empty", request.job);
-		Generation {
-			text: String::new(),
-			prompt_tokens: 0,
-			completion_tokens: 0,
-			finish_reason: FinishReason::Stop,
-		}
-	});
+	.map_err(|e| e.to_string())?;
+	let mut generation = match result {
+		Ok(generation) => generation,
+		Err(e) => match e.downcast_ref::<Refused>() {
+			Some(Refused(refusal)) => {
+				log::info!("job {}: the engine refuses it: {e:#}", request.job);
+				return Ok(refused(*refusal));
+			},
+			None => return Err(format!("the engine failed: {e:#}")),
+		},
+	};
 	if fault {
 		generation.text.push_str(FAULT_SUFFIX);
 	}
 	let result = RunResult {
-		output_hash: output_hash(generation.text.as_bytes()),
+		outcome: JobOutcome::Output {
+			output_hash: output_hash(generation.text.as_bytes()),
+			input_tokens: generation.prompt_tokens,
+			output_tokens: generation.completion_tokens,
+		},
 		output_root: None,
-		input_tokens: generation.prompt_tokens,
-		output_tokens: generation.completion_tokens,
 	};
 	log::info!(
 		"job {} on {model}: {} + {} tokens{}",
 		request.job,
-		result.input_tokens,
-		result.output_tokens,
+		generation.prompt_tokens,
+		generation.completion_tokens,
 		if request.verify { " (verification)" } else { "" }
 	);
-	Ok(respond(StatusCode::OK, "application/octet-stream", result.encode()))
+	Ok(result)
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@ use hyper_util::{
 	rt::TokioExecutor,
 };
 use subxt_signer::sr25519::{dev, Keypair};
-use zg_primitives::compute::ServiceKind;
+use zg_primitives::compute::{encode_api_key, ServiceKind};
 
 const PROVIDER: Account = [7u8; 32];
+const GENESIS: [u8; 32] = [3u8; 32];
 const WORDS: [&str; 9] = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"];
 const PRICES: Prices = Prices { input: 2, output: 3 };
 
@@ -36,6 +37,13 @@ impl Engine for Words {
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> anyhow::Result<Generation> {
+		// Deterministic refusals and outages, for the job runner's tests.
+		if prompt.contains("toolong") {
+			return Err(anyhow::Error::new(Refused(Refusal::ContextTooLong)).context("too long"));
+		}
+		if prompt.contains("crash") {
+			anyhow::bail!("the engine crashed");
+		}
 		let mut text = String::new();
 		let mut completion_tokens = 0;
 		let mut finish_reason = FinishReason::Stop;
@@ -66,23 +74,67 @@ impl Engine for Words {
 	}
 }
 
+/// An embedding model: it cannot generate.
+struct EmbedOnly;
+
+impl Engine for EmbedOnly {
+	fn model_id(&self) -> &str {
+		"embed"
+	}
+	fn backend(&self) -> &str {
+		"test"
+	}
+	fn can_generate(&self) -> bool {
+		false
+	}
+	fn can_embed(&self) -> bool {
+		true
+	}
+	fn generate(
+		&self,
+		_: &str,
+		_: &GenerateParams,
+		_: &mut dyn FnMut(&str) -> bool,
+	) -> anyhow::Result<Generation> {
+		anyhow::bail!("cannot generate")
+	}
+	fn embed(&self, inputs: &[String]) -> anyhow::Result<Embeddings> {
+		Words.embed(inputs)
+	}
+}
+
 struct Server {
 	base: String,
 	compute: Arc<ComputeState>,
 	client: Client<HttpConnector, Full<Bytes>>,
 }
 
+fn config(fault_outputs: bool) -> ComputeConfig {
+	ComputeConfig {
+		provider: PROVIDER,
+		max_tokens_cap: 16,
+		prices: PRICES,
+		fault_outputs,
+		fault_votes: false,
+		genesis: GENESIS,
+	}
+}
+
 /// Starts the compute API: metered with Alice's allocation `allocation` (`None`: open API).
+/// The chain allows under a key its cap, at most the allocation (nothing is settled).
 async fn start(allocation: Option<u128>, fault_outputs: bool) -> Server {
-	let config =
-		ComputeConfig { provider: PROVIDER, max_tokens_cap: 16, prices: PRICES, fault_outputs };
 	let meter = allocation.map(|allocation| {
 		let alice = dev::alice().public_key().0;
-		Arc::new(Meter::new(Arc::new(move |user| {
-			Box::pin(async move { Ok(if user == alice { allocation } else { 0 }) })
+		Arc::new(Meter::new(Arc::new(move |grant: Grant| {
+			Box::pin(async move {
+				let c = grant.capability;
+				Ok(if c.user == alice { c.cap.min(allocation) } else { 0 })
+			})
 		})))
 	});
-	let compute = Arc::new(ComputeState::new(config, vec![Arc::new(Words)], meter));
+	let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(Words), Arc::new(EmbedOnly)];
+	let compute = Arc::new(ComputeState::new(config(fault_outputs), engines, meter));
+	compute.set_best_block(100);
 	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let base = format!("http://{}", listener.local_addr().unwrap());
 	tokio::spawn(serve(compute.clone(), listener));
@@ -115,39 +167,76 @@ impl Server {
 		Reply { status, headers, body }
 	}
 
-	/// Posts `body` signed by `signer` with `nonce`.
-	async fn signed(&self, path: &str, signer: &Keypair, nonce: u64, body: &[u8]) -> Reply {
-		self.call(Method::POST, path, Some(auth(signer, nonce, body)), body).await
+	/// Posts `body` with `signer`'s API key of a large cap.
+	async fn signed(&self, path: &str, signer: &Keypair, body: &[u8]) -> Reply {
+		self.call(Method::POST, path, Some(bearer(&key(signer, u128::MAX, 1))), body).await
 	}
 
 	fn jobs(&self) -> u64 {
 		self.compute.metrics().jobs("words", JobStatus::Ok)
 	}
 
-	/// Alice's unsettled spend (nothing may stay reserved after a request).
-	fn unsettled(&self) -> u128 {
-		let spend = self.compute.meter().unwrap().spend(&dev::alice().public_key().0);
+	/// The unsettled spend under Alice's key with `nonce` (nothing may stay reserved after a
+	/// request).
+	fn unsettled_of(&self, nonce: u64) -> u128 {
+		let spend = self.compute.meter().unwrap().spend(&dev::alice().public_key().0, nonce);
 		assert_eq!(spend.reserved, 0, "nothing may stay reserved");
 		spend.unsettled
 	}
 
+	/// The unsettled spend under Alice's key of [`Server::signed`].
+	fn unsettled(&self) -> u128 {
+		self.unsettled_of(1)
+	}
+
+	/// Posts a job to `/compute/run` until it is done: its status and body.
+	async fn run(&self, request: &RunRequest) -> Reply {
+		let body = request.encode();
+		let first = self.call(Method::POST, "/compute/run", None, &body).await;
+		assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.body);
+		for _ in 0..200 {
+			let reply = self.call(Method::POST, "/compute/run", None, &body).await;
+			if reply.status != StatusCode::ACCEPTED {
+				return reply;
+			}
+			tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+		}
+		panic!("job {} never finished", request.job);
+	}
+
 	/// Runs the job of [`run_request`] on `/compute/run`.
 	async fn run_job(&self, verify: bool) -> RunResult {
-		let body = run_request(verify, RunInput::Inline(b"hello world".to_vec()));
-		let reply = self.call(Method::POST, "/compute/run", None, &body).await;
+		let reply = self.run(&run_request(verify, RunInput::Inline(b"hello world".to_vec()))).await;
 		assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
 		assert_eq!(reply.headers["content-type"], "application/octet-stream");
 		RunResult::decode(&mut &reply.body[..]).unwrap()
 	}
 }
 
-fn auth(signer: &Keypair, nonce: u64, body: &[u8]) -> String {
-	let signature = signer.sign(&api_auth_message(&PROVIDER, nonce, body));
-	format!(
-		"ZG-Sr25519 0x{}:{nonce}:0x{}",
-		hex::encode(signer.public_key().0),
-		hex::encode(signature.0)
-	)
+/// A spending capability of `signer` for [`PROVIDER`] on [`GENESIS`], expiring at block 1 000.
+fn capability(signer: &Keypair, cap: u128, nonce: u64) -> SpendingCapability<[u8; 32], u32> {
+	SpendingCapability {
+		user: signer.public_key().0,
+		provider: PROVIDER,
+		cap,
+		expires_at: 1_000,
+		genesis: GENESIS.into(),
+		nonce,
+	}
+}
+
+/// An API key: `capability` signed by `signer`.
+fn signed_key(signer: &Keypair, capability: &SpendingCapability<[u8; 32], u32>) -> String {
+	let signature = signer.sign(&capability.signing_payload());
+	encode_api_key(capability, &ChainSignature::Sr25519(signature.0))
+}
+
+fn key(signer: &Keypair, cap: u128, nonce: u64) -> String {
+	signed_key(signer, &capability(signer, cap, nonce))
+}
+
+fn bearer(key: &str) -> String {
+	format!("Bearer {key}")
 }
 
 fn chat_body(stream: bool, max_tokens: u32) -> Vec<u8> {
@@ -174,9 +263,11 @@ async fn lists_models() {
 	assert_eq!(reply.status, StatusCode::OK);
 	let answer = reply.json();
 	assert_eq!(answer["object"], "list");
-	assert_eq!(answer["data"][0]["id"], "words");
-	assert_eq!(answer["data"][0]["object"], "model");
-	assert_eq!(answer["data"][0]["owned_by"], format!("0x{}", hex::encode(PROVIDER)));
+	// In id order: the embedding model, then the words model.
+	assert_eq!(answer["data"][0]["id"], "embed");
+	assert_eq!(answer["data"][1]["id"], "words");
+	assert_eq!(answer["data"][1]["object"], "model");
+	assert_eq!(answer["data"][1]["owned_by"], format!("0x{}", hex::encode(PROVIDER)));
 }
 
 #[test]
@@ -193,15 +284,13 @@ fn chat_template() {
 	let bad: Vec<Message> =
 		serde_json::from_value(json!([{ "role": "wizard", "content": "x" }])).unwrap();
 	assert_eq!(chat_prompt(&bad).unwrap_err().status, StatusCode::BAD_REQUEST);
-	assert!(parse_auth("ZG-Sr25519 0x00:1:00").is_none());
-	assert!(parse_auth("Bearer abc").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_completion_streamed_or_not_is_metered() {
 	let server = start(Some(1_000), false).await;
 	let alice = dev::alice();
-	let reply = server.signed("/v1/chat/completions", &alice, 1, &chat_body(false, 5)).await;
+	let reply = server.signed("/v1/chat/completions", &alice, &chat_body(false, 5)).await;
 	assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
 	let answer = reply.json();
 	assert_eq!(answer["object"], "chat.completion");
@@ -220,7 +309,7 @@ async fn chat_completion_streamed_or_not_is_metered() {
 	assert_eq!(server.jobs(), 1);
 
 	// The same request streamed: chunks add up to the same text, the last one has the usage.
-	let reply = server.signed("/v1/chat/completions", &alice, 2, &chat_body(true, 5)).await;
+	let reply = server.signed("/v1/chat/completions", &alice, &chat_body(true, 5)).await;
 	assert_eq!(reply.status, StatusCode::OK);
 	assert_eq!(reply.headers["content-type"], "text/event-stream");
 	let body = String::from_utf8(reply.body.to_vec()).unwrap();
@@ -247,7 +336,7 @@ async fn chat_completion_streamed_or_not_is_metered() {
 
 	// Legacy completions take the prompt as is.
 	let body = json!({ "model": "words", "prompt": "one two", "max_tokens": 2 }).to_string();
-	let reply = server.signed("/v1/completions", &alice, 3, body.as_bytes()).await;
+	let reply = server.signed("/v1/completions", &alice, body.as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::OK);
 	assert_eq!(reply.json()["choices"][0]["text"], "the quick ");
 	assert_eq!(reply.json()["usage"]["prompt_tokens"], 2);
@@ -257,7 +346,7 @@ async fn chat_completion_streamed_or_not_is_metered() {
 async fn embeddings() {
 	let server = start(Some(1_000), false).await;
 	let body = json!({ "model": "words", "input": ["a b", "c"] }).to_string();
-	let reply = server.signed("/v1/embeddings", &dev::alice(), 1, body.as_bytes()).await;
+	let reply = server.signed("/v1/embeddings", &dev::alice(), body.as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::OK);
 	let answer = reply.json();
 	assert_eq!(answer["object"], "list");
@@ -268,7 +357,7 @@ async fn embeddings() {
 	assert_eq!(server.unsettled(), PRICES.cost(3, 0));
 	// A single string works too.
 	let body = json!({ "model": "words", "input": "x" }).to_string();
-	let reply = server.signed("/v1/embeddings", &dev::alice(), 2, body.as_bytes()).await;
+	let reply = server.signed("/v1/embeddings", &dev::alice(), body.as_bytes()).await;
 	assert_eq!(reply.json()["data"].as_array().unwrap().len(), 1);
 }
 
@@ -285,53 +374,93 @@ async fn refusals_change_nothing() {
 		error
 	};
 
-	// Authentication: missing, malformed, signed by another key, over another body.
+	// Authentication: missing, malformed, not a key, forged, another provider's, another
+	// chain's, expired.
 	let reply = server.call(Method::POST, path, None, &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 	assert_eq!(error_of(&reply)["type"], "authentication_error");
-	let reply = server.call(Method::POST, path, Some("ZG-Sr25519 nonsense".into()), &body).await;
+	let reply = server.call(Method::POST, path, Some("Basic abc".into()), &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-	let forged = auth(&bob, 1, &body)
-		.replace(&hex::encode(bob.public_key().0), &hex::encode(alice.public_key().0));
-	let reply = server.call(Method::POST, path, Some(forged), &body).await;
+	let reply = server.call(Method::POST, path, Some(bearer("sk-123")), &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-	let reply = server.call(Method::POST, path, Some(auth(&alice, 1, b"{}")), &body).await;
+	// Bob signs a capability that names Alice as its user.
+	let mut forged = capability(&alice, u128::MAX, 1);
+	let bob_signature = bob.sign(&forged.signing_payload());
+	let forged_key = encode_api_key(&forged, &ChainSignature::Sr25519(bob_signature.0));
+	let reply = server.call(Method::POST, path, Some(bearer(&forged_key)), &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+	forged.provider = [8; 32];
+	let reply =
+		server.call(Method::POST, path, Some(bearer(&signed_key(&alice, &forged))), &body).await;
+	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+	let mut other_chain = capability(&alice, u128::MAX, 1);
+	other_chain.genesis = [4u8; 32].into();
+	let reply = server
+		.call(Method::POST, path, Some(bearer(&signed_key(&alice, &other_chain))), &body)
+		.await;
+	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+	let mut expired = capability(&alice, u128::MAX, 1);
+	expired.expires_at = 100 + EXPIRY_MARGIN;
+	let reply =
+		server.call(Method::POST, path, Some(bearer(&signed_key(&alice, &expired))), &body).await;
+	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+	assert_eq!(error_of(&reply)["code"], "expired_api_key");
 
-	// Malformed JSON, wrong types, too many tokens, unknown model: 400/404, nonce not used.
-	let reply = server.signed(path, &alice, 1, b"{not json").await;
+	// Malformed JSON, wrong types, too many tokens, unknown model: 400/404.
+	let reply = server.signed(path, &alice, b"{not json").await;
 	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 	assert_eq!(error_of(&reply)["code"], "invalid_json");
 	let wrong = json!({ "model": "words", "messages": "hi", "max_tokens": "five" }).to_string();
-	let reply = server.signed(path, &alice, 1, wrong.as_bytes()).await;
+	let reply = server.signed(path, &alice, wrong.as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-	let reply = server.signed(path, &alice, 1, &chat_body(false, 17)).await;
+	let reply = server.signed(path, &alice, &chat_body(false, 17)).await;
 	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 	assert_eq!(error_of(&reply)["param"], "max_tokens");
 	let unknown = json!({ "model": "nope", "messages": [{ "role": "user", "content": "x" }] });
-	let reply = server.signed(path, &alice, 1, unknown.to_string().as_bytes()).await;
+	let reply = server.signed(path, &alice, unknown.to_string().as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::NOT_FOUND);
 	assert_eq!(error_of(&reply)["code"], "model_not_found");
 	assert_eq!(server.jobs(), 0);
 	assert_eq!(server.unsettled(), 0);
 	assert!(!server.compute.metrics().render().contains("zg_compute_jobs_total{"));
 
-	// The nonce is still usable; then it is not.
-	let reply = server.signed(path, &alice, 1, &body).await;
+	// A valid key works, as often as its cap allows.
+	let reply = server.signed(path, &alice, &body).await;
 	assert_eq!(reply.status, StatusCode::OK);
-	let reply = server.signed(path, &alice, 1, &body).await;
-	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-	assert_eq!(error_of(&reply)["code"], "nonce_reused");
-	let reply = server.signed(path, &alice, 0, &body).await;
-	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-	assert_eq!(server.jobs(), 1);
+	let reply = server.signed(path, &alice, &body).await;
+	assert_eq!(reply.status, StatusCode::OK);
+	assert_eq!(server.jobs(), 2);
 
 	// Bob has no allocation: 402, nothing metered or counted.
-	let reply = server.signed(path, &bob, 1, &body).await;
+	let reply = server.signed(path, &bob, &body).await;
 	assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED);
 	assert_eq!(error_of(&reply)["type"], "insufficient_quota");
-	assert_eq!(server.compute.meter().unwrap().spend(&bob.public_key().0), Default::default());
-	assert_eq!(server.jobs(), 1);
+	assert_eq!(server.compute.meter().unwrap().spend(&bob.public_key().0, 1), Default::default());
+	assert_eq!(server.jobs(), 2);
+}
+
+/// Finding 8, the worker's half: a key serves no more than the cap its user signed, whatever
+/// the allocation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_serves_no_more_than_its_cap() {
+	let server = start(Some(1_000_000), false).await;
+	let alice = dev::alice();
+	let body = chat_body(false, 5);
+	let prompt_bound = token_bound("<|system|>\nBe brief.\n<|user|>\nhello there\n<|assistant|>\n");
+	let max_cost = PRICES.cost(prompt_bound, 5);
+	let cost = PRICES.cost(CHAT_PROMPT_TOKENS, 5);
+	// Room for one request's largest cost and its real cost, not for a second largest cost.
+	let small = key(&alice, max_cost + cost - 1, 7);
+	let path = "/v1/chat/completions";
+	let reply = server.call(Method::POST, path, Some(bearer(&small)), &body).await;
+	assert_eq!(reply.status, StatusCode::OK);
+	let reply = server.call(Method::POST, path, Some(bearer(&small)), &body).await;
+	assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED);
+	assert_eq!(server.unsettled_of(7), cost);
+	// Another key of the same user has its own cap.
+	let reply =
+		server.call(Method::POST, path, Some(bearer(&key(&alice, max_cost, 8))), &body).await;
+	assert_eq!(reply.status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,12 +470,12 @@ async fn budget_must_cover_the_largest_cost() {
 	let max_cost = PRICES.cost(prompt_bound, 5);
 	let server = start(Some(max_cost - 1), false).await;
 	let alice = dev::alice();
-	let reply = server.signed("/v1/chat/completions", &alice, 1, &chat_body(false, 5)).await;
+	let reply = server.signed("/v1/chat/completions", &alice, &chat_body(false, 5)).await;
 	assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED);
 	assert_eq!(server.unsettled(), 0);
 	assert_eq!(server.jobs(), 0);
 	// The refused request did not use its nonce; with fewer tokens it fits.
-	let reply = server.signed("/v1/chat/completions", &alice, 1, &chat_body(false, 4)).await;
+	let reply = server.signed("/v1/chat/completions", &alice, &chat_body(false, 4)).await;
 	assert_eq!(reply.status, StatusCode::OK);
 	assert_eq!(server.unsettled(), PRICES.cost(CHAT_PROMPT_TOKENS, 4));
 }
@@ -359,9 +488,9 @@ async fn open_api_needs_no_signature() {
 	assert_eq!(reply.json()["choices"][0]["message"]["content"], "the quick ");
 }
 
-fn run_request(verify: bool, input: RunInput) -> Vec<u8> {
+fn run_request(verify: bool, input: RunInput) -> RunRequest {
 	RunRequest {
-		job: 9,
+		job: if verify { 9 } else { 8 },
 		kind: ServiceKind::Inference,
 		model: b"words".to_vec(),
 		model_root: Default::default(),
@@ -369,63 +498,101 @@ fn run_request(verify: bool, input: RunInput) -> Vec<u8> {
 		max_tokens: 3,
 		verify,
 	}
-	.encode()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compute_run_answers_scale_and_faults_only_unverified_jobs() {
 	let honest = RunResult {
-		output_hash: output_hash(b"the quick brown "),
+		outcome: JobOutcome::Output {
+			output_hash: output_hash(b"the quick brown "),
+			input_tokens: 2,
+			output_tokens: 3,
+		},
 		output_root: None,
-		input_tokens: 2,
-		output_tokens: 3,
 	};
 	let server = start(Some(0), false).await;
 	assert_eq!(server.run_job(false).await, honest);
+	// A finished job is answered again from its result, without running it again.
+	let reply = server
+		.call(
+			Method::POST,
+			"/compute/run",
+			None,
+			&run_request(false, RunInput::Inline(b"hello world".to_vec())).encode(),
+		)
+		.await;
+	assert_eq!(reply.status, StatusCode::OK);
 	assert_eq!(server.run_job(true).await, honest);
-	// Jobs are not metered against allocations (the chain pays them).
+	// Jobs are not metered against API keys (the chain pays them).
 	assert_eq!(server.unsettled(), 0);
 	let metrics = server.compute.metrics().render();
 	assert!(
 		metrics.contains("zg_compute_jobs_total{model=\"words\",status=\"ok\"} 2"),
 		"{metrics}"
 	);
-	assert!(metrics.contains("zg_compute_prompt_tokens_total 4\n"));
-	assert!(metrics.contains("zg_compute_completion_tokens_total 6\n"));
 
 	let faulty = start(Some(0), true).await;
 	let answer = faulty.run_job(false).await;
-	assert_ne!(answer.output_hash, honest.output_hash);
-	assert_eq!(
-		answer.output_hash,
-		output_hash(format!("the quick brown {FAULT_SUFFIX}").as_bytes())
-	);
-	assert_eq!((answer.input_tokens, answer.output_tokens), (2, 3));
+	let JobOutcome::Output { output_hash: hash, input_tokens, output_tokens } = answer.outcome
+	else {
+		panic!("an output")
+	};
+	assert_eq!(hash, output_hash(format!("the quick brown {FAULT_SUFFIX}").as_bytes()));
+	assert_eq!((input_tokens, output_tokens), (2, 3));
 	assert_eq!(faulty.run_job(true).await, honest);
 
-	// Garbage, an unknown model, a stored input without storage: refused.
+	// Garbage: 400.
 	let reply = faulty.call(Method::POST, "/compute/run", None, b"\x01\x02").await;
 	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-	let mut unknown =
-		RunRequest::decode(&mut &run_request(true, RunInput::Inline(b"hello world".to_vec()))[..])
-			.unwrap();
-	unknown.model = b"nope".to_vec();
-	let reply = faulty.call(Method::POST, "/compute/run", None, &unknown.encode()).await;
-	assert_eq!(reply.status, StatusCode::NOT_FOUND);
-	let stored = run_request(true, RunInput::Stored(Default::default()));
-	let reply = faulty.call(Method::POST, "/compute/run", None, &stored).await;
-	assert_eq!(reply.status, StatusCode::NOT_IMPLEMENTED);
 
 	// A job above the API's token cap, with bytes that are not UTF-8, is still answered
 	// (lossily, deterministically): refusing it would only let it expire and slash the provider.
-	let mut big =
-		RunRequest::decode(&mut &run_request(true, RunInput::Inline(vec![0xff, b'a', b' ']))[..])
-			.unwrap();
+	let mut big = run_request(true, RunInput::Inline(vec![0xff, b'a', b' ']));
+	big.job = 10;
 	big.max_tokens = 100;
-	let reply = faulty.call(Method::POST, "/compute/run", None, &big.encode()).await;
+	let reply = faulty.run(&big).await;
 	assert_eq!(reply.status, StatusCode::OK);
 	let answer = RunResult::decode(&mut &reply.body[..]).unwrap();
-	assert_eq!(answer.input_tokens, 1);
+	assert!(matches!(answer.outcome, JobOutcome::Output { input_tokens: 1, .. }));
+}
+
+/// Finding 9: what no worker could run is a deterministic refusal; what this worker cannot run
+/// now is 503, so that nothing is submitted and verifiers abstain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_9_compute_run_refuses_deterministically_or_is_unavailable() {
+	let server = start(Some(0), false).await;
+	let job = |id: u64, model: &[u8], input: RunInput| {
+		let mut r = run_request(false, input);
+		r.job = id;
+		r.model = model.to_vec();
+		r
+	};
+	let refusal = |reply: Reply| {
+		assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+		match RunResult::decode(&mut &reply.body[..]).unwrap().outcome {
+			JobOutcome::Refused(r) => r,
+			other => panic!("not a refusal: {other:?}"),
+		}
+	};
+	// An embedding model asked to generate.
+	let reply = server.run(&job(20, b"embed", RunInput::Inline(b"hi".to_vec()))).await;
+	assert_eq!(refusal(reply), Refusal::WrongKind);
+	// A fine-tuning job for an inference engine.
+	let mut tune = job(21, b"words", RunInput::Inline(b"hi".to_vec()));
+	tune.kind = ServiceKind::FineTuning;
+	assert_eq!(refusal(server.run(&tune).await), Refusal::WrongKind);
+	// The engine refuses the input.
+	let reply = server.run(&job(22, b"words", RunInput::Inline(b"toolong".to_vec()))).await;
+	assert_eq!(refusal(reply), Refusal::ContextTooLong);
+	// Unavailable: the engine fails, an unknown model, a stored input without storage.
+	for (id, model, input) in [
+		(23, &b"words"[..], RunInput::Inline(b"crash".to_vec())),
+		(24, b"nope", RunInput::Inline(b"hi".to_vec())),
+		(25, b"words", RunInput::Stored(Default::default())),
+	] {
+		let reply = server.run(&job(id, model, input)).await;
+		assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "job {id}");
+	}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -452,7 +619,7 @@ async fn a_client_leaving_a_stream_pays_for_what_was_generated() {
 	let server = start(Some(1_000), false).await;
 	let body = chat_body(true, 9);
 	let req = Request::post(format!("{}/v1/chat/completions", server.base))
-		.header("authorization", auth(&dev::alice(), 1, &body))
+		.header("authorization", bearer(&key(&dev::alice(), u128::MAX, 1)))
 		.body(Full::new(Bytes::from(body)))
 		.unwrap();
 	let res = server.client.request(req).await.unwrap();
@@ -470,23 +637,19 @@ async fn a_client_leaving_a_stream_pays_for_what_was_generated() {
 		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
 	}
 	assert_eq!(server.jobs(), 1);
-	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0);
+	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend.reserved, 0);
 	assert!(spend.unsettled <= PRICES.cost(CHAT_PROMPT_TOKENS, 9));
 }
 
+/// The built-in model behind the OpenAI API and `/compute/run`; finding 11: a job whose
+/// `model_root` is not the loaded weights' hash is not run (503: nothing is submitted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_built_in_model_behind_the_api() {
+async fn finding_11_the_built_in_model_runs_only_jobs_for_its_weights() {
 	use crate::compute::gpt::{generate_model, GptConfig, GptModel};
 	let bytes = generate_model(7, &GptConfig::tiny()).unwrap();
 	let model = Arc::new(GptModel::from_bytes(&bytes).unwrap().with_model_id("tiny"));
-	let config = ComputeConfig {
-		provider: PROVIDER,
-		max_tokens_cap: 16,
-		prices: PRICES,
-		fault_outputs: false,
-	};
-	let compute = Arc::new(ComputeState::new(config, vec![model.clone()], None));
+	let compute = Arc::new(ComputeState::new(config(false), vec![model.clone()], None));
 	let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let base = format!("http://{}", listener.local_addr().unwrap());
 	tokio::spawn(serve(compute.clone(), listener));
@@ -509,6 +672,7 @@ async fn the_built_in_model_behind_the_api() {
 	let answer = reply.json();
 	let text = answer["choices"][0]["message"]["content"].as_str().unwrap().to_string();
 	let prompt = "<|user|>\nhello\n<|assistant|>\n";
+	let root = model.content_hash();
 	let expected = tokio::task::spawn_blocking(move || {
 		let params = GenerateParams { max_tokens: 8, ..Default::default() };
 		model.generate(prompt, &params, &mut |_| true).unwrap()
@@ -533,17 +697,27 @@ async fn the_built_in_model_behind_the_api() {
 	assert_eq!(streamed, text);
 	assert!(body.ends_with("data: [DONE]\n\n"));
 
-	let run = RunRequest {
+	// A job for these weights runs; a job for other weights does not.
+	let mut run = RunRequest {
 		job: 1,
 		kind: ServiceKind::Inference,
 		model: b"tiny".to_vec(),
-		model_root: Default::default(),
+		model_root: root.into(),
 		input: RunInput::Inline(prompt.as_bytes().to_vec()),
 		max_tokens: 8,
 		verify: true,
 	};
-	let reply = server.call(Method::POST, "/compute/run", None, &run.encode()).await;
+	let reply = server.run(&run).await;
 	let result = RunResult::decode(&mut &reply.body[..]).unwrap();
-	assert_eq!(result.output_hash, output_hash(expected.text.as_bytes()));
-	assert_eq!(result.input_tokens, expected.prompt_tokens);
+	assert_eq!(
+		result.outcome,
+		JobOutcome::Output {
+			output_hash: output_hash(expected.text.as_bytes()),
+			input_tokens: expected.prompt_tokens,
+			output_tokens: expected.completion_tokens,
+		}
+	);
+	run.job = 2;
+	run.model_root = Default::default();
+	assert_eq!(server.run(&run).await.status, StatusCode::SERVICE_UNAVAILABLE);
 }

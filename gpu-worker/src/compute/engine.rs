@@ -2,6 +2,15 @@
 //! CUDA path will follow behind the same trait); the forwarding backend sends requests to an
 //! OpenAI-compatible server that the provider already runs (vLLM, llama.cpp server).
 
+pub use zg_primitives::compute::Refusal;
+
+/// A deterministic refusal: the engine cannot run this input, and no engine of the same model
+/// could (the input is longer than the context, say). Engines return it (inside their
+/// `anyhow::Error`) so that the job runner answers a refusal rather than an outage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("refused: {0:?}")]
+pub struct Refused(pub Refusal);
+
 /// How to generate.
 #[derive(Clone, Debug)]
 pub struct GenerateParams {
@@ -72,6 +81,12 @@ pub trait Engine: Send + Sync {
 	fn model_id(&self) -> &str;
 	/// The backend's name (`cpu`, `cuda`, `forward`), for logs and `/v1/models`.
 	fn backend(&self) -> &str;
+	/// The content root of the weights (BLAKE2b-256 of the model file), when the engine loaded
+	/// them itself: jobs for another root are not run. `None` for engines whose weights the
+	/// worker does not see (forwarding).
+	fn model_root(&self) -> Option<[u8; 32]> {
+		None
+	}
 	/// Whether [`Engine::generate`] is available.
 	fn can_generate(&self) -> bool;
 	/// Whether [`Engine::embed`] is available.

@@ -739,11 +739,14 @@ impl GptModel {
 			bail!("empty prompt");
 		}
 		if prompt.len() > self.config.max_seq {
-			bail!(
+			return Err(anyhow::Error::new(super::engine::Refused(
+				super::engine::Refusal::ContextTooLong,
+			))
+			.context(format!(
 				"the prompt has {} tokens; the model's context is {} tokens",
 				prompt.len(),
 				self.config.max_seq
-			);
+			)));
 		}
 		let mut out = Vec::new();
 		if params.max_tokens == 0 {
@@ -1026,6 +1029,10 @@ impl Engine for GptModel {
 
 	fn backend(&self) -> &str {
 		"cpu"
+	}
+
+	fn model_root(&self) -> Option<[u8; 32]> {
+		Some(self.hash)
 	}
 
 	fn can_generate(&self) -> bool {

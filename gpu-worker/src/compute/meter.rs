@@ -1,36 +1,55 @@
-//! Metering of the OpenAI-compatible API against the users' on-chain allocations.
+//! Metering of the OpenAI-compatible API against what users signed.
 //!
-//! A user's budget at this provider is its allocation on chain (`Compute.Allocations(user,
-//! provider)`). The worker keeps, per user, the spend it has not settled on chain yet and the
-//! amounts reserved by requests in flight:
+//! A user calls a provider's API with a signed spending capability as its API key
+//! ([`zg_primitives::compute::SpendingCapability`]: this provider, a cap, an expiry, the
+//! chain's genesis hash, a nonce). The chain settles at most the cap under one capability, and
+//! only from the user's allocation to the provider. The worker keeps, per capability, the
+//! spend it has not settled yet and the amounts reserved by requests in flight:
 //!
-//! 1. Before a request runs, [`Meter::reserve`] reads the allocation and refuses unless
-//!    `allocation − unsettled − reserved ≥ max_cost` (the cost if the request used every token
-//!    it may); otherwise it reserves `max_cost`.
+//! 1. Before a request runs, [`Meter::reserve`] reads what the chain still allows under the
+//!    capability (the smaller of the allocation and the cap less what was settled under it)
+//!    and refuses unless that, less the unsettled and reserved spend, covers `max_cost` (the
+//!    cost if the request used every token it may); otherwise it reserves `max_cost`.
 //! 2. When the request is done, [`Reservation::commit`] replaces the reservation by the real
 //!    cost, which joins the unsettled spend. A reservation dropped without commit (the engine
 //!    failed) is released and costs nothing.
-//! 3. Every few seconds [`Meter::settle_once`] submits `Compute.settle_usage(user, amount)`
-//!    for each user with unsettled spend, and subtracts what succeeded. While a settlement is
-//!    in flight the amount still counts as unsettled, so the check in 1 stays on the safe side.
+//! 3. Every few seconds [`Meter::settle_once`] submits `Compute.settle_usage(capability,
+//!    signature, amount)` for each capability with unsettled spend and subtracts what
+//!    succeeded. While a settlement is in flight the amount still counts as unsettled, so the
+//!    check in 1 stays on the safe side.
 //!
 //! The chain is reached through two injected functions ([`BudgetFn`], [`SettleFn`]), so the
 //! logic is tested without a node.
 
-use crate::chain::Account;
 use futures::future::BoxFuture;
 use std::{
 	collections::BTreeMap,
 	sync::{Arc, Mutex},
 	time::Duration,
 };
-use zg_primitives::compute::{usage_fee, ServiceKind};
+use zg_primitives::compute::{usage_fee, ServiceKind, SpendingCapability};
 
-/// Reads a user's allocation to this provider (0 when it has none).
-pub type BudgetFn = Arc<dyn Fn(Account) -> BoxFuture<'static, anyhow::Result<u128>> + Send + Sync>;
-/// Settles `amount` of a user's usage on chain.
+/// A signed capability, as a user hands it to the worker (its API key, decoded).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+	/// What the user signed.
+	pub capability: SpendingCapability<[u8; 32], u32>,
+	/// The user's sr25519 signature of [`SpendingCapability::signing_payload`].
+	pub signature: [u8; 64],
+}
+
+impl Grant {
+	/// Identifies the capability: user and nonce (the provider is this worker's).
+	pub fn key(&self) -> (crate::chain::Account, u64) {
+		(self.capability.user, self.capability.nonce)
+	}
+}
+
+/// What the chain still allows under a capability, in plancks.
+pub type BudgetFn = Arc<dyn Fn(Grant) -> BoxFuture<'static, anyhow::Result<u128>> + Send + Sync>;
+/// Settles `amount` under a capability on chain.
 pub type SettleFn =
-	Arc<dyn Fn(Account, u128) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+	Arc<dyn Fn(Grant, u128) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
 /// The prices of a service, in plancks per token.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,20 +77,20 @@ impl Prices {
 /// Why a request cannot be paid for.
 #[derive(Debug, thiserror::Error)]
 pub enum MeterError {
-	/// The allocation left does not cover the request's largest possible cost.
-	#[error("insufficient allocation: {available} plancks left, the request may cost {needed}")]
+	/// What the capability still allows does not cover the request's largest possible cost.
+	#[error("insufficient funds under this API key: {available} plancks left, the request may cost {needed}")]
 	Insufficient {
-		/// Allocation minus unsettled and reserved spend.
+		/// Allowed on chain minus unsettled and reserved spend.
 		available: u128,
 		/// The request's largest possible cost.
 		needed: u128,
 	},
-	/// The allocation could not be read.
-	#[error("cannot read the allocation: {0}")]
+	/// The chain could not be read, or the capability can no longer be settled.
+	#[error("{0}")]
 	Budget(String),
 }
 
-/// One user's spend as the worker tracks it.
+/// One capability's spend as the worker tracks it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Spend {
 	/// Spent and not yet settled on chain.
@@ -80,7 +99,8 @@ pub struct Spend {
 	pub reserved: u128,
 }
 
-type Ledger = Arc<Mutex<BTreeMap<Account, Spend>>>;
+type Key = (crate::chain::Account, u64);
+type Ledger = Arc<Mutex<BTreeMap<Key, (Grant, Spend)>>>;
 
 /// The meter: budgets from the chain, spend kept here until settled.
 pub struct Meter {
@@ -92,27 +112,29 @@ pub struct Meter {
 #[must_use = "a reservation is released when dropped"]
 pub struct Reservation {
 	ledger: Ledger,
-	user: Account,
+	key: Key,
 	amount: u128,
 	done: bool,
 }
 
 impl Reservation {
 	/// The user it is reserved for.
-	pub fn user(&self) -> Account {
-		self.user
+	pub fn user(&self) -> crate::chain::Account {
+		self.key.0
 	}
 
-	/// Replaces the reservation by the real `cost`, which joins the user's unsettled spend.
-	/// The cost is capped by what was reserved, so that the spend never exceeds the
-	/// allocation (an engine that counts more tokens than the bound cannot overdraw it).
+	/// Replaces the reservation by the real `cost`, which joins the capability's unsettled
+	/// spend. The cost is capped by what was reserved, so that the spend never exceeds what
+	/// the capability allows (an engine that counts more tokens than the bound cannot
+	/// overdraw it).
 	pub fn commit(mut self, cost: u128) {
 		self.done = true;
 		let cost = cost.min(self.amount);
 		if let Ok(mut ledger) = self.ledger.lock() {
-			let spend = ledger.entry(self.user).or_default();
-			spend.reserved = spend.reserved.saturating_sub(self.amount);
-			spend.unsettled = spend.unsettled.saturating_add(cost);
+			if let Some((_, spend)) = ledger.get_mut(&self.key) {
+				spend.reserved = spend.reserved.saturating_sub(self.amount);
+				spend.unsettled = spend.unsettled.saturating_add(cost);
+			}
 		}
 	}
 }
@@ -123,10 +145,10 @@ impl Drop for Reservation {
 			return;
 		}
 		if let Ok(mut ledger) = self.ledger.lock() {
-			if let Some(spend) = ledger.get_mut(&self.user) {
+			if let Some((_, spend)) = ledger.get_mut(&self.key) {
 				spend.reserved = spend.reserved.saturating_sub(self.amount);
 				if *spend == Spend::default() {
-					ledger.remove(&self.user);
+					ledger.remove(&self.key);
 				}
 			}
 		}
@@ -139,53 +161,67 @@ impl Meter {
 		Self { budget, ledger: Arc::default() }
 	}
 
-	/// Reserves `max_cost` for a request of `user`, or refuses if its allocation minus its
-	/// unsettled and reserved spend does not cover it.
-	pub async fn reserve(&self, user: Account, max_cost: u128) -> Result<Reservation, MeterError> {
-		let allocation =
-			(self.budget)(user).await.map_err(|e| MeterError::Budget(format!("{e:#}")))?;
+	/// Reserves `max_cost` under `grant`, or refuses if what the chain allows under it, less
+	/// its unsettled and reserved spend, does not cover it.
+	pub async fn reserve(&self, grant: &Grant, max_cost: u128) -> Result<Reservation, MeterError> {
+		let allowed =
+			(self.budget)(grant.clone()).await.map_err(|e| MeterError::Budget(format!("{e:#}")))?;
 		let mut ledger = self.ledger.lock().map_err(|_| MeterError::Budget("poisoned".into()))?;
-		let spend = ledger.get(&user).copied().unwrap_or_default();
-		let available = allocation.saturating_sub(spend.unsettled).saturating_sub(spend.reserved);
+		let key = grant.key();
+		let spend = ledger.get(&key).map(|(_, s)| *s).unwrap_or_default();
+		let available = allowed.saturating_sub(spend.unsettled).saturating_sub(spend.reserved);
 		if available < max_cost {
 			return Err(MeterError::Insufficient { available, needed: max_cost });
 		}
-		ledger.entry(user).or_default().reserved = spend.reserved.saturating_add(max_cost);
-		Ok(Reservation { ledger: self.ledger.clone(), user, amount: max_cost, done: false })
+		let entry = ledger.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
+		entry.1.reserved = spend.reserved.saturating_add(max_cost);
+		Ok(Reservation { ledger: self.ledger.clone(), key, amount: max_cost, done: false })
 	}
 
-	/// A user's spend (zero when unknown).
-	pub fn spend(&self, user: &Account) -> Spend {
-		self.ledger.lock().ok().and_then(|l| l.get(user).copied()).unwrap_or_default()
+	/// The spend under the capability of `user` with `nonce` (zero when unknown).
+	pub fn spend(&self, user: &crate::chain::Account, nonce: u64) -> Spend {
+		self.ledger
+			.lock()
+			.ok()
+			.and_then(|l| l.get(&(*user, nonce)).map(|(_, s)| *s))
+			.unwrap_or_default()
 	}
 
-	/// Settles every user's unsettled spend with `settle`, one user after the other; what
+	/// Settles every capability's unsettled spend with `settle`, one after the other; what
 	/// succeeds is subtracted, what fails stays for the next round. Returns the number of
-	/// users settled.
+	/// settlements made.
 	pub async fn settle_once(&self, settle: &SettleFn) -> usize {
-		let due: Vec<(Account, u128)> = self
+		let due: Vec<(Grant, u128)> = self
 			.ledger
 			.lock()
 			.map(|l| {
-				l.iter().filter(|(_, s)| s.unsettled > 0).map(|(a, s)| (*a, s.unsettled)).collect()
+				l.values()
+					.filter(|(_, s)| s.unsettled > 0)
+					.map(|(g, s)| (g.clone(), s.unsettled))
+					.collect()
 			})
 			.unwrap_or_default();
 		let mut settled = 0;
-		for (user, amount) in due {
-			match settle(user, amount).await {
+		for (grant, amount) in due {
+			let key = grant.key();
+			match settle(grant, amount).await {
 				Ok(()) => {
 					settled += 1;
 					if let Ok(mut ledger) = self.ledger.lock() {
-						if let Some(spend) = ledger.get_mut(&user) {
+						if let Some((_, spend)) = ledger.get_mut(&key) {
 							spend.unsettled = spend.unsettled.saturating_sub(amount);
 							if *spend == Spend::default() {
-								ledger.remove(&user);
+								ledger.remove(&key);
 							}
 						}
 					}
-					log::info!("settled {amount} plancks of 0x{}", hex::encode(user));
+					log::info!(
+						"settled {amount} plancks of 0x{} (nonce {})",
+						hex::encode(key.0),
+						key.1
+					);
 				},
-				Err(e) => log::warn!("cannot settle the usage of 0x{}: {e:#}", hex::encode(user)),
+				Err(e) => log::warn!("cannot settle the usage of 0x{}: {e:#}", hex::encode(key.0)),
 			}
 		}
 		settled
@@ -204,65 +240,74 @@ impl Meter {
 mod tests {
 	use super::*;
 
-	fn budget(allocations: Arc<Mutex<BTreeMap<Account, u128>>>) -> BudgetFn {
-		Arc::new(move |user| {
-			let allocations = allocations.clone();
+	fn grant(user: u8, nonce: u64, cap: u128) -> Grant {
+		Grant {
+			capability: SpendingCapability {
+				user: [user; 32],
+				provider: [9; 32],
+				cap,
+				expires_at: 1_000,
+				genesis: Default::default(),
+				nonce,
+			},
+			signature: [0; 64],
+		}
+	}
+
+	/// The chain in the tests: the cap less what was settled, bounded by an allocation.
+	fn budget(settled: Arc<Mutex<BTreeMap<Key, u128>>>, allocation: u128) -> BudgetFn {
+		Arc::new(move |g| {
+			let settled = settled.clone();
 			Box::pin(async move {
-				Ok(allocations.lock().map(|a| a.get(&user).copied().unwrap_or(0)).unwrap_or(0))
+				let done = settled.lock().unwrap().get(&g.key()).copied().unwrap_or(0);
+				Ok(g.capability.cap.saturating_sub(done).min(allocation))
 			})
 		})
 	}
 
 	#[tokio::test]
-	async fn reserve_commit_release_and_settle() {
-		let alice = [1u8; 32];
-		let bob = [2u8; 32];
-		let allocations = Arc::new(Mutex::new(BTreeMap::from([(alice, 1_000u128)])));
-		let meter = Meter::new(budget(allocations.clone()));
+	async fn reserve_commit_release_and_settle_within_the_cap() {
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		// The allocation is large; the user signed for 1 000.
+		let meter = Meter::new(budget(chain.clone(), 1_000_000));
+		let alice = grant(1, 7, 1_000);
+		let user = alice.capability.user;
 
-		// Bob has no allocation: nothing is reserved.
+		let a = meter.reserve(&alice, 600).await.unwrap();
 		assert!(matches!(
-			meter.reserve(bob, 1).await,
-			Err(MeterError::Insufficient { available: 0, needed: 1 })
-		));
-		assert_eq!(meter.spend(&bob), Spend::default());
-
-		// Reservations add up; the real cost replaces them.
-		let a = meter.reserve(alice, 600).await.unwrap();
-		assert!(matches!(
-			meter.reserve(alice, 401).await,
+			meter.reserve(&alice, 401).await,
 			Err(MeterError::Insufficient { available: 400, needed: 401 })
 		));
-		let b = meter.reserve(alice, 400).await.unwrap();
+		let b = meter.reserve(&alice, 400).await.unwrap();
 		a.commit(250);
-		assert_eq!(meter.spend(&alice), Spend { unsettled: 250, reserved: 400 });
+		assert_eq!(meter.spend(&user, 7), Spend { unsettled: 250, reserved: 400 });
 		drop(b);
-		assert_eq!(meter.spend(&alice), Spend { unsettled: 250, reserved: 0 });
-		assert!(meter.reserve(alice, 751).await.is_err());
+		assert_eq!(meter.spend(&user, 7), Spend { unsettled: 250, reserved: 0 });
+		assert!(meter.reserve(&alice, 751).await.is_err());
+		// Another capability of the same user has its own cap.
+		assert!(meter.reserve(&grant(1, 8, 100), 100).await.is_ok());
 
 		// A failed settlement keeps the spend; a successful one removes it.
-		let calls = Arc::new(Mutex::new(Vec::new()));
 		let fail: SettleFn = Arc::new(|_, _| Box::pin(async { Err(anyhow::anyhow!("offline")) }));
 		assert_eq!(meter.settle_once(&fail).await, 0);
-		assert_eq!(meter.spend(&alice).unsettled, 250);
-		let seen = calls.clone();
-		let chain = allocations.clone();
-		let ok: SettleFn = Arc::new(move |user, amount| {
-			let (seen, chain) = (seen.clone(), chain.clone());
+		assert_eq!(meter.spend(&user, 7).unsettled, 250);
+		let calls = Arc::new(Mutex::new(Vec::new()));
+		let (seen, settled) = (calls.clone(), chain.clone());
+		let ok: SettleFn = Arc::new(move |g, amount| {
+			let (seen, settled) = (seen.clone(), settled.clone());
 			Box::pin(async move {
-				seen.lock().unwrap().push((user, amount));
-				// The chain moves the amount out of the allocation.
-				*chain.lock().unwrap().get_mut(&user).unwrap() -= amount;
+				seen.lock().unwrap().push((g.key(), amount));
+				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
 				Ok(())
 			})
 		});
 		assert_eq!(meter.settle_once(&ok).await, 1);
-		assert_eq!(*calls.lock().unwrap(), vec![(alice, 250)]);
-		assert_eq!(meter.spend(&alice), Spend::default());
-		// Nothing left to settle.
+		assert_eq!(*calls.lock().unwrap(), vec![((user, 7), 250)]);
+		assert_eq!(meter.spend(&user, 7), Spend::default());
 		assert_eq!(meter.settle_once(&ok).await, 0);
-		// The remaining allocation (750) is usable again.
-		assert!(meter.reserve(alice, 750).await.is_ok());
+		// What remains under the cap is usable again, and no more.
+		assert!(meter.reserve(&alice, 751).await.is_err());
+		assert!(meter.reserve(&alice, 750).await.is_ok());
 	}
 
 	#[test]
