@@ -1,21 +1,34 @@
 // 0G Compute on a live network, from polkadot.js (the project's pinned @polkadot/api 16, as a
-// user would use it: its runtime-API calls come from the metadata) and the project's own binaries (ZG_WORKER: zg-worker, ZG_MODEL: zg-model):
+// user would use it: its runtime-API calls come from the metadata), the official OpenAI SDK
+// (npm `openai`) and the project's own binaries (ZG_WORKER: zg-worker, ZG_MODEL: zg-model):
 //
 // 1. `zg-model tiny --seed 42` writes the tiny seeded model; its BLAKE2b-256 is the model root.
 // 2. Alice, Bob, Charlie and Dave become compute providers: each node gets its provider key
 //    (author_insertKey, type zgsp) and its worker's URL (offchain local storage), a worker
 //    serving the model is started for it, and the account bonds the ComputeProvider role and
-//    registers an inference service. Dave's worker is started with --fault-outputs: it returns
-//    wrong outputs for its own jobs (but verifies honestly).
-// 3. The services are found through the ComputeApi runtime API; Alice's worker lists the model
-//    on /v1/models, refuses an unsigned chat request (401) and answers a signed one with usage,
-//    metered against Ferdie's allocation and settled on chain (UsageSettled).
-// 4. Ferdie deposits and submits a job to Alice's service; Alice's offchain worker runs it on
-//    her worker and reports the result; after the challenge window the fee (usage × prices) is
-//    paid from escrow to Alice and the rest is back in Ferdie's ledger, to the planck.
-// 5. Ferdie submits the same prompt to Dave's service; Dave's answer differs from Alice's;
-//    Ferdie challenges it; the verifiers drawn (Alice, Bob, Charlie) re-run the job and vote
-//    against it; Dave's role bond is slashed by 10 % and Ferdie's ledger is refunded.
+//    registers a verifiable inference service. Dave's worker runs with --fault-outputs (wrong
+//    outputs for its own jobs, honest verifications); Charlie's with --fault-votes (honest jobs,
+//    wrong verifications: a dishonest verifier).
+// 3. The services are found through the ComputeApi runtime API, a page at a time. Ferdie signs
+//    a spending capability for Alice and calls Alice's worker with the OpenAI SDK, the signed
+//    capability as its API key; a request without it is refused (401). The use is settled on
+//    chain under the capability (UsageSettled equal to usage × prices). A key whose cap is
+//    spent is refused (402), and Alice cannot settle more than a capability's cap on chain
+//    (Compute.CapExceeded).
+// 4. Ferdie submits a job to Alice's service; Alice's offchain worker runs it and reports the
+//    result; after the challenge window the fee is paid to Alice, to the planck.
+// 5. A prompt longer than the model's context is refused deterministically: Alice is paid the
+//    refusal fee, nobody is slashed.
+// 6. The same prompt on Dave's service gets a wrong answer; Ferdie challenges it; the verifiers
+//    (Alice, Bob, Charlie), drawn a few blocks later, re-run the job: two vote the honest
+//    output, Charlie votes with Dave; two thirds overturn the result: Dave is slashed 10 %,
+//    Charlie (the minority) 1 %, Ferdie is refunded.
+// 7. An honest job of Alice's is challenged: the verifiers (Bob, Charlie, Dave) vote, Charlie
+//    dishonestly: one dishonest verifier of three cannot overturn it; the result is upheld,
+//    Charlie slashed again, Ferdie's deposit pays the honest verifiers and Alice.
+//
+// Every provider bonds 2 000 0G, so that the slashed ones stay above the 1 000 0G minimum and
+// keep verifying.
 const { execFileSync } = require('child_process');
 const { send, waitFor, setupProviderNode, startWorker, waitForWorkers } = require('./lib.js');
 const fs = require('fs');
@@ -24,13 +37,13 @@ const path = require('path');
 const modules = path.join(__dirname, '../e2e/node_modules');
 const { ApiPromise, WsProvider } = require(path.join(modules, '@polkadot/api'));
 const { Keyring } = require(path.join(modules, '@polkadot/keyring'));
-const { blake2AsU8a, blake2AsHex, cryptoWaitReady } = require(path.join(modules, '@polkadot/util-crypto'));
+const { blake2AsHex, cryptoWaitReady } = require(path.join(modules, '@polkadot/util-crypto'));
 const { u8aToHex, u8aConcat, stringToU8a } = require(path.join(modules, '@polkadot/util'));
+const OpenAI = require(path.join(modules, 'openai')).default;
 
 const ZG = 10n ** 18n;
-const ROLE_BOND = 1_000n * ZG;
+const ROLE_BOND = 2_000n * ZG;
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
-const FAULTY = 'dave';
 const MODEL = 'zg-tiny-gpt';
 const INPUT_PRICE = 1_000_000_000n; // 1 gwei per input token
 const OUTPUT_PRICE = 3_000_000_000n; // 3 gwei per output token
@@ -44,13 +57,23 @@ function log(msg) {
 
 const cap = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
 
-// `Authorization` header value for a request body signed by `pair` for `provider`.
-function authorization(pair, providerPublic, body) {
-  const nonce = BigInt(Date.now());
-  const nonceLe = new Uint8Array(8);
-  new DataView(nonceLe.buffer).setBigUint64(0, nonce, true);
-  const message = u8aConcat(stringToU8a('zg-compute-api'), providerPublic, nonceLe, blake2AsU8a(body, 256));
-  return `ZG-Sr25519 ${u8aToHex(pair.publicKey)}:${nonce}:${u8aToHex(pair.sign(message))}`;
+// A spending capability of `user` for `provider` (a cap in plancks), and its signature: the
+// SCALE value the chain takes and the API key a worker takes.
+async function signCapability(api, user, provider, capAmount, nonce) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const type = api.tx.compute.settleUsage.meta.args[0].type.toString();
+  const capability = api.createType(type, {
+    user: user.address,
+    provider,
+    cap: capAmount,
+    expiresAt: best + 1_000,
+    genesis: api.genesisHash,
+    nonce,
+  });
+  const payload = u8aConcat(stringToU8a('zg-compute-capability'), capability.toU8a());
+  const signature = api.createType('MultiSignature', { Sr25519: user.sign(payload) });
+  const key = 'zgcap_' + u8aToHex(u8aConcat(capability.toU8a(), signature.toU8a())).slice(2);
+  return { capability, signature, key };
 }
 
 async function run(nodeName, networkInfo) {
@@ -68,6 +91,9 @@ async function run(nodeName, networkInfo) {
   });
   const find = (section, method, pred = () => true) =>
     events.find((e) => e.section === section && e.method === method && pred(e.data));
+  const nameOf = (address) => NAMES.find((n) => providers[n].pair.address === address.toString());
+  const bond = async (name) =>
+    (await api.query.staking.roleBonds(providers[name].pair.address, 'ComputeProvider')).unwrap().amount.toBigInt();
 
   try {
     // 1. The model.
@@ -95,101 +121,140 @@ async function run(nodeName, networkInfo) {
         '--output-price', OUTPUT_PRICE.toString(),
         '--settle-every', '5',
       ];
-      if (name === FAULTY) args.push('--fault-outputs');
+      if (name === 'dave') args.push('--fault-outputs');
+      if (name === 'charlie') args.push('--fault-votes');
       workers[name] = startWorker(name, args, work);
-      providers[name] = { pair, endpoint, publicKey: pair.publicKey };
+      providers[name] = { pair, endpoint };
       await send(
         api,
         api.tx.utility.batchAll([
           api.tx.staking.registerRole('ComputeProvider', ROLE_BOND),
-          api.tx.compute.registerService('Inference', MODEL, modelRoot, INPUT_PRICE, OUTPUT_PRICE, endpoint, 'cpu (e2e)', 4),
+          api.tx.compute.registerService('Inference', MODEL, modelRoot, INPUT_PRICE, OUTPUT_PRICE, endpoint, 'cpu (e2e)', 4, 256, true),
         ]),
         pair,
       );
-      log(`${name} serves ${MODEL} (worker ${endpoint}${name === FAULTY ? ', faulty' : ''}, logs ${work}/${name}-worker.log)`);
+      log(`${name} serves ${MODEL} (worker ${endpoint}, logs ${work}/${name}-worker.log)`);
     }
     await waitForWorkers(Object.values(providers).map((p) => p.endpoint));
 
-    // 3. Discovery and the HTTP API.
-    const found = await api.call.computeApi.services(MODEL, null, null, 10);
-    if (found.length !== NAMES.length) throw new Error(`ComputeApi.services found ${found.length} services`);
+    // 3. Discovery, a page at a time, and the HTTP API with a signed capability.
     const serviceOf = {};
-    for (const s of found) {
-      const name = NAMES.find((n) => providers[n].pair.address === s.provider.toString());
-      serviceOf[name] = s.id.toNumber();
+    let start = null;
+    for (;;) {
+      const page = await api.call.computeApi.services(MODEL, null, null, start, 3);
+      for (const s of page.services) serviceOf[nameOf(s.provider)] = s.id.toNumber();
+      if (page.next.isNone) break;
+      start = page.next.unwrap();
     }
-    log(`ComputeApi.services(${MODEL}): ${JSON.stringify(serviceOf)}`);
+    if (Object.keys(serviceOf).length !== NAMES.length) throw new Error(`found ${JSON.stringify(serviceOf)}`);
+    log(`ComputeApi.services(${MODEL}), pages of 3: ${JSON.stringify(serviceOf)}`);
     const alice = providers.alice;
-    const models = await fetch(`${alice.endpoint}/v1/models`).then((r) => r.json());
-    if (!models.data?.some((m) => m.id === MODEL)) throw new Error(`/v1/models: ${JSON.stringify(models)}`);
-    const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 8 });
-    const unsigned = await fetch(`${alice.endpoint}/v1/chat/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body,
-    });
-    if (unsigned.status !== 401) throw new Error(`an unsigned request got ${unsigned.status}`);
     await send(api, api.tx.compute.deposit(ZG), ferdie);
-    // The worker reads allocations at the finalized block.
+    // The worker reads allocations and settlements at the best block.
     await send(api, api.tx.compute.allocate(alice.pair.address, ZG / 10n), ferdie, true);
-    const signed = await fetch(`${alice.endpoint}/v1/chat/completions`, {
+    const { key } = await signCapability(api, ferdie, alice.pair.address, ZG / 100n, 1);
+    const openai = new OpenAI({ apiKey: key, baseURL: `${alice.endpoint}/v1` });
+    const models = await openai.models.list();
+    if (!models.data.some((m) => m.id === MODEL)) throw new Error(`/v1/models: ${JSON.stringify(models.data)}`);
+    const noKey = await fetch(`${alice.endpoint}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: authorization(ferdie, alice.publicKey, body) },
-      body,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 8 }),
     });
-    const chat = await signed.json();
-    if (signed.status !== 200 || !chat.usage) throw new Error(`signed chat: ${signed.status} ${JSON.stringify(chat)}`);
+    if (noKey.status !== 401) throw new Error(`a request without a key got ${noKey.status}`);
+    const chat = await openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 8 });
     const cost = BigInt(chat.usage.prompt_tokens) * INPUT_PRICE + BigInt(chat.usage.completion_tokens) * OUTPUT_PRICE;
-    log(`chat completion: ${JSON.stringify(chat.choices[0].message.content)}, usage ${JSON.stringify(chat.usage)}, cost ${cost}`);
+    log(`OpenAI SDK chat completion: ${JSON.stringify(chat.choices[0].message.content)}, usage ${JSON.stringify(chat.usage)}, cost ${cost}`);
     const settledUsage = await waitFor(
       'the API usage to be settled',
       async () => find('compute', 'UsageSettled', (d) => d.user.toString() === ferdie.address),
       120_000,
     );
     if (settledUsage.data.amount.toBigInt() !== cost) throw new Error(`settled ${settledUsage.data.amount} for a cost of ${cost}`);
-    log(`UsageSettled: ${cost} plancks to Alice`);
+    log(`UsageSettled under the capability: ${cost} plancks to Alice`);
+    // A key with a cap too small for a request's largest cost is refused.
+    const { key: small } = await signCapability(api, ferdie, alice.pair.address, 1_000n, 2);
+    const poor = new OpenAI({ apiKey: small, baseURL: `${alice.endpoint}/v1`, maxRetries: 0 });
+    const refused = await poor.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 8 })
+      .then(() => null, (e) => e);
+    if (refused?.status !== 402) throw new Error(`a key with a tiny cap got ${refused?.status ?? 200}`);
+    // Alice cannot settle beyond what Ferdie signed, whatever the allocation.
+    const signed = await signCapability(api, ferdie, alice.pair.address, 1_000n, 3);
+    const beyond = await send(api, api.tx.compute.settleUsage(signed.capability, signed.signature, 1_001n), alice.pair).then(
+      () => null,
+      (e) => e.message,
+    );
+    if (beyond !== 'compute.CapExceeded') throw new Error(`settling beyond the cap: ${beyond}`);
+    log('a key with a tiny cap is refused (402); settling beyond a capability\'s cap fails (compute.CapExceeded)');
 
     // 4. A job on Alice's service, settled after the window.
     const ledger = async () => {
       const l = await api.query.compute.ledgers(ferdie.address);
       return l.isSome ? l.unwrap().free.toBigInt() : 0n;
     };
-    const ledgerBefore = await ledger();
-    const submitJob = async (name) => {
-      const evs = await send(api, api.tx.compute.submitJob(serviceOf[name], { Inline: PROMPT }, MAX_TOKENS, MAX_FEE), ferdie);
+    const submitJob = async (name, prompt = PROMPT) => {
+      const evs = await send(api, api.tx.compute.submitJob(serviceOf[name], { Inline: prompt }, MAX_TOKENS, MAX_FEE), ferdie);
       const ev = evs.find(({ event }) => api.events.compute.JobSubmitted.is(event));
       return ev.event.data.job.toNumber();
     };
+    const answerOf = (job) => waitFor(`job ${job} to be answered`, async () => find('compute', 'JobAnswered', (d) => d.job.toNumber() === job), 120_000);
+    const ledgerBefore = await ledger();
     const job1 = await submitJob('alice');
-    log(`job ${job1} submitted to Alice's service`);
-    const answered1 = await waitFor('Alice to answer', async () => find('compute', 'JobAnswered', (d) => d.job.toNumber() === job1), 120_000);
-    const { inputTokens, outputTokens, fee, outputHash } = answered1.data;
-    const expectedFee = inputTokens.toBigInt() * INPUT_PRICE + outputTokens.toBigInt() * OUTPUT_PRICE;
+    const answered1 = await answerOf(job1);
+    const { outcome, fee } = answered1.data;
+    if (!outcome.isOutput) throw new Error(`job ${job1}: ${outcome}`);
+    const honest = outcome.asOutput;
+    const expectedFee = honest.inputTokens.toBigInt() * INPUT_PRICE + honest.outputTokens.toBigInt() * OUTPUT_PRICE;
     if (fee.toBigInt() !== expectedFee) throw new Error(`fee ${fee} is not usage × prices ${expectedFee}`);
-    log(`Alice answered job ${job1}: ${inputTokens} + ${outputTokens} tokens, fee ${fee}, output ${outputHash}`);
+    log(`Alice answered job ${job1}: ${honest.inputTokens} + ${honest.outputTokens} tokens, fee ${fee}`);
     const settled = await waitFor('job 1 to be settled', async () => find('compute', 'JobSettled', (d) => d.job.toNumber() === job1), 120_000);
     if (settled.data.fee.toBigInt() !== expectedFee || settled.data.provider.toString() !== alice.pair.address)
       throw new Error(`settled ${JSON.stringify(settled.data.toHuman())}`);
     if ((await ledger()) !== ledgerBefore - expectedFee) throw new Error(`ledger ${await ledger()} != ${ledgerBefore} - ${expectedFee}`);
-    log(`job ${job1} settled after the window: Alice paid ${expectedFee}, Ferdie's ledger ${ledgerBefore} -> ${ledgerBefore - expectedFee}`);
+    log(`job ${job1} settled after the window: Alice paid ${expectedFee}, Ferdie's ledger lower by exactly that`);
 
-    // 5. The same prompt on Dave's faulty worker: challenged, overturned, slashed.
+    // 5. An input longer than the context: refused, the refusal fee paid, nobody slashed.
+    const aliceBond = await bond('alice');
+    const longJob = await submitJob('alice', 'x'.repeat(600));
+    const answeredLong = await answerOf(longJob);
+    if (!answeredLong.data.outcome.isRefused || !answeredLong.data.outcome.asRefused.isContextTooLong)
+      throw new Error(`a too long input: ${answeredLong.data.outcome}`);
+    await waitFor('the refusal to be settled', async () => find('compute', 'JobSettled', (d) => d.job.toNumber() === longJob), 120_000);
+    if ((await bond('alice')) !== aliceBond) throw new Error('a refusal was slashed');
+    if (find('compute', 'JobExpired', (d) => d.job.toNumber() === longJob)) throw new Error('the refused job expired');
+    log(`job ${longJob} (600 bytes, context 256 tokens) refused: fee ${answeredLong.data.fee} plancks, nobody slashed`);
+
+    // 6. Dave's wrong answer, one dishonest verifier (Charlie) on Dave's side: overturned.
+    const charlieBond = await bond('charlie');
     const job2 = await submitJob('dave');
-    const answered2 = await waitFor('Dave to answer', async () => find('compute', 'JobAnswered', (d) => d.job.toNumber() === job2), 120_000);
-    if (answered2.data.outputHash.eq(outputHash)) throw new Error("Dave's faulty worker returned the honest output");
-    log(`Dave answered job ${job2} with ${answered2.data.outputHash} (Alice got ${outputHash} for the same prompt); challenging`);
-    const challenged = await send(api, api.tx.compute.challenge(job2), ferdie);
-    const drawn = challenged.find(({ event }) => api.events.compute.JobChallenged.is(event)).event.data.verifiers.map((v) => v.toString());
-    log(`verifiers drawn: ${drawn.map((a) => NAMES.find((n) => providers[n].pair.address === a)).join(', ')}`);
-    const resolved = await waitFor('the dispute to be decided', async () => find('compute', 'DisputeResolved', (d) => d.job.toNumber() === job2), 120_000);
-    const votes = events.filter((e) => e.section === 'compute' && e.method === 'Voted' && e.data.job.toNumber() === job2);
-    for (const v of votes) if (!v.data.outputHash.eq(outputHash)) throw new Error(`a verifier voted ${v.data.outputHash}`);
-    if (!resolved.data.verdict.isOverturned) throw new Error(`verdict ${resolved.data.verdict}`);
-    const daveBond = (await api.query.staking.roleBonds(providers.dave.pair.address, 'ComputeProvider')).unwrap().amount.toBigInt();
-    if (daveBond !== ROLE_BOND - ROLE_BOND / 10n) throw new Error(`Dave's bond is ${daveBond}`);
-    if (!find('staking', 'RoleSlashed', (d) => d.who.toString() === providers.dave.pair.address)) throw new Error('no RoleSlashed event');
-    if ((await ledger()) !== ledgerBefore - expectedFee) throw new Error('Ferdie was not refunded');
-    const voters = new Set(votes.map((v) => v.data.verifier.toString()));
-    if (voters.size !== drawn.length) throw new Error(`${voters.size} of ${drawn.length} verifiers voted`);
-    log(`dispute: ${voters.size} votes for the honest output, verdict Overturned, Dave's bond ${Number(daveBond) / 1e18} 0G, Ferdie refunded`);
+    const answered2 = await answerOf(job2);
+    if (answered2.data.outcome.asOutput.outputHash.eq(honest.outputHash)) throw new Error("Dave's faulty worker returned the honest output");
+    const ledger2 = await ledger();
+    await send(api, api.tx.compute.challenge(job2), ferdie);
+    const drawn2 = await waitFor('verifiers to be drawn', async () => find('compute', 'VerifiersDrawn', (d) => d.job.toNumber() === job2), 60_000);
+    log(`job ${job2}: Dave answered wrong; challenged; verifiers drawn a few blocks later: ${drawn2.data.verifiers.map(nameOf).join(', ')}`);
+    const resolved2 = await waitFor('the dispute to be decided', async () => find('compute', 'DisputeResolved', (d) => d.job.toNumber() === job2), 120_000);
+    if (!resolved2.data.verdict.isOverturned) throw new Error(`verdict ${resolved2.data.verdict}`);
+    if ((await bond('dave')) !== ROLE_BOND - ROLE_BOND / 10n) throw new Error(`Dave's bond is ${await bond('dave')}`);
+    if ((await bond('charlie')) !== charlieBond - charlieBond / 100n) throw new Error(`Charlie's bond is ${await bond('charlie')}`);
+    if ((await ledger()) <= ledger2) throw new Error('Ferdie was not refunded');
+    log(`dispute on job ${job2}: ${resolved2.data.votesAgainst} of 3 against Dave, Overturned; Dave -10 %, Charlie (minority) -1 %, Ferdie refunded`);
+
+    // 7. An honest result challenged: Charlie votes against it, two honest verifiers uphold it.
+    const job3 = await submitJob('alice');
+    await answerOf(job3);
+    const bobBefore = (await api.query.system.account(providers.bob.pair.address)).data.free.toBigInt();
+    await send(api, api.tx.compute.challenge(job3), ferdie);
+    const resolved3 = await waitFor('the second dispute to be decided', async () => find('compute', 'DisputeResolved', (d) => d.job.toNumber() === job3), 120_000);
+    if (!resolved3.data.verdict.isUpheld) throw new Error(`verdict ${resolved3.data.verdict}`);
+    const penalized = events.filter((e) => e.method === 'VerifierPenalized' && e.data.job.toNumber() === job3).map((e) => nameOf(e.data.verifier));
+    if (penalized.join() !== 'charlie') throw new Error(`penalized: ${penalized}`);
+    const rewarded = events.filter((e) => e.method === 'VerifierRewarded' && e.data.job.toNumber() === job3).map((e) => nameOf(e.data.verifier));
+    if (!rewarded.includes('bob')) throw new Error(`rewarded: ${rewarded}`);
+    if ((await bond('alice')) !== aliceBond) throw new Error('Alice was slashed for an honest result');
+    const bobAfter = (await api.query.system.account(providers.bob.pair.address)).data.free.toBigInt();
+    log(`dispute on job ${job3}: Upheld by ${resolved3.data.votesFor} of 3 (Charlie against, slashed); Bob earned ${bobAfter - bobBefore} plancks from Ferdie's deposit`);
   } catch (e) {
     log(`failed; workers' logs kept in ${work}`);
     throw e;

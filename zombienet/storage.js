@@ -1,17 +1,26 @@
 // 0G Storage on a live network, from polkadot.js (zombienet's bundled @polkadot/api) and the
 // project's own binaries (ZG_WORKER: zg-worker, ZG_STORAGE: zg-storage):
 //
-// 1. Alice, Bob, Charlie and Dave become storage providers: each node gets its provider key
-//    (author_insertKey, type zgsp) and its worker's URL (offchain local storage), a worker is
-//    started for it, and the account bonds the StorageProvider role and registers its endpoint.
-// 2. Ferdie uploads a 64 MiB file with `zg-storage upload` (2 data + 2 parity shards) through
-//    Alice's worker; the CLI returns once the chain reports the file Finalized (every provider's
-//    offchain worker confirmed its shard).
-// 3. Charlie's and Dave's workers are stopped; `zg-storage download` through Alice's worker
-//    gives the file back byte-identical (from Alice's and Bob's shards) and checks its root.
-// 4. The offchain workers of Alice and Bob answer their challenges (ChallengeAnswered); Charlie
-//    and Dave cannot, and when the round ends their role bonds are slashed (ChallengeMissed and
-//    staking RoleSlashed events, and the bonds read back 10 % lower).
+// 1. Alice, Bob, Charlie, Dave and Eve become storage providers: each node gets its provider
+//    key (author_insertKey, type zgsp) and its worker's URL (offchain local storage), a worker
+//    is started for it, and the account bonds the StorageProvider role and registers its
+//    endpoint. Dave's worker runs with --fault-discard-confirmed: it confirms its shards with
+//    valid proofs, then throws the data away.
+// 2. Ferdie uploads a 32 MiB file A with `zg-storage upload` (2 data + 3 parity shards: one per
+//    provider) through Alice's worker; the CLI returns once the chain reports it Finalized (every
+//    provider's offchain worker proved its shard).
+// 3. The challenge sweep catches Dave: it misses its challenge, is slashed, earns nothing (no
+//    ChallengeAnswered, no payment), its shard is released and the file reported Degraded; the
+//    honest providers answer and are paid.
+// 4. Ferdie uploads an 8 MiB file B (2 data + 1 parity shards); Dave, now below the minimum
+//    bond, is pruned from the pool and not drawn.
+// 5. A provider holding a shard of B (not Alice, whose worker is the gateway) deregisters: its
+//    shards are handed over; the one provider without a shard of B is drawn, its worker rebuilds
+//    the shard from the others and its offchain worker confirms it (repair bounty paid); B is
+//    Finalized again.
+// 6. With the departed provider's and Dave's workers stopped, `zg-storage download` gives both
+//    files back byte-identical (sha256) and checked against their roots; no honest provider
+//    missed a challenge.
 const { execFile } = require('child_process');
 const { send, waitFor, setupProviderNode, startWorker, waitForWorkers } = require('./lib.js');
 const crypto = require('crypto');
@@ -20,9 +29,8 @@ const os = require('os');
 const path = require('path');
 
 const ZG = 10n ** 18n;
-const ROLE_BOND = 1_000n * ZG;
-const NAMES = ['alice', 'bob', 'charlie', 'dave'];
-const SIZE = 64 * 1024 * 1024;
+const NAMES = ['alice', 'bob', 'charlie', 'dave', 'eve'];
+const FAULTY = 'dave';
 
 function log(msg) {
   console.log(`[storage] ${msg}`);
@@ -31,8 +39,8 @@ function log(msg) {
 function run_cli(args) {
   return new Promise((resolve, reject) => {
     execFile(process.env.ZG_STORAGE, args, { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      log(`zg-storage ${args.join(' ')}\n${stdout}${stderr}`);
-      if (error) reject(new Error(`zg-storage ${args[2] || args[0]} failed: ${stderr || error.message}`));
+      log(`zg-storage ${args.slice(4).join(' ')}\n${stdout}${stderr}`);
+      if (error) reject(new Error(`zg-storage failed: ${stderr || error.message}`));
       else resolve(stdout);
     });
   });
@@ -46,14 +54,34 @@ async function run(nodeName, networkInfo) {
   if (!process.env.ZG_WORKER || !process.env.ZG_STORAGE) throw new Error('ZG_WORKER and ZG_STORAGE must be set');
   await zombie.util.cryptoWaitReady();
   const keyring = new zombie.Keyring({ type: 'sr25519' });
-  const ferdie = keyring.addFromUri('//Ferdie');
   const api = await zombie.connect(networkInfo.nodesByName[nodeName].wsUri);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'zg-storage-e2e-'));
   const workers = {};
   const providers = {};
+  const events = [];
+  const unsub = await api.query.system.events((records) => {
+    for (const { event } of records) if (event.section === 'storage' || event.section === 'staking') events.push(event);
+  });
+  // The first matching storage event, among those from event number `from` on.
+  const find = (method, pred = () => true, from = 0) =>
+    events.slice(from).find((e) => e.section === 'storage' && e.method === method && pred(e.data));
+  const filter = (method, pred = () => true) => events.filter((e) => e.section === 'storage' && e.method === method && pred(e.data));
+  const nameOf = (address) => NAMES.find((n) => providers[n].pair.address === address.toString());
+  const cli = (...args) => run_cli(['--node', networkInfo.nodesByName.alice.wsUri, '--worker', providers.alice.endpoint, ...args]);
+  const upload = async (file, k, m) => {
+    const out = await cli('upload', file, '--data-shards', `${k}`, '--parity-shards', `${m}`, '--lifetime', '3000', '--suri', '//Ferdie', '--timeout', '240');
+    const root = /Finalized (0x[0-9a-f]{64})/.exec(out)?.[1];
+    if (!root) throw new Error('the CLI did not report Finalized');
+    return root;
+  };
+  const holders = async (root) => {
+    const file = (await api.query.storage.files(root)).unwrap();
+    return file.shards.map((s) => (s.provider.isSome ? nameOf(s.provider.unwrap()) : null));
+  };
 
   try {
-    // 1. Providers: key, worker URL, worker, role bond, registration.
+    // 1. Providers: key, worker URL, worker, role bond, registration. Dave bonds the minimum,
+    //    the others twice as much (so that a slash leaves them eligible).
     for (const [i, name] of NAMES.entries()) {
       const suri = `//${name[0].toUpperCase()}${name.slice(1)}`;
       const pair = keyring.addFromUri(suri);
@@ -62,110 +90,97 @@ async function run(nodeName, networkInfo) {
       const wsUri = networkInfo.nodesByName[name].wsUri;
       const publicHex = '0x' + Buffer.from(pair.publicKey).toString('hex');
       await setupProviderNode(zombie.WsProvider, wsUri, suri, publicHex, endpoint);
-      workers[name] = startWorker(
-        name,
-        ['--listen', `127.0.0.1:${port}`, '--store', path.join(work, name), '--node', wsUri, '--provider', publicHex],
-        work,
-      );
+      const args = ['--listen', `127.0.0.1:${port}`, '--store', path.join(work, name), '--node', wsUri, '--provider', publicHex];
+      if (name === FAULTY) args.push('--fault-discard-confirmed');
+      workers[name] = startWorker(name, args, work);
       providers[name] = { pair, endpoint };
+      const bond = name === FAULTY ? 1_000n * ZG : 2_000n * ZG;
       await send(
         api,
-        api.tx.utility.batchAll([
-          api.tx.staking.registerRole('StorageProvider', ROLE_BOND),
-          api.tx.storage.registerProvider(endpoint),
-        ]),
+        api.tx.utility.batchAll([api.tx.staking.registerRole('StorageProvider', bond), api.tx.storage.registerProvider(endpoint)]),
         pair,
       );
       log(`${name} is a storage provider (worker ${endpoint}, logs ${work}/${name}-worker.log)`);
     }
     await waitForWorkers(Object.values(providers).map((p) => p.endpoint));
 
-    // 2. Upload 64 MiB through Alice's worker; the CLI waits for Finalized.
-    const input = path.join(work, 'input.bin');
-    fs.writeFileSync(input, crypto.randomBytes(SIZE));
+    // 2. File A: one shard per provider.
+    const inputA = path.join(work, 'a.bin');
+    fs.writeFileSync(inputA, crypto.randomBytes(32 << 20));
     const started = Date.now();
-    const out = await run_cli([
-      '--node', networkInfo.nodesByName.alice.wsUri,
-      '--worker', providers.alice.endpoint,
-      'upload', input,
-      '--data-shards', '2', '--parity-shards', '2',
-      '--lifetime', '2000',
-      '--suri', '//Ferdie',
-      '--timeout', '240',
-    ]);
-    const root = /Finalized (0x[0-9a-f]{64})/.exec(out)?.[1];
-    if (!root) throw new Error('the CLI did not report Finalized');
-    log(`uploaded and Finalized in ${(Date.now() - started) / 1000} s: ${root}`);
-    const file = (await api.query.storage.files(root)).unwrap();
-    if (!file.status.isFinalized) throw new Error('the chain does not say Finalized');
-    const holders = {};
-    file.shards.forEach((s, i) => (holders[s.provider.toString()] = i));
-    for (const name of NAMES) {
-      if (holders[providers[name].pair.address] === undefined) throw new Error(`${name} holds no shard`);
-    }
+    const rootA = await upload(inputA, 2, 3);
+    log(`file A uploaded and Finalized in ${(Date.now() - started) / 1000} s: ${rootA}`);
+    const holdersA = await holders(rootA);
+    if ([...holdersA].sort().join() !== [...NAMES].sort().join()) throw new Error(`holders of A: ${holdersA}`);
+    const daveShard = holdersA.indexOf(FAULTY);
 
     // Bad input to a worker changes nothing: a shard for a root that is not on chain, and a
     // shard that is not this worker's provider's.
     const put = (endpoint, r, i, body) =>
       fetch(`${endpoint}/v1/shards/${r}/${i}`, { method: 'PUT', body }).then(async (res) => [res.status, (await res.json()).error]);
-    const unknown = '0x' + '11'.repeat(32);
-    const [status1, error1] = await put(providers.bob.endpoint, unknown, 0, Buffer.alloc(1024));
+    const [status1, error1] = await put(providers.bob.endpoint, '0x' + '11'.repeat(32), 0, Buffer.alloc(1024));
     if (status1 !== 404 || !/not on chain/.test(error1)) throw new Error(`unknown root: ${status1} ${error1}`);
-    const notBobs = file.shards.findIndex((s) => s.provider.toString() !== providers.bob.pair.address);
-    const [status2, error2] = await put(providers.bob.endpoint, root, notBobs, Buffer.alloc(1024));
+    const [status2, error2] = await put(providers.bob.endpoint, rootA, holdersA.indexOf('alice'), Buffer.alloc(1024));
     if (status2 !== 403 || !/assigned to/.test(error2)) throw new Error(`foreign shard: ${status2} ${error2}`);
     log(`workers refuse a shard of an unknown root (${status1}) and a shard assigned to another provider (${status2})`);
-    const rpc = await fetch(`${providers.bob.endpoint}/rpc`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'storage_status', params: [root] }),
-    }).then((res) => res.json());
-    if (rpc.result?.on_chain?.status !== 'Finalized') throw new Error(`storage_status: ${JSON.stringify(rpc)}`);
-    log(`JSON-RPC storage_status on Bob's worker: ${rpc.result.on_chain.status}, holds ${JSON.stringify(rpc.result.held_here)}`);
 
-    // 3. Two providers' workers stop; the file still reads back byte-identical.
-    for (const name of ['charlie', 'dave']) {
+    // 3. Dave confirmed, then discarded its shard: caught by the sweep, slashed, unpaid.
+    const dave = providers[FAULTY].pair.address;
+    const missed = await waitFor('Dave to miss a challenge', async () => find('ChallengeMissed', (d) => d.provider.toString() === dave), 180_000);
+    if (!events.find((e) => e.method === 'RoleSlashed' && e.data.who.toString() === dave)) throw new Error('Dave was not slashed');
+    if (!find('ShardReleased', (d) => d.root.toString() === rootA && d.shard.toNumber() === daveShard)) throw new Error("Dave's shard was not released");
+    if (!find('FileDegraded', (d) => d.root.toString() === rootA)) throw new Error('file A was not reported Degraded');
+    if (find('ChallengeAnswered', (d) => d.provider.toString() === dave)) throw new Error('Dave answered a challenge without the data');
+    const paid = {};
+    for (const e of filter('ChallengeAnswered')) paid[nameOf(e.data.provider)] = (paid[nameOf(e.data.provider)] ?? 0n) + e.data.paid.toBigInt();
+    log(`Dave missed challenge ${missed.data.id}: slashed ${missed.data.slashed.toBigInt() / 10n ** 18n} 0G, paid nothing; file A Degraded; honest providers paid so far: ${JSON.stringify(Object.fromEntries(Object.entries(paid).map(([k, v]) => [k, v.toString()])))}`);
+
+    // 4. File B: Dave, below the minimum bond, is pruned and not drawn.
+    const inputB = path.join(work, 'b.bin');
+    fs.writeFileSync(inputB, crypto.randomBytes(8 << 20));
+    const rootB = await upload(inputB, 2, 1);
+    if (!find('ProviderPruned', (d) => d.who.toString() === dave)) throw new Error('Dave was not pruned');
+    const holdersB = await holders(rootB);
+    if (holdersB.includes(FAULTY)) throw new Error(`Dave holds a shard of B: ${holdersB}`);
+    log(`file B Finalized: ${rootB}, held by ${holdersB.join(', ')}; Dave pruned from the pool`);
+
+    // 5. A holder of B leaves: its shard of B goes to the spare provider, rebuilt and confirmed.
+    const leaver = holdersB.find((n) => n !== 'alice');
+    const spare = ['alice', 'bob', 'charlie', 'eve'].find((n) => !holdersB.includes(n));
+    const leaverShard = holdersB.indexOf(leaver);
+    const leaving = events.length;
+    await send(api, api.tx.storage.deregisterProvider(), providers[leaver].pair);
+    log(`${leaver} deregisters; ${spare} holds no shard of B`);
+    await waitFor(`${leaver}'s handover`, async () => find('HandoverCompleted', (d) => nameOf(d.who) === leaver, leaving), 120_000);
+    const assigned = await waitFor(`shard ${leaverShard} of B to be drawn`, async () =>
+      find('ShardAssigned', (d) => d.root.toString() === rootB && d.shard.toNumber() === leaverShard, leaving), 120_000);
+    if (nameOf(assigned.data.provider) !== spare) throw new Error(`handed to ${nameOf(assigned.data.provider)}, not ${spare}`);
+    const confirmed = await waitFor(`${spare} to rebuild and confirm shard ${leaverShard} of B`, async () =>
+      find('ShardConfirmed', (d) => d.root.toString() === rootB && d.shard.toNumber() === leaverShard && nameOf(d.provider) === spare, leaving), 180_000);
+    await waitFor('file B repaired', async () => find('FileRepaired', (d) => d.root.toString() === rootB, leaving), 60_000);
+    log(`${spare} rebuilt shard ${leaverShard} of B from the other providers and confirmed it (repair bounty ${confirmed.data.bounty} plancks); B Finalized again`);
+
+    // 6. Both files read back with the leaver's and Dave's workers stopped.
+    for (const name of [leaver, FAULTY]) {
       workers[name].kill('SIGKILL');
       log(`stopped ${name}'s worker`);
     }
-    const output = path.join(work, 'output.bin');
-    await run_cli(['--node', networkInfo.nodesByName.alice.wsUri, '--worker', providers.alice.endpoint, 'download', root, output]);
-    if (sha256(output) !== sha256(input)) throw new Error('the download differs from the upload');
-    log('downloaded byte-identical with two of four providers offline');
-
-    // 4. Challenges: Alice and Bob answer, Charlie and Dave are slashed when the round ends.
-    const offline = [providers.charlie.pair.address, providers.dave.pair.address];
-    const answered = new Set();
-    const missed = new Set();
-    const slashed = new Set();
-    const unsub = await api.query.system.events((events) => {
-      for (const { event } of events) {
-        if (api.events.storage.ChallengeAnswered.is(event)) answered.add(event.data.provider.toString());
-        if (api.events.storage.ChallengeMissed.is(event)) missed.add(event.data.provider.toString());
-        if (api.events.staking.RoleSlashed.is(event)) slashed.add(event.data.who.toString());
-      }
-    });
-    await waitFor(
-      'Charlie and Dave slashed and Alice and Bob answering',
-      async () =>
-        offline.every((a) => missed.has(a) && slashed.has(a)) &&
-        [providers.alice.pair.address, providers.bob.pair.address].every((a) => answered.has(a)),
-      300_000,
-    );
-    unsub();
-    for (const who of offline) {
-      const bond = (await api.query.staking.roleBonds(who, 'StorageProvider')).unwrap().amount.toBigInt();
-      if (bond >= ROLE_BOND) throw new Error(`${who}'s bond was not slashed: ${bond}`);
-      log(`${who}: missed a challenge, role bond now ${Number(bond) / 1e18} 0G`);
+    for (const [root, input] of [[rootA, inputA], [rootB, inputB]]) {
+      const output = `${input}.out`;
+      await cli('download', root, output);
+      if (sha256(output) !== sha256(input)) throw new Error(`the download of ${root} differs from the upload`);
     }
-    for (const who of [providers.alice.pair.address, providers.bob.pair.address]) {
-      if (missed.has(who)) throw new Error(`${who} missed a challenge with its worker running`);
+    log('both files downloaded byte-identical and checked against their roots');
+    const honest = ['alice', 'bob', 'charlie', 'eve'].filter((n) => n !== leaver);
+    for (const name of honest) {
+      if (find('ChallengeMissed', (d) => nameOf(d.provider) === name)) throw new Error(`${name} missed a challenge with its worker running`);
     }
-    log('online providers answered their challenges; offline providers were slashed');
+    log(`honest providers (${honest.join(', ')}) answered every challenge`);
   } catch (e) {
     log(`failed; workers' logs and data kept in ${work}`);
     throw e;
   } finally {
+    unsub();
     for (const child of Object.values(workers)) child.kill('SIGKILL');
     await api.disconnect();
   }
