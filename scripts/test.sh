@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
 # the polkadot.js e2e tests against a dev node, the zombienet smoke test of a 4-validator
-# network, the zombienet staking test and the zombienet storage test (workers, CLI, slashing).
-# Installs what is missing and builds first.
+# network, and the zombienet staking, storage (workers, CLI, slashing, handover) and compute
+# (OpenAI SDK, jobs, disputes) tests. Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 total_start=$SECONDS
 "$ROOT/scripts/build.sh"
@@ -27,10 +27,10 @@ timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet
 log "zombienet staking test (a fifth validator joins, a delegator is paid)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-staking" test "$ROOT/zombienet/staking.zndsl"
 
-log "zombienet storage test (4 providers with workers, a 64 MiB file, slashing)"
+log "zombienet storage test (5 providers with workers, a faulty provider slashed, a handover)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-storage" test "$ROOT/zombienet/storage.zndsl"
 
-log "zombienet compute test (4 providers serve the tiny model: a settled job, a slashed wrong result)"
+log "zombienet compute test (4 providers serve the tiny model: API keys, jobs, refusals, disputes)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-compute" test "$ROOT/zombienet/compute.zndsl"
 
 log "All tests passed in $((SECONDS - total_start)) s"
