@@ -431,9 +431,9 @@ mod tests {
 				assert_eq!(column_consistent(&layout, &refs), Ok(true));
 			}
 		}
-		shards[3][7 * CHUNK_SIZE + 5] ^= 1;
+		shards[3][3 * CHUNK_SIZE + 5] ^= 1;
 		let cols: Vec<(u32, Vec<u8>)> =
-			[0usize, 1, 3].iter().map(|&i| (i as u32, chunk(&shards, i, 7))).collect();
+			[0usize, 1, 3].iter().map(|&i| (i as u32, chunk(&shards, i, 3))).collect();
 		let refs: Vec<(u32, &[u8])> = cols.iter().map(|(i, c)| (*i, c.as_slice())).collect();
 		assert_eq!(column_consistent(&layout, &refs), Ok(false));
 		// Malformed: too few chunks, a repeated shard, a short chunk, a shard out of range.
