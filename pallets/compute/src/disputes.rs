@@ -179,9 +179,17 @@ impl<T: Config> Pallet<T> {
 		let votes_for = tally.iter().find(|(o, _)| Some(*o) == claimed).map_or(0, |(_, c)| *c);
 		let votes_against =
 			tally.iter().filter(|(o, _)| Some(*o) != claimed).map(|(_, c)| *c).sum();
+		// A stored input was a Finalized file that outlived the job at submission: it can only
+		// be gone now if the file was ended early (a fraud proof, which its own owner may file),
+		// so verifiers that cannot find it say nothing about the provider's answer.
+		let input_vanished = |o: &JobOutcome| {
+			matches!(j.input, JobInput::Stored(_))
+				&& *o == JobOutcome::Refused(Refusal::InputMissing)
+				&& claimed != Some(*o)
+		};
 		let against = tally
 			.iter()
-			.filter(|(o, c)| Some(*o) != claimed && *c >= needed)
+			.filter(|(o, c)| Some(*o) != claimed && *c >= needed && !input_vanished(o))
 			.map(|(o, _)| *o)
 			.next();
 		let (verdict, majority) = match against {

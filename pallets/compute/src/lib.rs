@@ -65,7 +65,9 @@
 //! - **Upheld** when at least `⌈2n/3⌉` agree with the provider: the provider is paid the fee,
 //!   and the challenger's deposit goes to the majority verifiers ([`Config::VerifierShare`])
 //!   and the provider (the rest);
-//! - **Inconclusive** otherwise: the provider is paid, the deposit returned.
+//! - **Inconclusive** otherwise: the provider is paid, the deposit returned. Votes that a
+//!   stored input is missing never overturn: the file was Finalized and outlived the job when
+//!   it was submitted, so it can only be gone if it was ended early, which its owner can cause.
 //!
 //! A verifier that did not vote, or voted against a decisive majority, loses
 //! [`Config::VerifierSlash`] of its role bond.

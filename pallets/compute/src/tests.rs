@@ -613,6 +613,51 @@ mod disputes {
 		});
 	}
 
+	/// Review of the fix: a user cannot get an honest answer overturned by ending its stored
+	/// input early (say, by proving its own file inconsistent) so that the verifiers find it
+	/// gone. Votes that the input is missing decide nothing; nobody is slashed.
+	#[test]
+	fn a_stored_input_that_vanished_does_not_overturn() {
+		execute(|| {
+			let s = service(1);
+			for p in 2..=PROVIDERS {
+				service(p);
+			}
+			let root = H256::repeat_byte(2);
+			StoredFiles::set(vec![(root, 1_000, Compute::input_needed_until(1) + 1)]);
+			assert_ok!(Compute::deposit(RuntimeOrigin::signed(ALICE), 100_000));
+			let j = NextJobId::<Test>::get();
+			assert_ok!(Compute::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				s,
+				JobInput::Stored(root),
+				10,
+				100_000
+			));
+			assert_ok!(report(j, output("out", 3, 7)));
+			let held = Jobs::<Test>::get(j).unwrap().held;
+			let (provider, challenger) = (free(1), free(BOB));
+			let verifiers = disputed(j);
+			StoredFiles::set(vec![]);
+			for v in &verifiers {
+				assert_ok!(vote(*v, j, JobOutcome::Refused(Refusal::InputMissing)));
+			}
+			assert!(compute_events().contains(&Event::DisputeResolved {
+				job: j,
+				verdict: Verdict::Inconclusive,
+				votes_for: 0,
+				votes_against: 3,
+				slashed: 0
+			}));
+			assert_eq!(bond(1), PROVIDER_BOND);
+			assert_eq!(free(1) - provider, held);
+			assert_eq!(free(BOB), challenger);
+			for v in &verifiers {
+				assert_eq!(bond(*v), PROVIDER_BOND);
+			}
+		});
+	}
+
 	/// Two thirds against the provider overturn its result: it is slashed, the user refunded,
 	/// and the reporter share pays the challenger and the majority.
 	#[test]
