@@ -212,6 +212,8 @@ fn challenged<T: Config>(
 			chunk: index,
 			chunks,
 			provider: provider.clone(),
+			// After the file's submission, as every real challenge is.
+			issued: now::<T>() + 1u32.into(),
 			due,
 		},
 	);
@@ -536,13 +538,15 @@ mod benchmarks {
 	fn task_challenge() {
 		let all = pool::<T>();
 		let (id, _) = challenged::<T>(0, &all[0], &all[1..]);
-		let due = Challenges::<T>::get(id).unwrap().due;
+		let Challenge { due, root, .. } = Challenges::<T>::get(id).unwrap();
 		frame_system::Pallet::<T>::set_block_number(due);
 		#[block]
 		{
 			Pallet::<T>::run_task(due, due, Task::Challenge(id));
 		}
 		assert!(!Challenges::<T>::contains_key(id));
+		// The missed challenge was a fault: the shard was taken from its provider.
+		assert_ne!(Files::<T>::get(root).unwrap().shards[0].provider, Some(all[0].clone()));
 	}
 
 	/// A page of `n` shards of a departing provider is handed over (the last page).

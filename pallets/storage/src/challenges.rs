@@ -112,6 +112,7 @@ impl<T: Config> Pallet<T> {
 				chunk,
 				chunks,
 				provider: provider.clone(),
+				issued: frame_system::Pallet::<T>::block_number(),
 				due,
 			},
 		);
@@ -198,11 +199,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// [`Task::Challenge`]: a challenge still open at its deadline is a fault, unless its file
-	/// has ended meanwhile. Returns whether it was open.
+	/// has ended meanwhile (even if the same root was submitted again since: its provider may
+	/// have thrown the shard away). Returns whether it was open.
 	pub(crate) fn challenge_deadline(id: ChallengeId, now: BlockNumberFor<T>) -> bool {
 		let Some(c) = Challenges::<T>::get(id) else { return false };
 		Self::close_challenge(id, &c);
-		if !Files::<T>::contains_key(c.root) {
+		if !Files::<T>::get(c.root).is_some_and(|f| f.submitted_at < c.issued) {
 			return true;
 		}
 		let slashed = Self::fault(&c, SlashReason::MissedChallenge, now);

@@ -320,6 +320,9 @@ pub struct Challenge<AccountId, BlockNumber> {
 	pub chunks: u32,
 	/// Who must answer: the shard's provider when the challenge was issued.
 	pub provider: AccountId,
+	/// The block it was issued in: a file submitted in or after it (the same root ended and
+	/// submitted again) is not the file it asked about.
+	pub issued: BlockNumber,
 	/// The block whose start closes it: an answer must be included before this block.
 	pub due: BlockNumber,
 }
