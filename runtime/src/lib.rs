@@ -695,8 +695,10 @@ impl pallet_zg_compute::BenchmarkHelper<AccountId, Signature> for ComputeBenchma
 		))
 	}
 	fn sign(payload: &[u8]) -> Signature {
+		// Without the key in the keystore the signature is empty, and the benchmark's
+		// settlement fails its check instead of the runtime panicking.
 		let signature = sp_io::crypto::sr25519_sign(Self::KEY, &Self::public(), payload)
-			.expect("the benchmark key is in the keystore");
+			.unwrap_or_else(|| sp_core::sr25519::Signature::from_raw([0; 64]));
 		Signature::Sr25519(signature)
 	}
 }

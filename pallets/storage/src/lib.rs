@@ -1166,7 +1166,8 @@ impl<T: Config> zg_primitives::storage::FileRegistry<BlockNumberFor<T>> for Pall
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn bench_store(root: H256, size: u64) {
-		let layout = FileLayout::new(size, 2, 1).expect("a valid benchmark layout");
+		// Sizes the benchmarks ask for are valid; anything else stores nothing.
+		let Ok(layout) = FileLayout::new(size, 2, 1) else { return };
 		let now = frame_system::Pallet::<T>::block_number();
 		let shard = ShardInfo {
 			root: H256::zero(),
