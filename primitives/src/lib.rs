@@ -76,6 +76,7 @@ pub mod erasure;
 pub mod randomness;
 pub mod staking;
 pub mod storage;
+pub mod worker_api;
 
 #[cfg(test)]
 mod tests {

@@ -127,7 +127,7 @@ impl<T: Config> Pallet<T> {
 			max_tokens: j.max_tokens,
 			verify: verifier.is_some(),
 		};
-		match worker::post("/compute/run", request.encode(), RUN_POLL_MS) {
+		match worker::post(zg_primitives::worker_api::COMPUTE_RUN, request.encode(), RUN_POLL_MS) {
 			Ok(bytes) => zg_offchain::decode::<RunResult>(&bytes),
 			Err(worker::Error::Status(202)) => None,
 			Err(e) => {

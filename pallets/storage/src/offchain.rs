@@ -23,6 +23,7 @@ use super::*;
 use alloc::format;
 use sp_runtime::traits::SaturatedConversion;
 use zg_offchain::{worker, Dedup};
+use zg_primitives::worker_api::{self, Inconsistency};
 
 /// The scope of this pallet's duties in offchain storage.
 const SCOPE: &[u8] = b"zg-storage";
@@ -35,10 +36,6 @@ enum Duty {
 	Report { root: H256 },
 }
 
-/// An inconsistency the local worker found (`GET /v1/fraud`): the file, the chunk position and
-/// the chunks with their Merkle paths of at least `k + 1` shards.
-type Inconsistency = (H256, u32, Vec<(u32, Vec<u8>, Vec<H256>)>);
-
 fn hex(root: &H256) -> alloc::string::String {
 	let mut out = alloc::string::String::from("0x");
 	for byte in root.as_bytes() {
@@ -49,10 +46,9 @@ fn hex(root: &H256) -> alloc::string::String {
 
 /// The proof of `chunk` of shard `shard` of `root`, from the local worker.
 fn fetch_proof(root: &H256, shard: u32, chunk: u32) -> Option<ChunkProof> {
-	let path = format!("/v1/proofs/{}/{}/{}", hex(root), shard, chunk);
-	let proof = worker::get(&path)
+	let proof = worker::get(&worker_api::proof_route(root, shard, chunk))
 		.ok()
-		.and_then(|bytes| zg_offchain::decode::<(Vec<u8>, Vec<H256>)>(&bytes))
+		.and_then(|bytes| zg_offchain::decode::<worker_api::ProofReply>(&bytes))
 		.and_then(|(chunk, path)| {
 			Some(ChunkProof { chunk: chunk.try_into().ok()?, path: path.try_into().ok()? })
 		});
@@ -69,7 +65,7 @@ impl<T: Config> Pallet<T> {
 	/// Runs the duties of every provider key in the keystore.
 	pub(crate) fn offchain_duties(n: BlockNumberFor<T>) {
 		let now: u32 = n.saturated_into();
-		let mut held: Option<Vec<(H256, u32)>> = None;
+		let mut held: Option<worker_api::HeldReply> = None;
 		let mut fraud: Option<Vec<Inconsistency>> = None;
 		zg_offchain::send_duties::<T, T::AuthorityId, _, _>(SCOPE, now, |who| {
 			Self::answers_due(who, now)
@@ -85,9 +81,9 @@ impl<T: Config> Pallet<T> {
 		fraud: &mut Option<Vec<Inconsistency>>,
 	) -> Option<(Vec<Duty>, Call<T>)> {
 		let found = fraud.get_or_insert_with(|| {
-			worker::get("/v1/fraud")
+			worker::get(worker_api::FRAUD)
 				.ok()
-				.and_then(|bytes| zg_offchain::decode::<Vec<Inconsistency>>(&bytes))
+				.and_then(|bytes| zg_offchain::decode::<worker_api::FraudReply>(&bytes))
 				.unwrap_or_default()
 		});
 		for (root, chunk, chunks) in found.iter() {
@@ -156,12 +152,12 @@ impl<T: Config> Pallet<T> {
 	fn confirmations_due(
 		who: &T::AccountId,
 		now: u32,
-		held: &mut Option<Vec<(H256, u32)>>,
+		held: &mut Option<worker_api::HeldReply>,
 	) -> Option<(Vec<Duty>, Call<T>)> {
 		let held = held.get_or_insert_with(|| {
-			worker::get("/v1/held")
+			worker::get(worker_api::HELD)
 				.ok()
-				.and_then(|bytes| zg_offchain::decode::<Vec<(H256, u32)>>(&bytes))
+				.and_then(|bytes| zg_offchain::decode::<worker_api::HeldReply>(&bytes))
 				.unwrap_or_default()
 		});
 		let block = frame_system::Pallet::<T>::block_number();
