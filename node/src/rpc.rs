@@ -6,7 +6,8 @@
 //! - `babe_epochAuthorship`: BABE;
 //! - `grandpa_roundState`, `grandpa_proveFinality`, `grandpa_subscribeJustifications`: GRANDPA.
 //!
-//! Our own jsonrpsee modules (storage, DA and compute queries) are merged in [`create_full`].
+//! The node adds no RPC module of its own: storage and compute are read through state queries
+//! and runtime APIs (`ComputeApi`), which the standard `state_*` methods serve.
 
 use std::sync::Arc;
 
@@ -104,8 +105,6 @@ where
 		)
 		.into_rpc(),
 	)?;
-
-	// The 0G modules (storage, DA, compute) are merged here.
 
 	Ok(module)
 }
