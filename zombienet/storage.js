@@ -91,6 +91,7 @@ async function run(nodeName, networkInfo) {
       const publicHex = '0x' + Buffer.from(pair.publicKey).toString('hex');
       await setupProviderNode(zombie.WsProvider, wsUri, suri, publicHex, endpoint);
       const args = ['--listen', `127.0.0.1:${port}`, '--store', path.join(work, name), '--node', wsUri, '--provider', publicHex];
+      if (name === 'alice') args.push('--gateway');
       if (name === FAULTY) args.push('--fault-discard-confirmed');
       workers[name] = startWorker(name, args, work);
       providers[name] = { pair, endpoint };
@@ -137,7 +138,7 @@ async function run(nodeName, networkInfo) {
     if (find('ChallengeAnswered', (d) => d.provider.toString() === dave, missedAt)) throw new Error('Dave answered a challenge after it missed one');
     const paid = {};
     for (const e of filter('ChallengeAnswered')) paid[nameOf(e.data.provider)] = (paid[nameOf(e.data.provider)] ?? 0n) + e.data.paid.toBigInt();
-    log(`Dave missed challenge ${missed.data.id}: slashed ${missed.data.slashed.toBigInt() / 10n ** 18n} 0G, paid nothing; file A Degraded; honest providers paid so far: ${JSON.stringify(Object.fromEntries(Object.entries(paid).map(([k, v]) => [k, v.toString()])))}`);
+    log(`Dave missed challenge ${missed.data.id}: slashed ${missed.data.slashed.toBigInt() / 10n ** 18n} 0G, no answer after the miss; file A Degraded; honest providers paid so far: ${JSON.stringify(Object.fromEntries(Object.entries(paid).map(([k, v]) => [k, v.toString()])))}`);
 
     // 4. File B: Dave, below the minimum bond, is pruned and not drawn.
     const inputB = path.join(work, 'b.bin');

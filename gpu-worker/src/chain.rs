@@ -104,6 +104,50 @@ impl ChainFile {
 	}
 }
 
+/// What the storage pallet accepts of a file ([`Chain::storage_limits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StorageLimits {
+	/// The fewest data shards (`k`).
+	pub min_data_shards: u32,
+	/// The most data shards.
+	pub max_data_shards: u32,
+	/// The fewest parity shards (`m`).
+	pub min_parity_shards: u32,
+	/// The most parity shards.
+	pub max_parity_shards: u32,
+	/// The largest file, in bytes.
+	pub max_file_size: u64,
+}
+
+impl StorageLimits {
+	/// Why a file of `size` bytes with `k` data and `m` parity shards would be refused, if it
+	/// would.
+	pub fn check(&self, size: u64, k: u32, m: u32) -> Result<(), String> {
+		if !(self.min_data_shards..=self.max_data_shards).contains(&k) {
+			return Err(format!(
+				"data_shards must be {} to {}, not {k}",
+				self.min_data_shards, self.max_data_shards
+			));
+		}
+		if !(self.min_parity_shards..=self.max_parity_shards).contains(&m) {
+			return Err(format!(
+				"parity_shards must be {} to {}, not {m}",
+				self.min_parity_shards, self.max_parity_shards
+			));
+		}
+		if size == 0 {
+			return Err("the file is empty".into());
+		}
+		if size > self.max_file_size {
+			return Err(format!(
+				"the file is larger than the chain's {} bytes",
+				self.max_file_size
+			));
+		}
+		Ok(())
+	}
+}
+
 #[derive(Clone, Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 struct ChainProvider {
@@ -247,6 +291,23 @@ impl Chain {
 			at.constants().entry(dynamic::constant::<u64>("Storage", "MinShardSize"))?;
 		let fee = at.constants().entry(dynamic::constant::<u128>("Storage", "SubmissionFee"))?;
 		Ok((min_shard, fee))
+	}
+
+	/// What the storage pallet accepts of a file: its `MinDataShards`, `MaxDataShards`,
+	/// `MinParityShards`, `MaxParityShards` and `MaxFileSize` constants.
+	pub async fn storage_limits(&self) -> Result<StorageLimits> {
+		let at = self.api.at_current_block().await?;
+		let constant =
+			|name: &'static str| at.constants().entry(dynamic::constant::<u32>("Storage", name));
+		Ok(StorageLimits {
+			min_data_shards: constant("MinDataShards")?,
+			max_data_shards: constant("MaxDataShards")?,
+			min_parity_shards: constant("MinParityShards")?,
+			max_parity_shards: constant("MaxParityShards")?,
+			max_file_size: at
+				.constants()
+				.entry(dynamic::constant::<u64>("Storage", "MaxFileSize"))?,
+		})
 	}
 
 	/// The chain's genesis hash.

@@ -27,7 +27,7 @@ use tokio::io::AsyncWriteExt;
 use zg_gpu_worker::{
 	chain::{self, Chain, ChainStatus},
 	encoder::CpuBackend,
-	ingest::ingest,
+	ingest::roots_of_file,
 	root_hex,
 };
 
@@ -47,27 +47,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
 	/// Uploads FILE: encode, submit on chain, push the shards, wait until Finalized.
-	Upload {
-		file: PathBuf,
-		/// Data shards `k`: any k shards give the file back.
-		#[arg(long, default_value_t = 2)]
-		data_shards: u16,
-		/// Parity shards `m`: the file survives the loss of any m providers.
-		#[arg(long, default_value_t = 2)]
-		parity_shards: u16,
-		/// Lifetime in blocks.
-		#[arg(long, default_value_t = 14_400)]
-		lifetime: u32,
-		/// The most to pay, in plancks (default: the fee the chain's price gives).
-		#[arg(long)]
-		max_fee: Option<u128>,
-		/// Secret URI of the paying account.
-		#[arg(long, default_value = "//Alice")]
-		suri: String,
-		/// Seconds to wait for every provider to confirm its shard.
-		#[arg(long, default_value_t = 300)]
-		timeout: u64,
-	},
+	Upload(UploadArgs),
 	/// Downloads the file with ROOT into OUT and checks it against the root.
 	Download {
 		root: String,
@@ -78,6 +58,29 @@ enum Command {
 	},
 	/// Shows a file's state on chain.
 	Status { root: String },
+}
+
+#[derive(clap::Args)]
+struct UploadArgs {
+	file: PathBuf,
+	/// Data shards `k`: any k shards give the file back.
+	#[arg(long, default_value_t = 2)]
+	data_shards: u16,
+	/// Parity shards `m`: the file survives the loss of any m providers.
+	#[arg(long, default_value_t = 2)]
+	parity_shards: u16,
+	/// Lifetime in blocks.
+	#[arg(long, default_value_t = 14_400)]
+	lifetime: u32,
+	/// The most to pay, in plancks (default: the fee the chain's price gives).
+	#[arg(long)]
+	max_fee: Option<u128>,
+	/// Secret URI of the paying account.
+	#[arg(long, default_value = "//Alice")]
+	suri: String,
+	/// Seconds to wait for every provider to confirm its shard.
+	#[arg(long, default_value_t = 300)]
+	timeout: u64,
 }
 
 #[derive(Deserialize)]
@@ -112,16 +115,10 @@ async fn error_text(res: hyper::Response<hyper::body::Incoming>) -> String {
 	format!("{status}: {message}")
 }
 
-async fn upload(
-	cli: &Cli,
-	file: &PathBuf,
-	k: u16,
-	m: u16,
-	lifetime: u32,
-	max_fee: Option<u128>,
-	suri: &str,
-	timeout: u64,
-) -> Result<()> {
+async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
+	let UploadArgs { file, data_shards: k, parity_shards: m, lifetime, max_fee, suri, timeout } =
+		args;
+	let (k, m, lifetime, max_fee, timeout) = (*k, *m, *lifetime, *max_fee, *timeout);
 	let signer = chain::keypair(suri)?;
 	let chain = Chain::connect(&cli.node).await?;
 	let handle = tokio::fs::File::open(file)
@@ -167,6 +164,16 @@ async fn upload(
 	.map_err(|e| anyhow!("bad layout: {e:?}"))?;
 	let shard_roots =
 		uploaded.shard_roots.iter().map(|r| chain::parse_root(r)).collect::<Result<Vec<_>>>()?;
+	// The gateway's roots are what gets paid for: check them against the file's own.
+	let (path, (k2, m2)) = (file.clone(), (layout.data_shards, layout.parity_shards));
+	let local = tokio::task::spawn_blocking(move || -> Result<_> {
+		let input = std::fs::File::open(&path)?;
+		Ok(roots_of_file(&CpuBackend, &input, len, k2, m2, &std::env::temp_dir())?)
+	})
+	.await??;
+	if local != (root, shard_roots.clone()) || layout.size != len {
+		bail!("the worker answered roots that are not those of {}: not submitting", file.display());
+	}
 	println!(
 		"root {}  ({} bytes, {k} data + {m} parity shards of {} bytes)",
 		uploaded.root,
@@ -262,15 +269,28 @@ async fn download(cli: &Cli, root: &str, out: &PathBuf, no_verify: bool) -> Resu
 		.and_then(|v| v.parse().ok())
 		.unwrap_or(0);
 	let pb = bar(len, "download");
+	// Written beside the output and renamed once whole (and checked).
+	let partial = out.with_extension("partial");
+	let mut out_file = tokio::fs::File::create(&partial)
+		.await
+		.with_context(|| format!("cannot create {}", partial.display()))?;
 	let mut body = res.into_body();
-	let mut data = Vec::with_capacity(len as usize);
+	let mut written = 0u64;
 	while let Some(frame) = body.frame().await {
 		if let Ok(chunk) = frame?.into_data() {
 			pb.inc(chunk.len() as u64);
-			data.extend_from_slice(&chunk);
+			written += chunk.len() as u64;
+			out_file.write_all(&chunk).await?;
 		}
 	}
+	out_file.flush().await?;
+	out_file.sync_all().await?;
+	drop(out_file);
 	pb.finish();
+	if len != 0 && written != len {
+		let _ = tokio::fs::remove_file(&partial).await;
+		bail!("the download ended after {written} of {len} bytes");
+	}
 	if !no_verify {
 		let chain = Chain::connect(&cli.node).await?;
 		let file = chain
@@ -278,23 +298,29 @@ async fn download(cli: &Cli, root: &str, out: &PathBuf, no_verify: bool) -> Resu
 			.await?
 			.ok_or_else(|| anyhow!("{} is not on chain: cannot check it", root_hex(&root)))?;
 		let layout = file.layout()?;
-		let check = tokio::task::spawn_blocking(move || {
-			ingest(&CpuBackend, data, layout.data_shards, layout.parity_shards)
-				.map(|f| (f.root, f.into_data()))
+		let path = partial.clone();
+		let check = tokio::task::spawn_blocking(move || -> Result<_> {
+			let input = std::fs::File::open(&path)?;
+			let (k, m) = (layout.data_shards, layout.parity_shards);
+			Ok(roots_of_file(&CpuBackend, &input, written, k, m, &std::env::temp_dir())?.0)
 		})
-		.await??;
-		if check.0 != root {
-			bail!("the download does not match {}: got {}", root_hex(&root), root_hex(&check.0));
+		.await?;
+		match check {
+			Ok(got) if got == root => println!("verified against the root on chain"),
+			Ok(got) => {
+				let _ = tokio::fs::remove_file(&partial).await;
+				bail!("the download does not match {}: got {}", root_hex(&root), root_hex(&got));
+			},
+			Err(e) => {
+				let _ = tokio::fs::remove_file(&partial).await;
+				bail!("cannot check the download: {e:#}");
+			},
 		}
-		data = check.1;
-		println!("verified against the root on chain");
 	}
-	let mut out_file = tokio::fs::File::create(out)
+	tokio::fs::rename(&partial, out)
 		.await
-		.with_context(|| format!("cannot create {}", out.display()))?;
-	out_file.write_all(&data).await?;
-	out_file.flush().await?;
-	println!("wrote {} bytes to {}", data.len(), out.display());
+		.with_context(|| format!("cannot write {}", out.display()))?;
+	println!("wrote {written} bytes to {}", out.display());
 	Ok(())
 }
 
@@ -333,10 +359,7 @@ async fn status(cli: &Cli, root: &str) -> Result<()> {
 async fn main() -> Result<()> {
 	let cli = Cli::parse();
 	match &cli.command {
-		Command::Upload { file, data_shards, parity_shards, lifetime, max_fee, suri, timeout } => {
-			upload(&cli, file, *data_shards, *parity_shards, *lifetime, *max_fee, suri, *timeout)
-				.await
-		},
+		Command::Upload(args) => upload(&cli, args).await,
 		Command::Download { root, out, no_verify } => download(&cli, root, out, *no_verify).await,
 		Command::Status { root } => status(&cli, root).await,
 	}

@@ -5,8 +5,11 @@
 //!           --provider 0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d
 //! ```
 //!
-//! Without `--provider` it is a gateway: it encodes uploads, pushes their shards to the
-//! assigned providers and serves downloads, but stores no shard for itself.
+//! With `--gateway` it takes uploads from anyone: it encodes them, pushes their shards to the
+//! assigned providers and serves downloads. With `--provider` it takes the shards assigned to
+//! that provider on chain (and nothing else) from peers and answers its challenges; a worker
+//! may be both. `--capacity-gib` bounds the disk it uses; files that leave the chain are
+//! removed after `--gc-grace-secs`.
 //!
 //! With `--model`, `--embedding-model` or `--forward` it also serves the compute role (see
 //! `zg_gpu_worker::compute::api`): the OpenAI-compatible API, whose API keys are spending
@@ -53,9 +56,23 @@ struct Args {
 	/// The provider account this worker stores shards for (hex or SS58).
 	#[arg(long)]
 	provider: Option<String>,
-	/// The largest upload accepted, in MiB.
-	#[arg(long, default_value_t = 4096)]
-	max_upload_mib: u64,
+	/// Take uploads from anyone (`POST /v1/files`): a gateway that encodes files and pushes
+	/// their shards to the providers. Without it, only shards assigned on chain to this
+	/// worker's provider are taken, from peers.
+	#[arg(long)]
+	gateway: bool,
+	/// The largest upload accepted, in MiB (the chain's `MaxFileSize` at most, which is the
+	/// default).
+	#[arg(long)]
+	max_upload_mib: Option<u64>,
+	/// The disk space this worker may use for shards and their trees, in GiB (default: no
+	/// limit). Shards and uploads that would not fit are refused (507).
+	#[arg(long)]
+	capacity_gib: Option<u64>,
+	/// Seconds a file that is not on chain (never submitted, expired, dropped), or a shard not
+	/// assigned to this worker's provider, is kept before it is removed.
+	#[arg(long, default_value_t = 3600)]
+	gc_grace_secs: u64,
 	/// Seconds between maintenance passes (confirmations, rebuilding reassigned shards).
 	#[arg(long, default_value_t = 6)]
 	maintain_every: u64,
@@ -254,8 +271,15 @@ async fn main() -> anyhow::Result<()> {
 	env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
 	let args = Args::parse();
 	let provider = args.provider.as_deref().map(chain::parse_account).transpose()?;
-	let store = ShardStore::open(&args.store).context("cannot open the shard store")?;
+	let mut store = ShardStore::open(&args.store).context("cannot open the shard store")?;
+	if let Some(gib) = args.capacity_gib {
+		store = store.with_capacity(gib.saturating_mul(1 << 30));
+	}
 	let chain = chain::Chain::connect(&args.node).await?;
+	let limits = chain.storage_limits().await.context("cannot read the storage limits")?;
+	let max_upload = args
+		.max_upload_mib
+		.map_or(limits.max_file_size, |mib| (mib << 20).min(limits.max_file_size));
 	let backend = encoder::detect();
 	log::info!(
 		"zg-worker on http://{} (store {}, node {}, erasure backend {}, provider {})",
@@ -271,7 +295,25 @@ async fn main() -> anyhow::Result<()> {
 	if let Some(compute) = &compute {
 		compute.set_best_block(chain.best_number().await? as u32);
 	}
-	let mut state = server::State::new(store, chain, provider, backend, args.max_upload_mib << 20);
+	let mut state = server::State::new(store, chain, limits, provider, backend, max_upload);
+	state.gateway = args.gateway;
+	state.gc_grace = Duration::from_secs(args.gc_grace_secs);
+	log::info!(
+		"uploads: {}; capacity {}; files not on chain kept {} s",
+		if args.gateway {
+			format!(
+				"open (gateway), at most {max_upload} bytes, k {}..={}, m {}..={}",
+				limits.min_data_shards,
+				limits.max_data_shards,
+				limits.min_parity_shards,
+				limits.max_parity_shards
+			)
+		} else {
+			"refused (no --gateway)".to_string()
+		},
+		args.capacity_gib.map_or("unlimited".into(), |g| format!("{g} GiB")),
+		args.gc_grace_secs,
+	);
 	if let Some(compute) = compute {
 		state = state.with_compute(compute);
 	}

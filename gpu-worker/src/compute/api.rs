@@ -290,7 +290,7 @@ fn respond(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Re
 }
 
 /// A response body fed by a channel (server-sent events).
-struct ChannelBody(mpsc::Receiver<Bytes>);
+pub(crate) struct ChannelBody(pub(crate) mpsc::Receiver<Bytes>);
 
 impl hyper::body::Body for ChannelBody {
 	type Data = Bytes;
@@ -316,7 +316,7 @@ pub async fn route(
 		(Method::POST, "/v1/chat/completions") => generate(compute, req, Flavor::Chat).await,
 		(Method::POST, "/v1/completions") => generate(compute, req, Flavor::Text).await,
 		(Method::POST, "/v1/embeddings") => embeddings(compute, req).await,
-		(Method::POST, "/compute/run") => run(compute, fetch, req).await,
+		(Method::POST, zg_primitives::worker_api::COMPUTE_RUN) => run(compute, fetch, req).await,
 		(Method::GET, "/metrics") => {
 			Ok(respond(StatusCode::OK, "text/plain; version=0.0.4", compute.metrics.render()))
 		},
@@ -457,7 +457,7 @@ fn authenticate(compute: &ComputeState, headers: &HeaderMap) -> Result<Option<Gr
 	}
 	if !subxt_signer::sr25519::verify(
 		&subxt_signer::sr25519::Signature(bytes),
-		&capability.signing_payload(),
+		capability.signing_payload(),
 		&subxt_signer::sr25519::PublicKey(capability.user),
 	) {
 		return Err(ApiError::unauthorized("the API key's signature is not its user's"));

@@ -1,14 +1,16 @@
-//! Ingest (erasure coding + Merkle trees, and with the shards written to disk) and decode
-//! throughput of the worker's CPU path, in bytes of the original file per second.
+//! Ingest (erasure coding + Merkle trees: in memory, and streamed with the shards and trees
+//! written to disk) and rebuild throughput of the worker's CPU path, in bytes of the original
+//! file per second.
 //!
-//! `cargo bench -p zg-gpu-worker --bench ingest`; figures go in the README.
+//! `cargo bench -p zg-storage-node --bench ingest`; figures go in the README.
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
-use zg_gpu_worker::{
+use zg_storage_node::{
 	encoder::{CpuBackend, ErasureBackend},
-	ingest::{ingest, reconstruct},
-	store::{FileMeta, ShardStore},
+	ingest::{ingest, shard_tree, Ingest},
+	read::data_shards,
+	shard::ShardFiles,
 };
 
 const SIZE: usize = 64 << 20;
@@ -50,45 +52,43 @@ fn bench(c: &mut Criterion) {
 				b.iter(|| CpuBackend.parity(black_box(&refs), m as usize).unwrap().len())
 			});
 			group.bench_function(BenchmarkId::new("merkle", &id), |b| {
-				b.iter(|| refs.iter().map(|s| zg_gpu_worker::ingest::shard_tree(s).root()).count())
+				b.iter(|| refs.iter().map(|s| shard_tree(s).root()).collect::<Vec<_>>())
 			});
 		}
 		group.bench_function(BenchmarkId::new("ingest", &id), |b| {
 			b.iter(|| ingest(&CpuBackend, black_box(&data), k, m).unwrap().root)
 		});
-		let dir = tempfile::tempdir().unwrap();
-		let store = ShardStore::open(dir.path()).unwrap();
-		group.bench_function(BenchmarkId::new("ingest+write", &id), |b| {
-			b.iter(|| {
-				let file = ingest(&CpuBackend, black_box(&data), k, m).unwrap();
-				let meta = FileMeta { layout: file.layout, shard_roots: file.shard_roots.clone() };
-				store.put_meta(&file.root, &meta).unwrap();
-				for (i, shard) in file.shards().into_iter().enumerate() {
-					std::fs::write(dir.path().join(format!("{i}.bench")), shard).unwrap();
-				}
-				file.root
-			})
+		let dir = tempfile::tempdir_in(".").unwrap();
+		let streamed = || {
+			let mut file = Ingest::new(dir.path(), SIZE as u64, k, m).unwrap();
+			for piece in data.chunks(1 << 20) {
+				file.write(piece).unwrap();
+			}
+			file.finish(&CpuBackend).unwrap()
+		};
+		group.bench_function(BenchmarkId::new("ingest streamed to disk", &id), |b| {
+			b.iter(|| streamed().root)
 		});
-		let file = ingest(&CpuBackend, &data, k, m).unwrap();
-		// Decode from the shards a download gathers (owned buffers, as read from disk or the
-		// network): the m first data shards are lost; each present shard is checked against its
-		// root before decoding.
-		group.bench_function(BenchmarkId::new("decode, m data shards lost", &id), |b| {
-			b.iter_batched(
-				|| {
-					let mut slots: Vec<Option<Vec<u8>>> =
-						file.shards().into_iter().map(|s| Some(s.to_vec())).collect();
-					for slot in slots.iter_mut().take(m as usize) {
-						*slot = None;
-					}
-					slots
-				},
-				|slots| reconstruct(&file.layout, &file.shard_roots, slots).unwrap().len(),
-				BatchSize::LargeInput,
-			)
+		// A download missing the m first data shards: they are rebuilt stripe by stripe and
+		// checked against their roots.
+		let file = streamed();
+		let mut shards: Vec<Option<ShardFiles>> = file.shards.into_iter().map(Some).collect();
+		for slot in shards.iter_mut().take(m as usize) {
+			*slot = None;
+		}
+		let layout = file.layout;
+		group.bench_function(BenchmarkId::new("rebuild, m data shards lost", &id), |b| {
+			b.iter(|| {
+				data_shards(&layout, &file.shard_roots, clone(&shards), dir.path()).unwrap().len()
+			})
 		});
 	}
 	group.finish();
+}
+
+/// The same shard files (not temporaries of their own).
+fn clone(shards: &[Option<ShardFiles>]) -> Vec<Option<ShardFiles>> {
+	shards.iter().map(|s| s.as_ref().map(ShardFiles::alias)).collect()
 }
 
 criterion_group!(benches, bench);
