@@ -41,6 +41,9 @@ fi
 if ! rustup component list --installed | grep -q '^rustfmt'; then
 	rustup component add rustfmt
 fi
+if ! rustup component list --installed | grep -q '^clippy'; then
+	rustup component add clippy
+fi
 
 # npm packages, exactly as locked.
 lock="$ROOT/e2e/package-lock.json"

@@ -5,11 +5,11 @@
 # (OpenAI SDK, jobs, disputes) tests. Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 total_start=$SECONDS
-"$ROOT/scripts/build.sh"
+"$ROOT/scripts/setup.sh"
 cd "$ROOT"
-
-log "cargo fmt --check"
+log "cargo fmt --check (before building: a formatting slip fails in seconds)"
 cargo fmt --all -- --check
+"$ROOT/scripts/build.sh"
 
 log "cargo test (release profile, sharing the node build)"
 timed cargo test --release --locked --workspace

@@ -114,7 +114,7 @@ impl BertConfig {
 				bail!("bad config.json: {name} = {v} (must be 1 ..= 2^24)");
 			}
 		}
-		if self.hidden_size % self.num_attention_heads != 0 {
+		if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
 			bail!(
 				"bad config.json: num_attention_heads = {} does not divide hidden_size = {}",
 				self.num_attention_heads,
@@ -371,7 +371,7 @@ fn erf_table() -> &'static [(f64, f64)] {
 /// series of `erf` around it to the fifth power of `h = |z| - z₀` (`|h| ≤ 1/128`).
 fn fast_erf(z: f64, table: &[(f64, f64)]) -> f64 {
 	let a = z.abs();
-	if !(a < ERF_MAX) {
+	if a.is_nan() || a >= ERF_MAX {
 		return if a.is_nan() { z } else { z.signum() };
 	}
 	let i = (a * ERF_STEPS).round() as usize;

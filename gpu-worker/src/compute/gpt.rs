@@ -111,7 +111,7 @@ impl GptConfig {
 				bail!("bad model configuration: {name} = {v} (must be 1 ..= 2^24)");
 			}
 		}
-		if self.d_model % self.n_heads != 0 {
+		if !self.d_model.is_multiple_of(self.n_heads) {
 			bail!(
 				"bad model configuration: n_heads = {} does not divide d_model = {}",
 				self.n_heads,
@@ -804,7 +804,7 @@ impl Sampler {
 		// Greedy: the lowest id among the largest finite logits.
 		let mut best: Option<(usize, f32)> = None;
 		for (i, &l) in logits.iter().enumerate() {
-			if Self::allowed(i) && l.is_finite() && best.map_or(true, |(_, b)| l > b) {
+			if Self::allowed(i) && l.is_finite() && best.is_none_or(|(_, b)| l > b) {
 				best = Some((i, l));
 			}
 		}

@@ -2,7 +2,7 @@
 //! product and a softmax with a fixed summation order, so that every run of a model on the
 //! same backend gives the same bits. Hot loops are compiled twice from the same source
 //! (baseline SSE2 and AVX, chosen at run time; `ZG_NO_AVX` forces the baseline), and both
-//! give the same bits. The engines' matrix kernels build on [`fold`] and [`has_avx`].
+//! give the same bits. The engines' matrix kernels build on `fold` and `has_avx`.
 
 /// Lane `i` of eight partial sums accumulates elements `i, i + 8, …`; the lanes are folded in
 /// a fixed tree and the tail (`len % 8` elements, summed sequentially) is added last.
@@ -11,7 +11,7 @@ pub(crate) fn fold(a: &[f32; 8], tail: f32) -> f32 {
 	(((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) + tail
 }
 
-/// The dot product of `a` and `b` over the shorter length, summed as [`fold`] describes.
+/// The dot product of `a` and `b` over the shorter length, summed as `fold` describes.
 #[inline(always)]
 pub(crate) fn dot_body(a: &[f32], b: &[f32]) -> f32 {
 	let n = a.len().min(b.len());

@@ -10,7 +10,7 @@
 //! cut, or that has more than [`MAX_WORD_CHARS`] characters, becomes `[UNK]`.
 //!
 //! The Unicode tables (punctuation, marks, controls, spaces, decompositions) are generated
-//! ([`tables`]), so no normalisation crate is needed.
+//! (`tables`), so no normalisation crate is needed.
 
 use std::{collections::HashMap, path::Path};
 
@@ -274,7 +274,7 @@ fn strip_accents(s: &str) -> String {
 			let jamo = [
 				Some(L_BASE + i / (V_COUNT * T_COUNT)),
 				Some(V_BASE + (i % (V_COUNT * T_COUNT)) / T_COUNT),
-				(i % T_COUNT != 0).then_some(T_BASE + i % T_COUNT),
+				(!i.is_multiple_of(T_COUNT)).then_some(T_BASE + i % T_COUNT),
 			];
 			out.extend(jamo.into_iter().flatten().filter_map(char::from_u32));
 		} else if in_ranges(c, tables::NONSPACING_MARKS) {
