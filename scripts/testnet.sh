@@ -1,13 +1,36 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds zg-node and launches the 4-validator local testnet (Alice, Bob,
-# Charlie, Dave) with zombienet. Stop it with Ctrl-C.
+# Installs what is missing, builds zg-node and the worker, launches the 4-validator local testnet
+# (Alice, Bob, Charlie, Dave) with zombienet and, beside each validator, a worker registered on
+# chain as a storage provider and a compute provider serving the tiny model
+# (scripts/testnet-providers.js). Prints the endpoints and examples; Ctrl-C stops everything.
 #
 #   RPC (polkadot.js Apps): ws://127.0.0.1:9944 (Alice), 9945 (Bob), 9946 (Charlie), 9947 (Dave)
+#   Workers: http://127.0.0.1:8700 (Alice, also the upload gateway), 8701, 8702, 8703
+#
+# zombienet starts the nodes with their RPC open to every interface, unsafe methods included:
+# on a machine others can reach, keep ports 9944-9947 behind a firewall.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/scripts/build.sh"
 
 export ZG_CHAIN_SPEC="$ROOT/chain-specs/local-testnet-raw.json"
-log "Launching the local testnet from $ZG_CHAIN_SPEC"
-log "Connect polkadot.js Apps to ws://127.0.0.1:9944: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944"
+export ZG_TESTNET_DIR="${ZG_TESTNET_DIR:-$(mktemp -d -t zg-testnet-XXXXXX)}"
+log "Launching the local testnet from $ZG_CHAIN_SPEC (zombienet output in $ZG_TESTNET_DIR/zombienet.log)"
 cd "$ROOT"
-exec "$ROOT/e2e/node_modules/.bin/zombienet" -p native spawn "$ROOT/zombienet/local-testnet.toml"
+"$ROOT/e2e/node_modules/.bin/zombienet" -p native spawn "$ROOT/zombienet/local-testnet.toml" \
+	>"$ZG_TESTNET_DIR/zombienet.log" 2>&1 &
+zombienet=$!
+stop() {
+	trap - INT TERM EXIT
+	log "Stopping the testnet"
+	[ -n "${providers:-}" ] && kill -TERM "$providers" 2>/dev/null
+	kill -INT "$zombienet" 2>/dev/null
+	wait 2>/dev/null
+	exit 0
+}
+trap stop INT TERM EXIT
+log "Connect polkadot.js Apps to ws://127.0.0.1:9944: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944"
+log "Registering the providers and starting their workers"
+node "$ROOT/scripts/testnet-providers.js" &
+providers=$!
+wait "$providers" || log "the providers' set-up stopped: see above and $ZG_TESTNET_DIR"
+wait "$zombienet"

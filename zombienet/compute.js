@@ -30,7 +30,7 @@
 // Every provider bonds 2 000 0G, so that the slashed ones stay above the 1 000 0G minimum and
 // keep verifying.
 const { execFileSync } = require('child_process');
-const { send, waitFor, setupProviderNode, startWorker, waitForWorkers } = require('./lib.js');
+const { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers } = require('./lib.js');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -38,7 +38,7 @@ const modules = path.join(__dirname, '../e2e/node_modules');
 const { ApiPromise, WsProvider } = require(path.join(modules, '@polkadot/api'));
 const { Keyring } = require(path.join(modules, '@polkadot/keyring'));
 const { blake2AsHex, cryptoWaitReady } = require(path.join(modules, '@polkadot/util-crypto'));
-const { u8aToHex, u8aConcat, stringToU8a } = require(path.join(modules, '@polkadot/util'));
+const { u8aToHex } = require(path.join(modules, '@polkadot/util'));
 const OpenAI = require(path.join(modules, 'openai')).default;
 
 const ZG = 10n ** 18n;
@@ -56,25 +56,6 @@ function log(msg) {
 }
 
 const cap = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
-
-// A spending capability of `user` for `provider` (a cap in plancks), and its signature: the
-// SCALE value the chain takes and the API key a worker takes.
-async function signCapability(api, user, provider, capAmount, nonce) {
-  const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const type = api.tx.compute.settleUsage.meta.args[0].type.toString();
-  const capability = api.createType(type, {
-    user: user.address,
-    provider,
-    cap: capAmount,
-    expiresAt: best + 1_000,
-    genesis: api.genesisHash,
-    nonce,
-  });
-  const payload = u8aConcat(stringToU8a('zg-compute-capability'), capability.toU8a());
-  const signature = api.createType('MultiSignature', { Sr25519: user.sign(payload) });
-  const key = 'zgcap_' + u8aToHex(u8aConcat(capability.toU8a(), signature.toU8a())).slice(2);
-  return { capability, signature, key };
-}
 
 async function run(nodeName, networkInfo) {
   if (!process.env.ZG_WORKER || !process.env.ZG_MODEL) throw new Error('ZG_WORKER and ZG_MODEL must be set');

@@ -1,7 +1,9 @@
-// Helpers shared by the zombienet js-scripts (staking.js, storage.js, compute.js).
+// Helpers shared by the zombienet js-scripts (staking.js, storage.js, compute.js) and the
+// testnet's provider set-up (scripts/testnet-providers.js).
 const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { u8aToHex, u8aConcat, stringToU8a } = require(path.join(__dirname, '../e2e/node_modules/@polkadot/util'));
 
 // Signs and sends `tx`; resolves with its events once in a block (once finalized when
 // `finalized` is set), rejects with the module error (`section.Name`) if it failed.
@@ -70,4 +72,24 @@ function waitForWorkers(endpoints, timeoutMs = 60_000) {
   );
 }
 
-module.exports = { send, waitFor, setupProviderNode, startWorker, waitForWorkers };
+// A spending capability of `user` (a keyring pair) for `provider` (an address), with a cap in
+// plancks, valid for `blocks` blocks, and its signature: the SCALE value the chain takes and
+// the API key (`zgcap_…`) a worker takes.
+async function signCapability(api, user, provider, capAmount, nonce, blocks = 1_000) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const type = api.tx.compute.settleUsage.meta.args[0].type.toString();
+  const capability = api.createType(type, {
+    user: user.address,
+    provider,
+    cap: capAmount,
+    expiresAt: best + blocks,
+    genesis: api.genesisHash,
+    nonce,
+  });
+  const payload = u8aConcat(stringToU8a('zg-compute-capability'), capability.toU8a());
+  const signature = api.createType('MultiSignature', { Sr25519: user.sign(payload) });
+  const key = 'zgcap_' + u8aToHex(u8aConcat(capability.toU8a(), signature.toU8a())).slice(2);
+  return { capability, signature, key };
+}
+
+module.exports = { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers };
