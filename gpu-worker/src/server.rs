@@ -583,23 +583,26 @@ pub(crate) async fn gather(
 
 /// A file's `k` data shards, at hand or fetched, the missing ones rebuilt from any `k` shards;
 /// each has its committed root (see [`read::rebuild`]).
-async fn data_shards(state: &State, root: Hash) -> Result<(FileMeta, Vec<ShardFiles>), Failure> {
-	let (meta, file) = meta_of(state, &root).await?;
+async fn data_shards(
+	state: &State,
+	root: Hash,
+	meta: &FileMeta,
+	file: Option<&ChainFile>,
+) -> Result<Vec<ShardFiles>, Failure> {
 	let k = meta.layout.data_shards as usize;
-	let shards = gather(state, &root, &meta, file.as_ref(), k).await?;
+	let shards = gather(state, &root, meta, file, k).await?;
 	let have = shards.iter().flatten().count();
 	if have < k {
 		return Err(Error::NotEnoughShards { have, need: k }.into());
 	}
 	let (layout, roots, tmp) =
 		(meta.layout, meta.shard_roots.clone(), state.store.tmp_dir().to_path_buf());
-	let data = blocking(move || read::data_shards(&layout, &roots, shards, &tmp)).await?;
-	Ok((meta, data))
+	blocking(move || read::data_shards(&layout, &roots, shards, &tmp)).await
 }
 
 /// A file's bytes, if it is not larger than `limit` (for the compute role's stored inputs).
 async fn file_bytes(state: &State, root: Hash, limit: u64) -> Result<Vec<u8>, Failure> {
-	let (meta, data) = data_shards(state, root).await?;
+	let (meta, file) = meta_of(state, &root).await?;
 	let layout = meta.layout;
 	if layout.size > limit {
 		return Err(bad(
@@ -607,6 +610,7 @@ async fn file_bytes(state: &State, root: Hash, limit: u64) -> Result<Vec<u8>, Fa
 			format!("file {} is larger than {limit} bytes", root_hex(&root)),
 		));
 	}
+	let data = data_shards(state, root, &meta, file.as_ref()).await?;
 	blocking(move || {
 		let mut bytes = Vec::with_capacity(layout.size as usize);
 		read::read_range(&layout, &data, 0, layout.size, |piece| {
@@ -653,9 +657,8 @@ async fn download(state: Arc<State>, root: Hash, req: Request<Incoming>) -> Answ
 		}
 		return Ok(answer);
 	};
-	drop(file);
 	let permit = state.downloads.clone().try_acquire_owned().map_err(|_| busy("downloads"))?;
-	let (meta, data) = data_shards(&state, root).await?;
+	let data = data_shards(&state, root, &meta, file.as_ref()).await?;
 	let layout = meta.layout;
 	let (start, end) = range.unwrap_or((0, size));
 	let mut headers = vec![(header::ACCEPT_RANGES, "bytes".to_string())];
