@@ -280,8 +280,9 @@ pub fn decode_verified(
 pub const MAX_DECODINGS: usize = 64;
 
 /// Advances `chosen` (increasing indices below `n`) to the next combination in lexicographic
-/// order; false after the last.
-fn next_combination(chosen: &mut [usize], n: usize) -> bool {
+/// order; false after the last. The decoders here and the worker's rebuilds
+/// (`zg_storage_node::read`) walk the subsets of shards with it.
+pub fn next_combination(chosen: &mut [usize], n: usize) -> bool {
 	let r = chosen.len();
 	for i in (0..r).rev() {
 		if chosen[i] < n - r + i {

@@ -12,7 +12,7 @@ use crate::{
 use rayon::prelude::*;
 use std::{fs::File, os::unix::fs::FileExt, path::Path};
 use zg_primitives::{
-	erasure::{self, MAX_DECODINGS},
+	erasure::{self, next_combination, MAX_DECODINGS},
 	storage::{FileLayout, CHUNK_SIZE},
 	Hash,
 };
@@ -20,21 +20,6 @@ use zg_primitives::{
 /// The chunks of one column and their Merkle paths: `(shard, chunk, path)`, as the node takes
 /// them from the worker (`zg_primitives::worker_api`).
 pub use zg_primitives::worker_api::ColumnProof;
-
-/// The next `k`-subset of `0..n` in lexicographic order; `false` after the last.
-fn next_combination(chosen: &mut [usize], n: usize) -> bool {
-	let k = chosen.len();
-	for i in (0..k).rev() {
-		if chosen[i] < n - k + i {
-			chosen[i] += 1;
-			for j in i + 1..k {
-				chosen[j] = chosen[j - 1] + 1;
-			}
-			return true;
-		}
-	}
-	false
-}
 
 /// Rebuilds shards `wanted` of a file of `layout` with committed `roots` from the shards at
 /// hand (`shards[i]`: shard `i`, already checked against its root, or `None`), into the
@@ -67,7 +52,7 @@ pub fn rebuild(
 		if rebuilt.iter().zip(wanted).all(|(r, w)| r.root == roots[*w as usize]) {
 			return Ok(rebuilt);
 		}
-		log::warn!("shards {subset:?} rebuild to other roots than the committed ones");
+		tracing::warn!("shards {subset:?} rebuild to other roots than the committed ones");
 		if !next_combination(&mut chosen, present.len()) {
 			break;
 		}
