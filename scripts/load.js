@@ -10,8 +10,8 @@
 // 3. a crash: the worker is killed (SIGKILL) in the middle of an upload and restarted: the
 //    upload left nothing behind, and what was stored before is served unchanged.
 //
-// It prints the latency of `/v1/held` under each load, the worker's peak memory (VmHWM) and
-// what each request got, and fails if the node's route ever took longer than 1 s, if memory
+// It first measures one 256 MiB upload and its download (MiB/s), then prints the latency of
+// `/v1/held` under each load, the worker's peak memory (VmHWM) and what each request got, and fails if the node's route ever took longer than 1 s, if memory
 // passed 512 MiB, or if anything partial was left.
 const { spawn } = require('child_process');
 const crypto = require('crypto');
@@ -26,6 +26,8 @@ const WORKER = process.env.ZG_WORKER ?? path.join(TARGET, 'release/zg-worker');
 const RPC_PORT = 19944;
 const PORT = 18700;
 const BASE = `http://127.0.0.1:${PORT}`;
+// The worker's private API (what the node calls: held shards, proofs), on loopback.
+const PRIVATE = `http://127.0.0.1:${PORT + 100}`;
 const MIB = 1 << 20;
 
 const log = (msg) => console.log(`[load] ${msg}`);
@@ -59,7 +61,7 @@ async function probing(work) {
   let done = false;
   const probe = (async () => {
     while (!done) {
-      const r = await request('GET', `${BASE}/v1/held`, { timeout: 5_000 });
+      const r = await request('GET', `${PRIVATE}/v1/held`, { timeout: 5_000 });
       latencies.push(r.status === 200 ? r.ms : Infinity);
       await sleep(100);
     }
@@ -79,7 +81,7 @@ function count(results) {
 }
 
 function startWorker(dir) {
-  const args = ['--listen', `127.0.0.1:${PORT}`, '--store', path.join(dir, 'store'), '--node', `ws://127.0.0.1:${RPC_PORT}`, '--gateway'];
+  const args = ['--listen', `127.0.0.1:${PORT}`, '--private-listen', `127.0.0.1:${PORT + 100}`, '--store', path.join(dir, 'store'), '--node', `ws://127.0.0.1:${RPC_PORT}`, '--gateway'];
   const child = spawn(WORKER, args, { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'worker.log'), 'a')] });
   return child;
 }
@@ -136,6 +138,13 @@ async function main() {
     const stored = await request('POST', `${BASE}/v1/files?data_shards=2&parity_shards=1`, { body: file, headers: { 'content-length': file.length } });
     if (stored.status !== 200) throw new Error(`a plain upload got ${stored.status}: ${stored.body}`);
     const root = JSON.parse(stored.body).root;
+    // 0. Throughput of one upload and of its download through the HTTP API (4 + 2).
+    const large = crypto.randomBytes(256 * MIB);
+    const up = await request('POST', `${BASE}/v1/files?data_shards=4&parity_shards=2`, { body: large, headers: { 'content-length': large.length }, timeout: 600_000 });
+    if (up.status !== 200) throw new Error(`the 256 MiB upload got ${up.status}: ${up.body}`);
+    const down = await request('GET', `${BASE}/v1/files/${JSON.parse(up.body).root}`, { timeout: 600_000 });
+    log(`one upload of 256 MiB (k 4, m 2) through POST /v1/files: ${(256_000 / up.ms).toFixed(0)} MiB/s; its download: ${(256_000 / down.ms).toFixed(0)} MiB/s, ${down.body?.equals(large) ? 'identical' : 'DIFFERENT'}; worker ${JSON.stringify(memory(worker.pid))} MiB`);
+    if (!down.body?.equals(large)) failures.push('the 256 MiB download differed');
     const idle = await probing(() => sleep(3_000));
     log(`idle: /v1/held p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms; worker ${JSON.stringify(memory(worker.pid))} MiB`);
 
@@ -161,7 +170,7 @@ async function main() {
     const flood = await probing(async () => {
       const bodies = Array.from({ length: 24 }, () => crypto.randomBytes(8 * MIB));
       const uploads = bodies.map((b) => request('POST', `${BASE}/v1/files?data_shards=4&parity_shards=2`, { body: b, headers: { 'content-length': b.length } }));
-      const small = Array.from({ length: 300 }, (_, i) => request('GET', i % 2 ? `${BASE}/v1/status/${root}` : `${BASE}/v1/proofs/${root}/0/${i}`));
+      const small = Array.from({ length: 300 }, (_, i) => request('GET', i % 2 ? `${BASE}/v1/status/${root}` : `${PRIVATE}/v1/proofs/${root}/0/${i}`));
       return { uploads: count(await Promise.all(uploads)), small: count(await Promise.all(small)) };
     });
     const mem = memory(worker.pid);

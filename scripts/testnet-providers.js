@@ -3,7 +3,8 @@
 // network is up; stops the workers when it is stopped (Ctrl-C).
 //
 // For Alice, Bob, Charlie and Dave (RPC ws://127.0.0.1:9944..9947):
-// - the node gets its provider key (author_insertKey, type zgsp) and its worker's URL;
+// - the node gets its provider key (author_insertKey, type zgsp), the URL of its worker's
+//   private API (127.0.0.1:8800..8803) and the secret they share (fresh for each run);
 // - a worker is started on http://127.0.0.1:8700..8703 (logs and shards in ZG_TESTNET_DIR),
 //   serving the tiny seeded model `zg-tiny-gpt` (from `zg-model tiny`); Alice's worker is also
 //   the gateway that takes uploads;
@@ -15,7 +16,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
-const { send, setupProviderNode, signCapability, startWorker, waitFor, waitForWorkers } = require('../zombienet/lib.js');
+const { send, setupProviderNode, signCapability, startWorker, waitFor, waitForWorkers, listenArgs } = require('../zombienet/lib.js');
 const modules = path.join(__dirname, '../e2e/node_modules');
 const { ApiPromise, WsProvider } = require(path.join(modules, '@polkadot/api'));
 const { Keyring } = require(path.join(modules, '@polkadot/keyring'));
@@ -69,9 +70,9 @@ async function main() {
     const pair = keyring.addFromUri(suri);
     const endpoint = `http://127.0.0.1:${8700 + i}`;
     const publicHex = u8aToHex(pair.publicKey);
-    await setupProviderNode(WsProvider, wsUri(i), suri, publicHex, endpoint);
+    await setupProviderNode(WsProvider, wsUri(i), suri, publicHex, 8700 + i);
     const args = [
-      '--listen', `127.0.0.1:${8700 + i}`,
+      ...listenArgs(8700 + i),
       '--store', path.join(work, `${name}-shards`),
       '--node', wsUri(i),
       '--provider', publicHex,
@@ -110,8 +111,8 @@ async function main() {
   fs.writeFileSync(path.join(work, 'ferdie-api-key'), key + '\n');
 
   console.log(`
-Providers ready: workers on http://127.0.0.1:8700 (Alice, also the upload gateway) .. 8703,
-logs and shards in ${work}.
+Providers ready: workers on http://127.0.0.1:8700 (Alice, also the upload gateway) .. 8703
+(their nodes' private API on 8800 .. 8803), logs and shards in ${work}.
 
 Store a file (Ferdie pays), then read it back:
   ${process.env.ZG_STORAGE} upload ./some-file --suri //Ferdie

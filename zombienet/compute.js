@@ -30,7 +30,7 @@
 // Every provider bonds 2 000 0G, so that the slashed ones stay above the 1 000 0G minimum and
 // keep verifying.
 const { execFileSync } = require('child_process');
-const { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers } = require('./lib.js');
+const { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -90,9 +90,9 @@ async function run(nodeName, networkInfo) {
       const endpoint = `http://127.0.0.1:${port}`;
       const wsUri = networkInfo.nodesByName[name].wsUri;
       const publicHex = u8aToHex(pair.publicKey);
-      await setupProviderNode(WsProvider, wsUri, `//${cap(name)}`, publicHex, endpoint);
+      await setupProviderNode(WsProvider, wsUri, `//${cap(name)}`, publicHex, port);
       const args = [
-        '--listen', `127.0.0.1:${port}`,
+        ...listenArgs(port),
         '--store', path.join(work, name),
         '--node', wsUri,
         '--provider', publicHex,
@@ -102,6 +102,8 @@ async function run(nodeName, networkInfo) {
         '--output-price', OUTPUT_PRICE.toString(),
         '--settle-every', '5',
       ];
+      // Alice runs one API request at a time: more at once get 429 (checked below).
+      if (name === 'alice') args.push('--max-inflight', '1');
       if (name === 'dave') args.push('--fault-outputs');
       if (name === 'charlie') args.push('--fault-votes');
       workers[name] = startWorker(name, args, work);
@@ -169,6 +171,44 @@ async function run(nodeName, networkInfo) {
     if (beyond !== 'compute.CapExceeded') throw new Error(`settling beyond the cap: ${beyond}`);
     log('a key with a tiny cap is refused (402); settling beyond a capability\'s cap fails (compute.CapExceeded)');
 
+    // The rest of the OpenAI API through the SDK, as a user's code calls it: streamed chat
+    // (usage only when asked), legacy completions, embeddings, and the SDK's error classes.
+    const greedy = { model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 8, temperature: 0 };
+    const whole = await openai.chat.completions.create(greedy);
+    const pieces = [];
+    let usageChunks = 0;
+    for await (const chunk of await openai.chat.completions.create({ ...greedy, stream: true })) {
+      if (chunk.usage) usageChunks += 1;
+      pieces.push(chunk.choices[0]?.delta?.content ?? '');
+    }
+    if (pieces.join('') !== whole.choices[0].message.content || usageChunks !== 0)
+      throw new Error(`streamed ${JSON.stringify(pieces)} (${usageChunks} usage chunks) for ${JSON.stringify(whole.choices[0].message.content)}`);
+    const chunks = [];
+    for await (const chunk of await openai.chat.completions.create({ ...greedy, stream: true, stream_options: { include_usage: true } })) chunks.push(chunk);
+    const last = chunks[chunks.length - 1];
+    if (last.choices.length !== 0 || last.usage?.completion_tokens !== whole.usage.completion_tokens)
+      throw new Error(`the usage chunk: ${JSON.stringify(last)}`);
+    const text = await openai.completions.create({ model: MODEL, prompt: PROMPT, max_tokens: 4, temperature: 0 });
+    if (typeof text.choices[0].text !== 'string' || text.usage.completion_tokens < 1) throw new Error(`completions: ${JSON.stringify(text)}`);
+    const embedded = await openai.embeddings.create({ model: MODEL, input: ['storage', 'compute'] });
+    const dims = embedded.data.map((d) => d.embedding.length);
+    if (dims.length !== 2 || dims[0] < 1 || dims[0] !== dims[1]) throw new Error(`embeddings: ${JSON.stringify(dims)}`);
+    log(`OpenAI SDK: streamed chat equals the whole answer (usage chunk only with include_usage), completions ${JSON.stringify(text.choices[0].text)}, embeddings of ${dims[0]} dimensions`);
+    const strict = new OpenAI({ apiKey: key, baseURL: `${alice.endpoint}/v1`, maxRetries: 0 });
+    const errorOf = (promise) => promise.then(() => null, (e) => e);
+    const tooMany = await errorOf(strict.chat.completions.create({ ...greedy, max_tokens: 1_000_000 }));
+    if (!(tooMany instanceof OpenAI.BadRequestError)) throw new Error(`max_tokens 1000000: ${tooMany}`);
+    const stranger = new OpenAI({ apiKey: 'sk-not-a-0g-key', baseURL: `${alice.endpoint}/v1`, maxRetries: 0 });
+    const unknownKey = await errorOf(stranger.models.list().then(() => stranger.chat.completions.create(greedy)));
+    if (!(unknownKey instanceof OpenAI.AuthenticationError)) throw new Error(`a key that is not one: ${unknownKey}`);
+    const noModel = await errorOf(strict.chat.completions.create({ ...greedy, model: 'no-such-model' }));
+    if (!(noModel instanceof OpenAI.NotFoundError)) throw new Error(`an unknown model: ${noModel}`);
+    if (!(refused instanceof OpenAI.APIError)) throw new Error(`402 is not an APIError: ${refused}`);
+    const burst = await Promise.all(Array.from({ length: 16 }, () => errorOf(strict.chat.completions.create({ ...greedy, max_tokens: 200 }))));
+    const limited = burst.filter((e) => e instanceof OpenAI.RateLimitError).length;
+    if (limited === 0 || limited === burst.length) throw new Error(`16 requests at once on a worker that runs one: ${limited} got 429`);
+    log(`OpenAI SDK error classes: BadRequestError (400), AuthenticationError (401), APIError (402), NotFoundError (404), RateLimitError (429: ${limited} of 16 at once)`);
+
     // 4. A job on Alice's service, settled after the window.
     const ledger = async () => {
       const l = await api.query.compute.ledgers(ferdie.address);
@@ -223,14 +263,18 @@ async function run(nodeName, networkInfo) {
     log(`dispute on job ${job2}: ${resolved2.data.votesAgainst} of 3 against Dave, Overturned; Dave -10 %, Charlie (minority) -1 %, Ferdie refunded`);
 
     // 7. An honest result challenged: Charlie votes against it, two honest verifiers uphold it.
+    const charlieBond3 = await bond('charlie');
     const job3 = await submitJob('alice');
     await answerOf(job3);
     const bobBefore = (await api.query.system.account(providers.bob.pair.address)).data.free.toBigInt();
     await send(api, api.tx.compute.challenge(job3), ferdie);
     const resolved3 = await waitFor('the second dispute to be decided', async () => find('compute', 'DisputeResolved', (d) => d.job.toNumber() === job3), 120_000);
     if (!resolved3.data.verdict.isUpheld) throw new Error(`verdict ${resolved3.data.verdict}`);
-    const penalized = events.filter((e) => e.method === 'VerifierPenalized' && e.data.job.toNumber() === job3).map((e) => nameOf(e.data.verifier));
+    // The events are those of best blocks: a block of a fork that lost repeats them, so they
+    // are counted once; the bond shows that Charlie was slashed exactly once.
+    const penalized = [...new Set(events.filter((e) => e.method === 'VerifierPenalized' && e.data.job.toNumber() === job3).map((e) => nameOf(e.data.verifier)))];
     if (penalized.join() !== 'charlie') throw new Error(`penalized: ${penalized}`);
+    if ((await bond('charlie')) !== charlieBond3 - charlieBond3 / 100n) throw new Error(`Charlie's bond is ${await bond('charlie')}, was ${charlieBond3}`);
     const rewarded = events.filter((e) => e.method === 'VerifierRewarded' && e.data.job.toNumber() === job3).map((e) => nameOf(e.data.verifier));
     if (!rewarded.includes('bob')) throw new Error(`rewarded: ${rewarded}`);
     if ((await bond('alice')) !== aliceBond) throw new Error('Alice was slashed for an honest result');

@@ -1,6 +1,7 @@
 // Helpers shared by the zombienet js-scripts (staking.js, storage.js, compute.js) and the
 // testnet's provider set-up (scripts/testnet-providers.js).
 const { spawn } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { u8aToHex, u8aConcat, stringToU8a } = require(path.join(__dirname, '../e2e/node_modules/@polkadot/util'));
@@ -34,20 +35,33 @@ async function waitFor(what, check, timeoutMs) {
 
 const hex = (text) => '0x' + Buffer.from(text).toString('hex');
 
+// The secret the workers started here share with their nodes (the worker's --node-secret, from
+// its environment; the node's `zg::worker-secret`): a fresh one per run.
+const NODE_SECRET = crypto.randomBytes(16).toString('hex');
+
+// A worker whose public API is on `port` has its private API (for its node) on `port + 100`.
+const privateUrl = (port) => `http://127.0.0.1:${port + 100}`;
+
+// The listen arguments of a worker whose public API is on `port`.
+const listenArgs = (port) => ['--listen', `127.0.0.1:${port}`, '--private-listen', `127.0.0.1:${port + 100}`];
+
 // Makes a node a provider's node: `suri`'s key (public key `publicHex`) in its keystore as a
-// provider key (type zgsp) and its worker's URL in its offchain storage. `WsProvider` is the
-// caller's polkadot.js class.
-async function setupProviderNode(WsProvider, wsUri, suri, publicHex, workerUrl) {
+// provider key (type zgsp), and the URL of its worker's private API (the worker's public API
+// on `port`) and the shared secret in its offchain storage. `WsProvider` is the caller's
+// polkadot.js class.
+async function setupProviderNode(WsProvider, wsUri, suri, publicHex, port) {
   const rpc = new WsProvider(wsUri);
   await rpc.isReady;
   await rpc.send('author_insertKey', ['zgsp', suri, publicHex]);
-  await rpc.send('offchain_localStorageSet', ['PERSISTENT', hex('zg::worker-url'), hex(workerUrl)]);
+  await rpc.send('offchain_localStorageSet', ['PERSISTENT', hex('zg::worker-url'), hex(privateUrl(port))]);
+  await rpc.send('offchain_localStorageSet', ['PERSISTENT', hex('zg::worker-secret'), hex(NODE_SECRET)]);
   await rpc.disconnect();
 }
 
-// Starts ZG_WORKER with `args`, its output in `<dir>/<name>-worker.log`.
+// Starts ZG_WORKER with `args` (and the shared secret), its output in `<dir>/<name>-worker.log`.
 function startWorker(name, args, dir) {
-  const child = spawn(process.env.ZG_WORKER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ZG_NODE_SECRET: NODE_SECRET };
+  const child = spawn(process.env.ZG_WORKER, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const logFile = fs.createWriteStream(path.join(dir, `${name}-worker.log`));
   child.stdout.pipe(logFile);
   child.stderr.pipe(logFile);
@@ -92,4 +106,4 @@ async function signCapability(api, user, provider, capAmount, nonce, blocks = 1_
   return { capability, signature, key };
 }
 
-module.exports = { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers };
+module.exports = { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };

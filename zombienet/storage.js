@@ -22,7 +22,7 @@
 //    files back byte-identical (sha256) and checked against their roots; no honest provider
 //    missed a challenge.
 const { execFile } = require('child_process');
-const { send, waitFor, setupProviderNode, startWorker, waitForWorkers } = require('./lib.js');
+const { send, waitFor, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -89,8 +89,8 @@ async function run(nodeName, networkInfo) {
       const endpoint = `http://127.0.0.1:${port}`;
       const wsUri = networkInfo.nodesByName[name].wsUri;
       const publicHex = '0x' + Buffer.from(pair.publicKey).toString('hex');
-      await setupProviderNode(zombie.WsProvider, wsUri, suri, publicHex, endpoint);
-      const args = ['--listen', `127.0.0.1:${port}`, '--store', path.join(work, name), '--node', wsUri, '--provider', publicHex];
+      await setupProviderNode(zombie.WsProvider, wsUri, suri, publicHex, port);
+      const args = [...listenArgs(port), '--store', path.join(work, name), '--node', wsUri, '--provider', publicHex];
       if (name === 'alice') args.push('--gateway');
       if (name === FAULTY) args.push('--fault-discard-confirmed');
       workers[name] = startWorker(name, args, work);

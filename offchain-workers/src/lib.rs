@@ -1,6 +1,6 @@
 //! # Offchain duties of a 0G node
 //!
-//! A provider runs its worker (`gpu-worker/`) beside its node. The pallets' offchain workers find
+//! A provider runs its worker (`worker/`) beside its node. The pallets' offchain workers find
 //! the duties addressed to the provider keys in the node's keystore (answer a storage challenge,
 //! confirm a shard, and later attest a DA blob or report a compute job), ask the local worker
 //! for what they need over HTTP, and submit the answer as a transaction signed by that key.
@@ -8,8 +8,9 @@
 //!
 //! - [`crypto`]: the provider key type (`zgsp`, sr25519). A provider inserts its account key
 //!   under this type (`author_insertKey`), and registers that account on chain.
-//! - [`worker`]: the local worker's URL (offchain local storage, [`worker::URL_KEY`]; default
-//!   [`worker::DEFAULT_URL`]) and HTTP GETs to it with a deadline.
+//! - [`worker`]: the local worker's private API (its URL in offchain local storage,
+//!   [`worker::URL_KEY`], default [`worker::DEFAULT_URL`]; its secret, if any, at
+//!   [`worker::SECRET_KEY`]) and HTTP requests to it with a deadline.
 //! - [`Dedup`]: a per-duty marker in offchain local storage so that a duty is submitted once,
 //!   and retried only after [`RETRY_AFTER`] blocks if its transaction did not land.
 
@@ -58,13 +59,19 @@ pub mod worker {
 	use sp_core::offchain::StorageKind;
 	use sp_runtime::offchain::{http, Duration};
 
-	/// Where the worker's URL is kept in the node's persistent offchain storage, as plain UTF-8.
-	/// Set it with the `offchain_localStorageSet` RPC: kind `PERSISTENT`, key
-	/// `0x7a673a3a776f726b65722d75726c` (`zg::worker-url`), value the hex of the URL.
+	/// Where the URL of the worker's private API (its `--private-listen`) is kept in the
+	/// node's persistent offchain storage, as plain UTF-8. Set it with the
+	/// `offchain_localStorageSet` RPC: kind `PERSISTENT`, key `0x7a673a3a776f726b65722d75726c`
+	/// (`zg::worker-url`), value the hex of the URL.
 	pub const URL_KEY: &[u8] = b"zg::worker-url";
 
-	/// The worker's URL when none is set.
-	pub const DEFAULT_URL: &str = "http://127.0.0.1:8700";
+	/// Where the worker's secret (its `--node-secret`) is kept, the same way: key
+	/// `0x7a673a3a776f726b65722d736563726574` (`zg::worker-secret`). When set, every request
+	/// carries `Authorization: Bearer <secret>`.
+	pub const SECRET_KEY: &[u8] = b"zg::worker-secret";
+
+	/// The worker's private URL when none is set (the worker's default `--private-listen`).
+	pub const DEFAULT_URL: &str = "http://127.0.0.1:8800";
 
 	/// How long one request may take, body included.
 	pub const TIMEOUT_MS: u64 = 4_000;
@@ -94,18 +101,35 @@ pub mod worker {
 		Status(u16),
 	}
 
+	/// `Bearer <secret>`, when a secret is set.
+	fn authorization() -> Option<String> {
+		sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, SECRET_KEY)
+			.and_then(|raw: Vec<u8>| String::from_utf8(raw).ok())
+			.filter(|secret| !secret.is_empty())
+			.map(|secret| alloc::format!("Bearer {secret}"))
+	}
+
 	/// GETs `path` (starting with `/`) from the worker and returns the body.
 	pub fn get(path: &str) -> Result<Vec<u8>, Error> {
 		let url = alloc::format!("{}{}", base_url(), path);
-		fetch(http::Request::get(&url), TIMEOUT_MS)
+		let auth = authorization();
+		let mut request = http::Request::get(&url);
+		if let Some(auth) = &auth {
+			request = request.add_header("authorization", auth);
+		}
+		fetch(request, TIMEOUT_MS)
 	}
 
 	/// POSTs `body` to `path` (starting with `/`) on the worker, waiting at most `timeout_ms`,
 	/// and returns the answer's body.
 	pub fn post(path: &str, body: Vec<u8>, timeout_ms: u64) -> Result<Vec<u8>, Error> {
 		let url = alloc::format!("{}{}", base_url(), path);
-		let request = http::Request::post(&url, alloc::vec![body])
+		let auth = authorization();
+		let mut request = http::Request::post(&url, alloc::vec![body])
 			.add_header("content-type", "application/octet-stream");
+		if let Some(auth) = &auth {
+			request = request.add_header("authorization", auth);
+		}
 		fetch(request, timeout_ms)
 	}
 

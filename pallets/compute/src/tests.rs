@@ -814,7 +814,7 @@ mod offchain_worker {
 	fn expect_run(state: &State, request: RunRequest, response: Vec<u8>) {
 		state.write().expect_request(PendingRequest {
 			method: "POST".into(),
-			uri: "http://127.0.0.1:8700/compute/run".into(),
+			uri: "http://127.0.0.1:8800/compute/run".into(),
 			headers: vec![("content-type".into(), "application/octet-stream".into())],
 			body: request.encode(),
 			response: Some(response),

@@ -1184,7 +1184,7 @@ mod offchain_worker {
 	fn expect_get(state: &OffchainState, path: &str, body: Vec<u8>) {
 		state.write().expect_request(PendingRequest {
 			method: "GET".into(),
-			uri: format!("http://127.0.0.1:8700{path}"),
+			uri: format!("http://127.0.0.1:8800{path}"),
 			response: Some(body),
 			sent: true,
 			..Default::default()

@@ -1,0 +1,459 @@
+//! The worker's and the CLI's view of the chain: subxt over the node's JSON-RPC, with types
+//! decoded through the runtime metadata (never by linking the runtime).
+
+use anyhow::{anyhow, Context, Result};
+use scale_decode::DecodeAsType;
+use subxt::{dynamic, OnlineClient, PolkadotConfig};
+use subxt_signer::sr25519::Keypair;
+use zg_primitives::{storage::FileLayout, Hash};
+
+/// An account id: 32 bytes.
+pub type Account = [u8; 32];
+
+/// A file's layout as the chain stores it.
+#[derive(Clone, Copy, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainLayout {
+	pub size: u64,
+	pub data_shards: u16,
+	pub parity_shards: u16,
+}
+
+/// Where a file is (`Storage.Files` status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ChainStatus {
+	/// Its providers are not drawn yet.
+	Assigning,
+	/// Waiting for every provider's confirmation.
+	Pending,
+	/// Every shard confirmed.
+	Finalized,
+	/// Finalized, but a shard awaits a new provider's confirmation.
+	Degraded,
+}
+
+/// Where a shard is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ChainShardState {
+	/// Without a provider since block `since`.
+	Unassigned { since: u32 },
+	/// Assigned in block `at`, to be confirmed by `confirm_by`.
+	Assigned { at: u32, confirm_by: u32 },
+	/// Confirmed.
+	Confirmed { index: u32 },
+}
+
+/// One shard of a file on chain.
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainShard {
+	pub root: [u8; 32],
+	pub provider: Option<Account>,
+	pub state: ChainShardState,
+	pub escrow: u128,
+	pub bounty: u128,
+}
+
+impl ChainShard {
+	/// Whether the shard is confirmed.
+	pub fn is_confirmed(&self) -> bool {
+		matches!(self.state, ChainShardState::Confirmed { .. })
+	}
+
+	/// Whether `who` is assigned the shard and has not confirmed it yet.
+	pub fn awaits(&self, who: &Account) -> bool {
+		self.provider.as_ref() == Some(who)
+			&& matches!(self.state, ChainShardState::Assigned { .. })
+	}
+}
+
+/// A file on chain (the fields the worker and the CLI use).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainFile {
+	pub owner: Account,
+	pub layout: ChainLayout,
+	pub shards: Vec<ChainShard>,
+	pub status: ChainStatus,
+	pub expires_at: u32,
+}
+
+impl ChainFile {
+	/// The layout as the primitives define it.
+	pub fn layout(&self) -> Result<FileLayout> {
+		FileLayout::new(self.layout.size, self.layout.data_shards, self.layout.parity_shards)
+			.map_err(|e| anyhow!("the chain holds a bad layout: {e:?}"))
+	}
+
+	/// The shard roots in shard order.
+	pub fn shard_roots(&self) -> Vec<Hash> {
+		self.shards.iter().map(|s| Hash::from(s.root)).collect()
+	}
+
+	/// How many shards are confirmed.
+	pub fn confirmed(&self) -> usize {
+		self.shards.iter().filter(|s| s.is_confirmed()).count()
+	}
+
+	/// Whether every shard has a provider (the file is past `Assigning`, and no shard is
+	/// waiting for a new provider).
+	pub fn assigned(&self) -> bool {
+		self.status != ChainStatus::Assigning && self.shards.iter().all(|s| s.provider.is_some())
+	}
+}
+
+/// What the storage pallet accepts of a file ([`Chain::storage_limits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StorageLimits {
+	/// The fewest data shards (`k`).
+	pub min_data_shards: u32,
+	/// The most data shards.
+	pub max_data_shards: u32,
+	/// The fewest parity shards (`m`).
+	pub min_parity_shards: u32,
+	/// The most parity shards.
+	pub max_parity_shards: u32,
+	/// The largest file, in bytes.
+	pub max_file_size: u64,
+}
+
+impl StorageLimits {
+	/// Why a file of `size` bytes with `k` data and `m` parity shards would be refused, if it
+	/// would.
+	pub fn check(&self, size: u64, k: u32, m: u32) -> Result<(), String> {
+		if !(self.min_data_shards..=self.max_data_shards).contains(&k) {
+			return Err(format!(
+				"data_shards must be {} to {}, not {k}",
+				self.min_data_shards, self.max_data_shards
+			));
+		}
+		if !(self.min_parity_shards..=self.max_parity_shards).contains(&m) {
+			return Err(format!(
+				"parity_shards must be {} to {}, not {m}",
+				self.min_parity_shards, self.max_parity_shards
+			));
+		}
+		if size == 0 {
+			return Err("the file is empty".into());
+		}
+		if size > self.max_file_size {
+			return Err(format!(
+				"the file is larger than the chain's {} bytes",
+				self.max_file_size
+			));
+		}
+		Ok(())
+	}
+}
+
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct ChainProvider {
+	endpoint: Vec<u8>,
+}
+
+/// What a compute service sells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ChainServiceKind {
+	/// Text generation and embeddings, per token.
+	Inference,
+	/// Fine-tuning runs, per job.
+	FineTuning,
+	/// Agents, per token.
+	Agent,
+}
+
+/// A compute service on chain (the fields the worker uses).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainService {
+	/// The provider that runs it.
+	pub provider: Account,
+	/// What it sells.
+	pub kind: ChainServiceKind,
+	/// The model identifier (UTF-8).
+	pub model: Vec<u8>,
+	/// The content root of the model's weights.
+	pub model_root: [u8; 32],
+	/// Plancks per input token.
+	pub input_price: u128,
+	/// Plancks per output token.
+	pub output_price: u128,
+	/// Whether its results can be challenged.
+	pub verifiable: bool,
+}
+
+/// A spending capability as the chain's `settle_usage` takes it.
+#[derive(Clone, Debug, PartialEq, Eq, scale_encode::EncodeAsType)]
+#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+pub struct ChainCapability {
+	pub user: Account,
+	pub provider: Account,
+	pub cap: u128,
+	pub expires_at: u32,
+	pub genesis: [u8; 32],
+	pub nonce: u64,
+}
+
+/// An account signature (`MultiSignature`) as the chain takes it (and as API keys carry it:
+/// the SCALE encoding is `MultiSignature`'s).
+#[derive(Clone, Debug, PartialEq, Eq, scale_encode::EncodeAsType, codec::Encode, codec::Decode)]
+#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+pub enum ChainSignature {
+	/// An ed25519 signature.
+	Ed25519([u8; 64]),
+	/// An sr25519 signature.
+	Sr25519([u8; 64]),
+	/// An ECDSA signature.
+	Ecdsa([u8; 65]),
+}
+
+/// What was settled under a capability (`Compute.Capabilities`).
+#[derive(Clone, Copy, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainCapabilityUse {
+	pub cap: u128,
+	pub settled: u128,
+	pub expires_at: u32,
+}
+
+/// A connection to a node.
+#[derive(Clone)]
+pub struct Chain {
+	api: OnlineClient<PolkadotConfig>,
+}
+
+impl Chain {
+	/// Connects to the node at `url` (`ws://` or `wss://`).
+	pub async fn connect(url: &str) -> Result<Self> {
+		let api = OnlineClient::<PolkadotConfig>::from_insecure_url(url)
+			.await
+			.with_context(|| format!("cannot connect to the node at {url}"))?;
+		Ok(Self { api })
+	}
+
+	/// The file committed under `root`, if any.
+	pub async fn file(&self, root: &Hash) -> Result<Option<ChainFile>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<([u8; 32],), ChainFile>("Storage", "Files");
+		match at.storage().try_fetch(addr, (root.0,)).await? {
+			Some(value) => Ok(Some(value.decode()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// The worker endpoint a provider registered, if it is registered.
+	pub async fn endpoint(&self, provider: &Account) -> Result<Option<String>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<([u8; 32],), ChainProvider>("Storage", "Providers");
+		match at.storage().try_fetch(addr, (*provider,)).await? {
+			Some(value) => {
+				let p = value.decode()?;
+				Ok(Some(String::from_utf8_lossy(&p.endpoint).trim_end_matches('/').to_string()))
+			},
+			None => Ok(None),
+		}
+	}
+
+	/// Every committed file (for a provider's worker looking for shards assigned to it).
+	pub async fn files(&self) -> Result<Vec<(Hash, ChainFile)>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<([u8; 32],), ChainFile>("Storage", "Files");
+		let mut entries = at.storage().iter(addr, ()).await?;
+		let mut out = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry?;
+			let key = entry.key()?;
+			let root = key
+				.part(0)
+				.and_then(|p| p.decode_as::<[u8; 32]>().ok().flatten())
+				.ok_or_else(|| anyhow!("a Files key without a root"))?;
+			out.push((Hash::from(root), entry.value().decode()?));
+		}
+		Ok(out)
+	}
+
+	/// The storage price in plancks per charged byte and block.
+	pub async fn price(&self) -> Result<u128> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<(), u128>("Storage", "Price");
+		Ok(at.storage().fetch(addr, ()).await?.decode()?)
+	}
+
+	/// The storage pallet's `MinShardSize` (bytes a shard is charged for at least) and
+	/// `SubmissionFee` constants.
+	pub async fn storage_terms(&self) -> Result<(u64, u128)> {
+		let at = self.api.at_current_block().await?;
+		let min_shard =
+			at.constants().entry(dynamic::constant::<u64>("Storage", "MinShardSize"))?;
+		let fee = at.constants().entry(dynamic::constant::<u128>("Storage", "SubmissionFee"))?;
+		Ok((min_shard, fee))
+	}
+
+	/// What the storage pallet accepts of a file: its `MinDataShards`, `MaxDataShards`,
+	/// `MinParityShards`, `MaxParityShards` and `MaxFileSize` constants.
+	pub async fn storage_limits(&self) -> Result<StorageLimits> {
+		let at = self.api.at_current_block().await?;
+		let constant =
+			|name: &'static str| at.constants().entry(dynamic::constant::<u32>("Storage", name));
+		Ok(StorageLimits {
+			min_data_shards: constant("MinDataShards")?,
+			max_data_shards: constant("MaxDataShards")?,
+			min_parity_shards: constant("MinParityShards")?,
+			max_parity_shards: constant("MaxParityShards")?,
+			max_file_size: at
+				.constants()
+				.entry(dynamic::constant::<u64>("Storage", "MaxFileSize"))?,
+		})
+	}
+
+	/// The chain's genesis hash.
+	pub fn genesis_hash(&self) -> [u8; 32] {
+		self.api.genesis_hash().0
+	}
+
+	/// The current best block number.
+	pub async fn best_number(&self) -> Result<u64> {
+		Ok(self.api.at_current_block().await?.block_number())
+	}
+
+	/// Submits `Storage.submit` signed by `signer` and waits until it is in a finalized block.
+	#[allow(clippy::too_many_arguments)]
+	pub async fn submit_file(
+		&self,
+		signer: &Keypair,
+		root: &Hash,
+		layout: &FileLayout,
+		shard_roots: &[Hash],
+		lifetime: u32,
+		max_fee: u128,
+	) -> Result<()> {
+		let roots: Vec<[u8; 32]> = shard_roots.iter().map(|r| r.0).collect();
+		let call = dynamic::transaction(
+			"Storage",
+			"submit",
+			(
+				root.0,
+				layout.size,
+				layout.data_shards,
+				layout.parity_shards,
+				roots,
+				lifetime,
+				max_fee,
+			),
+		);
+		self.sign_and_finalize(signer, &call).await
+	}
+
+	/// What was settled under the capability `nonce` of `user` for `provider`, if anything.
+	pub async fn capability_use(
+		&self,
+		user: &Account,
+		provider: &Account,
+		nonce: u64,
+	) -> Result<Option<ChainCapabilityUse>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<(([u8; 32], [u8; 32]), u64), ChainCapabilityUse>(
+			"Compute",
+			"Capabilities",
+		);
+		match at.storage().try_fetch(addr, ((*user, *provider), nonce)).await? {
+			Some(value) => Ok(Some(value.decode()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// A user's allocation to a compute provider, `Compute.Allocations(user, provider)`, in
+	/// plancks (0 when there is none).
+	pub async fn compute_allocation(&self, user: &Account, provider: &Account) -> Result<u128> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<([u8; 32], [u8; 32]), u128>("Compute", "Allocations");
+		match at.storage().try_fetch(addr, (*user, *provider)).await? {
+			Some(value) => Ok(value.decode()?),
+			None => Ok(0),
+		}
+	}
+
+	/// Every compute service of `provider` (`Compute.Services`).
+	pub async fn compute_services(&self, provider: &Account) -> Result<Vec<ChainService>> {
+		let at = self.api.at_current_block().await?;
+		let addr = dynamic::storage::<(u64,), ChainService>("Compute", "Services");
+		let mut entries = at.storage().iter(addr, ()).await?;
+		let mut out = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let service = entry?.value().decode()?;
+			if service.provider == *provider {
+				out.push(service);
+			}
+		}
+		Ok(out)
+	}
+
+	/// Submits `Compute.settle_usage(capability, signature, amount)` signed by the provider
+	/// `signer` and waits until it succeeded in a finalized block.
+	pub async fn settle_usage(
+		&self,
+		signer: &Keypair,
+		capability: &ChainCapability,
+		signature: &ChainSignature,
+		amount: u128,
+	) -> Result<()> {
+		let call = dynamic::transaction(
+			"Compute",
+			"settle_usage",
+			(capability.clone(), signature.clone(), amount),
+		);
+		self.sign_and_finalize(signer, &call).await
+	}
+
+	/// Signs and submits `call`, and waits until it succeeded in a finalized block.
+	pub async fn sign_and_finalize<C: subxt::tx::Payload>(
+		&self,
+		signer: &Keypair,
+		call: &C,
+	) -> Result<()> {
+		let mut tx = self.api.tx().await?;
+		tx.sign_and_submit_then_watch_default(call, signer)
+			.await?
+			.wait_for_finalized_success()
+			.await
+			.map_err(|e| anyhow!("the transaction failed: {e}"))?;
+		Ok(())
+	}
+}
+
+/// A key pair from a secret URI (`//Alice`, a mnemonic, `0x…` seed with derivations).
+pub fn keypair(suri: &str) -> Result<Keypair> {
+	let uri: subxt_signer::SecretUri = suri.parse().map_err(|e| anyhow!("bad secret URI: {e}"))?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow!("bad secret URI: {e}"))
+}
+
+/// Parses an account: 0x-prefixed hex of 32 bytes, or an SS58 address.
+pub fn parse_account(text: &str) -> Result<Account> {
+	if let Some(hex) = text.strip_prefix("0x") {
+		let bytes = hex::decode(hex).context("bad hex account")?;
+		return bytes.try_into().map_err(|_| anyhow!("an account is 32 bytes"));
+	}
+	let id: subxt::utils::AccountId32 =
+		text.parse().map_err(|e| anyhow!("bad SS58 address: {e:?}"))?;
+	Ok(id.0)
+}
+
+/// Parses a root: 0x-prefixed hex of 32 bytes.
+pub fn parse_root(text: &str) -> Result<Hash> {
+	let hex = text.strip_prefix("0x").unwrap_or(text);
+	let bytes: [u8; 32] = hex::decode(hex)
+		.context("a root is 32 bytes of hex")?
+		.try_into()
+		.map_err(|_| anyhow!("a root is 32 bytes of hex"))?;
+	Ok(Hash::from(bytes))
+}
+
+/// An account as an SS58 address (the generic prefix 42, the chain's own), as polkadot.js
+/// shows it.
+pub fn ss58(account: &Account) -> String {
+	subxt::utils::AccountId32(*account).to_string()
+}

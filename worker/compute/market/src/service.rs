@@ -1,0 +1,404 @@
+//! The compute role's state: engines by model id, their prices, the meter, the metrics, and
+//! the checks every request of the API passes.
+
+use crate::{
+	meter::{Grant, Meter, MeterError, Prices, Reservation},
+	metrics::{JobStatus, Metrics},
+	Account,
+};
+use std::{
+	collections::{BTreeMap, HashMap},
+	sync::{
+		atomic::{AtomicBool, AtomicU32, Ordering},
+		Arc, Mutex, RwLock,
+	},
+	time::Instant,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use zg_compute_engine::{Embeddings, Engine, GenerateParams, Generation};
+use zg_primitives::{
+	compute::{decode_api_key, SpendingCapability, API_KEY_PREFIX},
+	Signature,
+};
+
+/// A key that expires within this many blocks is refused: settlements need time to land.
+pub const EXPIRY_MARGIN: u32 = 10;
+
+/// How the compute role is configured.
+#[derive(Clone, Debug)]
+pub struct ComputeConfig {
+	/// The provider account this worker serves (its services' owner on chain).
+	pub provider: Account,
+	/// The largest `max_tokens` a request may ask for.
+	pub max_tokens_cap: u32,
+	/// Prices of the models that have none of their own ([`ComputeState::set_prices`]).
+	pub prices: Prices,
+	/// Append [`crate::FAULT_SUFFIX`] to job outputs that are not verifications (tests of
+	/// disputes).
+	pub fault_outputs: bool,
+	/// Append [`crate::FAULT_SUFFIX`] to verification outputs: a dishonest verifier (tests of
+	/// disputes).
+	pub fault_votes: bool,
+	/// The chain's genesis hash: API keys must name it.
+	pub genesis: [u8; 32],
+	/// API requests that may run in the engines at once; more are refused
+	/// ([`ComputeError::Busy`]) until one ends. Jobs of the node do not count.
+	pub max_inflight: usize,
+}
+
+/// Why a request of the API is refused. Nothing is charged or counted for any of them.
+#[derive(Debug, thiserror::Error)]
+pub enum ComputeError {
+	/// No `Authorization` header.
+	#[error("missing Authorization: Bearer <API key>")]
+	MissingKey,
+	/// An `Authorization` header that is not `Bearer <key>`.
+	#[error("malformed Authorization: expected Bearer <API key>")]
+	MalformedAuthorization,
+	/// Not a signed capability.
+	#[error("not a 0G API key: expected {API_KEY_PREFIX} and a signed spending capability")]
+	NotAnApiKey,
+	/// Signed with another scheme than sr25519.
+	#[error("only sr25519-signed API keys are accepted")]
+	NotSr25519,
+	/// For another provider.
+	#[error("this API key is for provider 0x{}, not 0x{}", hex::encode(.key), hex::encode(.here))]
+	OtherProvider {
+		/// The key's provider.
+		key: Account,
+		/// This worker's.
+		here: Account,
+	},
+	/// For another chain.
+	#[error("this API key is for another chain")]
+	OtherChain,
+	/// Expired, or about to.
+	#[error("this API key expires at block {0}: sign a new one")]
+	Expired(u32),
+	/// The signature is not the user's.
+	#[error("the API key's signature is not its user's")]
+	BadSignature,
+	/// No such model here.
+	#[error("the model {0} does not exist here")]
+	UnknownModel(String),
+	/// The model cannot do what is asked (`what`: embeddings, text generation).
+	#[error("the model {model} does not do {what}")]
+	Unsupported {
+		/// The model.
+		model: String,
+		/// What it cannot do.
+		what: &'static str,
+	},
+	/// The key does not allow the request's largest cost.
+	#[error("{detail}; allocate more to provider 0x{} or sign a key with a larger cap", hex::encode(.provider))]
+	Insufficient {
+		/// The meter's account of it.
+		detail: String,
+		/// This provider.
+		provider: Account,
+	},
+	/// The budget could not be read from the chain.
+	#[error("{0}")]
+	Chain(String),
+	/// Too many requests in the engines at once.
+	#[error("too many requests at once ({0} run at a time): try again shortly")]
+	Busy(usize),
+	/// The engine failed.
+	#[error("the engine failed: {0}")]
+	Engine(String),
+}
+
+/// The compute part of the worker's state: the engines by model id, the meter, the metrics.
+pub struct ComputeState {
+	pub(crate) engines: BTreeMap<String, Arc<dyn Engine>>,
+	prices: RwLock<BTreeMap<String, Prices>>,
+	pub(crate) config: ComputeConfig,
+	meter: Option<Arc<Meter>>,
+	pub(crate) metrics: Metrics,
+	best_block: AtomicU32,
+	inflight: Arc<Semaphore>,
+	pub(crate) runs: Mutex<HashMap<(u64, bool), crate::jobs::RunState>>,
+}
+
+impl ComputeState {
+	/// Serves `engines` (by their model ids). With `meter`, requests must be signed and are
+	/// metered; without, the API is open to anybody for free.
+	pub fn new(
+		config: ComputeConfig,
+		engines: Vec<Arc<dyn Engine>>,
+		meter: Option<Arc<Meter>>,
+	) -> Self {
+		let engines = engines.into_iter().map(|e| (e.model_id().to_string(), e)).collect();
+		let inflight = Arc::new(Semaphore::new(config.max_inflight.max(1)));
+		Self {
+			engines,
+			prices: RwLock::default(),
+			config,
+			meter,
+			metrics: Metrics::default(),
+			best_block: AtomicU32::new(0),
+			inflight,
+			runs: Mutex::default(),
+		}
+	}
+
+	/// Notes the chain's best block (for the expiry of API keys).
+	pub fn set_best_block(&self, number: u32) {
+		self.best_block.store(number, Ordering::Relaxed);
+	}
+
+	/// Sets the prices of `model` (from its service on chain).
+	pub fn set_prices(&self, model: &str, prices: Prices) {
+		if let Ok(mut all) = self.prices.write() {
+			all.insert(model.to_string(), prices);
+		}
+	}
+
+	/// The prices of `model`.
+	pub fn prices(&self, model: &str) -> Prices {
+		self.prices
+			.read()
+			.ok()
+			.and_then(|all| all.get(model).copied())
+			.unwrap_or(self.config.prices)
+	}
+
+	/// The model ids served.
+	pub fn models(&self) -> impl Iterator<Item = &str> {
+		self.engines.keys().map(String::as_str)
+	}
+
+	/// The engine of `model`.
+	pub fn engine(&self, model: &str) -> Option<&Arc<dyn Engine>> {
+		self.engines.get(model)
+	}
+
+	/// The metrics.
+	pub fn metrics(&self) -> &Metrics {
+		&self.metrics
+	}
+
+	/// The meter (`None`: open API).
+	pub fn meter(&self) -> Option<&Arc<Meter>> {
+		self.meter.as_ref()
+	}
+
+	/// The configuration.
+	pub fn config(&self) -> &ComputeConfig {
+		&self.config
+	}
+
+	/// The provider account.
+	pub fn provider(&self) -> Account {
+		self.config.provider
+	}
+
+	/// The user's grant in the `Authorization` header's value `header`, checked: this
+	/// provider, this chain, not expired, signed by the user. `None` when the API is open.
+	pub fn authenticate(&self, header: Option<&str>) -> Result<Option<Grant>, ComputeError> {
+		if self.meter.is_none() {
+			return Ok(None);
+		}
+		let header = header.ok_or(ComputeError::MissingKey)?;
+		let key = header
+			.trim()
+			.strip_prefix("Bearer ")
+			.map(str::trim)
+			.ok_or(ComputeError::MalformedAuthorization)?;
+		let (capability, signature): (SpendingCapability<Account, u32>, Signature) =
+			decode_api_key(key).ok_or(ComputeError::NotAnApiKey)?;
+		let Signature::Sr25519(signature) = signature else {
+			return Err(ComputeError::NotSr25519);
+		};
+		let bytes = <[u8; 64]>::try_from(AsRef::<[u8]>::as_ref(&signature))
+			.map_err(|_| ComputeError::NotAnApiKey)?;
+		if capability.provider != self.config.provider {
+			return Err(ComputeError::OtherProvider {
+				key: capability.provider,
+				here: self.config.provider,
+			});
+		}
+		if capability.genesis.0 != self.config.genesis {
+			return Err(ComputeError::OtherChain);
+		}
+		let best = self.best_block.load(Ordering::Relaxed);
+		if capability.expires_at <= best.saturating_add(EXPIRY_MARGIN) {
+			return Err(ComputeError::Expired(capability.expires_at));
+		}
+		if !subxt_signer::sr25519::verify(
+			&subxt_signer::sr25519::Signature(bytes),
+			capability.signing_payload(),
+			&subxt_signer::sr25519::PublicKey(capability.user),
+		) {
+			return Err(ComputeError::BadSignature);
+		}
+		Ok(Some(Grant { capability, signature: bytes }))
+	}
+
+	/// Finds the model's engine (one that can embed when `embed`, else generate), takes a
+	/// place among the requests in flight, and reserves the request's largest cost
+	/// (`prompt_bound` input tokens, `max_tokens` output tokens) under the caller's grant.
+	pub async fn admit(
+		self: &Arc<Self>,
+		caller: Option<Grant>,
+		model: &str,
+		embed: bool,
+		prompt_bound: u32,
+		max_tokens: u32,
+	) -> Result<Admitted, ComputeError> {
+		let engine = self
+			.engines
+			.get(model)
+			.cloned()
+			.ok_or_else(|| ComputeError::UnknownModel(model.to_string()))?;
+		let can = if embed { engine.can_embed() } else { engine.can_generate() };
+		if !can {
+			let what = if embed { "embeddings" } else { "text generation" };
+			return Err(ComputeError::Unsupported { model: model.to_string(), what });
+		}
+		let prices = self.prices(model);
+		let reservation = match (&self.meter, caller) {
+			(Some(meter), Some(grant)) => {
+				let max_cost = prices.cost(prompt_bound, max_tokens);
+				match meter.reserve(&grant, max_cost).await {
+					Ok(reservation) => Some(reservation),
+					Err(e @ MeterError::Insufficient { .. }) => {
+						return Err(ComputeError::Insufficient {
+							detail: e.to_string(),
+							provider: self.config.provider,
+						})
+					},
+					Err(e) => return Err(ComputeError::Chain(e.to_string())),
+				}
+			},
+			_ => None,
+		};
+		// The place is taken after the chain was read: a caller the chain does not fund gets
+		// 402 without holding a place meanwhile.
+		let permit = self
+			.inflight
+			.clone()
+			.try_acquire_owned()
+			.map_err(|_| ComputeError::Busy(self.config.max_inflight))?;
+		Ok(Admitted {
+			compute: self.clone(),
+			engine,
+			model: model.to_string(),
+			prices,
+			reservation,
+			_permit: Some(permit),
+			cancelled: None,
+		})
+	}
+}
+
+/// What a finished request cost and left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Charge {
+	/// Charged for the tokens used, in plancks.
+	pub cost: u128,
+	/// Left under the API key (`None` when the API is open).
+	pub left: Option<u128>,
+}
+
+/// A request that passed every check: its engine, its place in flight, its reservation.
+pub struct Admitted {
+	compute: Arc<ComputeState>,
+	engine: Arc<dyn Engine>,
+	model: String,
+	prices: Prices,
+	reservation: Option<Reservation>,
+	_permit: Option<OwnedSemaphorePermit>,
+	cancelled: Option<Arc<AtomicBool>>,
+}
+
+impl Admitted {
+	/// A job of the node: no reservation, no place among the API's requests.
+	pub(crate) fn job(compute: Arc<ComputeState>, engine: Arc<dyn Engine>, model: String) -> Self {
+		Self {
+			compute,
+			engine,
+			model,
+			prices: Prices::default(),
+			reservation: None,
+			_permit: None,
+			cancelled: None,
+		}
+	}
+
+	/// Stops the run, and charges nothing for it, once `flag` is set (the request timed out
+	/// or its client left before the answer started).
+	pub fn cancel_on(mut self, flag: Arc<AtomicBool>) -> Self {
+		self.cancelled = Some(flag);
+		self
+	}
+
+	fn is_cancelled(&self) -> bool {
+		self.cancelled.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+	}
+
+	/// The engine's backend (`cpu`, `forward`, …).
+	pub fn backend(&self) -> &str {
+		self.engine.backend()
+	}
+
+	/// Generates (on the calling thread: call it on a blocking one), then charges the tokens
+	/// the engine reports and counts the run. A failed run is charged nothing.
+	pub fn generate(
+		mut self,
+		prompt: &str,
+		params: &GenerateParams,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> (anyhow::Result<Generation>, Charge) {
+		let _queued = self.compute.metrics.enqueue();
+		let start = Instant::now();
+		let cancelled = self.cancelled.clone();
+		let mut on_token = |piece: &str| {
+			!cancelled.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) && on_token(piece)
+		};
+		let result = self.engine.generate(prompt, params, &mut on_token);
+		let result = match result {
+			Ok(_) if self.is_cancelled() => Err(anyhow::anyhow!("cancelled")),
+			other => other,
+		};
+		let counts =
+			result.as_ref().map(|g| (g.prompt_tokens, g.completion_tokens)).map_err(|_| ());
+		let charge = self.finish(counts, start);
+		(result, charge)
+	}
+
+	/// Embeds `inputs` (on the calling thread), then charges and counts as
+	/// [`Admitted::generate`] does.
+	pub fn embed(mut self, inputs: &[String]) -> (anyhow::Result<Embeddings>, Charge) {
+		let _queued = self.compute.metrics.enqueue();
+		let start = Instant::now();
+		let result = self.engine.embed(inputs);
+		let counts = result.as_ref().map(|e| (e.prompt_tokens, 0)).map_err(|_| ());
+		let charge = self.finish(counts, start);
+		(result, charge)
+	}
+
+	fn finish(&mut self, result: Result<(u32, u32), ()>, start: Instant) -> Charge {
+		let seconds = start.elapsed().as_secs_f64();
+		match result {
+			Ok((prompt_tokens, completion_tokens)) => {
+				let cost = self.prices.cost(prompt_tokens, completion_tokens);
+				let left = self.reservation.take().map(|r| r.commit(cost));
+				self.compute.metrics.record(
+					&self.model,
+					JobStatus::Ok,
+					prompt_tokens,
+					completion_tokens,
+					seconds,
+				);
+				Charge { cost, left }
+			},
+			Err(()) => {
+				// Dropping the reservation releases it.
+				self.reservation = None;
+				self.compute.metrics.record(&self.model, JobStatus::Error, 0, 0, seconds);
+				Charge::default()
+			},
+		}
+	}
+}

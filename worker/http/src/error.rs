@@ -1,0 +1,198 @@
+//! The two error shapes of the worker's API, as typed errors that are responses: the storage
+//! API's `{"error": "…"}` ([`StorageFailure`]) and OpenAI's
+//! `{"error": {"message", "type", "param", "code"}}` ([`ApiError`]).
+
+use axum::{
+	http::{header, HeaderValue, StatusCode},
+	response::{IntoResponse, Response},
+	Json,
+};
+use serde::Serialize;
+use zg_compute_market::ComputeError;
+use zg_primitives::erasure::ErasureError;
+use zg_storage_service::{StorageError, StoreError};
+
+/// The storage API's error body.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+	/// What went wrong.
+	pub error: String,
+}
+
+/// A storage error as an HTTP answer.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StorageFailure(#[from] pub StorageError);
+
+impl StorageFailure {
+	/// The status of the error.
+	pub fn status(&self) -> StatusCode {
+		use StorageError::*;
+		match &self.0 {
+			NotGateway | NotProvider | AssignedElsewhere { .. } => StatusCode::FORBIDDEN,
+			LengthRequired => StatusCode::LENGTH_REQUIRED,
+			Limits(_) | NoSuchShard { .. } | ShardSize { .. } | Broken(_) => {
+				StatusCode::BAD_REQUEST
+			},
+			UploadTooLarge(_) | FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+			Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+			NotOnChain(_) => StatusCode::NOT_FOUND,
+			NotAssigned(_) => StatusCode::CONFLICT,
+			Stalled(_) | TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
+			Chain(_) => StatusCode::BAD_GATEWAY,
+			Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+			Store(e) => match e {
+				StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+				StoreError::Layout(_) | StoreError::Short { .. } => StatusCode::BAD_REQUEST,
+				StoreError::ShardMismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+				StoreError::Erasure(ErasureError::Inconsistent) => StatusCode::UNPROCESSABLE_ENTITY,
+				StoreError::NotEnoughShards { .. } => StatusCode::SERVICE_UNAVAILABLE,
+				StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+				StoreError::NoRoom { .. } => StatusCode::INSUFFICIENT_STORAGE,
+				_ => StatusCode::INTERNAL_SERVER_ERROR,
+			},
+		}
+	}
+}
+
+/// A request the storage API cannot parse (a bad root or index).
+pub fn bad_request(message: impl Into<String>) -> StorageFailure {
+	StorageFailure(StorageError::Limits(message.into()))
+}
+
+impl IntoResponse for StorageFailure {
+	fn into_response(self) -> Response {
+		let status = self.status();
+		tracing::info!("{status} {}", self.0);
+		let mut response = (status, Json(ErrorBody { error: self.0.to_string() })).into_response();
+		if status == StatusCode::SERVICE_UNAVAILABLE {
+			response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+		}
+		response
+	}
+}
+
+/// OpenAI's error body.
+#[derive(Debug, Serialize)]
+pub struct ApiErrorBody {
+	/// The error.
+	pub error: ApiErrorDetail,
+}
+
+/// OpenAI's error fields.
+#[derive(Debug, Serialize)]
+pub struct ApiErrorDetail {
+	/// What went wrong.
+	pub message: String,
+	/// `invalid_request_error`, `authentication_error`, `insufficient_quota`,
+	/// `rate_limit_error`, `permission_error`, `server_error`.
+	#[serde(rename = "type")]
+	pub kind: &'static str,
+	/// The request field at fault.
+	pub param: Option<&'static str>,
+	/// A machine-readable code.
+	pub code: Option<&'static str>,
+}
+
+/// An error of the OpenAI-compatible API.
+#[derive(Debug, thiserror::Error)]
+#[error("{status} {message}")]
+pub struct ApiError {
+	/// The HTTP status.
+	pub status: StatusCode,
+	/// OpenAI's error type.
+	pub kind: &'static str,
+	/// What went wrong.
+	pub message: String,
+	/// The field at fault.
+	pub param: Option<&'static str>,
+	/// A machine-readable code.
+	pub code: Option<&'static str>,
+}
+
+impl ApiError {
+	/// An error of `status` and OpenAI `kind`.
+	pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
+		Self { status, kind, message: message.into(), param: None, code: None }
+	}
+
+	/// 400 `invalid_request_error`.
+	pub fn invalid(message: impl Into<String>) -> Self {
+		Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
+	}
+
+	/// A server-side failure.
+	pub fn server(status: StatusCode, message: impl Into<String>) -> Self {
+		Self::new(status, "server_error", message)
+	}
+
+	/// Names the request field at fault.
+	pub fn param(mut self, param: &'static str) -> Self {
+		self.param = Some(param);
+		self
+	}
+
+	/// Sets the machine-readable code.
+	pub fn code(mut self, code: &'static str) -> Self {
+		self.code = Some(code);
+		self
+	}
+
+	/// The body.
+	pub fn body(&self) -> ApiErrorBody {
+		ApiErrorBody {
+			error: ApiErrorDetail {
+				message: self.message.clone(),
+				kind: self.kind,
+				param: self.param,
+				code: self.code,
+			},
+		}
+	}
+}
+
+impl From<ComputeError> for ApiError {
+	fn from(e: ComputeError) -> Self {
+		use ComputeError::*;
+		let message = e.to_string();
+		match e {
+			MissingKey
+			| MalformedAuthorization
+			| NotAnApiKey
+			| NotSr25519
+			| OtherProvider { .. }
+			| OtherChain
+			| BadSignature => ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", message)
+				.code("invalid_api_key"),
+			Expired(_) => ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", message)
+				.code("expired_api_key"),
+			UnknownModel(_) => {
+				ApiError::new(StatusCode::NOT_FOUND, "invalid_request_error", message)
+					.param("model")
+					.code("model_not_found")
+			},
+			Unsupported { .. } => {
+				ApiError::invalid(message).param("model").code("unsupported_model")
+			},
+			Insufficient { .. } => {
+				ApiError::new(StatusCode::PAYMENT_REQUIRED, "insufficient_quota", message)
+					.code("insufficient_quota")
+			},
+			Busy(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message)
+				.code("rate_limit_exceeded"),
+			Chain(_) => ApiError::server(StatusCode::SERVICE_UNAVAILABLE, message),
+			Engine(_) => ApiError::server(StatusCode::BAD_GATEWAY, message),
+		}
+	}
+}
+
+impl IntoResponse for ApiError {
+	fn into_response(self) -> Response {
+		tracing::info!("{} {}", self.status, self.message);
+		let mut response = (self.status, Json(self.body())).into_response();
+		if matches!(self.status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+			response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+		}
+		response
+	}
+}

@@ -1,0 +1,169 @@
+//! # The worker's HTTP layer
+//!
+//! Two listeners, each an axum [`Router`] with tower-http's layers:
+//!
+//! - **public** ([`public_router`]): the storage API ([`storage`]: uploads, downloads, shards
+//!   between providers, status) and the OpenAI-compatible API ([`openai`]); `/health`.
+//! - **private** ([`private_router`]): what the node's offchain workers call ([`node`]:
+//!   proofs, held shards, inconsistent files, jobs) and `/metrics`; served on loopback, and
+//!   with a shared secret when one is set.
+//!
+//! Every listener has a header read timeout ([`HEADER_TIMEOUT`]). The routes with small bodies
+//! (the OpenAI API, `/rpc`, the node's routes) share, per listener, a bound on the requests in
+//! flight ([`MAX_IN_FLIGHT`]; more are answered 503 at once), a body read timeout
+//! ([`BODY_TIMEOUT`]) and a request timeout ([`REQUEST_TIMEOUT`]); the storage routes stream
+//! their bodies under the deadlines and pace of `zg_storage_service::transfer` and have their
+//! own bounds (a few uploads, shard transfers and downloads at once), so that slow clients of
+//! one kind cannot starve another (a peer's shard push never waits behind `/rpc` callers).
+//! Errors are typed ([`error`]) in each API's own shape.
+//!
+//! This crate knows nothing of erasure coding or engines: it parses, calls
+//! `zg-storage-service` and `zg-compute-market`, and answers.
+
+pub mod error;
+pub mod node;
+pub mod openai;
+pub mod storage;
+
+use axum::{
+	error_handling::HandleErrorLayer,
+	http::StatusCode,
+	response::{IntoResponse, Response},
+	BoxError, Json, Router,
+};
+use hyper_util::{
+	rt::{TokioIo, TokioTimer},
+	service::TowerToHyperService,
+};
+use std::{sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+use tower::{limit::GlobalConcurrencyLimitLayer, ServiceBuilder};
+use tower_http::{
+	timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+	trace::TraceLayer,
+};
+use zg_compute_market::{ComputeState, FetchFn};
+use zg_storage_service::StorageService;
+
+/// The longest a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests with small bodies in flight on one listener; more are refused with 503.
+pub const MAX_IN_FLIGHT: usize = 512;
+/// The longest a small request body may take to arrive.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a request of the OpenAI API or of the node may take until its answer starts
+/// (a streamed answer then streams as long as it generates).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// What the worker serves.
+pub struct Worker {
+	/// The storage role (`None`: compute only).
+	pub storage: Option<Arc<StorageService>>,
+	/// The compute role (`None`: storage only).
+	pub compute: Option<Arc<ComputeState>>,
+	/// Reads stored job inputs for the compute role.
+	pub fetch: Option<FetchFn>,
+	/// The secret the node must send to the private API (`None`: none needed; the private
+	/// listener must then be on loopback).
+	pub node_secret: Option<String>,
+}
+
+impl Worker {
+	/// The storage role.
+	pub fn storage(&self) -> Option<&Arc<StorageService>> {
+		self.storage.as_ref()
+	}
+}
+
+/// The error body of a route that does not exist.
+#[derive(serde::Serialize)]
+struct NoRoute {
+	error: String,
+}
+
+async fn no_route(uri: axum::http::Uri, method: axum::http::Method) -> Response {
+	let error = format!("no route for {method} {}", uri.path());
+	(StatusCode::NOT_FOUND, Json(NoRoute { error })).into_response()
+}
+
+/// Answers what the listener's layers refuse: 503 when too many requests are in flight, 408
+/// when one times out.
+async fn refused(error: BoxError) -> Response {
+	let (status, error) = if error.is::<tower::load_shed::error::Overloaded>() {
+		(StatusCode::SERVICE_UNAVAILABLE, "too many requests at once: try again shortly".into())
+	} else if error.is::<tower::timeout::error::Elapsed>() {
+		(StatusCode::REQUEST_TIMEOUT, "the request took too long".into())
+	} else {
+		(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+	};
+	(status, Json(NoRoute { error })).into_response()
+}
+
+/// The layers of the routes with small bodies: at most [`MAX_IN_FLIGHT`] requests at once
+/// over all of them (one semaphore shared by every route's service), bodies within
+/// [`BODY_TIMEOUT`], answers started within [`REQUEST_TIMEOUT`].
+fn bounded(router: Router, in_flight: &Arc<tokio::sync::Semaphore>) -> Router {
+	router.layer(
+		ServiceBuilder::new()
+			.layer(HandleErrorLayer::new(refused))
+			.load_shed()
+			.layer(GlobalConcurrencyLimitLayer::with_semaphore(in_flight.clone()))
+			.layer(TimeoutLayer::new(REQUEST_TIMEOUT))
+			.layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT)),
+	)
+}
+
+/// What every listener has: `/health`, the JSON 404, request logs.
+fn finish(router: Router) -> Router {
+	router
+		.route("/health", axum::routing::get(|| async { "ok" }))
+		.fallback(no_route)
+		.layer(TraceLayer::new_for_http())
+}
+
+/// The public API of `worker`.
+pub fn public_router(worker: &Worker) -> Router {
+	let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+	let mut router = Router::new();
+	if let Some(storage) = &worker.storage {
+		router = router
+			.merge(storage::streaming_routes(storage.clone()))
+			.merge(bounded(storage::small_routes(storage.clone()), &in_flight));
+	}
+	if let Some(compute) = &worker.compute {
+		router = router.merge(bounded(openai::routes(compute.clone()), &in_flight));
+	}
+	finish(router)
+}
+
+/// The private API of `worker`, for its node.
+pub fn private_router(worker: Arc<Worker>) -> Router {
+	let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+	finish(bounded(node::routes(worker), &in_flight))
+}
+
+/// Serves `router` on `listener` until the process ends, over HTTP/1.1 with a header read
+/// timeout of [`HEADER_TIMEOUT`]. A failed accept (out of file descriptors, say) is logged and
+/// retried after a pause: it never stops the worker.
+pub async fn serve(listener: TcpListener, router: Router) -> anyhow::Result<()> {
+	loop {
+		let stream = match listener.accept().await {
+			Ok((stream, _)) => stream,
+			Err(e) => {
+				tracing::warn!("cannot accept a connection: {e}");
+				tokio::time::sleep(Duration::from_millis(100)).await;
+				continue;
+			},
+		};
+		let service = TowerToHyperService::new(router.clone());
+		tokio::spawn(async move {
+			let connection = hyper::server::conn::http1::Builder::new()
+				.timer(TokioTimer::new())
+				.header_read_timeout(HEADER_TIMEOUT)
+				.serve_connection(TokioIo::new(stream), service);
+			if let Err(e) = connection.await {
+				tracing::debug!("connection closed: {e}");
+			}
+		});
+	}
+}

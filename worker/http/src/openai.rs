@@ -1,0 +1,796 @@
+//! The OpenAI-compatible API of the compute role (on the public listener).
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | `GET` | `/v1/models` | the models served here ([`ModelList`]; `owned_by` is the provider account) |
+//! | `POST` | `/v1/chat/completions` | chat completion ([`ChatCompletion`]); with `"stream": true`, server-sent [`ChatChunk`]s |
+//! | `POST` | `/v1/completions` | text completion of a raw prompt (legacy, [`TextCompletion`]), also streamable |
+//! | `POST` | `/v1/embeddings` | embeddings of a string or an array of strings ([`EmbeddingList`]) |
+//!
+//! **API keys** are spending capabilities signed by their users (`zgcap_…`), sent as
+//! `Authorization: Bearer <key>`, which is what OpenAI SDKs send for their `apiKey`: the SDKs
+//! need only `baseURL` and `apiKey`. Unless the API is open (`--open-api`, for local use), a
+//! request without a valid key gets 401 (see `zg_compute_market`).
+//!
+//! **Metering.** A request runs only if what the chain still allows under the key covers its
+//! largest possible cost (`prompt bytes + 2` input tokens, `max_tokens` output tokens, at the
+//! model's prices); otherwise 402. It is then charged the tokens the engine reports. Answers
+//! that are not streamed carry the charge and what is left under the key in the headers
+//! `x-zg-cost` and `x-zg-budget-left` (plancks).
+//!
+//! **Streaming** follows OpenAI: chunks as server-sent events, then `data: [DONE]`; the usage
+//! comes in one more chunk (with no choices) only when `stream_options.include_usage` is set.
+//! A client that goes away stops the generation and pays for what was generated.
+//!
+//! **Chat template.** Messages become one prompt, each as `<|ROLE|>\n` + its text + `\n`
+//! (`ROLE` is `system` — `developer` too —, `user`, `assistant` or `tool`), followed by
+//! `<|assistant|>\n` for the answer: `[{system: "Be brief."}, {user: "Hi"}]` becomes
+//! `"<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\n"`.
+//!
+//! **Errors** are [`ApiError`]s in OpenAI's shape: 400 for a malformed request or too many
+//! tokens, 401 for a missing or invalid API key, 402 when the key does not allow the request's
+//! largest cost, 404 for an unknown model, 413 for a body too large, 429 when too many
+//! requests run at once (`--max-inflight`), 502/503 when the engine or the chain fails. A
+//! refused request changes nothing: nothing is metered or counted.
+
+use crate::error::ApiError;
+use axum::{
+	async_trait,
+	body::Bytes,
+	extract::{DefaultBodyLimit, FromRequest, Request, State},
+	http::{header, HeaderMap, HeaderValue, StatusCode},
+	response::{
+		sse::{Event, Sse},
+		IntoResponse, Response,
+	},
+	routing::{get, post},
+	Json, Router,
+};
+use base64::Engine as _;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::{
+	convert::Infallible,
+	sync::{
+		atomic::{AtomicBool, AtomicU64, Ordering},
+		Arc,
+	},
+	time::{SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::mpsc;
+use zg_compute_engine::{FinishReason, GenerateParams};
+use zg_compute_market::{Admitted, Charge, ComputeState};
+
+/// The largest request body, in bytes.
+const API_BODY_LIMIT: usize = 4 << 20;
+/// Default `max_tokens` of a request that names none (or the cap, if lower).
+pub const DEFAULT_MAX_TOKENS: u32 = 64;
+
+type Compute = Arc<ComputeState>;
+
+/// The OpenAI routes over `compute`.
+pub fn routes(compute: Compute) -> Router {
+	Router::new()
+		.route("/v1/models", get(models))
+		.route("/v1/chat/completions", post(chat))
+		.route("/v1/completions", post(text))
+		.route("/v1/embeddings", post(embeddings))
+		.layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+		.with_state(compute)
+}
+
+/// A JSON body whose rejections (too large, not JSON, wrong fields) are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+#[async_trait]
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+	type Rejection = ApiError;
+
+	async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+		let body = Bytes::from_request(req, state).await.map_err(|rejection| {
+			let status = rejection.status();
+			if status == StatusCode::PAYLOAD_TOO_LARGE {
+				ApiError::new(
+					status,
+					"invalid_request_error",
+					format!("the body is larger than {API_BODY_LIMIT} bytes"),
+				)
+			} else {
+				ApiError::invalid(format!("the body is broken: {rejection}"))
+			}
+		})?;
+		serde_json::from_slice(&body)
+			.map(ApiJson)
+			.map_err(|e| ApiError::invalid(format!("malformed request: {e}")).code("invalid_json"))
+	}
+}
+
+fn now_secs() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A fresh answer id with `prefix`.
+fn answer_id(prefix: &str) -> String {
+	static NEXT: AtomicU64 = AtomicU64::new(0);
+	let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+	format!("{prefix}-{:x}{:04x}", nanos as u64, NEXT.fetch_add(1, Ordering::Relaxed) & 0xffff)
+}
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+	headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""))
+}
+
+/// `GET /v1/models`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ModelList {
+	/// `list`.
+	pub object: String,
+	/// The models.
+	pub data: Vec<ModelCard>,
+}
+
+/// One model.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ModelCard {
+	/// Its id (what requests name).
+	pub id: String,
+	/// `model`.
+	pub object: String,
+	/// 0.
+	pub created: u64,
+	/// The provider account.
+	pub owned_by: String,
+}
+
+async fn models(State(compute): State<Compute>) -> Json<ModelList> {
+	let owner = format!("0x{}", hex::encode(compute.provider()));
+	let data = compute
+		.models()
+		.map(|id| ModelCard {
+			id: id.to_string(),
+			object: "model".into(),
+			created: 0,
+			owned_by: owner.clone(),
+		})
+		.collect();
+	Json(ModelList { object: "list".into(), data })
+}
+
+/// One string or several.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+	/// One.
+	One(String),
+	/// Several.
+	Many(Vec<String>),
+}
+
+impl OneOrMany {
+	fn into_vec(self) -> Vec<String> {
+		match self {
+			OneOrMany::One(s) => vec![s],
+			OneOrMany::Many(v) => v,
+		}
+	}
+}
+
+/// A part of a message's content.
+#[derive(Debug, Deserialize)]
+pub struct ContentPart {
+	/// `text` (the only kind taken).
+	#[serde(rename = "type")]
+	pub kind: String,
+	/// The text.
+	#[serde(default)]
+	pub text: Option<String>,
+}
+
+/// A message's content: a string or parts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Content {
+	/// A string.
+	Text(String),
+	/// Parts.
+	Parts(Vec<ContentPart>),
+}
+
+/// A chat message.
+#[derive(Debug, Deserialize)]
+pub struct Message {
+	/// `system`, `developer`, `user`, `assistant` or `tool`.
+	pub role: String,
+	/// What it says.
+	#[serde(default)]
+	pub content: Option<Content>,
+}
+
+/// `stream_options`.
+#[derive(Debug, Default, Deserialize)]
+pub struct StreamOptions {
+	/// Send the usage in a last chunk.
+	#[serde(default)]
+	pub include_usage: bool,
+}
+
+/// The fields of a chat or text completion request this worker reads (others are ignored).
+#[derive(Debug, Deserialize)]
+pub struct CompletionRequest {
+	/// The model.
+	pub model: String,
+	/// The conversation (chat).
+	#[serde(default)]
+	pub messages: Option<Vec<Message>>,
+	/// The prompt (text completion).
+	#[serde(default)]
+	pub prompt: Option<OneOrMany>,
+	/// The largest number of tokens to generate.
+	#[serde(default)]
+	pub max_tokens: Option<u32>,
+	/// Its newer name (chat).
+	#[serde(default)]
+	pub max_completion_tokens: Option<u32>,
+	/// 0 to 2; 0 is greedy and deterministic.
+	#[serde(default)]
+	pub temperature: Option<f32>,
+	/// The sampling seed.
+	#[serde(default)]
+	pub seed: Option<u64>,
+	/// Stop sequences.
+	#[serde(default)]
+	pub stop: Option<OneOrMany>,
+	/// Stream the answer.
+	#[serde(default)]
+	pub stream: Option<bool>,
+	/// Streaming options.
+	#[serde(default)]
+	pub stream_options: Option<StreamOptions>,
+	/// Only 1.
+	#[serde(default)]
+	pub n: Option<u32>,
+}
+
+/// Token counts.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Usage {
+	/// Input tokens.
+	pub prompt_tokens: u32,
+	/// Output tokens.
+	pub completion_tokens: u32,
+	/// Both.
+	pub total_tokens: u64,
+}
+
+impl Usage {
+	fn new(prompt_tokens: u32, completion_tokens: u32) -> Self {
+		let total_tokens = u64::from(prompt_tokens) + u64::from(completion_tokens);
+		Self { prompt_tokens, completion_tokens, total_tokens }
+	}
+}
+
+/// The assistant's message.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AssistantMessage {
+	/// `assistant`.
+	pub role: String,
+	/// The text.
+	pub content: String,
+}
+
+/// A chat answer's choice.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChatChoice {
+	/// 0.
+	pub index: u32,
+	/// The answer.
+	pub message: AssistantMessage,
+	/// `stop` or `length`.
+	pub finish_reason: Option<String>,
+	/// Not given.
+	pub logprobs: Option<()>,
+}
+
+/// A chat completion (`object`: `chat.completion`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChatCompletion {
+	/// The answer's id.
+	pub id: String,
+	/// `chat.completion`.
+	pub object: String,
+	/// Unix time.
+	pub created: u64,
+	/// The model.
+	pub model: String,
+	/// `zg-<backend>`.
+	pub system_fingerprint: String,
+	/// One choice.
+	pub choices: Vec<ChatChoice>,
+	/// Token counts.
+	pub usage: Usage,
+}
+
+/// A streamed piece of a chat answer.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Delta {
+	/// `assistant`, in the first chunk.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub role: Option<String>,
+	/// The text.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub content: Option<String>,
+}
+
+/// A streamed chat choice.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChunkChoice {
+	/// 0.
+	pub index: u32,
+	/// The piece.
+	pub delta: Delta,
+	/// In the last chunk with a choice.
+	pub finish_reason: Option<String>,
+	/// Not given.
+	pub logprobs: Option<()>,
+}
+
+/// A text choice (whole or streamed).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TextChoice {
+	/// 0.
+	pub index: u32,
+	/// The text.
+	pub text: String,
+	/// `stop` or `length`, when done.
+	pub finish_reason: Option<String>,
+	/// Not given.
+	pub logprobs: Option<()>,
+}
+
+/// A chunk of a streamed answer (`chat.completion.chunk`, or `text_completion` for text).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Chunk<C> {
+	/// The answer's id.
+	pub id: String,
+	/// `chat.completion.chunk` or `text_completion`.
+	pub object: String,
+	/// Unix time.
+	pub created: u64,
+	/// The model.
+	pub model: String,
+	/// `zg-<backend>`.
+	pub system_fingerprint: String,
+	/// The pieces (none in the usage chunk).
+	pub choices: Vec<C>,
+	/// Token counts: in the last chunk only, and only if asked for; `null` elsewhere.
+	pub usage: Option<Usage>,
+}
+
+/// A chat chunk.
+pub type ChatChunk = Chunk<ChunkChoice>;
+
+/// A text completion (`text_completion`), or a chunk of one.
+pub type TextCompletion = Chunk<TextChoice>;
+
+/// Chat or text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+	Chat,
+	Text,
+}
+
+/// Applies the chat template (see the module documentation).
+pub fn chat_prompt(messages: &[Message]) -> Result<String, ApiError> {
+	if messages.is_empty() {
+		return Err(ApiError::invalid("messages is empty").param("messages"));
+	}
+	let mut prompt = String::new();
+	for message in messages {
+		let role = match message.role.as_str() {
+			"system" | "developer" => "system",
+			"user" => "user",
+			"assistant" => "assistant",
+			"tool" => "tool",
+			other => {
+				return Err(ApiError::invalid(format!("unknown role {other}")).param("messages"))
+			},
+		};
+		prompt.push_str("<|");
+		prompt.push_str(role);
+		prompt.push_str("|>\n");
+		match &message.content {
+			None => {},
+			Some(Content::Text(text)) => prompt.push_str(text),
+			Some(Content::Parts(parts)) => {
+				for part in parts {
+					match (part.kind.as_str(), &part.text) {
+						("text", Some(text)) => prompt.push_str(text),
+						(kind, _) => {
+							return Err(ApiError::invalid(format!(
+								"content parts of type {kind} are not supported"
+							))
+							.param("messages"))
+						},
+					}
+				}
+			},
+		}
+		prompt.push('\n');
+	}
+	prompt.push_str("<|assistant|>\n");
+	Ok(prompt)
+}
+
+/// What every answer of one request repeats.
+struct Meta {
+	id: String,
+	created: u64,
+	model: String,
+	fingerprint: String,
+	flavor: Flavor,
+	include_usage: bool,
+}
+
+impl Meta {
+	fn object(&self, chunk: bool) -> String {
+		match (self.flavor, chunk) {
+			(Flavor::Chat, false) => "chat.completion",
+			(Flavor::Chat, true) => "chat.completion.chunk",
+			(Flavor::Text, _) => "text_completion",
+		}
+		.into()
+	}
+
+	fn chunk<C>(&self, choices: Vec<C>, usage: Option<Usage>) -> Chunk<C> {
+		Chunk {
+			id: self.id.clone(),
+			object: self.object(true),
+			created: self.created,
+			model: self.model.clone(),
+			system_fingerprint: self.fingerprint.clone(),
+			choices,
+			usage,
+		}
+	}
+
+	/// The server-sent event of one piece (`text`) or of the end (`finish`).
+	fn piece(&self, role: bool, text: Option<&str>, finish: Option<FinishReason>) -> Event {
+		let finish_reason = finish.map(|f| f.as_str().to_string());
+		match self.flavor {
+			Flavor::Chat => event(&self.chunk(
+				vec![ChunkChoice {
+					index: 0,
+					delta: Delta {
+						role: role.then(|| "assistant".into()),
+						content: text.map(str::to_string),
+					},
+					finish_reason,
+					logprobs: None,
+				}],
+				None,
+			)),
+			Flavor::Text => event(&self.chunk(
+				vec![TextChoice {
+					index: 0,
+					text: text.unwrap_or("").to_string(),
+					finish_reason,
+					logprobs: None,
+				}],
+				None,
+			)),
+		}
+	}
+
+	/// The usage chunk (no choices).
+	fn usage(&self, usage: Usage) -> Event {
+		match self.flavor {
+			Flavor::Chat => event(&self.chunk::<ChunkChoice>(Vec::new(), Some(usage))),
+			Flavor::Text => event(&self.chunk::<TextChoice>(Vec::new(), Some(usage))),
+		}
+	}
+}
+
+fn event(value: &impl Serialize) -> Event {
+	Event::default().data(serde_json::to_string(value).unwrap_or_default())
+}
+
+/// `x-zg-cost` and `x-zg-budget-left`.
+fn with_charge(mut response: Response, charge: Charge) -> Response {
+	let headers = response.headers_mut();
+	headers.insert(
+		"x-zg-cost",
+		HeaderValue::from_str(&charge.cost.to_string()).unwrap_or(HeaderValue::from_static("0")),
+	);
+	if let Some(left) = charge.left {
+		if let Ok(value) = HeaderValue::from_str(&left.to_string()) {
+			headers.insert("x-zg-budget-left", value);
+		}
+	}
+	response
+}
+
+async fn chat(
+	State(compute): State<Compute>,
+	headers: HeaderMap,
+	ApiJson(request): ApiJson<CompletionRequest>,
+) -> Result<Response, ApiError> {
+	generate(compute, &headers, request, Flavor::Chat).await
+}
+
+async fn text(
+	State(compute): State<Compute>,
+	headers: HeaderMap,
+	ApiJson(request): ApiJson<CompletionRequest>,
+) -> Result<Response, ApiError> {
+	generate(compute, &headers, request, Flavor::Text).await
+}
+
+async fn generate(
+	compute: Compute,
+	headers: &HeaderMap,
+	request: CompletionRequest,
+	flavor: Flavor,
+) -> Result<Response, ApiError> {
+	let caller = compute.authenticate(authorization(headers))?;
+	let prompt = match flavor {
+		Flavor::Chat => chat_prompt(
+			request
+				.messages
+				.as_deref()
+				.ok_or_else(|| ApiError::invalid("messages is missing").param("messages"))?,
+		)?,
+		Flavor::Text => match request.prompt.map(OneOrMany::into_vec) {
+			Some(mut prompts) if prompts.len() == 1 => prompts.remove(0),
+			_ => return Err(ApiError::invalid("prompt must be one string").param("prompt")),
+		},
+	};
+	if request.n.is_some_and(|n| n != 1) {
+		return Err(ApiError::invalid("only n = 1 is supported").param("n"));
+	}
+	let cap = compute.config().max_tokens_cap;
+	let max_tokens = request
+		.max_completion_tokens
+		.or(request.max_tokens)
+		.unwrap_or_else(|| DEFAULT_MAX_TOKENS.min(cap));
+	if max_tokens == 0 || max_tokens > cap {
+		return Err(ApiError::invalid(format!(
+			"max_tokens must be between 1 and {cap}, not {max_tokens}"
+		))
+		.param("max_tokens")
+		.code("max_tokens_too_large"));
+	}
+	let temperature = request.temperature.unwrap_or(1.0);
+	if !(0.0..=2.0).contains(&temperature) {
+		return Err(ApiError::invalid("temperature must be between 0 and 2").param("temperature"));
+	}
+	let params = GenerateParams {
+		max_tokens,
+		temperature,
+		seed: request.seed.unwrap_or_else(|| {
+			SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+		}),
+		deterministic: temperature == 0.0,
+		stop: request.stop.map(OneOrMany::into_vec).unwrap_or_default(),
+	};
+	let bound = zg_primitives::compute::input_token_bound(prompt.len() as u64);
+	let admitted = compute.admit(caller, &request.model, false, bound, max_tokens).await?;
+	let meta = Meta {
+		id: answer_id(if flavor == Flavor::Chat { "chatcmpl" } else { "cmpl" }),
+		created: now_secs(),
+		fingerprint: format!("zg-{}", admitted.backend()),
+		model: request.model,
+		flavor,
+		include_usage: request.stream_options.unwrap_or_default().include_usage,
+	};
+	if request.stream.unwrap_or(false) {
+		Ok(stream(admitted, prompt, params, meta))
+	} else {
+		complete(admitted, prompt, params, meta).await
+	}
+}
+
+/// Sets its flag when dropped: the request's future was dropped (timed out, or its client left)
+/// before the answer was ready.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+	fn drop(&mut self) {
+		self.0.store(true, Ordering::Relaxed);
+	}
+}
+
+async fn complete(
+	admitted: Admitted,
+	prompt: String,
+	params: GenerateParams,
+	meta: Meta,
+) -> Result<Response, ApiError> {
+	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
+	let admitted = admitted.cancel_on(cancel.0.clone());
+	let (result, charge) =
+		tokio::task::spawn_blocking(move || admitted.generate(&prompt, &params, &mut |_| true))
+			.await
+			.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+	// Answered: nothing to cancel any more.
+	cancel.0.store(false, Ordering::Relaxed);
+	std::mem::forget(cancel);
+	let generation = result.map_err(|e| {
+		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
+	})?;
+	let finish_reason = Some(generation.finish_reason.as_str().to_string());
+	let usage = Usage::new(generation.prompt_tokens, generation.completion_tokens);
+	let response = match meta.flavor {
+		Flavor::Chat => Json(ChatCompletion {
+			id: meta.id,
+			object: "chat.completion".into(),
+			created: meta.created,
+			model: meta.model,
+			system_fingerprint: meta.fingerprint,
+			choices: vec![ChatChoice {
+				index: 0,
+				message: AssistantMessage { role: "assistant".into(), content: generation.text },
+				finish_reason,
+				logprobs: None,
+			}],
+			usage,
+		})
+		.into_response(),
+		Flavor::Text => Json(meta.chunk(
+			vec![TextChoice { index: 0, text: generation.text, finish_reason, logprobs: None }],
+			Some(usage),
+		))
+		.into_response(),
+	};
+	Ok(with_charge(response, charge))
+}
+
+/// How long a streamed answer waits for its client to read: a client that stops reading for
+/// this long is treated as gone (the generation stops; it pays for what was generated).
+const STREAM_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Streams the generation as server-sent events (see the module documentation).
+fn stream(admitted: Admitted, prompt: String, params: GenerateParams, meta: Meta) -> Response {
+	let (tx, rx) = mpsc::channel::<Event>(64);
+	let runtime = tokio::runtime::Handle::current();
+	tokio::task::spawn_blocking(move || {
+		let send = |event: Event| {
+			let sent = runtime.block_on(tokio::time::timeout(STREAM_IDLE, tx.send(event)));
+			matches!(sent, Ok(Ok(())))
+		};
+		if meta.flavor == Flavor::Chat && !send(meta.piece(true, Some(""), None)) {
+			return;
+		}
+		let mut on_token = |piece: &str| send(meta.piece(false, Some(piece), None));
+		let (result, _) = admitted.generate(&prompt, &params, &mut on_token);
+		let sent = match result {
+			Ok(g) => {
+				send(meta.piece(false, None, Some(g.finish_reason)))
+					&& (!meta.include_usage
+						|| send(meta.usage(Usage::new(g.prompt_tokens, g.completion_tokens))))
+			},
+			Err(e) => {
+				let error =
+					ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"));
+				send(event(&error.body()))
+			},
+		};
+		if sent {
+			send(Event::default().data("[DONE]"));
+		}
+	});
+	let events = futures::stream::unfold(rx, |mut rx| async move {
+		rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+	});
+	let mut response = Sse::new(events).into_response();
+	response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+	response
+}
+
+/// `POST /v1/embeddings`.
+#[derive(Debug, Deserialize)]
+pub struct EmbeddingsRequest {
+	/// The model.
+	pub model: String,
+	/// A string or several.
+	pub input: OneOrMany,
+	/// `float` only.
+	#[serde(default)]
+	pub encoding_format: Option<String>,
+}
+
+/// One embedding.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmbeddingItem {
+	/// `embedding`.
+	pub object: String,
+	/// Its input's position.
+	pub index: usize,
+	/// The vector.
+	pub embedding: Vector,
+}
+
+/// A vector as asked for: numbers (`encoding_format` `float`, the default), or the base64 of
+/// its little-endian `f32`s (`base64`, what the OpenAI SDKs ask for and decode).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Vector {
+	/// `float`.
+	Float(Vec<f32>),
+	/// `base64`.
+	Base64(String),
+}
+
+/// Token counts of embeddings.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmbeddingUsage {
+	/// Input tokens.
+	pub prompt_tokens: u32,
+	/// The same.
+	pub total_tokens: u32,
+}
+
+/// The embeddings of a request.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmbeddingList {
+	/// `list`.
+	pub object: String,
+	/// One per input, in order.
+	pub data: Vec<EmbeddingItem>,
+	/// The model.
+	pub model: String,
+	/// Token counts.
+	pub usage: EmbeddingUsage,
+}
+
+async fn embeddings(
+	State(compute): State<Compute>,
+	headers: HeaderMap,
+	ApiJson(request): ApiJson<EmbeddingsRequest>,
+) -> Result<Response, ApiError> {
+	let caller = compute.authenticate(authorization(&headers))?;
+	let base64 = match request.encoding_format.as_deref() {
+		None | Some("float") => false,
+		Some("base64") => true,
+		Some(other) => {
+			return Err(ApiError::invalid(format!(
+				"encoding_format is float or base64, not {other}"
+			))
+			.param("encoding_format"))
+		},
+	};
+	let inputs = request.input.into_vec();
+	if inputs.is_empty() {
+		return Err(ApiError::invalid("input is empty").param("input"));
+	}
+	let bound = inputs.iter().fold(0u32, |sum, text| {
+		sum.saturating_add(zg_primitives::compute::input_token_bound(text.len() as u64))
+	});
+	let admitted = compute.admit(caller, &request.model, true, bound, 0).await?;
+	let (result, charge) = tokio::task::spawn_blocking(move || admitted.embed(&inputs))
+		.await
+		.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+	let embeddings = result.map_err(|e| {
+		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
+	})?;
+	let data = embeddings
+		.vectors
+		.into_iter()
+		.enumerate()
+		.map(|(index, vector)| {
+			let embedding = if base64 {
+				let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
+				Vector::Base64(base64::engine::general_purpose::STANDARD.encode(bytes))
+			} else {
+				Vector::Float(vector)
+			};
+			EmbeddingItem { object: "embedding".into(), index, embedding }
+		})
+		.collect();
+	let tokens = embeddings.prompt_tokens;
+	let answer = EmbeddingList {
+		object: "list".into(),
+		data,
+		model: request.model,
+		usage: EmbeddingUsage { prompt_tokens: tokens, total_tokens: tokens },
+	};
+	Ok(with_charge(Json(answer).into_response(), charge))
+}
