@@ -8,9 +8,14 @@
 //! **Determinism.** Every reduction runs in a fixed order: dot products keep eight partial
 //! sums (lane `i` sums the elements `i, i + 8, …`) that are folded in a fixed tree, and all
 //! other sums are sequential. Rust never fuses a multiply and an add on its own, so the SSE
-//! and AVX builds of the kernels compute the same bits; the same model file and the same
-//! prompt give the same output bytes on every x86-64 machine. Greedy decoding picks the
-//! lowest token id among equal maxima.
+//! and AVX builds of the kernels compute the same bits. The transcendental functions (`exp` in
+//! softmax and sampling, `tanh` in GELU, `ln` and `cos` in the weights' Box–Muller draw) are
+//! the `libm` crate's, in pure Rust, not the platform's C library, whose results may differ
+//! in the last bit between systems; `sqrt` and the basic operations are correctly rounded by
+//! IEEE 754 everywhere. So the same model file and the same prompt give the same output
+//! bytes on every x86-64 machine, and the same seed gives the same model file. Greedy
+//! decoding picks the lowest token id among equal maxima. The golden test
+//! (`golden_model_and_output`) pins a model file's hash and an output's hash.
 //!
 //! **Files.** A model is one safetensors file of `F32` tensors whose `__metadata__` holds its
 //! configuration (see [`GptConfig`]), so the file describes itself. [`generate_model`] makes
@@ -247,7 +252,7 @@ impl SplitMix64 {
 	pub fn next_normal(&mut self) -> f64 {
 		let u1 = 1.0 - self.next_f64(); // (0, 1]
 		let u2 = self.next_f64();
-		(-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+		(-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
 	}
 }
 
@@ -474,7 +479,7 @@ fn gelu(v: &mut [f32]) {
 	const C: f32 = 0.797_884_6; // sqrt(2 / pi)
 	for x in v {
 		let u = *x;
-		*x = 0.5 * u * (1.0 + (C * u * (1.0 + 0.044715 * u * u)).tanh());
+		*x = 0.5 * u * (1.0 + libm::tanhf(C * u * (1.0 + 0.044715 * u * u)));
 	}
 }
 
@@ -813,7 +818,7 @@ impl Sampler {
 		let mut sum = 0f64;
 		for (i, &l) in logits.iter().enumerate() {
 			let p = if Self::allowed(i) && l.is_finite() {
-				(((l - max) / t) as f64).exp()
+				libm::exp(((l - max) / t) as f64)
 			} else {
 				0.0
 			};
@@ -1122,6 +1127,26 @@ mod tests {
 			.unwrap();
 		(g, streamed)
 	}
+
+	/// The golden values: the tiny model of seed 42 (what `zg-model tiny --seed 42` writes and
+	/// the testnet serves) and its greedy answer to a fixed prompt. A change of the arithmetic
+	/// that moves a bit changes them: every provider would then disagree with the others in
+	/// disputes, so such a change must be deliberate (and the values updated with it).
+	#[test]
+	fn golden_model_and_output() {
+		let bytes = generate_model(42, &GptConfig::tiny()).unwrap();
+		assert_eq!(hex::encode(content_hash(&bytes)), GOLDEN_MODEL);
+		let m = GptModel::from_bytes(&bytes).unwrap();
+		let params = GenerateParams { max_tokens: 24, ..Default::default() };
+		let (g, _) = run(&m, "The 0G chain is", &params);
+		let output = blake2b_simd::Params::new().hash_length(32).hash(g.text.as_bytes());
+		assert_eq!((g.prompt_tokens, g.completion_tokens), (GOLDEN_TOKENS.0, GOLDEN_TOKENS.1));
+		assert_eq!(hex::encode(output.as_bytes()), GOLDEN_OUTPUT);
+	}
+
+	const GOLDEN_MODEL: &str = "826e2576676d8169b0e237de1f7a2c3f641790a9265d31206cbbf62f37377be8";
+	const GOLDEN_OUTPUT: &str = "611dc91d23f311d3f0720e55bfa0989a9152f0bbdbd7299861af0eac34b32efc";
+	const GOLDEN_TOKENS: (u32, u32) = (16, 24);
 
 	#[test]
 	fn same_seed_same_bytes_other_seed_differs() {

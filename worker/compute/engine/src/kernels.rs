@@ -67,7 +67,7 @@ pub fn softmax(v: &mut [f32]) {
 	}
 	let mut sum = 0f32;
 	for x in v.iter_mut() {
-		*x = (*x - max).exp();
+		*x = libm::expf(*x - max);
 		sum += *x;
 	}
 	let inv = 1.0 / sum;
