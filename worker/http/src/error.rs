@@ -38,7 +38,7 @@ impl StorageFailure {
 			Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
 			NotOnChain(_) => StatusCode::NOT_FOUND,
 			NotAssigned(_) => StatusCode::CONFLICT,
-			Stalled(_) | TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
+			Stalled(_) | TooSlow(_) | Late(_) => StatusCode::REQUEST_TIMEOUT,
 			Chain(_) => StatusCode::BAD_GATEWAY,
 			Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
 			Store(e) => match e {

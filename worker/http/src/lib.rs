@@ -49,7 +49,8 @@ use zg_storage_service::StorageService;
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests with small bodies in flight on one listener; more are refused with 503.
 pub const MAX_IN_FLIGHT: usize = 512;
-/// The longest a small request body may take to arrive.
+/// The longest a small request body may take to arrive, in all (the OpenAI API, `/rpc`), and
+/// the longest it may stall between two frames (every route with a small body).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest a request of the OpenAI API or of the node may take until its answer starts
 /// (a streamed answer then streams as long as it generates).

@@ -37,8 +37,8 @@ use crate::error::ApiError;
 use axum::{
 	async_trait,
 	body::Bytes,
-	extract::{DefaultBodyLimit, FromRequest, Request, State},
-	http::{header, HeaderMap, HeaderValue, StatusCode},
+	extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State},
+	http::{header, request::Parts, HeaderValue, StatusCode},
 	response::{
 		sse::{Event, Sse},
 		IntoResponse, Response,
@@ -58,12 +58,16 @@ use std::{
 };
 use tokio::sync::mpsc;
 use zg_compute_engine::{FinishReason, GenerateParams};
-use zg_compute_market::{Admitted, Charge, ComputeState};
+use zg_compute_market::{Admitted, Charge, ComputeState, Grant};
 
 /// The largest request body, in bytes.
 const API_BODY_LIMIT: usize = 4 << 20;
 /// Default `max_tokens` of a request that names none (or the cap, if lower).
 pub const DEFAULT_MAX_TOKENS: u32 = 64;
+/// The most stop sequences of a request (OpenAI's limit).
+const MAX_STOP: usize = 4;
+/// The longest stop sequence, in bytes.
+const MAX_STOP_BYTES: usize = 256;
 
 type Compute = Arc<ComputeState>;
 
@@ -86,7 +90,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 	type Rejection = ApiError;
 
 	async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-		let body = Bytes::from_request(req, state).await.map_err(|rejection| {
+		let body = tokio::time::timeout(crate::BODY_TIMEOUT, Bytes::from_request(req, state));
+		let body = body.await.map_err(|_| {
+			ApiError::new(
+				StatusCode::REQUEST_TIMEOUT,
+				"invalid_request_error",
+				format!("the body did not arrive within {} s", crate::BODY_TIMEOUT.as_secs()),
+			)
+		})?;
+		let body = body.map_err(|rejection| {
 			let status = rejection.status();
 			if status == StatusCode::PAYLOAD_TOO_LARGE {
 				ApiError::new(
@@ -115,8 +127,19 @@ fn answer_id(prefix: &str) -> String {
 	format!("{prefix}-{:x}{:04x}", nanos as u64, NEXT.fetch_add(1, Ordering::Relaxed) & 0xffff)
 }
 
-fn authorization(headers: &HeaderMap) -> Option<&str> {
-	headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""))
+/// The caller's grant, from its API key (`None` when the API is open). As an extractor it
+/// runs before the body is read: a request without a valid key is refused before its body
+/// costs anything.
+pub struct Caller(pub Option<Grant>);
+
+#[async_trait]
+impl FromRequestParts<Compute> for Caller {
+	type Rejection = ApiError;
+
+	async fn from_request_parts(parts: &mut Parts, compute: &Compute) -> Result<Self, ApiError> {
+		let header = parts.headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+		Ok(Caller(compute.authenticate(header)?))
+	}
 }
 
 /// `GET /v1/models`.
@@ -510,27 +533,26 @@ fn with_charge(mut response: Response, charge: Charge) -> Response {
 
 async fn chat(
 	State(compute): State<Compute>,
-	headers: HeaderMap,
+	Caller(caller): Caller,
 	ApiJson(request): ApiJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
-	generate(compute, &headers, request, Flavor::Chat).await
+	generate(compute, caller, request, Flavor::Chat).await
 }
 
 async fn text(
 	State(compute): State<Compute>,
-	headers: HeaderMap,
+	Caller(caller): Caller,
 	ApiJson(request): ApiJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
-	generate(compute, &headers, request, Flavor::Text).await
+	generate(compute, caller, request, Flavor::Text).await
 }
 
 async fn generate(
 	compute: Compute,
-	headers: &HeaderMap,
+	caller: Option<Grant>,
 	request: CompletionRequest,
 	flavor: Flavor,
 ) -> Result<Response, ApiError> {
-	let caller = compute.authenticate(authorization(headers))?;
 	let prompt = match flavor {
 		Flavor::Chat => chat_prompt(
 			request
@@ -545,6 +567,13 @@ async fn generate(
 	};
 	if request.n.is_some_and(|n| n != 1) {
 		return Err(ApiError::invalid("only n = 1 is supported").param("n"));
+	}
+	let stop = request.stop.map(OneOrMany::into_vec).unwrap_or_default();
+	if stop.len() > MAX_STOP || stop.iter().any(|s| s.is_empty() || s.len() > MAX_STOP_BYTES) {
+		return Err(ApiError::invalid(format!(
+			"stop takes at most {MAX_STOP} sequences of 1 to {MAX_STOP_BYTES} bytes"
+		))
+		.param("stop"));
 	}
 	let cap = compute.config().max_tokens_cap;
 	let max_tokens = request
@@ -569,7 +598,7 @@ async fn generate(
 			SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 		}),
 		deterministic: temperature == 0.0,
-		stop: request.stop.map(OneOrMany::into_vec).unwrap_or_default(),
+		stop,
 	};
 	let bound = zg_primitives::compute::input_token_bound(prompt.len() as u64);
 	let admitted = compute.admit(caller, &request.model, false, bound, max_tokens).await?;
@@ -610,9 +639,7 @@ async fn complete(
 		tokio::task::spawn_blocking(move || admitted.generate(&prompt, &params, &mut |_| true))
 			.await
 			.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-	// Answered: nothing to cancel any more.
-	cancel.0.store(false, Ordering::Relaxed);
-	std::mem::forget(cancel);
+	// The run is over: the flag set when `cancel` drops is read by nobody.
 	let generation = result.map_err(|e| {
 		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
 	})?;
@@ -652,9 +679,15 @@ fn stream(admitted: Admitted, prompt: String, params: GenerateParams, meta: Meta
 	let (tx, rx) = mpsc::channel::<Event>(64);
 	let runtime = tokio::runtime::Handle::current();
 	tokio::task::spawn_blocking(move || {
+		// Once a send fails (the client left or stopped reading), nothing more is sent.
+		let gone = std::cell::Cell::new(false);
 		let send = |event: Event| {
+			if gone.get() {
+				return false;
+			}
 			let sent = runtime.block_on(tokio::time::timeout(STREAM_IDLE, tx.send(event)));
-			matches!(sent, Ok(Ok(())))
+			gone.set(!matches!(sent, Ok(Ok(()))));
+			!gone.get()
 		};
 		if meta.flavor == Flavor::Chat && !send(meta.piece(true, Some(""), None)) {
 			return;
@@ -743,10 +776,9 @@ pub struct EmbeddingList {
 
 async fn embeddings(
 	State(compute): State<Compute>,
-	headers: HeaderMap,
+	Caller(caller): Caller,
 	ApiJson(request): ApiJson<EmbeddingsRequest>,
 ) -> Result<Response, ApiError> {
-	let caller = compute.authenticate(authorization(&headers))?;
 	let base64 = match request.encoding_format.as_deref() {
 		None | Some("float") => false,
 		Some("base64") => true,
@@ -764,7 +796,9 @@ async fn embeddings(
 	let bound = inputs.iter().fold(0u32, |sum, text| {
 		sum.saturating_add(zg_primitives::compute::input_token_bound(text.len() as u64))
 	});
-	let admitted = compute.admit(caller, &request.model, true, bound, 0).await?;
+	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
+	let admitted =
+		compute.admit(caller, &request.model, true, bound, 0).await?.cancel_on(cancel.0.clone());
 	let (result, charge) = tokio::task::spawn_blocking(move || admitted.embed(&inputs))
 		.await
 		.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

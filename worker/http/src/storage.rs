@@ -14,12 +14,12 @@
 //! nothing. Memory and threads are bounded: bodies stream between the network and the disk
 //! through a few frames, within deadlines (`zg_storage_service::transfer`); an upload is coded
 //! stripe by stripe (`3 (k + m)` MiB at most); a few uploads, shard transfers and downloads
-//! run at once (`zg_storage_service::{UPLOADS, SHARD_PUTS, SHARD_GETS, DOWNLOADS}`; more get
-//! 503).
+//! run at once (`zg_storage_service::{UPLOADS, SHARD_PUTS, SHARD_GETS, DOWNLOADS, PUSHES}`;
+//! more get 503).
 
 use crate::error::{bad_request, StorageFailure};
 use axum::{
-	body::{Body, Bytes},
+	body::Body,
 	extract::{DefaultBodyLimit, Path, Query, State},
 	http::{header, HeaderMap, HeaderValue, StatusCode},
 	response::{IntoResponse, Response},
@@ -208,7 +208,18 @@ pub fn rpc_module(service: Service) -> RpcModule<Service> {
 	module
 }
 
-async fn rpc_call(State(rpc): State<Arc<RpcModule<Service>>>, body: Bytes) -> Answer<Response> {
+async fn rpc_call(
+	State(rpc): State<Arc<RpcModule<Service>>>,
+	request: axum::extract::Request,
+) -> Answer<Response> {
+	// The whole body within the timeout (the layers only bound the wait between two frames).
+	let read = axum::body::to_bytes(request.into_body(), RPC_BODY_LIMIT);
+	let body = tokio::time::timeout(crate::BODY_TIMEOUT, read)
+		.await
+		.map_err(|_| {
+			StorageFailure(zg_storage_service::StorageError::Late(crate::BODY_TIMEOUT.as_secs()))
+		})?
+		.map_err(|e| bad_request(format!("the body is too large or broken: {e}")))?;
 	let body = String::from_utf8(body.to_vec()).map_err(|_| bad_request("not UTF-8"))?;
 	let (response, _) = rpc
 		.raw_json_request(&body, 1)

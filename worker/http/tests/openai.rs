@@ -455,6 +455,12 @@ async fn refusals_change_nothing() {
 	let reply = server.call(Method::POST, path, None, &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 	assert_eq!(error_of(&reply)["type"], "authentication_error");
+	// The key is checked before the body is read: a body over the limit without a key gets
+	// 401, not 413 (or the connection closes while the client still sends it).
+	let big = server.client.post(format!("{}{path}", server.public)).body(vec![b' '; 5 << 20]);
+	if let Ok(reply) = big.send().await {
+		assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+	}
 	let reply = server.call(Method::POST, path, Some("Basic abc".into()), &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 	let reply = server.call(Method::POST, path, Some(bearer("sk-123")), &body).await;
@@ -492,6 +498,11 @@ async fn refusals_change_nothing() {
 	let reply = server.signed(path, &alice, &chat_body(false, 17)).await;
 	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 	assert_eq!(error_of(&reply)["param"], "max_tokens");
+	let mut many_stops: Value = serde_json::from_slice(&chat_body(false, 5)).unwrap();
+	many_stops["stop"] = json!(["a", "b", "c", "d", "e"]);
+	let reply = server.signed(path, &alice, many_stops.to_string().as_bytes()).await;
+	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+	assert_eq!(error_of(&reply)["param"], "stop");
 	let unknown = json!({ "model": "nope", "messages": [{ "role": "user", "content": "x" }] });
 	let reply = server.signed(path, &alice, unknown.to_string().as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::NOT_FOUND);

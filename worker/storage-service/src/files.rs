@@ -182,6 +182,7 @@ impl StorageService {
 	/// Sends each shard of the submitted file `root` to the provider the chain assigned it to;
 	/// once all arrived, the shards of other providers are removed from here.
 	pub async fn push(&self, root: Hash) -> Result<PushReport, StorageError> {
+		let _permit = self.pushes.try_acquire().map_err(|_| StorageError::Busy("pushes"))?;
 		let file = self.on_chain(&root).await?;
 		self.store.meta(&root)?;
 		if !file.assigned() {

@@ -42,6 +42,8 @@ pub const SHARD_PUTS: usize = 8;
 pub const SHARD_GETS: usize = 8;
 /// Downloads served at once.
 pub const DOWNLOADS: usize = 4;
+/// Pushes of a file's shards to their providers at once.
+pub const PUSHES: usize = 2;
 
 /// Why a storage request is refused or failed. Nothing is stored or changed by any of them.
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,9 @@ pub enum StorageError {
 	/// A body arrived too slowly.
 	#[error("the body arrived slower than {0} bytes/s")]
 	TooSlow(u64),
+	/// A small body did not arrive in time.
+	#[error("the body did not arrive within {0} s")]
+	Late(u64),
 	/// A body broke off.
 	#[error("body broken: {0}")]
 	Broken(String),
@@ -172,6 +177,7 @@ pub struct StorageService {
 	pub(crate) shard_puts: Arc<Semaphore>,
 	pub(crate) shard_gets: Arc<Semaphore>,
 	pub(crate) downloads: Arc<Semaphore>,
+	pub(crate) pushes: Arc<Semaphore>,
 	held: Mutex<BTreeSet<(Hash, u32)>>,
 	pub(crate) fraud: Mutex<BTreeMap<Hash, (u32, ColumnProof)>>,
 	pub(crate) peers: peers::Peers,
@@ -179,7 +185,7 @@ pub struct StorageService {
 
 impl StorageService {
 	/// A new service; the held set starts with every shard in the store. Uploads are refused
-	/// until [`StorageService::gateway`] is set.
+	/// until [`StorageService::gateway`] is set. Fails only if no HTTP client can be made.
 	pub fn new(
 		store: ShardStore,
 		chain: Chain,
@@ -187,9 +193,9 @@ impl StorageService {
 		provider: Option<Account>,
 		backend: Box<dyn ErasureBackend>,
 		max_upload: u64,
-	) -> Self {
+	) -> anyhow::Result<Self> {
 		let held = store.all_shards().into_iter().collect();
-		Self {
+		Ok(Self {
 			store,
 			chain,
 			limits,
@@ -205,8 +211,9 @@ impl StorageService {
 			downloads: Arc::new(Semaphore::new(DOWNLOADS)),
 			held: Mutex::new(held),
 			fraud: Mutex::default(),
-			peers: peers::Peers::new(),
-		}
+			pushes: Arc::new(Semaphore::new(PUSHES)),
+			peers: peers::Peers::new()?,
+		})
 	}
 
 	/// Shards held here and not yet seen confirmed on chain (for the node to confirm).

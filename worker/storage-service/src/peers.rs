@@ -22,14 +22,13 @@ pub struct Peers {
 impl Peers {
 	/// A client that follows no redirects and uses no proxy: a shard is fetched from, and
 	/// sent to, the endpoint the chain names, and nowhere else.
-	pub(crate) fn new() -> Self {
+	pub(crate) fn new() -> Result<Self, reqwest::Error> {
 		let client = reqwest::Client::builder()
 			.redirect(reqwest::redirect::Policy::none())
 			.no_proxy()
 			.connect_timeout(Duration::from_secs(10))
-			.build()
-			.unwrap_or_default();
-		Self { client }
+			.build()?;
+		Ok(Self { client })
 	}
 
 	/// Sends shard `index` of `root` (its `files`) to the worker at `endpoint`.

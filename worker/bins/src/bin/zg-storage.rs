@@ -314,9 +314,7 @@ async fn status(cli: &Cli, root: &str) -> Result<()> {
 	println!("expires at  block {}", file.expires_at);
 	println!("confirmed   {}/{}", file.confirmed(), file.shards.len());
 	for (i, s) in file.shards.iter().enumerate() {
-		let provider = s
-			.provider
-			.map_or_else(|| "(being drawn)".to_string(), |p| format!("0x{}", hex::encode(p)));
+		let provider = s.provider.map_or_else(|| "(being drawn)".to_string(), |p| chain::ss58(&p));
 		let state = match s.state {
 			chain::ChainShardState::Unassigned { .. } => "waiting for a provider".to_string(),
 			chain::ChainShardState::Assigned { confirm_by, .. } => {

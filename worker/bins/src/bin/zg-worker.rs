@@ -408,7 +408,7 @@ async fn main() -> anyhow::Result<()> {
 	if let Some(compute) = &compute {
 		compute.set_best_block(chain.best_number().await? as u32);
 	}
-	let mut storage = StorageService::new(store, chain, limits, provider, backend, max_upload);
+	let mut storage = StorageService::new(store, chain, limits, provider, backend, max_upload)?;
 	storage.gateway = args.gateway;
 	storage.gc_grace = Duration::from_secs(args.gc_grace_secs);
 	tracing::info!(

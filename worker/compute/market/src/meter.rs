@@ -27,6 +27,9 @@
 //! what was served and not yet settled: the user could be served that amount again under the
 //! same key (the chain only knows what was settled), and the provider would never be paid for
 //! it. Reservations of requests in flight are not kept: those requests die with the process.
+//! An amount submitted for settlement is journaled as settled at once: if the worker dies
+//! before it learns whether the settlement landed, the user is never charged twice for it
+//! (the provider may lose it instead).
 //! One journal belongs to one worker: several workers of one provider must not share a key's
 //! spend (each would allow the whole cap).
 
@@ -119,6 +122,9 @@ struct Book {
 	journal: Option<PathBuf>,
 	/// Settlements completed so far (see [`Meter::reserve`]).
 	settlements: u64,
+	/// Amounts submitted for settlement and not yet known to have landed. The journal counts
+	/// them as settled already (see [`Book::save`]).
+	settling: BTreeMap<Key, u128>,
 }
 
 type Ledger = Arc<Mutex<Book>>;
@@ -135,24 +141,35 @@ struct JournalEntry {
 }
 
 impl Book {
-	/// Writes the unsettled spend to the journal, if there is one. A failure is logged: the
-	/// spend is still settled from memory.
+	/// Writes the unsettled spend to the journal, if there is one, synced to the disk before
+	/// it replaces the last one. An amount being settled is written as settled already: if the
+	/// worker dies before it knows whether the settlement landed, the user is never charged
+	/// twice for it (the provider may lose it instead). A failure is logged: the spend is
+	/// still settled from memory.
 	fn save(&self) {
 		let Some(path) = &self.journal else { return };
 		let entries: Vec<JournalEntry> = self
 			.entries
-			.values()
-			.filter(|(_, spend)| spend.unsettled > 0)
-			.map(|(grant, spend)| JournalEntry {
+			.iter()
+			.map(|(key, (grant, spend))| {
+				let settling = self.settling.get(key).copied().unwrap_or(0);
+				(grant, spend.unsettled.saturating_sub(settling))
+			})
+			.filter(|(_, owed)| *owed > 0)
+			.map(|(grant, owed)| JournalEntry {
 				capability: hex::encode(grant.capability.encode()),
 				signature: hex::encode(grant.signature),
-				unsettled: spend.unsettled.to_string(),
+				unsettled: owed.to_string(),
 			})
 			.collect();
 		let tmp = path.with_extension("tmp");
 		let written = serde_json::to_vec(&entries)
 			.map_err(std::io::Error::other)
-			.and_then(|bytes| std::fs::write(&tmp, bytes))
+			.and_then(|bytes| {
+				let mut file = std::fs::File::create(&tmp)?;
+				std::io::Write::write_all(&mut file, &bytes)?;
+				file.sync_all()
+			})
 			.and_then(|()| std::fs::rename(&tmp, path));
 		if let Err(e) = written {
 			tracing::error!("cannot write the metering journal {}: {e}", path.display());
@@ -263,7 +280,7 @@ impl Meter {
 				entries.len()
 			);
 		}
-		let book = Book { entries, journal: Some(path), settlements: 0 };
+		let book = Book { entries, journal: Some(path), ..Default::default() };
 		Ok(Self { budget, ledger: Arc::new(Mutex::new(book)) })
 	}
 
@@ -324,19 +341,27 @@ impl Meter {
 		let mut settled = 0;
 		for (grant, amount) in due {
 			let key = grant.key();
-			match settle(grant, amount).await {
+			if let Ok(mut ledger) = self.ledger.lock() {
+				ledger.settling.insert(key, amount);
+				ledger.save();
+			}
+			let outcome = settle(grant, amount).await;
+			if let Ok(mut ledger) = self.ledger.lock() {
+				ledger.settling.remove(&key);
+				if outcome.is_ok() {
+					if let Some((_, spend)) = ledger.entries.get_mut(&key) {
+						spend.unsettled = spend.unsettled.saturating_sub(amount);
+						if *spend == Spend::default() {
+							ledger.entries.remove(&key);
+						}
+					}
+					ledger.settlements = ledger.settlements.wrapping_add(1);
+				}
+				ledger.save();
+			}
+			match outcome {
 				Ok(()) => {
 					settled += 1;
-					if let Ok(mut ledger) = self.ledger.lock() {
-						if let Some((_, spend)) = ledger.entries.get_mut(&key) {
-							spend.unsettled = spend.unsettled.saturating_sub(amount);
-							if *spend == Spend::default() {
-								ledger.entries.remove(&key);
-							}
-						}
-						ledger.settlements = ledger.settlements.wrapping_add(1);
-						ledger.save();
-					}
 					tracing::info!(
 						"settled {amount} plancks of 0x{} (nonce {})",
 						hex::encode(key.0),
@@ -482,6 +507,15 @@ mod tests {
 			Meter::persisted(budget(Arc::default(), 0), &path).unwrap().spend(&[1; 32], 7),
 			Spend::default()
 		);
+		// A worker that dies while a settlement is in flight does not settle it again.
+		let meter = Meter::persisted(budget(Arc::default(), 1_000_000), &path).unwrap();
+		meter.reserve(&alice, 100).await.unwrap().commit(100);
+		let hang: SettleFn = Arc::new(|_, _| Box::pin(futures::future::pending()));
+		let in_flight = tokio::time::timeout(Duration::from_millis(50), meter.settle_once(&hang));
+		assert!(in_flight.await.is_err());
+		assert_eq!(meter.spend(&[1; 32], 7).unsettled, 100, "still owed in memory");
+		let restarted = Meter::persisted(budget(Arc::default(), 1_000_000), &path).unwrap();
+		assert_eq!(restarted.spend(&[1; 32], 7), Spend::default(), "not settled twice");
 		// A corrupt journal stops the worker rather than forget debts.
 		std::fs::write(&path, b"{not json").unwrap();
 		assert!(Meter::persisted(budget(Arc::default(), 0), &path).is_err());

@@ -372,7 +372,10 @@ impl Admitted {
 	pub fn embed(mut self, inputs: &[String]) -> (anyhow::Result<Embeddings>, Charge) {
 		let _queued = self.compute.metrics.enqueue();
 		let start = Instant::now();
-		let result = self.engine.embed(inputs);
+		let result = match self.engine.embed(inputs) {
+			Ok(_) if self.is_cancelled() => Err(anyhow::anyhow!("cancelled")),
+			other => other,
+		};
 		let counts = result.as_ref().map(|e| (e.prompt_tokens, 0)).map_err(|_| ());
 		let charge = self.finish(counts, start);
 		(result, charge)
