@@ -76,28 +76,20 @@ impl Worker {
 	}
 }
 
-/// The error body of a route that does not exist.
-#[derive(serde::Serialize)]
-struct NoRoute {
-	error: String,
-}
-
 async fn no_route(uri: axum::http::Uri, method: axum::http::Method) -> Response {
 	let error = format!("no route for {method} {}", uri.path());
-	(StatusCode::NOT_FOUND, Json(NoRoute { error })).into_response()
+	(StatusCode::NOT_FOUND, Json(error::ErrorBody { error })).into_response()
 }
 
-/// Answers what the listener's layers refuse: 503 when too many requests are in flight, 408
-/// when one times out.
+/// Answers what the listener's layers refuse: 503 when too many requests are in flight.
+/// (tower-http's timeout answers 408 itself, as a response, not an error.)
 async fn refused(error: BoxError) -> Response {
 	let (status, error) = if error.is::<tower::load_shed::error::Overloaded>() {
 		(StatusCode::SERVICE_UNAVAILABLE, "too many requests at once: try again shortly".into())
-	} else if error.is::<tower::timeout::error::Elapsed>() {
-		(StatusCode::REQUEST_TIMEOUT, "the request took too long".into())
 	} else {
 		(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
 	};
-	(status, Json(NoRoute { error })).into_response()
+	(status, Json(error::ErrorBody { error })).into_response()
 }
 
 /// The layers of the routes with small bodies: at most [`MAX_IN_FLIGHT`] requests at once

@@ -122,8 +122,9 @@ async fn put_shard(
 	Ok(Json(Stored { root: zg_storage_service::root_hex(&root), shard: index, stored: true }))
 }
 
-/// A streamed body of `len` bytes.
-fn streamed(status: StatusCode, len: u64, read: FileRead) -> Response {
+/// The bytes of `read`, streamed, with their length.
+fn streamed(status: StatusCode, read: FileRead) -> Response {
+	let len = read.range.1 - read.range.0;
 	let mut response = (status, Body::from_stream(read.body)).into_response();
 	let headers = response.headers_mut();
 	headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
@@ -150,7 +151,7 @@ async fn download(
 	let read = service.read(root, range).await?;
 	let (start, end) = read.range;
 	let status = if range.is_some() { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
-	let mut response = streamed(status, end - start, read);
+	let mut response = streamed(status, read);
 	let headers = response.headers_mut();
 	headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
 	if range.is_some() {
@@ -166,8 +167,7 @@ async fn get_shard(
 	Path((text, index)): Path<(String, String)>,
 ) -> Answer<Response> {
 	let (root, index) = (root(&text)?, number(&index, "shard")?);
-	let (len, read) = service.read_shard(root, index).await?;
-	Ok(streamed(StatusCode::OK, len, read))
+	Ok(streamed(StatusCode::OK, service.read_shard(root, index).await?))
 }
 
 async fn status(

@@ -21,8 +21,8 @@ use zg_storage_node::{
 };
 use zg_worker_chain::{ChainFile, ChainStatus};
 
-/// What an upload answers.
-#[derive(Clone, Debug, Serialize)]
+/// What an upload answers (and what the CLI reads).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Uploaded {
 	/// The file's root (what `Storage.submit` takes).
 	pub root: String,
@@ -370,12 +370,8 @@ impl StorageService {
 		Ok(FileRead { size, range: (start, end), body: Box::pin(body) })
 	}
 
-	/// Shard `index` of `root`, streamed from disk: its length and bytes.
-	pub async fn read_shard(
-		&self,
-		root: Hash,
-		index: u32,
-	) -> Result<(u64, FileRead), StorageError> {
+	/// Shard `index` of `root`, streamed from disk.
+	pub async fn read_shard(&self, root: Hash, index: u32) -> Result<FileRead, StorageError> {
 		let permit = self
 			.shard_gets
 			.clone()
@@ -396,7 +392,7 @@ impl StorageService {
 			}
 			Ok(())
 		});
-		Ok((len, FileRead { size: len, range: (0, len), body: Box::pin(body) }))
+		Ok(FileRead { size: len, range: (0, len), body: Box::pin(body) })
 	}
 
 	/// Chunk `chunk` of shard `shard` of `root` with its Merkle path (one 16 KiB group and the

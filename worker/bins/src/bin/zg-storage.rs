@@ -18,10 +18,10 @@ use clap::{Parser, Subcommand};
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::StatusCode;
-use serde::Deserialize;
 use std::{path::PathBuf, time::Duration};
 use tokio::io::AsyncWriteExt;
 use zg_storage_node::{encoder::CpuBackend, ingest::roots_of_file, root_hex};
+use zg_storage_service::Uploaded;
 use zg_worker_chain::{self as chain, Chain, ChainStatus};
 
 #[derive(Parser)]
@@ -74,15 +74,6 @@ struct UploadArgs {
 	/// Seconds to wait for every provider to confirm its shard.
 	#[arg(long, default_value_t = 300)]
 	timeout: u64,
-}
-
-#[derive(Deserialize)]
-struct Uploaded {
-	root: String,
-	size: u64,
-	data_shards: u16,
-	parity_shards: u16,
-	shard_roots: Vec<String>,
 }
 
 fn bar(len: u64, message: &str) -> ProgressBar {
