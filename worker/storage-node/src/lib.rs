@@ -18,6 +18,7 @@
 pub mod encoder;
 pub mod ingest;
 pub mod read;
+pub mod room;
 pub mod shard;
 pub mod store;
 pub mod tree;

@@ -3,7 +3,7 @@
 //! store, removed if dropped first. A crash leaves only temporaries, which the store clears
 //! when it opens: no partial shard is ever served or proven.
 
-use crate::{tree::TreeWriter, Error};
+use crate::{room::Room, tree::TreeWriter, Error};
 use std::{
 	fs::{self, File},
 	io::{BufWriter, Write},
@@ -44,12 +44,19 @@ pub struct ShardFiles {
 	/// Its root.
 	pub root: Hash,
 	temporaries: Temporaries,
+	/// The store's room reserved for these, while they are temporaries.
+	room: Option<Room>,
 }
 
 impl ShardFiles {
 	/// A committed shard of the store (never removed on drop).
 	pub(crate) fn committed(shard: PathBuf, tree: PathBuf, len: u64, root: Hash) -> Self {
-		Self { shard, tree, len, root, temporaries: Temporaries::default() }
+		Self { shard, tree, len, root, temporaries: Temporaries::default(), room: None }
+	}
+
+	/// The room reserved for these files, if a store's writer made them.
+	pub(crate) fn take_room(&mut self) -> Option<Room> {
+		self.room.take()
 	}
 
 	/// Another handle to the same files, which never removes them (this one still does, if
@@ -89,6 +96,7 @@ pub struct ShardWriter {
 	shard: PathBuf,
 	limit: u64,
 	temporaries: Temporaries,
+	room: Option<Room>,
 }
 
 impl ShardWriter {
@@ -99,7 +107,13 @@ impl ShardWriter {
 		let temporaries = Temporaries(vec![shard.clone(), tree_path.clone()]);
 		let file = BufWriter::with_capacity(256 << 10, File::create(&shard)?);
 		let tree = TreeWriter::create(tree_path)?;
-		Ok(Self { file, tree, shard, limit, temporaries })
+		Ok(Self { file, tree, shard, limit, temporaries, room: None })
+	}
+
+	/// Holds `room` (reserved in a store) until the shard is kept or dropped.
+	pub(crate) fn with_room(mut self, room: Room) -> Self {
+		self.room = Some(room);
+		self
 	}
 
 	/// Bytes written so far.
@@ -123,13 +137,13 @@ impl ShardWriter {
 
 	/// Ends the shard: flushed to disk, its tree built.
 	pub fn finish(self) -> Result<ShardFiles, Error> {
-		let ShardWriter { file, tree, shard, temporaries, .. } = self;
+		let ShardWriter { file, tree, shard, temporaries, room, .. } = self;
 		let file = file.into_inner().map_err(|e| e.into_error())?;
 		file.sync_data()?;
 		let len = tree.len();
 		let tree_path = tree.path().to_path_buf();
 		let root = tree.finish()?;
-		Ok(ShardFiles { shard, tree: tree_path, len, root, temporaries })
+		Ok(ShardFiles { shard, tree: tree_path, len, root, temporaries, room })
 	}
 }
 

@@ -7,11 +7,15 @@
 //! whole and has its tree; `.tmp` is emptied when the store opens (what a crash left).
 //!
 //! A store may declare a capacity: a shard or file that would not fit is refused
-//! ([`Error::NoRoom`]) before a byte of it is kept.
+//! ([`Error::NoRoom`]) before a byte of it is kept. Writers reserve their room first (see
+//! [`crate::room`]); the bytes held are counted as shards come and go, after one walk of the
+//! store when it opens.
 
 use crate::{
 	ingest::Encoded,
-	parse_root, root_hex,
+	parse_root,
+	room::{with_tree, Room, Usage},
+	root_hex,
 	shard::{ShardFiles, ShardWriter},
 	Error,
 };
@@ -48,6 +52,7 @@ pub struct ShardStore {
 	dir: PathBuf,
 	tmp: PathBuf,
 	capacity: u64,
+	usage: Usage,
 }
 
 /// Writes `bytes` to `path` through a temporary of its own in `tmp` (so that concurrent
@@ -80,7 +85,37 @@ impl ShardStore {
 			fs::remove_dir_all(&tmp)?;
 		}
 		fs::create_dir_all(&tmp)?;
-		Ok(Self { dir, tmp, capacity: u64::MAX })
+		let mut store = Self { dir, tmp, capacity: u64::MAX, usage: Usage::default() };
+		store.usage = Usage::new(store.walk_held());
+		Ok(store)
+	}
+
+	/// Bytes of the shards and trees on disk, found by walking the store.
+	fn walk_held(&self) -> u64 {
+		self.files().iter().map(|(root, _)| self.file_bytes(root)).sum()
+	}
+
+	/// Bytes of the shards and trees of `root` on disk.
+	fn file_bytes(&self, root: &Hash) -> u64 {
+		let Ok(entries) = fs::read_dir(self.file_dir(root)) else { return 0 };
+		entries
+			.flatten()
+			.filter(|f| {
+				let path = f.path();
+				matches!(path.extension().and_then(|e| e.to_str()), Some("shard" | "tree"))
+			})
+			.filter_map(|f| f.metadata().ok())
+			.map(|m| m.len())
+			.sum()
+	}
+
+	/// Bytes of shard `index` of `root` and its tree on disk.
+	fn shard_bytes(&self, root: &Hash, index: u32) -> u64 {
+		[self.shard_path(root, index), self.tree_path(root, index)]
+			.iter()
+			.filter_map(|p| fs::metadata(p).ok())
+			.map(|m| m.len())
+			.sum()
 	}
 
 	/// Declares the store's capacity in bytes (shards and their trees).
@@ -100,9 +135,11 @@ impl ShardStore {
 		&self.tmp
 	}
 
-	/// A writer for a shard of at most `limit` bytes, to be given to [`ShardStore::put_shard`].
+	/// A writer for a shard of at most `limit` bytes, to be given to [`ShardStore::put_shard`],
+	/// with room reserved for it (refused with [`Error::NoRoom`] if it would not fit).
 	pub fn shard_writer(&self, limit: u64) -> Result<ShardWriter, Error> {
-		ShardWriter::create(&self.tmp, limit)
+		let room = self.reserve_shards(limit)?;
+		Ok(ShardWriter::create(&self.tmp, limit)?.with_room(room))
 	}
 
 	fn file_dir(&self, root: &Hash) -> PathBuf {
@@ -117,16 +154,9 @@ impl ShardStore {
 		self.file_dir(root).join(format!("{index}.tree"))
 	}
 
-	/// Bytes of shards and trees held, and of the temporaries being written.
+	/// Bytes of shards and trees held, and reserved for those being written.
 	pub fn used(&self) -> u64 {
-		let Ok(dirs) = fs::read_dir(&self.dir) else { return 0 };
-		dirs.flatten()
-			.filter(|d| d.path() == self.tmp || self.root_of(&d.file_name()).is_some())
-			.filter_map(|d| fs::read_dir(d.path()).ok())
-			.flat_map(|files| files.flatten())
-			.filter_map(|f| f.metadata().ok())
-			.map(|m| m.len())
-			.sum()
+		self.usage.used()
 	}
 
 	/// The root a directory of the store is named after (exactly as [`root_hex`] writes it).
@@ -135,31 +165,11 @@ impl ShardStore {
 		parse_root(name).filter(|root| root_hex(root) == name)
 	}
 
-	/// Fails with [`Error::NoRoom`] unless `bytes` more fit in the declared capacity.
-	pub fn ensure_room(&self, bytes: u64) -> Result<(), Error> {
-		if self.capacity == u64::MAX {
-			return Ok(());
-		}
-		let free = self.capacity.saturating_sub(self.used());
-		// A shard's tree takes 1/256 of it more.
-		let needed = bytes.saturating_add(bytes / 256);
-		if needed > free {
-			return Err(Error::NoRoom { needed, free });
-		}
-		Ok(())
-	}
-
-	/// Fails with [`Error::NoRoom`] if what is held and being written (temporaries included)
-	/// already passes the declared capacity: checked before temporaries are kept.
-	fn ensure_within(&self) -> Result<(), Error> {
-		if self.capacity == u64::MAX {
-			return Ok(());
-		}
-		let used = self.used();
-		if used > self.capacity {
-			return Err(Error::NoRoom { needed: used - self.capacity, free: 0 });
-		}
-		Ok(())
+	/// Reserves room for shards of `bytes` in all and their trees, or fails with
+	/// [`Error::NoRoom`]. Held until what it is for is kept (see
+	/// [`ShardStore::put_encoded`]) or given up.
+	pub fn reserve_shards(&self, bytes: u64) -> Result<Room, Error> {
+		self.usage.reserve(with_tree(bytes), self.capacity)
 	}
 
 	/// Records a file's metadata. `meta` must describe `root`.
@@ -208,7 +218,7 @@ impl ShardStore {
 
 	/// Keeps shard `index` of `root` (written with [`ShardStore::shard_writer`]) after checking
 	/// it against the metadata's shard root and size, if it fits.
-	pub fn put_shard(&self, root: &Hash, index: u32, files: ShardFiles) -> Result<(), Error> {
+	pub fn put_shard(&self, root: &Hash, index: u32, mut files: ShardFiles) -> Result<(), Error> {
 		let meta = self.meta(root)?;
 		let expected = meta
 			.shard_roots
@@ -217,30 +227,44 @@ impl ShardStore {
 		if files.len != meta.layout.shard_size() || files.root != *expected {
 			return Err(Error::ShardMismatch { root: root_hex(root), index });
 		}
-		// The shard's temporaries are counted already: keeping them adds nothing.
-		self.ensure_within()?;
+		let _room = match files.take_room() {
+			Some(room) => room,
+			None => self.reserve_shards(files.len)?,
+		};
+		let replaced = self.shard_bytes(root, index);
 		files.persist(&self.shard_path(root, index), &self.tree_path(root, index))?;
+		// Counted held before the room is given back, so the two never leave a gap.
+		self.usage.change(self.shard_bytes(root, index), replaced);
 		Ok(())
 	}
 
-	/// Keeps a file this worker encoded (its metadata and every shard), if it fits.
-	pub fn put_encoded(&self, file: Encoded) -> Result<(), Error> {
-		self.ensure_within()?;
+	/// Keeps a file this worker encoded (its metadata and every shard) in `room`, reserved
+	/// for its [`FileLayout::stored_bytes`] before the encoding began.
+	pub fn put_encoded(&self, file: Encoded, room: Room) -> Result<(), Error> {
+		let needed = with_tree(file.layout.stored_bytes());
+		if room.bytes() < needed {
+			return Err(Error::NoRoom { needed, free: room.bytes() });
+		}
 		let meta = FileMeta { layout: file.layout, shard_roots: file.shard_roots };
 		self.put_meta(&file.root, &meta)?;
 		for (i, shard) in file.shards.into_iter().enumerate() {
 			let i = i as u32;
+			let replaced = self.shard_bytes(&file.root, i);
 			shard.persist(&self.shard_path(&file.root, i), &self.tree_path(&file.root, i))?;
+			self.usage.change(self.shard_bytes(&file.root, i), replaced);
 		}
+		drop(room);
 		Ok(())
 	}
 
 	/// Removes one shard (its bytes first: a tree without its shard is never used).
 	pub fn remove_shard(&self, root: &Hash, index: u32) -> Result<(), Error> {
 		for path in [self.shard_path(root, index), self.tree_path(root, index)] {
+			let len = fs::metadata(&path).map_or(0, |m| m.len());
 			match fs::remove_file(path) {
 				Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-				_ => {},
+				Err(_) => {},
+				Ok(()) => self.usage.change(0, len),
 			}
 		}
 		Ok(())
@@ -303,7 +327,10 @@ impl ShardStore {
 				writer.finish()
 			})();
 			match built {
-				Ok(got) if got == expected => fs::rename(&temp, &tree)?,
+				Ok(got) if got == expected => {
+					fs::rename(&temp, &tree)?;
+					self.usage.change(fs::metadata(&tree).map_or(0, |m| m.len()), 0);
+				},
 				Ok(_) => {
 					let _ = fs::remove_file(&temp);
 					return Err(Error::ShardMismatch { root: root_hex(root), index });
@@ -332,9 +359,14 @@ impl ShardStore {
 
 	/// Forgets a file and its shards.
 	pub fn remove(&self, root: &Hash) -> Result<(), Error> {
+		let held = self.file_bytes(root);
 		match fs::remove_dir_all(self.file_dir(root)) {
 			Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-			_ => Ok(()),
+			Err(_) => Ok(()),
+			Ok(()) => {
+				self.usage.change(0, held);
+				Ok(())
+			},
 		}
 	}
 }
@@ -404,19 +436,53 @@ mod tests {
 		let meta = FileMeta { layout: file.layout, shard_roots: file.shard_roots.clone() };
 		store.put_meta(&file.root, &meta).unwrap();
 		store.put_shard(&file.root, 0, written(&store, file.shard(0))).unwrap();
-		assert!(matches!(
-			store.put_shard(&file.root, 1, written(&store, file.shard(1))),
-			Err(Error::NoRoom { .. })
-		));
+		// The second shard is refused before a byte of it is written.
+		assert!(matches!(store.shard_writer(60 * 1024), Err(Error::NoRoom { .. })));
+		assert!(matches!(store.reserve_shards(60 * 1024), Err(Error::NoRoom { .. })));
 		assert_eq!(store.held_shards(&file.root), vec![0]);
+		assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0);
 
 		// A write cut short by a crash: its temporaries are cleared when the store reopens.
-		let mut writer = store.shard_writer(1 << 20).unwrap();
+		let mut writer = store.shard_writer(4096).unwrap();
 		writer.write(&[1u8; 4096]).unwrap();
 		std::mem::forget(writer);
 		assert!(fs::read_dir(store.tmp_dir()).unwrap().count() > 0);
 		let store = ShardStore::open(dir.path()).unwrap();
 		assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0);
 		assert_eq!(store.held_shards(&file.root), vec![0]);
+	}
+
+	#[test]
+	fn the_count_of_bytes_held_follows_the_disk() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = ShardStore::open(dir.path()).unwrap().with_capacity(1 << 20);
+		let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+		let file = ingest(&CpuBackend, &data, 2, 2).unwrap();
+		let meta = FileMeta { layout: file.layout, shard_roots: file.shard_roots.clone() };
+		store.put_meta(&file.root, &meta).unwrap();
+		let on_disk = |store: &ShardStore| store.walk_held();
+
+		// Writers in progress hold room; two of them cannot together pass the capacity.
+		let a = store.shard_writer(file.layout.shard_size()).unwrap();
+		let reserved = store.used();
+		assert!(reserved >= file.layout.shard_size());
+		assert!(matches!(store.reserve_shards(1 << 20), Err(Error::NoRoom { .. })));
+		drop(a);
+		assert_eq!(store.used(), 0);
+
+		for i in 0..4 {
+			store.put_shard(&file.root, i, written(&store, file.shard(i as usize))).unwrap();
+			assert_eq!(store.used(), on_disk(&store));
+		}
+		// Keeping a shard again does not count it twice.
+		store.put_shard(&file.root, 2, written(&store, file.shard(2))).unwrap();
+		assert_eq!(store.used(), on_disk(&store));
+		store.remove_shard(&file.root, 1).unwrap();
+		assert_eq!(store.used(), on_disk(&store));
+		// A reopened store counts what is there.
+		let reopened = ShardStore::open(dir.path()).unwrap();
+		assert_eq!(reopened.used(), store.used());
+		store.remove(&file.root).unwrap();
+		assert_eq!(store.used(), 0);
 	}
 }

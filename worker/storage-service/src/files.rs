@@ -153,10 +153,10 @@ impl StorageService {
 		// `check` bounded k and m by the chain's limits (u16 at most).
 		let (k, m) = (k as u16, m as u16);
 		let layout = FileLayout::new(size, k, m).map_err(zg_storage_node::Error::from)?;
-		self.store.ensure_room(layout.stored_bytes())?;
-		// Held until the coding ends, even if the client leaves first.
+		// Both held until the coding ends, even if the client leaves first.
 		let permit =
 			self.uploads.clone().try_acquire_owned().map_err(|_| StorageError::Busy("uploads"))?;
+		let room = self.store.reserve_shards(layout.stored_bytes())?;
 		let ingest = Ingest::new(self.store.tmp_dir(), size, k, m)?;
 		let ingest = stream_into(body, ingest, Ingest::write, deadline_for(size)).await?;
 		let worker = self.clone();
@@ -164,7 +164,7 @@ impl StorageService {
 			let _permit = permit;
 			let encoded = ingest.finish(worker.backend.as_ref())?;
 			let (root, roots) = (encoded.root, encoded.shard_roots.clone());
-			worker.store.put_encoded(encoded)?;
+			worker.store.put_encoded(encoded, room)?;
 			Ok((root, roots))
 		})
 		.await?;
@@ -256,13 +256,15 @@ impl StorageService {
 				size: layout.shard_size(),
 			});
 		}
-		if !self.store.has_shard(&root, index) {
-			self.store.ensure_room(layout.shard_size())?;
+		if self.store.has_shard(&root, index) {
+			// Checked against its root when it was kept: nothing to take again.
+			self.mark_held(root, index);
+			return Ok(());
 		}
 		let _permit =
 			self.shard_puts.try_acquire().map_err(|_| StorageError::Busy("incoming shards"))?;
-		self.store.put_meta(&root, &FileMeta { layout, shard_roots: file.shard_roots() })?;
 		let writer = self.store.shard_writer(layout.shard_size())?;
+		self.store.put_meta(&root, &FileMeta { layout, shard_roots: file.shard_roots() })?;
 		let deadline = deadline_for(layout.shard_size());
 		let writer = stream_into(body, writer, ShardWriter::write, deadline).await?;
 		let store = self.store.clone();
