@@ -196,3 +196,70 @@ impl IntoResponse for ApiError {
 		response
 	}
 }
+
+/// Whether `response` is an error whose body is not JSON: axum's own rejections (a query or
+/// path it cannot parse, a body over its limit, a method a route does not take) and
+/// tower-http's refusals (a timeout) answer in plain text or with no body at all.
+fn unshaped(response: &Response) -> bool {
+	let status = response.status();
+	let json = response
+		.headers()
+		.get(header::CONTENT_TYPE)
+		.and_then(|v| v.to_str().ok())
+		.is_some_and(|t| t.starts_with("application/json"));
+	(status.is_client_error() || status.is_server_error()) && !json
+}
+
+/// The message of an unshaped error (its text, or its status's reason when it has none), and
+/// the response's head without its body's headers.
+async fn take_message(response: Response) -> (axum::http::response::Parts, String) {
+	let (mut parts, body) = response.into_parts();
+	let text = axum::body::to_bytes(body, 4096)
+		.await
+		.map(|b| String::from_utf8_lossy(&b).trim().to_string())
+		.unwrap_or_default();
+	let message = if text.is_empty() {
+		parts.status.canonical_reason().unwrap_or("error").to_lowercase()
+	} else {
+		text
+	};
+	parts.headers.remove(header::CONTENT_TYPE);
+	parts.headers.remove(header::CONTENT_LENGTH);
+	(parts, message)
+}
+
+/// Puts `body` in the place of an unshaped error's body, its status and other headers kept.
+fn reshaped(parts: axum::http::response::Parts, body: impl Serialize) -> Response {
+	let mut response = Json(body).into_response();
+	*response.status_mut() = parts.status;
+	for (name, value) in parts.headers.iter() {
+		response.headers_mut().insert(name, value.clone());
+	}
+	response
+}
+
+/// Middleware of the storage API: every error in its shape, `{"error": "…"}`.
+pub async fn in_storage_shape(response: Response) -> Response {
+	if !unshaped(&response) {
+		return response;
+	}
+	let (parts, error) = take_message(response).await;
+	reshaped(parts, ErrorBody { error })
+}
+
+/// Middleware of the OpenAI-compatible API: every error in OpenAI's shape, so that the SDKs
+/// raise their own error classes with the message.
+pub async fn in_openai_shape(response: Response) -> Response {
+	if !unshaped(&response) {
+		return response;
+	}
+	let (parts, message) = take_message(response).await;
+	let kind = match parts.status {
+		StatusCode::UNAUTHORIZED => "authentication_error",
+		StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+		status if status.is_server_error() => "server_error",
+		_ => "invalid_request_error",
+	};
+	let body = ApiError::new(parts.status, kind, message).body();
+	reshaped(parts, body)
+}

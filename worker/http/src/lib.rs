@@ -15,7 +15,10 @@
 //! their bodies under the deadlines and pace of `zg_storage_service::transfer` and have their
 //! own bounds (a few uploads, shard transfers and downloads at once), so that slow clients of
 //! one kind cannot starve another (a peer's shard push never waits behind `/rpc` callers).
-//! Errors are typed ([`error`]) in each API's own shape.
+//! Errors are typed ([`error`]) in each API's own shape; what axum and tower-http answer
+//! themselves (a query or path they cannot parse, a method a route does not take, a body
+//! over its limit, a timeout) is put in that shape too ([`error::in_storage_shape`],
+//! [`error::in_openai_shape`]).
 //!
 //! This crate knows nothing of erasure coding or engines: it parses, calls
 //! `zg-storage-service` and `zg-compute-market`, and answers.
@@ -28,6 +31,7 @@ pub mod storage;
 use axum::{
 	error_handling::HandleErrorLayer,
 	http::StatusCode,
+	middleware::map_response,
 	response::{IntoResponse, Response},
 	BoxError, Json, Router,
 };
@@ -76,9 +80,15 @@ impl Worker {
 	}
 }
 
+/// The JSON 404 of a path no route takes: in OpenAI's shape under the OpenAI API's paths,
+/// in the storage API's elsewhere.
 async fn no_route(uri: axum::http::Uri, method: axum::http::Method) -> Response {
-	let error = format!("no route for {method} {}", uri.path());
-	(StatusCode::NOT_FOUND, Json(error::ErrorBody { error })).into_response()
+	let message = format!("no route for {method} {}", uri.path());
+	if openai::PATHS.iter().any(|p| uri.path().starts_with(p)) {
+		let error = error::ApiError::new(StatusCode::NOT_FOUND, "invalid_request_error", message);
+		return error.into_response();
+	}
+	(StatusCode::NOT_FOUND, Json(error::ErrorBody { error: message })).into_response()
 }
 
 /// Answers what the listener's layers refuse: 503 when too many requests are in flight.
@@ -119,12 +129,14 @@ pub fn public_router(worker: &Worker) -> Router {
 	let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
 	let mut router = Router::new();
 	if let Some(storage) = &worker.storage {
-		router = router
+		let routes = Router::new()
 			.merge(storage::streaming_routes(storage.clone()))
 			.merge(bounded(storage::small_routes(storage.clone()), &in_flight));
+		router = router.merge(routes.layer(map_response(error::in_storage_shape)));
 	}
 	if let Some(compute) = &worker.compute {
-		router = router.merge(bounded(openai::routes(compute.clone()), &in_flight));
+		let routes = bounded(openai::routes(compute.clone()), &in_flight);
+		router = router.merge(routes.layer(map_response(error::in_openai_shape)));
 	}
 	finish(router)
 }
@@ -132,7 +144,8 @@ pub fn public_router(worker: &Worker) -> Router {
 /// The private API of `worker`, for its node.
 pub fn private_router(worker: Arc<Worker>) -> Router {
 	let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
-	finish(bounded(node::routes(worker), &in_flight))
+	let routes = bounded(node::routes(worker), &in_flight);
+	finish(routes.layer(map_response(error::in_storage_shape)))
 }
 
 /// Serves `router` on `listener` until the process ends, over HTTP/1.1 with a header read

@@ -71,6 +71,10 @@ const MAX_STOP_BYTES: usize = 256;
 
 type Compute = Arc<ComputeState>;
 
+/// The paths of this API (a path under one of them that no route takes gets a 404 in
+/// OpenAI's shape).
+pub const PATHS: [&str; 4] = ["/v1/models", "/v1/chat/", "/v1/completions", "/v1/embeddings"];
+
 /// The OpenAI routes over `compute`.
 pub fn routes(compute: Compute) -> Router {
 	Router::new()

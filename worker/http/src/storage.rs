@@ -8,7 +8,7 @@
 //! | `PUT` | `/v1/shards/{root}/{index}` | receive a shard (streamed): refused unless the file is on chain, the shard is assigned to this worker's provider, it fits the declared capacity and it matches its committed root |
 //! | `GET` | `/v1/shards/{root}/{index}` | a shard's bytes, streamed |
 //! | `GET` | `/v1/status/{root}` | the file on chain and the shards held here ([`FileStatus`]) |
-//! | `POST` | `/rpc` | JSON-RPC 2.0 (jsonrpsee): `storage_status(root)`, `storage_held()` |
+//! | `POST` | `/rpc` | JSON-RPC 2.0 (jsonrpsee): `storage_status(root)` (the shards held are the node's to ask, on the private listener) |
 //!
 //! Errors are `{"error": "…"}` with a 4xx/5xx status ([`StorageFailure`]) and change
 //! nothing. Memory and threads are bounded: bodies stream between the network and the disk
@@ -177,11 +177,12 @@ async fn status(
 	Ok(Json(service.status(root(&text)?).await?))
 }
 
-/// The JSON-RPC methods (jsonrpsee): `storage_status(root)` and `storage_held()`.
+/// The JSON-RPC method (jsonrpsee): `storage_status(root)`. Which shards this worker holds
+/// is not told here: that is `/v1/held` on the private listener, for the node.
 pub fn rpc_module(service: Service) -> RpcModule<Service> {
 	let mut module = RpcModule::new(service);
-	let registered = module
-		.register_async_method("storage_status", |params, service, _| async move {
+	let registered =
+		module.register_async_method("storage_status", |params, service, _| async move {
 			let root: String = params.one()?;
 			let root = zg_worker_chain::parse_root(&root)
 				.map_err(|e| ErrorObjectOwned::owned(-32602, e.to_string(), None::<()>))?;
@@ -189,18 +190,6 @@ pub fn rpc_module(service: Service) -> RpcModule<Service> {
 				.status(root)
 				.await
 				.map_err(|e| ErrorObjectOwned::owned(-32000, e.to_string(), None::<()>))
-		})
-		.map(|_| ())
-		.and_then(|()| {
-			module
-				.register_method("storage_held", |_, service, _| {
-					service
-						.held()
-						.iter()
-						.map(|(r, i)| (zg_storage_service::root_hex(r), *i))
-						.collect::<Vec<_>>()
-				})
-				.map(|_| ())
 		});
 	if let Err(e) = registered {
 		tracing::error!("cannot register the JSON-RPC methods: {e}");

@@ -902,3 +902,34 @@ async fn the_private_api_needs_the_node_secret() {
 		.unwrap();
 	assert_eq!(run.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn what_axum_answers_itself_is_in_the_apis_shape() {
+	let server = start(Some(1_000), false).await;
+	let openai_error = |reply: &Reply, status: StatusCode| {
+		assert_eq!(reply.status, status, "{:?}", reply.body);
+		assert_eq!(reply.headers["content-type"], "application/json");
+		let error = reply.json()["error"].clone();
+		assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
+		assert!(error["type"].is_string(), "{error}");
+		error
+	};
+	// A method the route does not take: 405, its Allow header kept.
+	let reply = server.call(Method::GET, "/v1/chat/completions", None, b"").await;
+	openai_error(&reply, StatusCode::METHOD_NOT_ALLOWED);
+	assert!(reply.headers.contains_key("allow"));
+	// A path under the API that no route takes.
+	let reply = server.call(Method::GET, "/v1/chat/nothing", None, b"").await;
+	let error = openai_error(&reply, StatusCode::NOT_FOUND);
+	assert!(error["message"].as_str().unwrap().contains("/v1/chat/nothing"));
+	// A body over the limit, with a valid key: 413 in OpenAI's shape.
+	let alice = dev::alice();
+	let big = vec![b' '; 5 << 20];
+	let reply = server.signed("/v1/embeddings", &alice, &big).await;
+	openai_error(&reply, StatusCode::PAYLOAD_TOO_LARGE);
+	// Elsewhere, the storage API's shape.
+	let reply = server.call(Method::GET, "/v1/files/0x00", None, b"").await;
+	assert_eq!(reply.status, StatusCode::NOT_FOUND);
+	assert!(reply.json()["error"].is_string());
+	assert_eq!(server.unsettled(), 0, "nothing charged");
+}
