@@ -409,15 +409,24 @@ impl StorageService {
 		blocking(move || store.proof(&root, shard, chunk)).await
 	}
 
-	/// A file's bytes, if it is stored on chain (`Finalized` or `Degraded`) and not larger
-	/// than `limit` (for the compute role's stored job inputs).
-	pub async fn file_bytes(&self, root: Hash, limit: u64) -> Result<Vec<u8>, StorageError> {
-		let (meta, file) = self.meta_of(&root).await?;
+	/// The bytes of `file`, as the caller read it from the chain (once: the checks that
+	/// refuse a job and the read that serves it see the same file), if it is stored for good
+	/// and not larger than `limit` (for the compute role's stored job inputs).
+	pub async fn file_bytes(
+		&self,
+		root: Hash,
+		file: &ChainFile,
+		limit: u64,
+	) -> Result<Vec<u8>, StorageError> {
+		if !Self::is_stored(file) {
+			return Err(StorageError::NotOnChain(root_hex(&root)));
+		}
+		let meta = FileMeta { layout: file.layout()?, shard_roots: file.shard_roots() };
 		let layout = meta.layout;
 		if layout.size > limit {
 			return Err(StorageError::FileTooLarge { root: root_hex(&root), limit });
 		}
-		let data = self.data_shards(root, &meta, file.as_ref()).await?;
+		let data = self.data_shards(root, &meta, Some(file)).await?;
 		blocking(move || {
 			let mut bytes = Vec::with_capacity(layout.size as usize);
 			read::read_range(&layout, &data, 0, layout.size, |piece| {

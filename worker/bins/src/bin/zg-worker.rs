@@ -321,7 +321,7 @@ fn fetcher(storage: Arc<StorageService>) -> FetchFn {
 				return Err(FetchError::TooLarge);
 			}
 			storage
-				.file_bytes(root, limit)
+				.file_bytes(root, &file, limit)
 				.await
 				.map_err(|e| FetchError::Unavailable(e.to_string()))
 		})
