@@ -11,8 +11,8 @@ use zg_compute_engine::{
 	Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal, Refused,
 };
 use zg_compute_market::{
-	metrics::JobStatus, Account, ComputeConfig, ComputeState, Grant, Meter, Prices, EXPIRY_MARGIN,
-	FAULT_SUFFIX,
+	metrics::JobStatus, Account, Budget, ComputeConfig, ComputeState, Grant, Meter, Prices,
+	EXPIRY_MARGIN, FAULT_SUFFIX,
 };
 use zg_primitives::compute::{
 	encode_api_key, input_token_bound, output_hash, JobOutcome, RunInput, RunRequest, RunResult,
@@ -172,11 +172,13 @@ async fn start_with(
 	engines: Vec<Arc<dyn Engine>>,
 ) -> Server {
 	let meter = allocation.map(|allocation| {
-		let alice = dev::alice().public_key().0;
+		// Alice and Charlie are funded.
+		let funded = [dev::alice().public_key().0, dev::charlie().public_key().0];
 		Arc::new(Meter::new(Arc::new(move |grant: Grant| {
 			Box::pin(async move {
 				let c = grant.capability;
-				Ok(if c.user == alice { c.cap.min(allocation) } else { 0 })
+				let allocation = if funded.contains(&c.user) { allocation } else { 0 };
+				Ok(Budget { cap_left: c.cap, allocation })
 			})
 		})))
 	});

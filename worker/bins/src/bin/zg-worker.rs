@@ -36,7 +36,8 @@ use clap::Parser;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use zg_compute_engine::Engine;
 use zg_compute_market::{
-	BudgetFn, ComputeConfig, ComputeState, FetchError, FetchFn, Grant, Meter, Prices, SettleFn,
+	Budget, BudgetFn, ComputeConfig, ComputeState, FetchError, FetchFn, Grant, Meter, Prices,
+	SettleFn,
 };
 use zg_engine_bert::BertModel;
 use zg_engine_det::GptModel;
@@ -226,7 +227,7 @@ fn compute(
 						.capability_use(&c.user, &account, c.nonce)
 						.await?
 						.map_or(0, |u| u.settled);
-					Ok(c.cap.saturating_sub(settled).min(allocation))
+					Ok(Budget { cap_left: c.cap.saturating_sub(settled), allocation })
 				})
 			});
 			let writer = chain.clone();

@@ -21,7 +21,7 @@ pub mod metrics;
 mod service;
 
 pub use jobs::{FetchError, FetchFn, JobAnswer, FAULT_SUFFIX};
-pub use meter::{BudgetFn, Grant, Meter, MeterError, Prices, Reservation, SettleFn};
+pub use meter::{Budget, BudgetFn, Grant, Meter, MeterError, Prices, Reservation, SettleFn};
 pub use service::{Admitted, Charge, ComputeConfig, ComputeError, ComputeState, EXPIRY_MARGIN};
 
 /// An account on chain (its 32-byte public key).

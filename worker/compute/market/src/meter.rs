@@ -6,10 +6,12 @@
 //! only from the user's allocation to the provider. The worker keeps, per capability, the
 //! spend it has not settled yet and the amounts reserved by requests in flight:
 //!
-//! 1. Before a request runs, [`Meter::reserve`] reads what the chain still allows under the
-//!    capability (the smaller of the allocation and the cap less what was settled under it)
-//!    and refuses unless that, less the unsettled and reserved spend, covers `max_cost` (the
-//!    cost if the request used every token it may); otherwise it reserves `max_cost`.
+//! 1. Before a request runs, [`Meter::reserve`] reads what the chain still allows
+//!    ([`Budget`]: the cap less what was settled under the capability, and the user's
+//!    allocation to this provider) and refuses unless both cover `max_cost` (the cost if the
+//!    request used every token it may), the cap less this capability's unsettled and reserved
+//!    spend, the allocation less that of every capability of the user (they all settle from
+//!    it); otherwise it reserves `max_cost`.
 //! 2. When the request is done, [`Reservation::commit`] replaces the reservation by the real
 //!    cost, which joins the unsettled spend. A reservation dropped without commit (the engine
 //!    failed) is released and costs nothing.
@@ -60,7 +62,17 @@ impl Grant {
 }
 
 /// What the chain still allows under a capability, in plancks.
-pub type BudgetFn = Arc<dyn Fn(Grant) -> BoxFuture<'static, anyhow::Result<u128>> + Send + Sync>;
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Budget {
+	/// The capability's cap less what was settled under it.
+	pub cap_left: u128,
+	/// The user's allocation to this provider: what every capability of the user settles
+	/// from, together.
+	pub allocation: u128,
+}
+
+/// Reads a capability's [`Budget`] from the chain.
+pub type BudgetFn = Arc<dyn Fn(Grant) -> BoxFuture<'static, anyhow::Result<Budget>> + Send + Sync>;
 /// Settles `amount` under a capability on chain.
 pub type SettleFn =
 	Arc<dyn Fn(Grant, u128) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
@@ -141,6 +153,21 @@ struct JournalEntry {
 }
 
 impl Book {
+	/// What `budget` leaves for the capability `key`: its cap left less its own unsettled and
+	/// reserved spend, and at most the user's allocation less the unsettled and reserved spend
+	/// of all the user's capabilities (which the chain settles from that one allocation: two
+	/// keys of a user cannot together be served more than it).
+	fn available(&self, key: &Key, budget: &Budget) -> u128 {
+		let total = |s: &Spend| s.unsettled.saturating_add(s.reserved);
+		let own = self.entries.get(key).map_or(0, |(_, s)| total(s));
+		let user = self
+			.entries
+			.range((key.0, 0)..=(key.0, u64::MAX))
+			.fold(0u128, |sum, (_, (_, s))| sum.saturating_add(total(s)));
+		let under_cap = budget.cap_left.saturating_sub(own);
+		under_cap.min(budget.allocation.saturating_sub(user))
+	}
+
 	/// Writes the unsettled spend to the journal, if there is one, synced to the disk before
 	/// it replaces the last one. An amount being settled is written as settled already: if the
 	/// worker dies before it knows whether the settlement landed, the user is never charged
@@ -209,7 +236,7 @@ pub struct Reservation {
 	ledger: Ledger,
 	key: Key,
 	amount: u128,
-	allowed: u128,
+	budget: Budget,
 	done: bool,
 }
 
@@ -223,7 +250,8 @@ impl Reservation {
 	/// spend. The cost is capped by what was reserved, so that the spend never exceeds what
 	/// the capability allows (an engine that counts more tokens than the bound cannot
 	/// overdraw it). Returns what is left under the capability: what the chain allowed when
-	/// the request was admitted, less the unsettled and reserved spend now.
+	/// the request was admitted, less the unsettled and reserved spend now
+	/// ([`Book::available`]).
 	pub fn commit(mut self, cost: u128) -> u128 {
 		self.done = true;
 		let cost = cost.min(self.amount);
@@ -232,8 +260,8 @@ impl Reservation {
 			if let Some((_, spend)) = ledger.entries.get_mut(&self.key) {
 				spend.reserved = spend.reserved.saturating_sub(self.amount);
 				spend.unsettled = spend.unsettled.saturating_add(cost);
-				left = self.allowed.saturating_sub(spend.unsettled).saturating_sub(spend.reserved);
 			}
+			left = ledger.available(&self.key, &self.budget);
 			if cost > 0 {
 				ledger.save();
 			}
@@ -293,25 +321,25 @@ impl Meter {
 	/// completed during it.
 	pub async fn reserve(&self, grant: &Grant, max_cost: u128) -> Result<Reservation, MeterError> {
 		let poisoned = |_| MeterError::Budget("poisoned".into());
-		let (allowed, mut ledger) = loop {
+		let (budget, mut ledger) = loop {
 			let epoch = self.ledger.lock().map_err(poisoned)?.settlements;
-			let allowed = (self.budget)(grant.clone())
+			let budget = (self.budget)(grant.clone())
 				.await
 				.map_err(|e| MeterError::Budget(format!("{e:#}")))?;
 			let ledger = self.ledger.lock().map_err(poisoned)?;
 			if ledger.settlements == epoch {
-				break (allowed, ledger);
+				break (budget, ledger);
 			}
 		};
 		let key = grant.key();
 		let spend = ledger.entries.get(&key).map(|(_, s)| *s).unwrap_or_default();
-		let available = allowed.saturating_sub(spend.unsettled).saturating_sub(spend.reserved);
+		let available = ledger.available(&key, &budget);
 		if available < max_cost {
 			return Err(MeterError::Insufficient { available, needed: max_cost });
 		}
 		let entry = ledger.entries.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
 		entry.1.reserved = spend.reserved.saturating_add(max_cost);
-		Ok(Reservation { ledger: self.ledger.clone(), key, amount: max_cost, allowed, done: false })
+		Ok(Reservation { ledger: self.ledger.clone(), key, amount: max_cost, budget, done: false })
 	}
 
 	/// The spend under the capability of `user` with `nonce` (zero when unknown).
@@ -409,7 +437,18 @@ mod tests {
 			let settled = settled.clone();
 			Box::pin(async move {
 				let done = settled.lock().unwrap().get(&g.key()).copied().unwrap_or(0);
-				Ok(g.capability.cap.saturating_sub(done).min(allocation))
+				// What was settled under any key of the user came out of the allocation.
+				let spent: u128 = settled
+					.lock()
+					.unwrap()
+					.iter()
+					.filter(|(k, _)| k.0 == g.capability.user)
+					.map(|(_, v)| *v)
+					.sum();
+				Ok(Budget {
+					cap_left: g.capability.cap.saturating_sub(done),
+					allocation: allocation.saturating_sub(spent),
+				})
 			})
 		})
 	}
@@ -520,6 +559,43 @@ mod tests {
 		std::fs::write(&path, b"{not json").unwrap();
 		assert!(Meter::persisted(budget(Arc::default(), 0), &path).is_err());
 		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	/// A user with one allocation signs several keys, each with a cap as large as the
+	/// allocation, and spends under all of them before anything is settled: together they
+	/// are served no more than the allocation, which the chain can settle.
+	#[tokio::test]
+	async fn keys_of_one_user_share_its_allocation() {
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		let meter = Meter::new(budget(chain.clone(), 1_000));
+		let (first, second, third) = (grant(1, 1, 1_000), grant(1, 2, 1_000), grant(1, 3, 1_000));
+		meter.reserve(&first, 700).await.unwrap().commit(700);
+		let held = meter.reserve(&second, 200).await.unwrap();
+		assert!(matches!(
+			meter.reserve(&third, 101).await,
+			Err(MeterError::Insufficient { available: 100, needed: 101 })
+		));
+		// Released reservations give the room back; committed spend does not.
+		drop(held);
+		assert!(meter.reserve(&third, 301).await.is_err());
+		let left = meter.reserve(&third, 300).await.unwrap().commit(300);
+		assert_eq!(left, 0);
+		// Another user's allocation is its own.
+		assert!(meter.reserve(&grant(2, 1, 1_000), 1_000).await.is_ok());
+		// Settling moves the spend from the meter to the chain: no more is allowed after it.
+		let settled = chain.clone();
+		let ok: SettleFn = Arc::new(move |g, amount| {
+			let settled = settled.clone();
+			Box::pin(async move {
+				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
+				Ok(())
+			})
+		});
+		assert_eq!(meter.settle_once(&ok).await, 2);
+		assert!(matches!(
+			meter.reserve(&second, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
 	}
 
 	#[test]
