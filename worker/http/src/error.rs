@@ -178,8 +178,10 @@ impl From<ComputeError> for ApiError {
 				ApiError::new(StatusCode::PAYMENT_REQUIRED, "insufficient_quota", message)
 					.code("insufficient_quota")
 			},
-			Busy(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message)
-				.code("rate_limit_exceeded"),
+			Busy(_) | UserBusy(_) => {
+				ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message)
+					.code("rate_limit_exceeded")
+			},
 			Chain(_) => ApiError::server(StatusCode::SERVICE_UNAVAILABLE, message),
 			Engine(_) => ApiError::server(StatusCode::BAD_GATEWAY, message),
 		}

@@ -138,6 +138,7 @@ fn config(fault_outputs: bool) -> ComputeConfig {
 		fault_votes: false,
 		genesis: GENESIS,
 		max_inflight: 4,
+		max_inflight_per_user: 4,
 	}
 }
 
@@ -875,6 +876,36 @@ async fn too_many_requests_at_once_get_429() {
 		server.signed("/v1/completions", &alice, body.as_bytes()).await.status,
 		StatusCode::OK
 	);
+}
+
+/// One user cannot take every place: past its own limit it gets 429 while another user's
+/// request still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_cannot_take_every_place() {
+	let mut config = config(false);
+	config.max_inflight = 3;
+	config.max_inflight_per_user = 2;
+	let server = start_with(Some(1_000), config, vec![Arc::new(Slow)]).await;
+	let body = json!({ "model": "slow", "prompt": "x", "max_tokens": 2 }).to_string();
+	let (alice, charlie) = (dev::alice(), dev::charlie());
+	let later = |signer: &Keypair, ms: u64| {
+		let (server, body, signer) = (&server, body.clone(), signer.clone());
+		async move {
+			tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+			server.signed("/v1/completions", &signer, body.as_bytes()).await
+		}
+	};
+	// Alice's first two requests take her two places; her third is refused at once.
+	let (a, b, c, d) =
+		tokio::join!(later(&alice, 0), later(&alice, 50), later(&alice, 200), later(&charlie, 250));
+	assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK));
+	assert_eq!(c.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", c.body);
+	assert_eq!(c.json()["error"]["code"], "rate_limit_exceeded");
+	assert!(c.json()["error"]["message"].as_str().unwrap().contains("per user"));
+	assert_eq!(d.status, StatusCode::OK, "another user still gets a place");
+	// Nothing charged for the refused one.
+	let spend = server.compute.meter().unwrap().spend(&alice.public_key().0, 1);
+	assert_eq!(spend.unsettled, 2 * PRICES.cost(1, 2));
 }
 
 /// With a secret, the private API answers only the node that sends it.

@@ -125,6 +125,10 @@ struct Args {
 	/// API requests that may run in the engines at once; more get 429 until one ends.
 	#[arg(long, default_value_t = 8)]
 	max_inflight: usize,
+	/// Of those, the most one user's API keys may hold at once (default: half of
+	/// `--max-inflight`, at least 1), so that one user cannot take every place.
+	#[arg(long)]
+	max_inflight_per_user: Option<usize>,
 	/// Where the API's spend not yet settled on chain is kept across restarts (default:
 	/// `metering.json` in the store).
 	#[arg(long, value_name = "FILE")]
@@ -212,6 +216,10 @@ fn compute(
 		fault_votes: args.fault_votes,
 		genesis: chain.genesis_hash(),
 		max_inflight: args.max_inflight,
+		max_inflight_per_user: args
+			.max_inflight_per_user
+			.unwrap_or(args.max_inflight / 2)
+			.clamp(1, args.max_inflight.max(1)),
 	};
 	let meter = match key {
 		Some(key) if !args.open_api => {

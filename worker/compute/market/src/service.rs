@@ -44,6 +44,10 @@ pub struct ComputeConfig {
 	/// API requests that may run in the engines at once; more are refused
 	/// ([`ComputeError::Busy`]) until one ends. Jobs of the node do not count.
 	pub max_inflight: usize,
+	/// Of those, the most one user (the signer of the API keys) may hold at once; more are
+	/// refused ([`ComputeError::UserBusy`]), so that one user cannot take every place from
+	/// the others. The open API (no keys) has no users to tell apart.
+	pub max_inflight_per_user: usize,
 }
 
 /// Why a request of the API is refused. Nothing is charged or counted for any of them.
@@ -103,6 +107,11 @@ pub enum ComputeError {
 	/// Too many requests in the engines at once.
 	#[error("too many requests at once ({0} run at a time): try again shortly")]
 	Busy(usize),
+	/// Too many requests of this key's user in the engines at once.
+	#[error(
+		"too many of your requests at once ({0} run at a time per user): try again when one ends"
+	)]
+	UserBusy(usize),
 	/// The engine failed.
 	#[error("the engine failed: {0}")]
 	Engine(String),
@@ -117,6 +126,7 @@ pub struct ComputeState {
 	pub(crate) metrics: Metrics,
 	best_block: AtomicU32,
 	inflight: Arc<Semaphore>,
+	per_user: Arc<Mutex<HashMap<Account, usize>>>,
 	pub(crate) runs: Mutex<HashMap<(u64, bool), crate::jobs::RunState>>,
 }
 
@@ -138,6 +148,7 @@ impl ComputeState {
 			metrics: Metrics::default(),
 			best_block: AtomicU32::new(0),
 			inflight,
+			per_user: Arc::default(),
 			runs: Mutex::default(),
 		}
 	}
@@ -273,8 +284,13 @@ impl ComputeState {
 			},
 			_ => None,
 		};
-		// The place is taken after the chain was read: a caller the chain does not fund gets
-		// 402 without holding a place meanwhile.
+		// The places are taken after the chain was read: a caller the chain does not fund gets
+		// 402 without holding a place meanwhile. The user's place first: a user at its limit
+		// never holds one of the shared places.
+		let user_place = match reservation.as_ref() {
+			Some(reservation) => Some(self.user_place(reservation.user())?),
+			None => None,
+		};
 		let permit = self
 			.inflight
 			.clone()
@@ -287,8 +303,39 @@ impl ComputeState {
 			prices,
 			reservation,
 			_permit: Some(permit),
+			_user_place: user_place,
 			cancelled: None,
 		})
+	}
+
+	/// Takes one of `user`'s places among the requests in flight, if it has one left.
+	fn user_place(&self, user: Account) -> Result<UserPlace, ComputeError> {
+		let limit = self.config.max_inflight_per_user.max(1);
+		let mut places = self.per_user.lock().unwrap_or_else(|p| p.into_inner());
+		let taken = places.entry(user).or_default();
+		if *taken >= limit {
+			return Err(ComputeError::UserBusy(limit));
+		}
+		*taken += 1;
+		Ok(UserPlace { places: self.per_user.clone(), user })
+	}
+}
+
+/// One of a user's places among the requests in flight, given back when dropped.
+struct UserPlace {
+	places: Arc<Mutex<HashMap<Account, usize>>>,
+	user: Account,
+}
+
+impl Drop for UserPlace {
+	fn drop(&mut self) {
+		let mut places = self.places.lock().unwrap_or_else(|p| p.into_inner());
+		if let Some(taken) = places.get_mut(&self.user) {
+			*taken = taken.saturating_sub(1);
+			if *taken == 0 {
+				places.remove(&self.user);
+			}
+		}
 	}
 }
 
@@ -309,6 +356,7 @@ pub struct Admitted {
 	prices: Prices,
 	reservation: Option<Reservation>,
 	_permit: Option<OwnedSemaphorePermit>,
+	_user_place: Option<UserPlace>,
 	cancelled: Option<Arc<AtomicBool>>,
 }
 
@@ -322,6 +370,7 @@ impl Admitted {
 			prices: Prices::default(),
 			reservation: None,
 			_permit: None,
+			_user_place: None,
 			cancelled: None,
 		}
 	}
