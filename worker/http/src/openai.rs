@@ -22,10 +22,11 @@
 //! comes in one more chunk (with no choices) only when `stream_options.include_usage` is set.
 //! A client that goes away stops the generation and pays for what was generated.
 //!
-//! **Chat template.** Messages become one prompt, each as `<|ROLE|>\n` + its text + `\n`
-//! (`ROLE` is `system` — `developer` too —, `user`, `assistant` or `tool`), followed by
-//! `<|assistant|>\n` for the answer: `[{system: "Be brief."}, {user: "Hi"}]` becomes
-//! `"<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\n"`.
+//! **Chats** go to the model's engine as messages (roles `system` — `developer` too —,
+//! `user`, `assistant`, `tool`; text content only): the engine applies its model's chat
+//! template (`zg_compute_engine::Engine::chat_prompt`; the built-in models use
+//! `zg_compute_engine::plain_chat_prompt`), and a forwarding engine passes the messages to
+//! its upstream's `/v1/chat/completions`, whose own template applies.
 //!
 //! **Errors** are [`ApiError`]s in OpenAI's shape: 400 for a malformed request or too many
 //! tokens, 401 for a missing or invalid API key, 402 when the key does not allow the request's
@@ -57,7 +58,7 @@ use std::{
 	time::{SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::mpsc;
-use zg_compute_engine::{FinishReason, GenerateParams};
+use zg_compute_engine::{ChatMessage, FinishReason, GenerateParams, Role};
 use zg_compute_market::{Admitted, Charge, ComputeState, Grant};
 
 /// The largest request body, in bytes.
@@ -405,32 +406,24 @@ enum Flavor {
 	Text,
 }
 
-/// Applies the chat template (see the module documentation).
-pub fn chat_prompt(messages: &[Message]) -> Result<String, ApiError> {
+/// The messages of a chat request, their roles and contents checked (text parts only).
+pub fn chat_messages(messages: &[Message]) -> Result<Vec<ChatMessage>, ApiError> {
 	if messages.is_empty() {
 		return Err(ApiError::invalid("messages is empty").param("messages"));
 	}
-	let mut prompt = String::new();
+	let mut checked = Vec::with_capacity(messages.len());
 	for message in messages {
-		let role = match message.role.as_str() {
-			"system" | "developer" => "system",
-			"user" => "user",
-			"assistant" => "assistant",
-			"tool" => "tool",
-			other => {
-				return Err(ApiError::invalid(format!("unknown role {other}")).param("messages"))
-			},
-		};
-		prompt.push_str("<|");
-		prompt.push_str(role);
-		prompt.push_str("|>\n");
+		let role = Role::parse(&message.role).ok_or_else(|| {
+			ApiError::invalid(format!("unknown role {}", message.role)).param("messages")
+		})?;
+		let mut content = String::new();
 		match &message.content {
 			None => {},
-			Some(Content::Text(text)) => prompt.push_str(text),
+			Some(Content::Text(text)) => content.push_str(text),
 			Some(Content::Parts(parts)) => {
 				for part in parts {
 					match (part.kind.as_str(), &part.text) {
-						("text", Some(text)) => prompt.push_str(text),
+						("text", Some(text)) => content.push_str(text),
 						(kind, _) => {
 							return Err(ApiError::invalid(format!(
 								"content parts of type {kind} are not supported"
@@ -441,10 +434,30 @@ pub fn chat_prompt(messages: &[Message]) -> Result<String, ApiError> {
 				}
 			},
 		}
-		prompt.push('\n');
+		checked.push(ChatMessage { role, content });
 	}
-	prompt.push_str("<|assistant|>\n");
-	Ok(prompt)
+	Ok(checked)
+}
+
+/// What a completion continues: a raw prompt, or a chat for the model's template.
+enum Input {
+	Prompt(String),
+	Chat(Vec<ChatMessage>),
+}
+
+impl Input {
+	/// Runs the request on its admitted engine (on a blocking thread).
+	fn run(
+		&self,
+		admitted: Admitted,
+		params: &GenerateParams,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> (anyhow::Result<zg_compute_engine::Generation>, Charge) {
+		match self {
+			Input::Prompt(prompt) => admitted.generate(prompt, params, on_token),
+			Input::Chat(messages) => admitted.chat(messages, params, on_token),
+		}
+	}
 }
 
 /// What every answer of one request repeats.
@@ -557,15 +570,15 @@ async fn generate(
 	request: CompletionRequest,
 	flavor: Flavor,
 ) -> Result<Response, ApiError> {
-	let prompt = match flavor {
-		Flavor::Chat => chat_prompt(
+	let input = match flavor {
+		Flavor::Chat => Input::Chat(chat_messages(
 			request
 				.messages
 				.as_deref()
 				.ok_or_else(|| ApiError::invalid("messages is missing").param("messages"))?,
-		)?,
+		)?),
 		Flavor::Text => match request.prompt.map(OneOrMany::into_vec) {
-			Some(mut prompts) if prompts.len() == 1 => prompts.remove(0),
+			Some(mut prompts) if prompts.len() == 1 => Input::Prompt(prompts.remove(0)),
 			_ => return Err(ApiError::invalid("prompt must be one string").param("prompt")),
 		},
 	};
@@ -604,7 +617,15 @@ async fn generate(
 		deterministic: temperature == 0.0,
 		stop,
 	};
-	let bound = zg_primitives::compute::input_token_bound(prompt.len() as u64);
+	// A chat is bounded by the prompt its model's template makes of it (an unknown model is
+	// refused by `admit`).
+	let prompt_bytes = match &input {
+		Input::Prompt(prompt) => prompt.len(),
+		Input::Chat(messages) => {
+			compute.chat_prompt(&request.model, messages).map_or(0, |prompt| prompt.len())
+		},
+	};
+	let bound = zg_primitives::compute::input_token_bound(prompt_bytes as u64);
 	let admitted = compute.admit(caller, &request.model, false, bound, max_tokens).await?;
 	let meta = Meta {
 		id: answer_id(if flavor == Flavor::Chat { "chatcmpl" } else { "cmpl" }),
@@ -615,9 +636,9 @@ async fn generate(
 		include_usage: request.stream_options.unwrap_or_default().include_usage,
 	};
 	if request.stream.unwrap_or(false) {
-		Ok(stream(admitted, prompt, params, meta))
+		Ok(stream(admitted, input, params, meta))
 	} else {
-		complete(admitted, prompt, params, meta).await
+		complete(admitted, input, params, meta).await
 	}
 }
 
@@ -633,14 +654,14 @@ impl Drop for CancelOnDrop {
 
 async fn complete(
 	admitted: Admitted,
-	prompt: String,
+	input: Input,
 	params: GenerateParams,
 	meta: Meta,
 ) -> Result<Response, ApiError> {
 	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
 	let admitted = admitted.cancel_on(cancel.0.clone());
 	let (result, charge) =
-		tokio::task::spawn_blocking(move || admitted.generate(&prompt, &params, &mut |_| true))
+		tokio::task::spawn_blocking(move || input.run(admitted, &params, &mut |_| true))
 			.await
 			.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
 	// The run is over: the flag set when `cancel` drops is read by nobody.
@@ -679,7 +700,7 @@ async fn complete(
 const STREAM_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Streams the generation as server-sent events (see the module documentation).
-fn stream(admitted: Admitted, prompt: String, params: GenerateParams, meta: Meta) -> Response {
+fn stream(admitted: Admitted, input: Input, params: GenerateParams, meta: Meta) -> Response {
 	let (tx, rx) = mpsc::channel::<Event>(64);
 	let runtime = tokio::runtime::Handle::current();
 	tokio::task::spawn_blocking(move || {
@@ -697,7 +718,7 @@ fn stream(admitted: Admitted, prompt: String, params: GenerateParams, meta: Meta
 			return;
 		}
 		let mut on_token = |piece: &str| send(meta.piece(false, Some(piece), None));
-		let (result, _) = admitted.generate(&prompt, &params, &mut on_token);
+		let (result, _) = input.run(admitted, &params, &mut on_token);
 		let sent = match result {
 			Ok(g) => {
 				send(meta.piece(false, None, Some(g.finish_reason)))

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use subxt_signer::sr25519::{dev, Keypair};
 use tokio::net::TcpListener;
 use zg_compute_engine::{
-	Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal, Refused,
+	plain_chat_prompt, Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal,
+	Refused,
 };
 use zg_compute_market::{
 	metrics::JobStatus, Account, Budget, ComputeConfig, ComputeState, Grant, Meter, Prices,
@@ -20,7 +21,7 @@ use zg_primitives::compute::{
 };
 use zg_worker_chain::ChainSignature;
 use zg_worker_http::{
-	openai::{chat_prompt, Message},
+	openai::{chat_messages, Message},
 	private_router, public_router, serve, Worker,
 };
 
@@ -332,19 +333,23 @@ async fn lists_models() {
 }
 
 #[test]
-fn chat_template() {
+fn chat_messages_are_checked_and_the_plain_template_applies() {
 	let messages: Vec<Message> = serde_json::from_value(json!([
 		{ "role": "system", "content": "Be brief." },
 		{ "role": "user", "content": [{ "type": "text", "text": "Hi" }] },
 	]))
 	.unwrap();
 	assert_eq!(
-		chat_prompt(&messages).unwrap(),
+		plain_chat_prompt(&chat_messages(&messages).unwrap()),
 		"<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\n"
 	);
 	let bad: Vec<Message> =
 		serde_json::from_value(json!([{ "role": "wizard", "content": "x" }])).unwrap();
-	assert_eq!(chat_prompt(&bad).unwrap_err().status, StatusCode::BAD_REQUEST);
+	assert_eq!(chat_messages(&bad).unwrap_err().status, StatusCode::BAD_REQUEST);
+	let image: Vec<Message> =
+		serde_json::from_value(json!([{ "role": "user", "content": [{ "type": "image_url" }] }]))
+			.unwrap();
+	assert_eq!(chat_messages(&image).unwrap_err().status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

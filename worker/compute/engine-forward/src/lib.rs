@@ -1,22 +1,30 @@
 //! The forwarding backend: an [`Engine`] that sends each request to an OpenAI-compatible
 //! server the provider already runs (vLLM, llama.cpp server, …) over plain HTTP.
 //!
-//! Generation goes to `POST {base}/v1/completions` with the prompt as is (the API layer has
-//! already applied its chat template), or, with [`Forward::with_chat`], to
-//! `POST {base}/v1/chat/completions` as one user message. Embeddings go to
-//! `POST {base}/v1/embeddings`. Requests are not streamed: `on_token` receives the whole text
-//! once. Token counts come from the upstream's `usage`; an answer without it is an error, as
-//! the request could not be metered.
+//! - A chat goes to `POST {base}/v1/chat/completions` with its messages as they are: the
+//!   upstream applies its model's own chat template.
+//! - A text completion goes to `POST {base}/v1/completions` with the prompt, or, with
+//!   [`Forward::with_chat`] (an upstream that serves chats only), to
+//!   `/v1/chat/completions` as one user message.
+//! - Both are streamed (`"stream": true`, `stream_options.include_usage`): `on_token` receives
+//!   each piece as the upstream sends it. A caller that stops listening stops the forwarding,
+//!   not the reading: the upstream's answer is read to its end for its usage, so that what it
+//!   generated is metered (a client cannot send a long prompt, leave after one token, and not
+//!   pay for the prompt).
+//! - Embeddings go to `POST {base}/v1/embeddings`.
+//!
+//! Token counts come from the upstream's `usage`; an answer without it is an error, as the
+//! request could not be metered.
+
+mod stream;
 
 use anyhow::{anyhow, bail, Context, Result};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::{future::Future, time::Duration};
+use stream::{Streamed, ANSWER_LIMIT};
 use tokio::runtime::Handle;
-use zg_compute_engine::{Embeddings, Engine, FinishReason, GenerateParams, Generation};
-
-/// The largest upstream answer read, in bytes.
-const ANSWER_LIMIT: usize = 64 << 20;
+use zg_compute_engine::{ChatMessage, Embeddings, Engine, GenerateParams, Generation};
 
 /// An engine that forwards to an OpenAI-compatible server.
 pub struct Forward {
@@ -58,8 +66,8 @@ impl Forward {
 		})
 	}
 
-	/// Sends generations to `/v1/chat/completions` (the prompt as one user message) instead
-	/// of `/v1/completions`.
+	/// Sends text completions to `/v1/chat/completions` (the prompt as one user message)
+	/// instead of `/v1/completions`, for an upstream that serves chats only.
 	pub fn with_chat(mut self) -> Self {
 		self.chat = true;
 		self
@@ -115,6 +123,67 @@ impl Forward {
 	}
 }
 
+impl Forward {
+	/// The request body of a generation, without its input.
+	fn generation_body(&self, params: &GenerateParams) -> Value {
+		let temperature = if params.deterministic { 0.0 } else { params.temperature };
+		let mut body = json!({
+			"model": self.upstream_model,
+			"max_tokens": params.max_tokens,
+			"temperature": temperature,
+			"seed": params.seed,
+			"stream": true,
+			"stream_options": { "include_usage": true },
+		});
+		if !params.stop.is_empty() {
+			body["stop"] = json!(params.stop);
+		}
+		body
+	}
+
+	/// Posts a streamed generation to `{base}{path}`; each piece (at `text_at` in a chunk)
+	/// goes to `on_token` as it arrives, until `on_token` says stop; the answer is read to
+	/// its end for its usage.
+	fn stream(
+		&self,
+		path: &str,
+		body: Value,
+		text_at: &'static str,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> Result<Generation> {
+		let url = format!("{}{path}", self.base);
+		let request = self.client.post(&url).json(&body);
+		let timeout = self.timeout;
+		let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+		self.handle.spawn(async move {
+			let read = stream::read(request, &url, text_at, &tx);
+			let end = tokio::time::timeout(timeout, read)
+				.await
+				.unwrap_or_else(|_| Err(anyhow!("the upstream did not finish within {timeout:?}")));
+			let _ = tx.send(Streamed::End(end)).await;
+		});
+		let (mut text, mut listening) = (String::new(), true);
+		loop {
+			match rx.blocking_recv() {
+				Some(Streamed::Piece(piece)) => {
+					text.push_str(&piece);
+					listening = listening && on_token(&piece);
+				},
+				Some(Streamed::End(end)) => {
+					let end = end?;
+					return Ok(Generation {
+						text,
+						prompt_tokens: end.prompt_tokens,
+						completion_tokens: end.completion_tokens,
+						finish_reason: end.finish_reason,
+					});
+				},
+				None => bail!("the upstream request was abandoned"),
+			}
+		}
+	}
+}
+
 /// `usage.<name>` of an upstream answer.
 fn usage(answer: &Value, name: &str) -> Result<u32> {
 	let n = answer
@@ -147,45 +216,28 @@ impl Engine for Forward {
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> Result<Generation> {
-		let temperature = if params.deterministic { 0.0 } else { params.temperature };
-		let mut body = json!({
-			"model": self.upstream_model,
-			"max_tokens": params.max_tokens,
-			"temperature": temperature,
-			"seed": params.seed,
-			"stream": false,
-		});
-		if !params.stop.is_empty() {
-			body["stop"] = json!(params.stop);
-		}
-		let (path, text_at) = if self.chat {
+		let mut body = self.generation_body(params);
+		if self.chat {
 			body["messages"] = json!([{ "role": "user", "content": prompt }]);
-			("/v1/chat/completions", "/choices/0/message/content")
+			self.stream("/v1/chat/completions", body, "/choices/0/delta/content", on_token)
 		} else {
 			body["prompt"] = json!(prompt);
-			("/v1/completions", "/choices/0/text")
-		};
-		let answer = self.post(path, body)?;
-		let text = answer
-			.pointer(text_at)
-			.and_then(Value::as_str)
-			.ok_or_else(|| anyhow!("the upstream answer has no {text_at}"))?
-			.to_string();
-		let finish_reason = match answer.pointer("/choices/0/finish_reason").and_then(Value::as_str)
-		{
-			Some("length") => FinishReason::Length,
-			_ => FinishReason::Stop,
-		};
-		let generation = Generation {
-			prompt_tokens: usage(&answer, "prompt_tokens")?,
-			completion_tokens: usage(&answer, "completion_tokens")?,
-			text,
-			finish_reason,
-		};
-		if !generation.text.is_empty() {
-			on_token(&generation.text);
+			self.stream("/v1/completions", body, "/choices/0/text", on_token)
 		}
-		Ok(generation)
+	}
+
+	fn chat(
+		&self,
+		messages: &[ChatMessage],
+		params: &GenerateParams,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> Result<Generation> {
+		let mut body = self.generation_body(params);
+		body["messages"] = messages
+			.iter()
+			.map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
+			.collect();
+		self.stream("/v1/chat/completions", body, "/choices/0/delta/content", on_token)
 	}
 
 	fn embed(&self, inputs: &[String]) -> Result<Embeddings> {
@@ -222,32 +274,66 @@ impl Engine for Forward {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use axum::{extract::State, http::Uri, Json};
+	use axum::{
+		extract::State,
+		http::Uri,
+		response::{IntoResponse, Response},
+		Json,
+	};
 	use std::sync::{Arc, Mutex};
+	use zg_compute_engine::{FinishReason, Role};
 
 	type Seen = Arc<Mutex<Vec<(String, Value)>>>;
 
-	async fn answer(State(seen): State<Seen>, uri: Uri, Json(body): Json<Value>) -> Json<Value> {
+	/// Server-sent events of `chunks`, then the usage chunk and `[DONE]`.
+	fn events(chunks: &[Value], usage: Option<Value>) -> Response {
+		let mut body = String::from(": a comment\n\n");
+		for chunk in chunks.iter().chain(usage.iter()) {
+			body.push_str(&format!("data: {chunk}\r\n\r\n"));
+		}
+		body.push_str("data: [DONE]\n\n");
+		([("content-type", "text/event-stream")], body).into_response()
+	}
+
+	async fn answer(State(seen): State<Seen>, uri: Uri, Json(body): Json<Value>) -> Response {
 		let path = uri.path().to_string();
-		seen.lock().unwrap().push((path.clone(), body));
-		Json(match path.as_str() {
-			"/v1/completions" => json!({
-				"object": "text_completion",
-				"choices": [{ "index": 0, "text": " world", "finish_reason": "length" }],
-				"usage": { "prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5 },
-			}),
-			"/v1/chat/completions" => json!({
-				"choices": [{ "index": 0, "message": { "role": "assistant", "content": "hi" }, "finish_reason": "stop" }],
-				"usage": { "prompt_tokens": 7, "completion_tokens": 1, "total_tokens": 8 },
-			}),
-			_ => json!({
+		seen.lock().unwrap().push((path.clone(), body.clone()));
+		let usage = |p: u32, c: u32| {
+			Some(json!({ "choices": [], "usage": { "prompt_tokens": p, "completion_tokens": c } }))
+		};
+		match path.as_str() {
+			"/v1/completions" => events(
+				&[
+					json!({ "choices": [{ "index": 0, "text": " wor" }] }),
+					json!({ "choices": [{ "index": 0, "text": "ld" }] }),
+					json!({ "choices": [{ "index": 0, "text": "", "finish_reason": "length" }] }),
+				],
+				usage(3, 2),
+			),
+			"/v1/chat/completions" if body["messages"][0]["content"] == "no usage" => events(
+				&[
+					json!({ "choices": [{ "index": 0, "delta": { "content": "x" }, "finish_reason": "stop" }] }),
+				],
+				None,
+			),
+			"/v1/chat/completions" => events(
+				&[
+					json!({ "choices": [{ "index": 0, "delta": { "role": "assistant" } }] }),
+					json!({ "choices": [{ "index": 0, "delta": { "content": "h" } }] }),
+					json!({ "choices": [{ "index": 0, "delta": { "content": "i" }, "finish_reason": "stop" }] }),
+				],
+				usage(7, 2),
+			),
+			"/v1/embeddings" => Json(json!({
 				"data": [
 					{ "index": 1, "embedding": [0.5, 0.25] },
 					{ "index": 0, "embedding": [1.0, -1.0] },
 				],
 				"usage": { "prompt_tokens": 4, "total_tokens": 4 },
-			}),
-		})
+			}))
+			.into_response(),
+			_ => (axum::http::StatusCode::NOT_FOUND, "no such route").into_response(),
+		}
 	}
 
 	/// A tiny OpenAI-like server: fixed answers, remembers the requests.
@@ -263,36 +349,34 @@ mod tests {
 		format!("http://{addr}")
 	}
 
+	/// Runs `f` on a blocking thread, as the API does.
+	async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+		tokio::task::spawn_blocking(f).await.unwrap()
+	}
+
 	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-	async fn forwards_completions_chat_and_embeddings() {
+	async fn streams_completions_and_embeds() {
 		let seen = Arc::new(Mutex::new(Vec::new()));
 		let base = upstream(seen.clone()).await;
 		let engine = Forward::new("tiny", &format!("{base}/v1/#upstream-name")).unwrap();
 		assert_eq!((engine.model_id(), engine.backend()), ("tiny", "forward"));
-		let chat = Forward::new("tiny", &base).unwrap().with_chat();
-		let (generation, pieces, chat_generation, embeddings) =
-			tokio::task::spawn_blocking(move || {
-				let mut pieces = Vec::new();
-				let params =
-					GenerateParams { max_tokens: 2, stop: vec!["\n".into()], ..Default::default() };
-				let generation = engine
-					.generate("hello", &params, &mut |p| {
-						pieces.push(p.to_string());
-						true
-					})
-					.unwrap();
-				let chat_generation = chat.generate("hey", &params, &mut |_| true).unwrap();
-				let embeddings = engine.embed(&["a".into(), "b".into()]).unwrap();
-				(generation, pieces, chat_generation, embeddings)
-			})
-			.await
-			.unwrap();
+		let (generation, pieces, embeddings) = blocking(move || {
+			let mut pieces = Vec::new();
+			let params =
+				GenerateParams { max_tokens: 2, stop: vec!["\n".into()], ..Default::default() };
+			let generation = engine
+				.generate("hello", &params, &mut |p| {
+					pieces.push(p.to_string());
+					true
+				})
+				.unwrap();
+			(generation, pieces, engine.embed(&["a".into(), "b".into()]).unwrap())
+		})
+		.await;
+		assert_eq!(pieces, vec![" wor", "ld"], "token by token");
 		assert_eq!(generation.text, " world");
 		assert_eq!((generation.prompt_tokens, generation.completion_tokens), (3, 2));
 		assert_eq!(generation.finish_reason, FinishReason::Length);
-		assert_eq!(pieces, vec![" world".to_string()]);
-		assert_eq!(chat_generation.text, "hi");
-		assert_eq!(chat_generation.finish_reason, FinishReason::Stop);
 		assert_eq!(embeddings.vectors, vec![vec![1.0, -1.0], vec![0.5, 0.25]]);
 		assert_eq!(embeddings.prompt_tokens, 4);
 		let seen = seen.lock().unwrap();
@@ -302,10 +386,55 @@ mod tests {
 		assert_eq!(seen[0].1["max_tokens"], 2);
 		assert_eq!(seen[0].1["temperature"], 0.0);
 		assert_eq!(seen[0].1["stop"], json!(["\n"]));
-		assert_eq!(seen[1].0, "/v1/chat/completions");
-		assert_eq!(seen[1].1["model"], "tiny");
-		assert_eq!(seen[1].1["messages"][0]["content"], "hey");
-		assert_eq!(seen[2].0, "/v1/embeddings");
+		assert_eq!(seen[0].1["stream"], true);
+		assert_eq!(seen[0].1["stream_options"]["include_usage"], true);
+		assert_eq!(seen[1].0, "/v1/embeddings");
+	}
+
+	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+	async fn chats_pass_their_messages_and_a_leaving_caller_still_pays() {
+		let seen = Arc::new(Mutex::new(Vec::new()));
+		let base = upstream(seen.clone()).await;
+		let engine = Forward::new("tiny", &base).unwrap();
+		let messages =
+			vec![ChatMessage::new(Role::System, "Be brief."), ChatMessage::new(Role::User, "Hi")];
+		let (chat, heard, no_usage) = blocking(move || {
+			let mut heard = Vec::new();
+			// The caller stops listening after the first piece.
+			let chat = engine
+				.chat(&messages, &GenerateParams::default(), &mut |p| {
+					heard.push(p.to_string());
+					false
+				})
+				.unwrap();
+			let no_usage = engine.chat(
+				&[ChatMessage::new(Role::User, "no usage")],
+				&GenerateParams::default(),
+				&mut |_| true,
+			);
+			(chat, heard, no_usage)
+		})
+		.await;
+		assert_eq!(heard, vec!["h"]);
+		// Read to the end: the whole usage is metered.
+		assert_eq!((chat.text.as_str(), chat.prompt_tokens, chat.completion_tokens), ("hi", 7, 2));
+		assert_eq!(chat.finish_reason, FinishReason::Stop);
+		assert!(no_usage.unwrap_err().to_string().contains("usage"));
+		assert_eq!(seen.lock().unwrap()[0].0, "/v1/chat/completions");
+		assert_eq!(
+			seen.lock().unwrap()[0].1["messages"],
+			json!([{ "role": "system", "content": "Be brief." }, { "role": "user", "content": "Hi" }]),
+			"the messages as they are, for the upstream's template"
+		);
+		// A text completion to a chat-only upstream: the prompt as one user message.
+		let chat_only = Forward::new("tiny", &base).unwrap().with_chat();
+		let text =
+			blocking(move || chat_only.generate("hey", &GenerateParams::default(), &mut |_| true))
+				.await
+				.unwrap();
+		assert_eq!(text.text, "hi");
+		let last = seen.lock().unwrap().last().cloned().unwrap();
+		assert_eq!(last.1["messages"], json!([{ "role": "user", "content": "hey" }]));
 	}
 
 	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -314,11 +443,19 @@ mod tests {
 		assert!(Forward::new("m", "not a url").is_err());
 		// Nothing listens on port 9 of localhost (discard): the request fails, nothing panics.
 		let engine = Forward::new("m", "http://127.0.0.1:9").unwrap();
-		let result = tokio::task::spawn_blocking(move || {
+		let result = blocking(move || {
 			engine.generate("x", &GenerateParams::default(), &mut |_| true).is_err()
 		})
-		.await
-		.unwrap();
+		.await;
 		assert!(result);
+		// An upstream error status is an error with its text.
+		let seen = Arc::new(Mutex::new(Vec::new()));
+		let base = upstream(seen).await;
+		let engine = Forward::new("m", &format!("{base}/v2")).unwrap();
+		let error =
+			blocking(move || engine.generate("x", &GenerateParams::default(), &mut |_| true))
+				.await
+				.unwrap_err();
+		assert!(error.to_string().contains("404"), "{error}");
 	}
 }

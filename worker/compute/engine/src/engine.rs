@@ -2,6 +2,8 @@
 
 pub use zg_primitives::compute::Refusal;
 
+use crate::{plain_chat_prompt, ChatMessage};
+
 /// A deterministic refusal: the engine cannot run this input, and no engine of the same model
 /// could (the input is longer than the context, say). Engines return it (inside their
 /// `anyhow::Error`) so that the job runner answers a refusal rather than an outage.
@@ -97,6 +99,23 @@ pub trait Engine: Send + Sync {
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> anyhow::Result<Generation>;
+	/// The prompt `messages` become under this model's chat template (by default
+	/// [`plain_chat_prompt`]; an engine whose model carries a template of its own applies
+	/// that). It also bounds a chat's prompt tokens before the chat runs.
+	fn chat_prompt(&self, messages: &[ChatMessage]) -> String {
+		plain_chat_prompt(messages)
+	}
+	/// Answers a chat: by default, [`Engine::generate`] on [`Engine::chat_prompt`]. An engine
+	/// that hands the messages to another server (forwarding) sends them as they are, for its
+	/// template to apply.
+	fn chat(
+		&self,
+		messages: &[ChatMessage],
+		params: &GenerateParams,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> anyhow::Result<Generation> {
+		self.generate(&self.chat_prompt(messages), params, on_token)
+	}
 	/// Embeds each input.
 	fn embed(&self, inputs: &[String]) -> anyhow::Result<Embeddings>;
 }

@@ -5,7 +5,9 @@
 //! The trait and its types are at the crate root; [`kernels`] holds the CPU kernels with a
 //! fixed summation order that the built-in engines (`zg-engine-det`, `zg-engine-bert`) share.
 
+mod chat;
 mod engine;
 pub mod kernels;
 
+pub use chat::*;
 pub use engine::*;

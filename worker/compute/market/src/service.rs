@@ -15,7 +15,7 @@ use std::{
 	time::Instant,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use zg_compute_engine::{Embeddings, Engine, GenerateParams, Generation};
+use zg_compute_engine::{ChatMessage, Embeddings, Engine, GenerateParams, Generation};
 use zg_primitives::{
 	compute::{decode_api_key, SpendingCapability, API_KEY_PREFIX},
 	Signature,
@@ -246,6 +246,11 @@ impl ComputeState {
 		Ok(Some(Grant { capability, signature: bytes }))
 	}
 
+	/// The prompt `messages` become under `model`'s chat template (`None`: no such model).
+	pub fn chat_prompt(&self, model: &str, messages: &[ChatMessage]) -> Option<String> {
+		Some(self.engines.get(model)?.chat_prompt(messages))
+	}
+
 	/// Finds the model's engine (one that can embed when `embed`, else generate), takes a
 	/// place among the requests in flight, and reserves the request's largest cost
 	/// (`prompt_bound` input tokens, `max_tokens` output tokens) under the caller's grant.
@@ -394,9 +399,28 @@ impl Admitted {
 	/// Generates (on the calling thread: call it on a blocking one), then charges the tokens
 	/// the engine reports and counts the run. A failed run is charged nothing.
 	pub fn generate(
-		mut self,
+		self,
 		prompt: &str,
 		params: &GenerateParams,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> (anyhow::Result<Generation>, Charge) {
+		self.run(|engine, on_token| engine.generate(prompt, params, on_token), on_token)
+	}
+
+	/// Answers a chat ([`Engine::chat`]), then charges and counts as [`Admitted::generate`]
+	/// does.
+	pub fn chat(
+		self,
+		messages: &[ChatMessage],
+		params: &GenerateParams,
+		on_token: &mut dyn FnMut(&str) -> bool,
+	) -> (anyhow::Result<Generation>, Charge) {
+		self.run(|engine, on_token| engine.chat(messages, params, on_token), on_token)
+	}
+
+	fn run(
+		mut self,
+		run: impl FnOnce(&dyn Engine, &mut dyn FnMut(&str) -> bool) -> anyhow::Result<Generation>,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> (anyhow::Result<Generation>, Charge) {
 		let _queued = self.compute.metrics.enqueue();
@@ -405,7 +429,7 @@ impl Admitted {
 		let mut on_token = |piece: &str| {
 			!cancelled.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) && on_token(piece)
 		};
-		let result = self.engine.generate(prompt, params, &mut on_token);
+		let result = run(self.engine.as_ref(), &mut on_token);
 		let result = match result {
 			Ok(_) if self.is_cancelled() => Err(anyhow::anyhow!("cancelled")),
 			other => other,
