@@ -250,8 +250,8 @@ impl Reservation {
 	/// spend. The cost is capped by what was reserved, so that the spend never exceeds what
 	/// the capability allows (an engine that counts more tokens than the bound cannot
 	/// overdraw it). Returns what is left under the capability: what the chain allowed when
-	/// the request was admitted, less the unsettled and reserved spend now
-	/// ([`Book::available`]).
+	/// the request was admitted, less the unsettled and reserved spend now (the key's own
+	/// under its cap, the user's under its allocation).
 	pub fn commit(mut self, cost: u128) -> u128 {
 		self.done = true;
 		let cost = cost.min(self.amount);
