@@ -53,6 +53,9 @@ pub struct ShardStore {
 	tmp: PathBuf,
 	capacity: u64,
 	usage: Usage,
+	/// Held while shards are kept or removed, so that measuring what a shard replaces,
+	/// moving it and counting it happen as one (two keeps of one shard count it once).
+	keeping: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 /// Writes `bytes` to `path` through a temporary of its own in `tmp` (so that concurrent
@@ -85,7 +88,13 @@ impl ShardStore {
 			fs::remove_dir_all(&tmp)?;
 		}
 		fs::create_dir_all(&tmp)?;
-		let mut store = Self { dir, tmp, capacity: u64::MAX, usage: Usage::default() };
+		let mut store = Self {
+			dir,
+			tmp,
+			capacity: u64::MAX,
+			usage: Usage::default(),
+			keeping: Default::default(),
+		};
 		store.usage = Usage::new(store.walk_held());
 		Ok(store)
 	}
@@ -140,6 +149,17 @@ impl ShardStore {
 	pub fn shard_writer(&self, limit: u64) -> Result<ShardWriter, Error> {
 		let room = self.reserve_shards(limit)?;
 		Ok(ShardWriter::create(&self.tmp, limit)?.with_room(room))
+	}
+
+	/// A writer for a shard read only to serve or rebuild something (fetched from a peer to
+	/// decode a file), which reserves no room: it is removed when dropped, and one that is
+	/// kept after all reserves its room then ([`ShardStore::put_shard`]).
+	pub fn scratch_writer(&self, limit: u64) -> Result<ShardWriter, Error> {
+		ShardWriter::create(&self.tmp, limit)
+	}
+
+	fn lock_keeping(&self) -> std::sync::MutexGuard<'_, ()> {
+		self.keeping.lock().unwrap_or_else(|p| p.into_inner())
 	}
 
 	fn file_dir(&self, root: &Hash) -> PathBuf {
@@ -231,11 +251,13 @@ impl ShardStore {
 			Some(room) => room,
 			None => self.reserve_shards(files.len)?,
 		};
+		let _keeping = self.lock_keeping();
 		let replaced = self.shard_bytes(root, index);
-		files.persist(&self.shard_path(root, index), &self.tree_path(root, index))?;
-		// Counted held before the room is given back, so the two never leave a gap.
+		let kept = files.persist(&self.shard_path(root, index), &self.tree_path(root, index));
+		// Counted held before the room is given back, so the two never leave a gap; measured
+		// even if the move failed half-way.
 		self.usage.change(self.shard_bytes(root, index), replaced);
-		Ok(())
+		kept.map(|_| ())
 	}
 
 	/// Keeps a file this worker encoded (its metadata and every shard) in `room`, reserved
@@ -247,11 +269,14 @@ impl ShardStore {
 		}
 		let meta = FileMeta { layout: file.layout, shard_roots: file.shard_roots };
 		self.put_meta(&file.root, &meta)?;
+		let _keeping = self.lock_keeping();
 		for (i, shard) in file.shards.into_iter().enumerate() {
 			let i = i as u32;
 			let replaced = self.shard_bytes(&file.root, i);
-			shard.persist(&self.shard_path(&file.root, i), &self.tree_path(&file.root, i))?;
+			let kept =
+				shard.persist(&self.shard_path(&file.root, i), &self.tree_path(&file.root, i));
 			self.usage.change(self.shard_bytes(&file.root, i), replaced);
+			kept?;
 		}
 		drop(room);
 		Ok(())
@@ -259,6 +284,7 @@ impl ShardStore {
 
 	/// Removes one shard (its bytes first: a tree without its shard is never used).
 	pub fn remove_shard(&self, root: &Hash, index: u32) -> Result<(), Error> {
+		let _keeping = self.lock_keeping();
 		for path in [self.shard_path(root, index), self.tree_path(root, index)] {
 			let len = fs::metadata(&path).map_or(0, |m| m.len());
 			match fs::remove_file(path) {
@@ -328,8 +354,13 @@ impl ShardStore {
 			})();
 			match built {
 				Ok(got) if got == expected => {
-					fs::rename(&temp, &tree)?;
-					self.usage.change(fs::metadata(&tree).map_or(0, |m| m.len()), 0);
+					let _keeping = self.lock_keeping();
+					if !tree.is_file() {
+						fs::rename(&temp, &tree)?;
+						self.usage.change(fs::metadata(&tree).map_or(0, |m| m.len()), 0);
+					} else {
+						let _ = fs::remove_file(&temp);
+					}
 				},
 				Ok(_) => {
 					let _ = fs::remove_file(&temp);
@@ -359,14 +390,14 @@ impl ShardStore {
 
 	/// Forgets a file and its shards.
 	pub fn remove(&self, root: &Hash) -> Result<(), Error> {
+		let _keeping = self.lock_keeping();
 		let held = self.file_bytes(root);
-		match fs::remove_dir_all(self.file_dir(root)) {
+		let removed = fs::remove_dir_all(self.file_dir(root));
+		// What is left after a failure half-way is still counted.
+		self.usage.change(0, held.saturating_sub(self.file_bytes(root)));
+		match removed {
 			Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-			Err(_) => Ok(()),
-			Ok(()) => {
-				self.usage.change(0, held);
-				Ok(())
-			},
+			_ => Ok(()),
 		}
 	}
 }

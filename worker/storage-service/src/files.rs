@@ -257,7 +257,19 @@ impl StorageService {
 			});
 		}
 		if self.store.has_shard(&root, index) {
-			// Checked against its root when it was kept: nothing to take again.
+			// Checked against its root when it was kept: nothing to keep again. The body is
+			// read and dropped (within the usual deadline), so that the pusher gets the answer
+			// rather than a connection reset.
+			let limit = layout.shard_size();
+			// (bytes seen, at most).
+			let discard = |seen: &mut (u64, u64), piece: &[u8]| {
+				seen.0 = seen.0.saturating_add(piece.len() as u64);
+				if seen.0 > seen.1 {
+					return Err(zg_storage_node::Error::TooLarge { limit: seen.1 });
+				}
+				Ok(())
+			};
+			stream_into(body, (0u64, limit), discard, deadline_for(limit)).await?;
 			self.mark_held(root, index);
 			return Ok(());
 		}

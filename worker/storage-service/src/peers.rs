@@ -84,7 +84,8 @@ impl Peers {
 		if !res.status().is_success() {
 			return None;
 		}
-		let writer = store.shard_writer(size).ok()?;
+		// Scratch: read to decode or rebuild; room is reserved only if it is kept.
+		let writer = store.scratch_writer(size).ok()?;
 		let writer =
 			stream_into(res.bytes_stream(), writer, ShardWriter::write, deadline_for(size))
 				.await
