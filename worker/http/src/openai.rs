@@ -621,8 +621,10 @@ async fn generate(
 	// refused by `admit`).
 	let prompt_bytes = match &input {
 		Input::Prompt(prompt) => prompt.len(),
-		Input::Chat(messages) => {
-			compute.chat_prompt(&request.model, messages).map_or(0, |prompt| prompt.len())
+		Input::Chat(messages) => match compute.chat_prompt(&request.model, messages) {
+			Some(Ok(prompt)) => prompt.len(),
+			Some(Err(e)) => return Err(ApiError::invalid(format!("{e:#}")).param("messages")),
+			None => 0,
 		},
 	};
 	let bound = zg_primitives::compute::input_token_bound(prompt_bytes as u64);

@@ -40,7 +40,7 @@ use zg_compute_market::{
 	SettleFn,
 };
 use zg_engine_bert::BertModel;
-use zg_engine_det::GptModel;
+use zg_engine_det::{GptModel, LlamaModel};
 use zg_engine_forward::Forward;
 use zg_storage_node::{encoder, store::ShardStore};
 use zg_storage_service::StorageService;
@@ -97,7 +97,9 @@ struct Args {
 	/// Seconds between maintenance passes (confirmations, rebuilding reassigned shards).
 	#[arg(long, default_value_t = 6)]
 	maintain_every: u64,
-	/// Serve a built-in model: `ID=PATH.safetensors` (repeatable).
+	/// Serve a model in the built-in deterministic engine: `ID=PATH` (repeatable), a
+	/// `zg-tiny-gpt` safetensors file or a Llama-architecture GGUF file (SmolLM2, TinyLlama,
+	/// … with F32, F16, Q4_0, Q4_1 or Q8_0 weights).
 	#[arg(long = "model", value_name = "ID=PATH")]
 	models: Vec<String>,
 	/// Serve a BERT sentence-embedding model (e.g. all-MiniLM-L6-v2) from a Hugging Face
@@ -172,9 +174,15 @@ fn compute(
 	let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
 	for spec in &args.models {
 		let (id, path) = id_value(spec, "model")?;
-		let model = GptModel::load(path)?.with_model_id(id);
-		tracing::info!("model {id}: {path} ({:?})", model.config());
-		engines.push(Arc::new(model));
+		if LlamaModel::is_gguf(path)? {
+			let model = LlamaModel::load(path)?.with_model_id(id);
+			tracing::info!("model {id}: {path} ({:?})", model.config());
+			engines.push(Arc::new(model));
+		} else {
+			let model = GptModel::load(path)?.with_model_id(id);
+			tracing::info!("model {id}: {path} ({:?})", model.config());
+			engines.push(Arc::new(model));
+		}
 	}
 	for spec in &args.embedding_models {
 		let (id, dir) = id_value(spec, "embedding-model")?;

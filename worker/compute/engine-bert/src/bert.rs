@@ -27,7 +27,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 
 use crate::wordpiece::WordPiece;
-use zg_compute_engine::{kernels::softmax, Embeddings, Engine, GenerateParams, Generation};
+use zg_compute_engine::{
+	kernels::{f16_to_f32, softmax},
+	Embeddings, Engine, GenerateParams, Generation,
+};
 
 /// The token limit when the directory has no `sentence_bert_config.json` (that of
 /// `all-MiniLM-L6-v2`).
@@ -485,24 +488,6 @@ fn read_tensors(bytes: &[u8], config: &BertConfig) -> Result<HashMap<String, Vec
 		tensors.insert(name, values);
 	}
 	Ok(tensors)
-}
-
-/// An IEEE half-precision number as `f32` (exact).
-fn f16_to_f32(h: u16) -> f32 {
-	let sign = ((h >> 15) as u32) << 31;
-	let exp = ((h >> 10) & 0x1f) as u32;
-	let man = (h & 0x3ff) as u32;
-	let bits = match (exp, man) {
-		(0, 0) => sign,
-		(0, _) => {
-			// Subnormal: man · 2^-24.
-			let v = man as f32 * (1.0 / (1u32 << 24) as f32);
-			return if sign != 0 { -v } else { v };
-		},
-		(0x1f, _) => sign | 0x7f80_0000 | (man << 13),
-		_ => sign | ((exp + 112) << 23) | (man << 13),
-	};
-	f32::from_bits(bits)
 }
 
 /// Reads an optional JSON file of the model directory; `None` when it does not exist.

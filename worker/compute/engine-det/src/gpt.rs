@@ -25,9 +25,13 @@ use std::{collections::HashMap, path::Path};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::tokenizer::{ByteTokenizer, StreamDecoder, BOS, EOS, VOCAB_SIZE};
+use crate::{
+	generation::{Sampler, TextStream},
+	tokenizer::{ByteTokenizer, BOS, EOS, VOCAB_SIZE},
+};
 use zg_compute_engine::{
-	kernels::softmax, Embeddings, Engine, FinishReason, GenerateParams, Generation,
+	kernels::{self, softmax},
+	Embeddings, Engine, FinishReason, GenerateParams, Generation,
 };
 
 /// The value of the `format` metadata key of a `zg-tiny-gpt` file.
@@ -361,99 +365,8 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Kernels.
+// Layers (the matrix kernels are `zg_compute_engine::kernels`).
 // ---------------------------------------------------------------------------------------------
-
-mod kernels {
-	//! Matrix–vector products with a fixed summation order, compiled twice (baseline SSE2 and
-	//! AVX) from the same source; both give the same bits. Each row is summed exactly as
-	//! [`dot`] sums one (see [`zg_compute_engine::kernels`]).
-
-	pub use zg_compute_engine::kernels::dot;
-	#[cfg(target_arch = "x86_64")]
-	use zg_compute_engine::kernels::has_avx;
-	use zg_compute_engine::kernels::{dot_body, fold};
-
-	/// Four rows at once (each summed exactly as [`dot`] sums one), so that `x` is loaded
-	/// once per four rows and there are enough independent accumulators to hide latency.
-	#[inline(always)]
-	fn dot4_body(r0: &[f32], r1: &[f32], r2: &[f32], r3: &[f32], x: &[f32]) -> [f32; 4] {
-		let n = x.len();
-		let (r0, r1, r2, r3) = (&r0[..n], &r1[..n], &r2[..n], &r3[..n]);
-		let mut a0 = [0f32; 8];
-		let mut a1 = [0f32; 8];
-		let mut a2 = [0f32; 8];
-		let mut a3 = [0f32; 8];
-		let it = x
-			.chunks_exact(8)
-			.zip(r0.chunks_exact(8))
-			.zip(r1.chunks_exact(8))
-			.zip(r2.chunks_exact(8))
-			.zip(r3.chunks_exact(8));
-		for ((((x8, w0), w1), w2), w3) in it {
-			for k in 0..8 {
-				a0[k] += w0[k] * x8[k];
-				a1[k] += w1[k] * x8[k];
-				a2[k] += w2[k] * x8[k];
-				a3[k] += w3[k] * x8[k];
-			}
-		}
-		let start = n - n % 8;
-		let mut t = [0f32; 4];
-		for i in start..n {
-			t[0] += r0[i] * x[i];
-			t[1] += r1[i] * x[i];
-			t[2] += r2[i] * x[i];
-			t[3] += r3[i] * x[i];
-		}
-		[fold(&a0, t[0]), fold(&a1, t[1]), fold(&a2, t[2]), fold(&a3, t[3])]
-	}
-
-	/// `y[o] = dot(w[o], x) + b[o]` for a row-major `w` of `y.len()` rows of `x.len()`.
-	#[inline(always)]
-	fn matvec_body(w: &[f32], b: Option<&[f32]>, x: &[f32], y: &mut [f32]) {
-		let n = x.len();
-		let rows = y.len();
-		let bias = |o: usize| b.map_or(0.0, |b| b[o]);
-		let mut o = 0;
-		while o + 4 <= rows {
-			let r = &w[o * n..(o + 4) * n];
-			let d = dot4_body(&r[..n], &r[n..2 * n], &r[2 * n..3 * n], &r[3 * n..], x);
-			for k in 0..4 {
-				y[o + k] = d[k] + bias(o + k);
-			}
-			o += 4;
-		}
-		while o < rows {
-			y[o] = dot_body(&w[o * n..(o + 1) * n], x) + bias(o);
-			o += 1;
-		}
-	}
-
-	#[cfg(target_arch = "x86_64")]
-	#[target_feature(enable = "avx")]
-	unsafe fn matvec_avx(w: &[f32], b: Option<&[f32]>, x: &[f32], y: &mut [f32]) {
-		matvec_body(w, b, x, y)
-	}
-
-	/// `y = W x (+ b)`; `w` is row-major with `y.len()` rows of `x.len()` columns. The caller
-	/// guarantees the lengths.
-	pub fn matvec(w: &[f32], b: Option<&[f32]>, x: &[f32], y: &mut [f32]) {
-		debug_assert_eq!(w.len(), x.len() * y.len());
-		#[cfg(target_arch = "x86_64")]
-		if has_avx() {
-			// Safety: the CPU supports AVX (checked at run time).
-			return unsafe { matvec_avx(w, b, x, y) };
-		}
-		matvec_body(w, b, x, y)
-	}
-
-	/// The baseline (no AVX) matvec, for the test that both paths agree bit for bit.
-	#[cfg(test)]
-	pub fn matvec_baseline(w: &[f32], b: Option<&[f32]>, x: &[f32], y: &mut [f32]) {
-		matvec_body(w, b, x, y)
-	}
-}
 
 /// LayerNorm of `x` into `out` (sequential sums).
 fn layer_norm(x: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
@@ -760,7 +673,7 @@ impl GptModel {
 		for (i, &tok) in prompt.iter().enumerate() {
 			session.advance(tok, i + 1 == prompt.len())?;
 		}
-		let mut sampler = Sampler::new(params);
+		let mut sampler = Sampler::new(params, |id| id < VOCAB_SIZE && id != BOS as usize);
 		loop {
 			let next = sampler.pick(session.logits())?;
 			out.push(next);
@@ -782,61 +695,6 @@ pub struct FullOutput {
 	pub hidden: Vec<f32>,
 	/// Logits, `tokens × vocab_size`, row-major (when asked for).
 	pub logits: Option<Vec<f32>>,
-}
-
-/// Picks the next token: greedy when deterministic (or at temperature 0), otherwise sampled
-/// at the given temperature with a [`SplitMix64`] seeded from the request. Never picks
-/// [`BOS`] or an id past the tokenizer's vocabulary.
-struct Sampler {
-	temperature: Option<f32>,
-	rng: SplitMix64,
-	probs: Vec<f32>,
-}
-
-impl Sampler {
-	fn new(params: &GenerateParams) -> Self {
-		let t = params.temperature;
-		let temperature = (!params.deterministic && t.is_finite() && t > 0.0).then_some(t);
-		Self { temperature, rng: SplitMix64::new(params.seed), probs: Vec::new() }
-	}
-
-	fn allowed(id: usize) -> bool {
-		id < VOCAB_SIZE && id != BOS as usize
-	}
-
-	fn pick(&mut self, logits: &[f32]) -> Result<u32> {
-		// Greedy: the lowest id among the largest finite logits.
-		let mut best: Option<(usize, f32)> = None;
-		for (i, &l) in logits.iter().enumerate() {
-			if Self::allowed(i) && l.is_finite() && best.is_none_or(|(_, b)| l > b) {
-				best = Some((i, l));
-			}
-		}
-		let (argmax, max) = best.ok_or_else(|| anyhow!("the model produced no finite logit"))?;
-		let Some(t) = self.temperature else { return Ok(argmax as u32) };
-		self.probs.clear();
-		let mut sum = 0f64;
-		for (i, &l) in logits.iter().enumerate() {
-			let p = if Self::allowed(i) && l.is_finite() {
-				libm::exp(((l - max) / t) as f64)
-			} else {
-				0.0
-			};
-			sum += p;
-			self.probs.push(p as f32);
-		}
-		let mut r = self.rng.next_f64() * sum;
-		for (i, &p) in self.probs.iter().enumerate() {
-			let p = p as f64;
-			if p > 0.0 {
-				if r < p {
-					return Ok(i as u32);
-				}
-				r -= p;
-			}
-		}
-		Ok(argmax as u32)
-	}
 }
 
 /// The decoding state of one sequence: the KV cache and scratch buffers. Feed tokens with
@@ -943,89 +801,6 @@ impl<'m> Session<'m> {
 	}
 }
 
-/// Turns generated ids into text for [`Engine::generate`]: decodes UTF-8 as a stream, cuts the
-/// text at the first stop sequence, and holds back text that could still become one, so that
-/// the streamed pieces never include any part of a stop sequence.
-struct TextStream<'a> {
-	decoder: StreamDecoder,
-	stop: Vec<&'a str>,
-	text: String,
-	emitted: usize,
-	stopped: bool,
-}
-
-impl<'a> TextStream<'a> {
-	fn new(stop: &'a [String]) -> Self {
-		Self {
-			decoder: ByteTokenizer.stream(),
-			stop: stop.iter().map(String::as_str).filter(|s| !s.is_empty()).collect(),
-			text: String::new(),
-			emitted: 0,
-			stopped: false,
-		}
-	}
-
-	/// Adds an id; returns `false` when generation must stop (a stop sequence, or the
-	/// callback said so).
-	fn push(&mut self, id: u32, on_token: &mut dyn FnMut(&str) -> bool) -> bool {
-		let piece = self.decoder.push(id);
-		self.text.push_str(&piece);
-		let go_on = self.flush(false, on_token);
-		if !go_on && !self.stopped {
-			// The callback stopped us: nothing more is streamed; the text is what it received.
-			self.text.truncate(self.emitted);
-			self.stopped = true;
-		}
-		go_on
-	}
-
-	fn flush(&mut self, end: bool, on_token: &mut dyn FnMut(&str) -> bool) -> bool {
-		// The earliest stop sequence in the text not yet emitted.
-		let found = self
-			.stop
-			.iter()
-			.filter_map(|s| self.text[self.emitted..].find(s).map(|p| self.emitted + p))
-			.min();
-		if let Some(p) = found {
-			self.text.truncate(p);
-			self.stopped = true;
-			let piece = &self.text[self.emitted..];
-			if !piece.is_empty() {
-				on_token(piece);
-			}
-			self.emitted = p;
-			return false;
-		}
-		let mut upto = self.text.len();
-		if !end {
-			for s in &self.stop {
-				for k in (1..s.len()).rev() {
-					if s.is_char_boundary(k) && self.text.ends_with(&s[..k]) {
-						upto = upto.min(self.text.len() - k);
-						break;
-					}
-				}
-			}
-		}
-		if upto > self.emitted {
-			let go_on = on_token(&self.text[self.emitted..upto]);
-			self.emitted = upto;
-			return go_on;
-		}
-		true
-	}
-
-	/// Ends the stream: emits what was held back (unless generation was stopped).
-	fn finish(mut self, on_token: &mut dyn FnMut(&str) -> bool) -> String {
-		if !self.stopped {
-			let rest = self.decoder.finish();
-			self.text.push_str(&rest);
-			self.flush(true, on_token);
-		}
-		self.text
-	}
-}
-
 impl Engine for GptModel {
 	fn model_id(&self) -> &str {
 		&self.model_id
@@ -1057,7 +832,7 @@ impl Engine for GptModel {
 		let mut stream = TextStream::new(&params.stop);
 		let mut by_text = false;
 		let (out, mut finish) = self.generate_ids(&ids, params, &mut |id| {
-			let go_on = stream.push(id, on_token);
+			let go_on = stream.push(&ByteTokenizer::bytes(id), on_token);
 			by_text |= !go_on;
 			go_on
 		})?;

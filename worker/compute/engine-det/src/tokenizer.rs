@@ -42,11 +42,17 @@ impl ByteTokenizer {
 	pub fn stream(&self) -> StreamDecoder {
 		StreamDecoder::default()
 	}
+
+	/// The bytes `id` stands for: its byte, or none for a special or unknown id.
+	pub fn bytes(id: u32) -> Vec<u8> {
+		u8::try_from(id).map(|b| vec![b]).unwrap_or_default()
+	}
 }
 
-/// Decodes ids one at a time into text, holding back the bytes of a multi-byte character
-/// until it is complete. The concatenation of everything [`StreamDecoder::push`] and
-/// [`StreamDecoder::finish`] return equals [`String::from_utf8_lossy`] of all the bytes.
+/// Decodes tokens one at a time into text, holding back the bytes of a multi-byte character
+/// until it is complete. The concatenation of everything [`StreamDecoder::push`] (or
+/// [`StreamDecoder::push_bytes`]) and [`StreamDecoder::finish`] return equals
+/// [`String::from_utf8_lossy`] of all the bytes.
 #[derive(Clone, Debug, Default)]
 pub struct StreamDecoder {
 	pending: Vec<u8>,
@@ -56,10 +62,16 @@ impl StreamDecoder {
 	/// Adds one id and returns the text that is now complete (possibly empty). Special and
 	/// unknown ids add nothing.
 	pub fn push(&mut self, id: u32) -> String {
-		if id > 255 {
+		self.push_bytes(&ByteTokenizer::bytes(id))
+	}
+
+	/// Adds the bytes of one token (of any tokenizer) and returns the text that is now
+	/// complete (possibly empty).
+	pub fn push_bytes(&mut self, bytes: &[u8]) -> String {
+		if bytes.is_empty() {
 			return String::new();
 		}
-		self.pending.push(id as u8);
+		self.pending.extend_from_slice(bytes);
 		let mut out = String::new();
 		loop {
 			match std::str::from_utf8(&self.pending) {

@@ -102,8 +102,9 @@ pub trait Engine: Send + Sync {
 	/// The prompt `messages` become under this model's chat template (by default
 	/// [`plain_chat_prompt`]; an engine whose model carries a template of its own applies
 	/// that). It also bounds a chat's prompt tokens before the chat runs.
-	fn chat_prompt(&self, messages: &[ChatMessage]) -> String {
-		plain_chat_prompt(messages)
+	/// Fails when the template refuses the conversation (some refuse roles out of order).
+	fn chat_prompt(&self, messages: &[ChatMessage]) -> anyhow::Result<String> {
+		Ok(plain_chat_prompt(messages))
 	}
 	/// Answers a chat: by default, [`Engine::generate`] on [`Engine::chat_prompt`]. An engine
 	/// that hands the messages to another server (forwarding) sends them as they are, for its
@@ -114,7 +115,7 @@ pub trait Engine: Send + Sync {
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> anyhow::Result<Generation> {
-		self.generate(&self.chat_prompt(messages), params, on_token)
+		self.generate(&self.chat_prompt(messages)?, params, on_token)
 	}
 	/// Embeds each input.
 	fn embed(&self, inputs: &[String]) -> anyhow::Result<Embeddings>;

@@ -246,8 +246,13 @@ impl ComputeState {
 		Ok(Some(Grant { capability, signature: bytes }))
 	}
 
-	/// The prompt `messages` become under `model`'s chat template (`None`: no such model).
-	pub fn chat_prompt(&self, model: &str, messages: &[ChatMessage]) -> Option<String> {
+	/// The prompt `messages` become under `model`'s chat template (`None`: no such model; an
+	/// error: the template refuses them).
+	pub fn chat_prompt(
+		&self,
+		model: &str,
+		messages: &[ChatMessage],
+	) -> Option<anyhow::Result<String>> {
 		Some(self.engines.get(model)?.chat_prompt(messages))
 	}
 
