@@ -235,9 +235,21 @@ fn reshaped(parts: axum::http::response::Parts, body: impl Serialize) -> Respons
 	let mut response = Json(body).into_response();
 	*response.status_mut() = parts.status;
 	for (name, value) in parts.headers.iter() {
-		response.headers_mut().insert(name, value.clone());
+		response.headers_mut().append(name, value.clone());
 	}
 	response
+}
+
+/// Whether `response` is an error in the storage API's shape (what the listener's shared
+/// layers answer, 503 when too many requests are in flight, whatever the route).
+fn storage_shaped(response: &Response) -> bool {
+	let status = response.status();
+	let json = response
+		.headers()
+		.get(header::CONTENT_TYPE)
+		.and_then(|v| v.to_str().ok())
+		.is_some_and(|t| t.starts_with("application/json"));
+	(status.is_client_error() || status.is_server_error()) && json
 }
 
 /// Middleware of the storage API: every error in its shape, `{"error": "…"}`.
@@ -252,10 +264,26 @@ pub async fn in_storage_shape(response: Response) -> Response {
 /// Middleware of the OpenAI-compatible API: every error in OpenAI's shape, so that the SDKs
 /// raise their own error classes with the message.
 pub async fn in_openai_shape(response: Response) -> Response {
-	if !unshaped(&response) {
+	let message = if unshaped(&response) {
+		take_message(response).await
+	} else if storage_shaped(&response) {
+		// An error in the storage API's shape becomes OpenAI's; OpenAI's own errors stay.
+		let (parts, body) = response.into_parts();
+		let bytes = axum::body::to_bytes(body, 64 << 10).await.unwrap_or_default();
+		let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+		match value.get("error").and_then(|e| e.as_str()) {
+			Some(message) => {
+				let mut parts = parts;
+				parts.headers.remove(header::CONTENT_TYPE);
+				parts.headers.remove(header::CONTENT_LENGTH);
+				(parts, message.to_string())
+			},
+			None => return Response::from_parts(parts, axum::body::Body::from(bytes)),
+		}
+	} else {
 		return response;
-	}
-	let (parts, message) = take_message(response).await;
+	};
+	let (parts, message) = message;
 	let kind = match parts.status {
 		StatusCode::UNAUTHORIZED => "authentication_error",
 		StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
@@ -264,4 +292,39 @@ pub async fn in_openai_shape(response: Response) -> Response {
 	};
 	let body = ApiError::new(parts.status, kind, message).body();
 	reshaped(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	async fn body(response: Response) -> serde_json::Value {
+		let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+		serde_json::from_slice(&bytes).unwrap()
+	}
+
+	#[tokio::test]
+	async fn errors_take_the_apis_shape_and_nothing_else_changes() {
+		// The listener's 503, in the storage shape, on an OpenAI route.
+		let busy = (StatusCode::SERVICE_UNAVAILABLE, Json(ErrorBody { error: "busy".into() }));
+		let answer = in_openai_shape(busy.into_response()).await;
+		assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+		let error = body(answer).await["error"].clone();
+		assert_eq!(
+			(error["message"].as_str(), error["type"].as_str()),
+			(Some("busy"), Some("server_error"))
+		);
+		// OpenAI's own errors and successes pass as they are.
+		let own = ApiError::invalid("bad").param("model").into_response();
+		assert_eq!(body(in_openai_shape(own).await).await["error"]["param"], "model");
+		let ok = Json(serde_json::json!({ "error": "not an error" })).into_response();
+		assert_eq!(body(in_openai_shape(ok).await).await["error"], "not an error");
+		// Plain text, with a repeated header kept whole.
+		let mut plain = (StatusCode::METHOD_NOT_ALLOWED, "nope").into_response();
+		plain.headers_mut().append(header::VARY, HeaderValue::from_static("a"));
+		plain.headers_mut().append(header::VARY, HeaderValue::from_static("b"));
+		let answer = in_storage_shape(plain).await;
+		assert_eq!(answer.headers().get_all(header::VARY).iter().count(), 2);
+		assert_eq!(body(answer).await["error"], "nope");
+	}
 }

@@ -20,7 +20,8 @@
 //!
 //! **Streaming** follows OpenAI: chunks as server-sent events, then `data: [DONE]`; the usage
 //! comes in one more chunk (with no choices) only when `stream_options.include_usage` is set.
-//! A client that goes away stops the generation and pays for what was generated.
+//! A client that goes away (streamed or not) stops the generation and pays for what was
+//! generated until then.
 //!
 //! **Chats** go to the model's engine as messages (roles `system` — `developer` too —,
 //! `user`, `assistant`, `tool`; text content only): the engine applies its model's chat

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use subxt_signer::sr25519::{dev, Keypair};
 use tokio::net::TcpListener;
 use zg_compute_engine::{
-	plain_chat_prompt, Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal,
+	plain_chat_prompt, Cut, Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal,
 	Refused,
 };
 use zg_compute_market::{
@@ -57,6 +57,12 @@ impl Engine for Words {
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> anyhow::Result<Generation> {
+		// An answer that breaks off after a piece (an upstream failing mid-stream).
+		if prompt.contains("cutoff") {
+			on_token("the ");
+			let cut = Cut { prompt_tokens: 1, completion_tokens: 1, reason: "broke".into() };
+			return Err(anyhow::Error::new(cut));
+		}
 		// Deterministic refusals and outages, for the job runner's tests.
 		if prompt.contains("toolong") {
 			return Err(anyhow::Error::new(Refused(Refusal::ContextTooLong)).context("too long"));
@@ -748,6 +754,22 @@ async fn a_client_leaving_a_stream_pays_for_what_was_generated() {
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend.reserved, 0);
 	assert!(spend.unsettled <= PRICES.cost(CHAT_PROMPT_TOKENS, 9));
+}
+
+/// An answer that breaks off after part of it was streamed: the client gets an error event,
+/// and pays for the part it got (the engine's count), not for nothing and not for all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_off_answer_is_charged_what_was_delivered() {
+	let server = start(Some(1_000), false).await;
+	let body = json!({ "model": "words", "prompt": "cutoff", "max_tokens": 9, "stream": true });
+	let reply = server.signed("/v1/completions", &dev::alice(), body.to_string().as_bytes()).await;
+	assert_eq!(reply.status, StatusCode::OK);
+	let events = events(&reply);
+	assert_eq!(events[0]["choices"][0]["text"], "the ");
+	assert!(events
+		.iter()
+		.any(|e| e["error"]["message"].as_str().is_some_and(|m| m.contains("cut"))));
+	assert_eq!(server.unsettled(), PRICES.cost(1, 1));
 }
 
 /// The built-in model behind the OpenAI API and `/compute/run`; finding 11: a job whose

@@ -127,7 +127,7 @@ struct Args {
 	/// API requests that may run in the engines at once; more get 429 until one ends.
 	#[arg(long, default_value_t = 8)]
 	max_inflight: usize,
-	/// Of those, the most one user's API keys may hold at once (default: half of
+	/// Of those, the most one user's API keys may hold at once (default: a quarter of
 	/// `--max-inflight`, at least 1), so that one user cannot take every place.
 	#[arg(long)]
 	max_inflight_per_user: Option<usize>,
@@ -226,7 +226,7 @@ fn compute(
 		max_inflight: args.max_inflight,
 		max_inflight_per_user: args
 			.max_inflight_per_user
-			.unwrap_or(args.max_inflight / 2)
+			.unwrap_or(args.max_inflight / 4)
 			.clamp(1, args.max_inflight.max(1)),
 	};
 	let meter = match key {

@@ -7,14 +7,16 @@
 //!   [`Forward::with_chat`] (an upstream that serves chats only), to
 //!   `/v1/chat/completions` as one user message.
 //! - Both are streamed (`"stream": true`, `stream_options.include_usage`): `on_token` receives
-//!   each piece as the upstream sends it. A caller that stops listening stops the forwarding,
-//!   not the reading: the upstream's answer is read to its end for its usage, so that what it
-//!   generated is metered (a client cannot send a long prompt, leave after one token, and not
-//!   pay for the prompt).
-//! - Embeddings go to `POST {base}/v1/embeddings`.
+//!   each piece as the upstream sends it.
+//! - Embeddings go to `POST {base}/v1/embeddings` (their `usage` is required).
 //!
-//! Token counts come from the upstream's `usage`; an answer without it is an error, as the
-//! request could not be metered.
+//! **Counts.** A whole answer is counted by the upstream's `usage`. When there is none (the
+//! caller stopped listening, which closes the upstream connection and so stops its work; or the
+//! upstream reports no usage), the prompt counts as its bound (`input_token_bound` of the
+//! prompt's bytes, the bound the request was admitted with) and the completion as the pieces
+//! delivered. An answer that breaks off after pieces were delivered fails with
+//! [`zg_compute_engine::Cut`], which carries those counts, so that what was delivered is
+//! charged.
 
 mod stream;
 
@@ -24,7 +26,8 @@ use serde_json::{json, Value};
 use std::{future::Future, time::Duration};
 use stream::{Streamed, ANSWER_LIMIT};
 use tokio::runtime::Handle;
-use zg_compute_engine::{ChatMessage, Embeddings, Engine, GenerateParams, Generation};
+use zg_compute_engine::{ChatMessage, Cut, Embeddings, Engine, GenerateParams, Generation};
+use zg_primitives::compute::input_token_bound;
 
 /// An engine that forwards to an OpenAI-compatible server.
 pub struct Forward {
@@ -142,13 +145,14 @@ impl Forward {
 	}
 
 	/// Posts a streamed generation to `{base}{path}`; each piece (at `text_at` in a chunk)
-	/// goes to `on_token` as it arrives, until `on_token` says stop; the answer is read to
-	/// its end for its usage.
+	/// goes to `on_token` as it arrives, until `on_token` says stop (see the crate's
+	/// documentation for the counts; `prompt_bound` is the prompt's).
 	fn stream(
 		&self,
 		path: &str,
 		body: Value,
 		text_at: &'static str,
+		prompt_bound: u32,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> Result<Generation> {
 		let url = format!("{}{path}", self.base);
@@ -162,22 +166,41 @@ impl Forward {
 				.unwrap_or_else(|_| Err(anyhow!("the upstream did not finish within {timeout:?}")));
 			let _ = tx.send(Streamed::End(end)).await;
 		});
-		let (mut text, mut listening) = (String::new(), true);
+		let (mut text, mut delivered) = (String::new(), 0u32);
 		loop {
 			match rx.blocking_recv() {
 				Some(Streamed::Piece(piece)) => {
+					delivered = delivered.saturating_add(1);
+					if !on_token(&piece) {
+						// Dropping the channel ends the read, which closes the connection: the
+						// upstream stops. The text is what the caller took.
+						return Ok(Generation {
+							text,
+							prompt_tokens: prompt_bound,
+							completion_tokens: delivered,
+							finish_reason: zg_compute_engine::FinishReason::Stop,
+						});
+					}
 					text.push_str(&piece);
-					listening = listening && on_token(&piece);
 				},
-				Some(Streamed::End(end)) => {
-					let end = end?;
+				Some(Streamed::End(Ok(end))) => {
+					let (prompt_tokens, completion_tokens) =
+						end.usage.unwrap_or((prompt_bound, delivered));
 					return Ok(Generation {
 						text,
-						prompt_tokens: end.prompt_tokens,
-						completion_tokens: end.completion_tokens,
+						prompt_tokens,
+						completion_tokens,
 						finish_reason: end.finish_reason,
 					});
 				},
+				Some(Streamed::End(Err(e))) if delivered > 0 => {
+					return Err(anyhow::Error::new(Cut {
+						prompt_tokens: prompt_bound,
+						completion_tokens: delivered,
+						reason: format!("{e:#}"),
+					}))
+				},
+				Some(Streamed::End(Err(e))) => return Err(e),
 				None => bail!("the upstream request was abandoned"),
 			}
 		}
@@ -217,12 +240,13 @@ impl Engine for Forward {
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> Result<Generation> {
 		let mut body = self.generation_body(params);
+		let bound = input_token_bound(prompt.len() as u64);
 		if self.chat {
 			body["messages"] = json!([{ "role": "user", "content": prompt }]);
-			self.stream("/v1/chat/completions", body, "/choices/0/delta/content", on_token)
+			self.stream("/v1/chat/completions", body, "/choices/0/delta/content", bound, on_token)
 		} else {
 			body["prompt"] = json!(prompt);
-			self.stream("/v1/completions", body, "/choices/0/text", on_token)
+			self.stream("/v1/completions", body, "/choices/0/text", bound, on_token)
 		}
 	}
 
@@ -237,7 +261,9 @@ impl Engine for Forward {
 			.iter()
 			.map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
 			.collect();
-		self.stream("/v1/chat/completions", body, "/choices/0/delta/content", on_token)
+		// The bound the API admitted the chat with: that of the plain template's prompt.
+		let bound = input_token_bound(self.chat_prompt(messages)?.len() as u64);
+		self.stream("/v1/chat/completions", body, "/choices/0/delta/content", bound, on_token)
 	}
 
 	fn embed(&self, inputs: &[String]) -> Result<Embeddings> {
@@ -309,6 +335,13 @@ mod tests {
 					json!({ "choices": [{ "index": 0, "text": "", "finish_reason": "length" }] }),
 				],
 				usage(3, 2),
+			),
+			"/v1/chat/completions" if body["messages"][0]["content"] == "break" => events(
+				&[
+					json!({ "choices": [{ "index": 0, "delta": { "content": "x" } }] }),
+					json!({ "error": { "message": "the upstream broke" } }),
+				],
+				None,
 			),
 			"/v1/chat/completions" if body["messages"][0]["content"] == "no usage" => events(
 				&[
@@ -392,13 +425,13 @@ mod tests {
 	}
 
 	#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-	async fn chats_pass_their_messages_and_a_leaving_caller_still_pays() {
+	async fn chats_pass_their_messages_and_a_leaving_caller_pays_for_what_was_sent() {
 		let seen = Arc::new(Mutex::new(Vec::new()));
 		let base = upstream(seen.clone()).await;
 		let engine = Forward::new("tiny", &base).unwrap();
 		let messages =
 			vec![ChatMessage::new(Role::System, "Be brief."), ChatMessage::new(Role::User, "Hi")];
-		let (chat, heard, no_usage) = blocking(move || {
+		let (chat, heard, no_usage, broken) = blocking(move || {
 			let mut heard = Vec::new();
 			// The caller stops listening after the first piece.
 			let chat = engine
@@ -412,14 +445,36 @@ mod tests {
 				&GenerateParams::default(),
 				&mut |_| true,
 			);
-			(chat, heard, no_usage)
+			let broken = engine.chat(
+				&[ChatMessage::new(Role::User, "break")],
+				&GenerateParams::default(),
+				&mut |_| true,
+			);
+			(chat, heard, no_usage, broken)
 		})
 		.await;
 		assert_eq!(heard, vec!["h"]);
-		// Read to the end: the whole usage is metered.
-		assert_eq!((chat.text.as_str(), chat.prompt_tokens, chat.completion_tokens), ("hi", 7, 2));
+		// Cut off after one piece: the prompt's bound and that piece are counted.
+		let bound = input_token_bound(
+			zg_compute_engine::plain_chat_prompt(&[
+				ChatMessage::new(Role::System, "Be brief."),
+				ChatMessage::new(Role::User, "Hi"),
+			])
+			.len() as u64,
+		);
+		assert_eq!(
+			(chat.text.as_str(), chat.prompt_tokens, chat.completion_tokens),
+			("", bound, 1)
+		);
 		assert_eq!(chat.finish_reason, FinishReason::Stop);
-		assert!(no_usage.unwrap_err().to_string().contains("usage"));
+		// No usage from the upstream: the same estimate, of the whole answer.
+		let no_usage = no_usage.unwrap();
+		assert_eq!((no_usage.text.as_str(), no_usage.completion_tokens), ("x", 1));
+		// Broken off after a piece: an error that carries what was delivered, to be charged.
+		let broken = broken.unwrap_err();
+		let cut = broken.downcast_ref::<Cut>().expect("a Cut");
+		assert_eq!(cut.completion_tokens, 1);
+		assert!(cut.reason.contains("the upstream broke"), "{cut}");
 		assert_eq!(seen.lock().unwrap()[0].0, "/v1/chat/completions");
 		assert_eq!(
 			seen.lock().unwrap()[0].1["messages"],

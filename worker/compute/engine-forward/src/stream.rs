@@ -24,8 +24,8 @@ pub(crate) enum Streamed {
 /// The end of a stream.
 #[derive(Debug)]
 pub(crate) struct Finish {
-	pub prompt_tokens: u32,
-	pub completion_tokens: u32,
+	/// Prompt and completion tokens, if the upstream reported them.
+	pub usage: Option<(u32, u32)>,
 	pub finish_reason: FinishReason,
 }
 
@@ -79,8 +79,9 @@ impl Chunks<'_> {
 }
 
 /// Sends `request` and reads its streamed answer, each piece of text (at `text_at` in a chunk)
-/// sent to `pieces` as it arrives; returns the usage and finish reason of the end. Stops
-/// when the engine's thread stops listening.
+/// sent to `pieces` as it arrives; returns the usage (if reported) and finish reason of the
+/// end. Stops, dropping the connection (which stops the upstream), when the engine's thread
+/// stops listening.
 pub(crate) async fn read(
 	request: reqwest::RequestBuilder,
 	url: &str,
@@ -132,10 +133,7 @@ pub(crate) async fn read(
 	if !chunks.done {
 		bail!("POST {url}: the stream ended without [DONE]");
 	}
-	let (prompt_tokens, completion_tokens) = chunks.usage.ok_or_else(|| {
-		anyhow!("the upstream sent no usage (it must honour stream_options.include_usage)")
-	})?;
-	Ok(Finish { prompt_tokens, completion_tokens, finish_reason: chunks.finish_reason })
+	Ok(Finish { usage: chunks.usage, finish_reason: chunks.finish_reason })
 }
 
 #[cfg(test)]

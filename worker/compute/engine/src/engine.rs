@@ -11,6 +11,19 @@ use crate::{plain_chat_prompt, ChatMessage};
 #[error("refused: {0:?}")]
 pub struct Refused(pub Refusal);
 
+/// A generation that failed after part of its answer reached the caller (an upstream that
+/// broke off mid-stream): the engine counted what was delivered, and that is charged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the answer was cut after {completion_tokens} tokens: {reason}")]
+pub struct Cut {
+	/// Tokens of the prompt (or its bound, when the engine could not count them).
+	pub prompt_tokens: u32,
+	/// Tokens delivered.
+	pub completion_tokens: u32,
+	/// Why it was cut.
+	pub reason: String,
+}
+
 /// How to generate.
 #[derive(Clone, Debug)]
 pub struct GenerateParams {

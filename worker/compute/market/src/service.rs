@@ -15,7 +15,7 @@ use std::{
 	time::Instant,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use zg_compute_engine::{ChatMessage, Embeddings, Engine, GenerateParams, Generation};
+use zg_compute_engine::{ChatMessage, Cut, Embeddings, Engine, GenerateParams, Generation};
 use zg_primitives::{
 	compute::{decode_api_key, SpendingCapability, API_KEY_PREFIX},
 	Signature,
@@ -385,15 +385,12 @@ impl Admitted {
 		}
 	}
 
-	/// Stops the run, and charges nothing for it, once `flag` is set (the request timed out
-	/// or its client left before the answer started).
+	/// Stops the run once `flag` is set (the request timed out, or its client left before the
+	/// answer started). What the engine did until then is charged, as for a streamed answer
+	/// whose client leaves: asking for a long prompt's work and leaving is not free.
 	pub fn cancel_on(mut self, flag: Arc<AtomicBool>) -> Self {
 		self.cancelled = Some(flag);
 		self
-	}
-
-	fn is_cancelled(&self) -> bool {
-		self.cancelled.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
 	}
 
 	/// The engine's backend (`cpu`, `forward`, …).
@@ -435,13 +432,14 @@ impl Admitted {
 			!cancelled.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) && on_token(piece)
 		};
 		let result = run(self.engine.as_ref(), &mut on_token);
-		let result = match result {
-			Ok(_) if self.is_cancelled() => Err(anyhow::anyhow!("cancelled")),
-			other => other,
+		// A failure after part of the answer was delivered charges that part.
+		let counts = match &result {
+			Ok(g) => Ok((g.prompt_tokens, g.completion_tokens)),
+			Err(e) => {
+				e.downcast_ref::<Cut>().map(|c| (c.prompt_tokens, c.completion_tokens)).ok_or(())
+			},
 		};
-		let counts =
-			result.as_ref().map(|g| (g.prompt_tokens, g.completion_tokens)).map_err(|_| ());
-		let charge = self.finish(counts, start);
+		let charge = self.finish(counts, result.is_ok(), start);
 		(result, charge)
 	}
 
@@ -450,24 +448,25 @@ impl Admitted {
 	pub fn embed(mut self, inputs: &[String]) -> (anyhow::Result<Embeddings>, Charge) {
 		let _queued = self.compute.metrics.enqueue();
 		let start = Instant::now();
-		let result = match self.engine.embed(inputs) {
-			Ok(_) if self.is_cancelled() => Err(anyhow::anyhow!("cancelled")),
-			other => other,
-		};
+		// Embeddings cannot be stopped half-way: computed, they are charged even if the
+		// client left meanwhile.
+		let result = self.engine.embed(inputs);
 		let counts = result.as_ref().map(|e| (e.prompt_tokens, 0)).map_err(|_| ());
-		let charge = self.finish(counts, start);
+		let charge = self.finish(counts, result.is_ok(), start);
 		(result, charge)
 	}
 
-	fn finish(&mut self, result: Result<(u32, u32), ()>, start: Instant) -> Charge {
+	/// Charges `counts` (none: the run failed before delivering anything), and counts the
+	/// run as `ok` or not.
+	fn finish(&mut self, counts: Result<(u32, u32), ()>, ok: bool, start: Instant) -> Charge {
 		let seconds = start.elapsed().as_secs_f64();
-		match result {
+		match counts {
 			Ok((prompt_tokens, completion_tokens)) => {
 				let cost = self.prices.cost(prompt_tokens, completion_tokens);
 				let left = self.reservation.take().map(|r| r.commit(cost));
 				self.compute.metrics.record(
 					&self.model,
-					JobStatus::Ok,
+					if ok { JobStatus::Ok } else { JobStatus::Error },
 					prompt_tokens,
 					completion_tokens,
 					seconds,
