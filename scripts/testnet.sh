@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds zg-node and the worker, launches the 4-validator local testnet
 # (Alice, Bob, Charlie, Dave) with zombienet and, beside each validator, a worker registered on
-# chain as a storage provider and a compute provider serving the tiny model
-# (scripts/testnet-providers.js). Prints the endpoints and examples; Ctrl-C stops everything.
+# chain as a storage provider and a compute provider serving the tiny model, the chat model
+# SmolLM2-135M-Instruct and the embedding model all-MiniLM-L6-v2 (scripts/testnet-providers.js).
+# Prints the endpoints and examples; Ctrl-C stops everything.
 #
 #   RPC (polkadot.js Apps): ws://127.0.0.1:9944 (Alice), 9945 (Bob), 9946 (Charlie), 9947 (Dave)
 #   Workers: http://127.0.0.1:8700 (Alice, also the upload gateway), 8701, 8702, 8703
@@ -13,6 +14,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/scripts/build.sh"
 
 export ZG_CHAIN_SPEC="$ROOT/chain-specs/local-testnet-raw.json"
+ZG_MINILM_DIR="$(minilm_dir)"
+ZG_SMOLLM_PATH="$(smollm_path)"
+export ZG_MINILM_DIR ZG_SMOLLM_PATH
 export ZG_TESTNET_DIR="${ZG_TESTNET_DIR:-$(mktemp -d -t zg-testnet-XXXXXX)}"
 log "Launching the local testnet from $ZG_CHAIN_SPEC (zombienet output in $ZG_TESTNET_DIR/zombienet.log)"
 cd "$ROOT"

@@ -45,6 +45,10 @@ const ZG = 10n ** 18n;
 const ROLE_BOND = 2_000n * ZG;
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const MODEL = 'zg-tiny-gpt';
+// Real models from PyPI (scripts/fetch-models.sh), served by Alice's worker: an embedding
+// model, and a small Llama-architecture chat model in the deterministic engine.
+const EMBEDDER = 'all-MiniLM-L6-v2';
+const SMOLLM = 'smollm2-135m-instruct';
 const INPUT_PRICE = 1_000_000_000n; // 1 gwei per input token
 const OUTPUT_PRICE = 3_000_000_000n; // 3 gwei per output token
 const MAX_TOKENS = 24;
@@ -59,6 +63,11 @@ const cap = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
 
 async function run(nodeName, networkInfo) {
   if (!process.env.ZG_WORKER || !process.env.ZG_MODEL) throw new Error('ZG_WORKER and ZG_MODEL must be set');
+  const minilm = process.env.ZG_MINILM_DIR;
+  if (!minilm || !fs.existsSync(path.join(minilm, 'model.safetensors')))
+    throw new Error('ZG_MINILM_DIR must name the all-MiniLM-L6-v2 directory (scripts/fetch-models.sh)');
+  const smollm = process.env.ZG_SMOLLM_PATH;
+  if (!smollm || !fs.existsSync(smollm)) throw new Error('ZG_SMOLLM_PATH must name SmolLM2-135M-Instruct.Q4_1.gguf (scripts/fetch-models.sh)');
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
   const ferdie = keyring.addFromUri('//Ferdie');
@@ -94,6 +103,8 @@ async function run(nodeName, networkInfo) {
     log(execFileSync(process.env.ZG_MODEL, ['tiny', '--seed', '42', '--out', modelPath]).toString().trim());
     const modelRoot = blake2AsHex(fs.readFileSync(modelPath), 256);
     log(`model ${MODEL}: ${fs.statSync(modelPath).size} bytes, root ${modelRoot}`);
+    const embedderRoot = blake2AsHex(fs.readFileSync(path.join(minilm, 'model.safetensors')), 256);
+    const smollmRoot = blake2AsHex(fs.readFileSync(smollm), 256);
 
     // 2. Providers: key, worker URL, worker, role bond, service.
     for (const [i, name] of NAMES.entries()) {
@@ -114,8 +125,9 @@ async function run(nodeName, networkInfo) {
         '--output-price', OUTPUT_PRICE.toString(),
         '--settle-every', '5',
       ];
-      // Alice runs one API request at a time: more at once get 429 (checked below).
-      if (name === 'alice') args.push('--max-inflight', '1');
+      // Alice runs one API request at a time: more at once get 429 (checked below); she also
+      // serves the real models.
+      if (name === 'alice') args.push('--max-inflight', '1', '--embedding-model', `${EMBEDDER}=${minilm}`, '--model', `${SMOLLM}=${smollm}`);
       if (name === 'dave') args.push('--fault-outputs');
       if (name === 'charlie') args.push('--fault-votes');
       workers[name] = startWorker(name, args, work);
@@ -125,6 +137,12 @@ async function run(nodeName, networkInfo) {
         api.tx.utility.batchAll([
           api.tx.staking.registerRole('ComputeProvider', ROLE_BOND),
           api.tx.compute.registerService('Inference', MODEL, modelRoot, INPUT_PRICE, OUTPUT_PRICE, endpoint, 'cpu (e2e)', 4, 256, true),
+          ...(name === 'alice'
+            ? [
+                api.tx.compute.registerService('Inference', EMBEDDER, embedderRoot, INPUT_PRICE, 0, endpoint, 'cpu (e2e)', 4, 1, false),
+                api.tx.compute.registerService('Inference', SMOLLM, smollmRoot, INPUT_PRICE, OUTPUT_PRICE, endpoint, 'cpu (e2e)', 4, 256, true),
+              ]
+            : []),
         ]),
         pair,
       );
@@ -133,15 +151,18 @@ async function run(nodeName, networkInfo) {
     await waitForWorkers(Object.values(providers).map((p) => p.endpoint));
 
     // 3. Discovery, a page at a time, and the HTTP API with a signed capability.
+    // At the best block, which may not hold the last registration yet: read again until it does.
     const serviceOf = {};
-    let start = null;
-    for (;;) {
-      const page = await api.call.computeApi.services(MODEL, null, null, start, 3);
-      for (const s of page.services) serviceOf[nameOf(s.provider)] = s.id.toNumber();
-      if (page.next.isNone) break;
-      start = page.next.unwrap();
-    }
-    if (Object.keys(serviceOf).length !== NAMES.length) throw new Error(`found ${JSON.stringify(serviceOf)}`);
+    await waitFor('every provider\'s service in ComputeApi.services', async () => {
+      let start = null;
+      for (;;) {
+        const page = await api.call.computeApi.services(MODEL, null, null, start, 3);
+        for (const s of page.services) serviceOf[nameOf(s.provider)] = s.id.toNumber();
+        if (page.next.isNone) break;
+        start = page.next.unwrap();
+      }
+      return Object.keys(serviceOf).length === NAMES.length;
+    }, 30_000);
     log(`ComputeApi.services(${MODEL}), pages of 3: ${JSON.stringify(serviceOf)}`);
     const alice = providers.alice;
     await send(api, api.tx.compute.deposit(ZG), ferdie);
@@ -206,6 +227,20 @@ async function run(nodeName, networkInfo) {
     const dims = embedded.data.map((d) => d.embedding.length);
     if (dims.length !== 2 || dims[0] < 1 || dims[0] !== dims[1]) throw new Error(`embeddings: ${JSON.stringify(dims)}`);
     log(`OpenAI SDK: streamed chat equals the whole answer (usage chunk only with include_usage), completions ${JSON.stringify(text.choices[0].text)}, embeddings of ${dims[0]} dimensions`);
+    // The real embedding model: a sentence is nearer one of the same meaning than another.
+    const sentences = ['A man is eating food.', 'A man is eating a piece of bread.', 'A man is riding a horse.'];
+    const meaning = await openai.embeddings.create({ model: EMBEDDER, input: sentences });
+    const [food, bread, horse] = meaning.data.map((d) => d.embedding);
+    const cos = (a, b) => a.reduce((sum, x, i) => sum + x * b[i], 0); // unit vectors
+    if (food.length !== 384 || !(cos(food, bread) > cos(food, horse) + 0.2) || meaning.usage.prompt_tokens < 20)
+      throw new Error(`${EMBEDDER}: ${food.length} dimensions, cos ${cos(food, bread)} vs ${cos(food, horse)}, usage ${JSON.stringify(meaning.usage)}`);
+    log(`${EMBEDDER}: 384 dimensions, cos(food, bread) ${cos(food, bread).toFixed(3)} > cos(food, horse) ${cos(food, horse).toFixed(3)}, ${meaning.usage.prompt_tokens} tokens`);
+    // The real chat model, its own chat template applied: a right answer.
+    const started = Date.now();
+    const paris = await openai.chat.completions.create({ model: SMOLLM, messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 24, temperature: 0 });
+    const said = paris.choices[0].message.content;
+    if (!said.includes('Paris') || paris.choices[0].finish_reason !== 'stop') throw new Error(`${SMOLLM}: ${JSON.stringify(paris)}`);
+    log(`${SMOLLM}: ${JSON.stringify(said)} (${paris.usage.prompt_tokens} + ${paris.usage.completion_tokens} tokens in ${Date.now() - started} ms)`);
     const strict = new OpenAI({ apiKey: key, baseURL: `${alice.endpoint}/v1`, maxRetries: 0 });
     const errorOf = (promise) => promise.then(() => null, (e) => e);
     const tooMany = await errorOf(strict.chat.completions.create({ ...greedy, max_tokens: 1_000_000 }));
