@@ -8,6 +8,9 @@
 //! UTF-8 bytes are mapped to GPT-2's printable characters and merged pairwise, the pair of
 //! lowest rank first (the leftmost among equals), until no merge applies. Decoding maps the
 //! characters back to bytes.
+//!
+//! **Cost.** A prompt is the user's: encoding takes `O(n log n)` whatever the text (special
+//! tokens found in one pass, merges through a heap), so that no text can hold an engine.
 
 use anyhow::{anyhow, bail, Result};
 use regex::Regex;
@@ -26,8 +29,10 @@ pub struct Bpe {
 	ids: HashMap<String, u32>,
 	/// `(left, right) → (rank, merged)`.
 	merges: HashMap<(u32, u32), (u32, u32)>,
-	/// Special tokens, longest first (so that the longest match wins).
-	specials: Vec<(String, u32)>,
+	/// Special tokens, by text.
+	specials: HashMap<String, u32>,
+	/// Finds them in one pass: their texts, longest first (the longest wins at a place).
+	special_pattern: Option<Regex>,
 	/// Whether each id is a control token (never shown in decoded text).
 	control: Vec<bool>,
 	/// Byte → GPT-2 character, and back.
@@ -101,14 +106,21 @@ impl Bpe {
 			merges.entry((id(a)?, id(b)?)).or_insert((rank as u32, merged));
 		}
 		let control: Vec<bool> = types.iter().map(|&t| t == CONTROL).collect();
-		let mut specials: Vec<(String, u32)> = types
+		let specials: HashMap<String, u32> = types
 			.iter()
 			.enumerate()
 			.filter(|(_, &t)| t == CONTROL || t == USER_DEFINED)
 			.map(|(i, _)| (tokens[i].clone(), i as u32))
 			.filter(|(t, _)| !t.is_empty())
 			.collect();
-		specials.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
+		let mut texts: Vec<&String> = specials.keys().collect();
+		texts.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+		let special_pattern = match texts.is_empty() {
+			true => None,
+			false => Some(Regex::new(
+				&texts.iter().map(|t| regex::escape(t)).collect::<Vec<_>>().join("|"),
+			)?),
+		};
 		let byte_char = byte_chars();
 		let char_byte = byte_char.iter().enumerate().map(|(b, &c)| (c, b as u8)).collect();
 		// A vocabulary may lack the tokens of bytes its training text never had (SmolLM2's
@@ -119,7 +131,17 @@ impl Bpe {
 		}
 		let pattern =
 			Regex::new(r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+")?;
-		Ok(Self { tokens, ids, merges, specials, control, byte_char, char_byte, pattern })
+		Ok(Self {
+			tokens,
+			ids,
+			merges,
+			specials,
+			special_pattern,
+			control,
+			byte_char,
+			char_byte,
+			pattern,
+		})
 	}
 
 	/// The number of tokens.
@@ -145,26 +167,15 @@ impl Bpe {
 	/// Encodes `text`, special tokens included where the text writes them.
 	pub fn encode(&self, text: &str) -> Vec<u32> {
 		let mut out = Vec::new();
-		let mut rest = text;
-		while !rest.is_empty() {
-			// The earliest special token, the longest at that place.
-			let found = self
-				.specials
-				.iter()
-				.filter_map(|(s, id)| rest.find(s.as_str()).map(|at| (at, s.len(), *id)))
-				.min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-			match found {
-				Some((at, len, id)) => {
-					self.encode_ordinary(&rest[..at], &mut out);
-					out.push(id);
-					rest = &rest[at + len..];
-				},
-				None => {
-					self.encode_ordinary(rest, &mut out);
-					rest = "";
-				},
+		let mut at = 0;
+		if let Some(pattern) = &self.special_pattern {
+			for m in pattern.find_iter(text) {
+				self.encode_ordinary(&text[at..m.start()], &mut out);
+				out.extend(self.specials.get(m.as_str()));
+				at = m.end();
 			}
 		}
+		self.encode_ordinary(&text[at..], &mut out);
 		out
 	}
 
@@ -198,34 +209,65 @@ impl Bpe {
 		}
 	}
 
-	/// Merges the bytes of one piece (bytes without a token are dropped).
+	/// Merges the bytes of one piece (bytes without a token are dropped): the pair of lowest
+	/// rank first, the leftmost among equals, through a heap of candidate pairs over a linked
+	/// list of symbols (`O(n log n)`).
 	fn merge(&self, piece: &str, out: &mut Vec<u32>) {
-		if piece.is_empty() {
-			return;
-		}
-		let mut parts: Vec<u32> = piece
+		use std::{cmp::Reverse, collections::BinaryHeap};
+		let mut ids: Vec<u32> = piece
 			.bytes()
 			.filter_map(|b| self.ids.get(&self.byte_char[b as usize].to_string()).copied())
 			.collect();
-		loop {
-			let best = parts
-				.windows(2)
-				.enumerate()
-				.filter_map(|(i, w)| {
-					self.merges.get(&(w[0], w[1])).map(|&(rank, id)| (rank, i, id))
-				})
-				.min();
-			let Some((_, i, id)) = best else { break };
-			parts[i] = id;
-			parts.remove(i + 1);
+		let n = ids.len();
+		if n < 2 {
+			out.extend(ids);
+			return;
 		}
-		out.extend(parts);
+		const NONE: usize = usize::MAX;
+		// Symbol i's neighbours (NONE: none), and whether it is still there.
+		let mut prev: Vec<usize> = (0..n).map(|i| i.checked_sub(1).unwrap_or(NONE)).collect();
+		let mut next: Vec<usize> = (0..n).map(|i| if i + 1 < n { i + 1 } else { NONE }).collect();
+		let mut alive = vec![true; n];
+		// (rank, left symbol, the two ids it was found for), smallest first: the lowest rank,
+		// then the leftmost.
+		type Candidate = Reverse<(u32, usize, u32, u32)>;
+		let merges = &self.merges;
+		let candidate = |heap: &mut BinaryHeap<Candidate>, i: usize, a: u32, b: u32| {
+			if let Some(&(rank, _)) = merges.get(&(a, b)) {
+				heap.push(Reverse((rank, i, a, b)));
+			}
+		};
+		let mut heap = BinaryHeap::new();
+		for i in 0..n - 1 {
+			candidate(&mut heap, i, ids[i], ids[i + 1]);
+		}
+		while let Some(Reverse((_, i, a, b))) = heap.pop() {
+			let j = next[i];
+			// Stale: a symbol merged away, or either side changed since it was found.
+			if !alive[i] || j == NONE || ids[i] != a || ids[j] != b {
+				continue;
+			}
+			let Some(&(_, merged)) = merges.get(&(a, b)) else { continue };
+			ids[i] = merged;
+			alive[j] = false;
+			next[i] = next[j];
+			if next[j] != NONE {
+				prev[next[j]] = i;
+			}
+			if prev[i] != NONE {
+				candidate(&mut heap, prev[i], ids[prev[i]], merged);
+			}
+			if next[i] != NONE {
+				candidate(&mut heap, i, merged, ids[next[i]]);
+			}
+		}
+		out.extend((0..n).filter(|&i| alive[i]).map(|i| ids[i]));
 	}
 
 	/// The bytes `id` stands for: a special token's text, or an ordinary token's bytes.
 	pub fn token_bytes(&self, id: u32) -> Vec<u8> {
 		let Some(token) = self.tokens.get(id as usize) else { return Vec::new() };
-		if self.specials.iter().any(|(_, s)| *s == id) {
+		if self.specials.get(token) == Some(&id) {
 			return token.as_bytes().to_vec();
 		}
 		token.chars().filter_map(|c| self.char_byte.get(&c).copied()).collect()

@@ -153,6 +153,9 @@ pub struct LlamaModel {
 	bos: u32,
 	eos: u32,
 	add_bos: bool,
+	/// The most bytes one token stands for: a prompt longer than the context times this
+	/// cannot fit, and is refused before it is tokenized.
+	longest_token: usize,
 	/// `theta^(-2i / head_dim)` for each pair of a head.
 	inv_freq: Vec<f64>,
 	hash: [u8; 32],
@@ -237,6 +240,10 @@ impl LlamaModel {
 			Some(source) => Some(template_env(source.to_string())?),
 			None => None,
 		};
+		let longest_token = (0..tokenizer.len() as u32)
+			.map(|id| tokenizer.token_bytes(id).len())
+			.max()
+			.unwrap_or(1);
 		let hd = c.head_dim();
 		let inv_freq =
 			(0..hd / 2).map(|i| libm::pow(c.rope_theta, -((2 * i) as f64) / hd as f64)).collect();
@@ -249,6 +256,7 @@ impl LlamaModel {
 			bos: id("tokenizer.ggml.bos_token_id")?,
 			eos: id("tokenizer.ggml.eos_token_id")?,
 			add_bos,
+			longest_token,
 			tokenizer,
 			template,
 			inv_freq,
@@ -564,6 +572,14 @@ impl Engine for LlamaModel {
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> Result<Generation> {
+		let most = self.config.context.saturating_mul(self.longest_token);
+		if prompt.len() > most {
+			return Err(anyhow::Error::new(Refused(Refusal::ContextTooLong)).context(format!(
+				"the prompt has {} bytes; the model's context of {} tokens holds at most {most}",
+				prompt.len(),
+				self.config.context
+			)));
+		}
 		let ids = self.encode_prompt(prompt);
 		let mut stream = TextStream::new(&params.stop);
 		let mut by_text = false;
@@ -652,6 +668,15 @@ mod tests {
 			assert_eq!(m.tokenizer().decode(&ids(&case["ids"])), case["decoded"].as_str().unwrap());
 		}
 
+		// Any text encodes in O(n log n): a megabyte of one letter (one piece of a million
+		// bytes to merge) and of special tokens, each round-tripped.
+		for text in ["a".repeat(1 << 20), "<|im_end|>".repeat(1 << 16), "é 1".repeat(1 << 18)] {
+			let start = std::time::Instant::now();
+			let ids = m.tokenizer().encode(&text);
+			eprintln!("{} bytes to {} tokens in {:?}", text.len(), ids.len(), start.elapsed());
+			assert_eq!(m.tokenizer().decode(&ids), text);
+		}
+
 		// The model's chat template, against jinja2's rendering.
 		let chat = &f["chat"];
 		let question = chat["messages"][0]["content"].as_str().unwrap();
@@ -706,6 +731,12 @@ mod tests {
 		);
 		let b = m.chat(&messages, &params, &mut |_| true).unwrap();
 		assert_eq!(b.text, a.text);
+		// Prompts too long for the context are refused deterministically, the longest before
+		// they are tokenized.
+		for prompt in ["word ".repeat(5_000), "x".repeat(100 << 20)] {
+			let refused = m.generate(&prompt, &params, &mut |_| true).unwrap_err();
+			assert_eq!(refused.downcast_ref::<Refused>(), Some(&Refused(Refusal::ContextTooLong)));
+		}
 	}
 
 	#[test]
