@@ -415,7 +415,8 @@ pub fn chat_messages(messages: &[Message]) -> Result<Vec<ChatMessage>, ApiError>
 	let mut checked = Vec::with_capacity(messages.len());
 	for message in messages {
 		let role = Role::parse(&message.role).ok_or_else(|| {
-			ApiError::invalid(format!("unknown role {}", message.role)).param("messages")
+			let role: String = message.role.chars().take(32).collect();
+			ApiError::invalid(format!("unknown role {role}")).param("messages")
 		})?;
 		let mut content = String::new();
 		match &message.content {
@@ -655,22 +656,55 @@ impl Drop for CancelOnDrop {
 	}
 }
 
+/// How long an answer that is not streamed may take: past it, the run stops, nothing is
+/// charged, and the client gets 504 (before the listener's own [`crate::REQUEST_TIMEOUT`]).
+pub const ANSWER_DEADLINE: std::time::Duration =
+	crate::REQUEST_TIMEOUT.saturating_sub(std::time::Duration::from_secs(10));
+
+/// The API's answer to an engine's error: a deterministic refusal (a prompt longer than the
+/// context) is the request's fault, 400; anything else 502.
+fn engine_error(e: &anyhow::Error) -> ApiError {
+	match e.downcast_ref::<zg_compute_engine::Refused>() {
+		Some(zg_compute_engine::Refused(zg_compute_engine::Refusal::ContextTooLong)) => {
+			ApiError::invalid(format!("{e:#}")).code("context_length_exceeded")
+		},
+		Some(_) => ApiError::invalid(format!("{e:#}")),
+		None => ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}")),
+	}
+}
+
 async fn complete(
 	admitted: Admitted,
 	input: Input,
 	params: GenerateParams,
 	meta: Meta,
 ) -> Result<Response, ApiError> {
+	// Set when this future is dropped (the client left): the run stops and is charged what
+	// it did. Set with `free` when the deadline passes: the run stops, charged nothing.
 	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
-	let admitted = admitted.cancel_on(cancel.0.clone());
+	let free = Arc::new(AtomicBool::new(false));
+	let admitted = admitted.cancel_on(cancel.0.clone()).free_if(free.clone());
+	let mut run = tokio::task::spawn_blocking(move || input.run(admitted, &params, &mut |_| true));
+	let joined = match tokio::time::timeout(ANSWER_DEADLINE, &mut run).await {
+		Ok(joined) => joined,
+		Err(_) if run.is_finished() => run.await,
+		Err(_) => {
+			free.store(true, Ordering::SeqCst);
+			cancel.0.store(true, Ordering::SeqCst);
+			return Err(ApiError::server(
+				StatusCode::GATEWAY_TIMEOUT,
+				format!(
+					"the answer took longer than {} s and was stopped; nothing is charged \
+					 (ask for fewer tokens, or stream)",
+					ANSWER_DEADLINE.as_secs()
+				),
+			));
+		},
+	};
 	let (result, charge) =
-		tokio::task::spawn_blocking(move || input.run(admitted, &params, &mut |_| true))
-			.await
-			.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+		joined.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
 	// The run is over: the flag set when `cancel` drops is read by nobody.
-	let generation = result.map_err(|e| {
-		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
-	})?;
+	let generation = result.map_err(|e| engine_error(&e))?;
 	let finish_reason = Some(generation.finish_reason.as_str().to_string());
 	let usage = Usage::new(generation.prompt_tokens, generation.completion_tokens);
 	let response = match meta.flavor {
@@ -721,18 +755,14 @@ fn stream(admitted: Admitted, input: Input, params: GenerateParams, meta: Meta) 
 			return;
 		}
 		let mut on_token = |piece: &str| send(meta.piece(false, Some(piece), None));
-		let (result, _) = input.run(admitted, &params, &mut on_token);
+		let (result, _) = input.run(admitted.streaming(), &params, &mut on_token);
 		let sent = match result {
 			Ok(g) => {
 				send(meta.piece(false, None, Some(g.finish_reason)))
 					&& (!meta.include_usage
 						|| send(meta.usage(Usage::new(g.prompt_tokens, g.completion_tokens))))
 			},
-			Err(e) => {
-				let error =
-					ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"));
-				send(event(&error.body()))
-			},
+			Err(e) => send(event(&engine_error(&e).body())),
 		};
 		if sent {
 			send(Event::default().data("[DONE]"));

@@ -770,6 +770,11 @@ async fn a_broken_off_answer_is_charged_what_was_delivered() {
 		.iter()
 		.any(|e| e["error"]["message"].as_str().is_some_and(|m| m.contains("cut"))));
 	assert_eq!(server.unsettled(), PRICES.cost(1, 1));
+	// Not streamed, the client gets no part of it: an error, charged nothing more.
+	let body = json!({ "model": "words", "prompt": "cutoff", "max_tokens": 9 });
+	let reply = server.signed("/v1/completions", &dev::alice(), body.to_string().as_bytes()).await;
+	assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
+	assert_eq!(server.unsettled(), PRICES.cost(1, 1));
 }
 
 /// The built-in model behind the OpenAI API and `/compute/run`; finding 11: a job whose

@@ -170,10 +170,9 @@ impl Forward {
 		loop {
 			match rx.blocking_recv() {
 				Some(Streamed::Piece(piece)) => {
-					delivered = delivered.saturating_add(1);
 					if !on_token(&piece) {
 						// Dropping the channel ends the read, which closes the connection: the
-						// upstream stops. The text is what the caller took.
+						// upstream stops. The text and the count are what the caller took.
 						return Ok(Generation {
 							text,
 							prompt_tokens: prompt_bound,
@@ -181,6 +180,7 @@ impl Forward {
 							finish_reason: zg_compute_engine::FinishReason::Stop,
 						});
 					}
+					delivered = delivered.saturating_add(1);
 					text.push_str(&piece);
 				},
 				Some(Streamed::End(Ok(end))) => {
@@ -454,7 +454,7 @@ mod tests {
 		})
 		.await;
 		assert_eq!(heard, vec!["h"]);
-		// Cut off after one piece: the prompt's bound and that piece are counted.
+		// Cut off at the first piece, which the caller refused: the prompt's bound is counted.
 		let bound = input_token_bound(
 			zg_compute_engine::plain_chat_prompt(&[
 				ChatMessage::new(Role::System, "Be brief."),
@@ -464,7 +464,7 @@ mod tests {
 		);
 		assert_eq!(
 			(chat.text.as_str(), chat.prompt_tokens, chat.completion_tokens),
-			("", bound, 1)
+			("", bound, 0)
 		);
 		assert_eq!(chat.finish_reason, FinishReason::Stop);
 		// No usage from the upstream: the same estimate, of the whole answer.

@@ -315,6 +315,8 @@ impl ComputeState {
 			_permit: Some(permit),
 			_user_place: user_place,
 			cancelled: None,
+			free: None,
+			streaming: false,
 		})
 	}
 
@@ -368,6 +370,8 @@ pub struct Admitted {
 	_permit: Option<OwnedSemaphorePermit>,
 	_user_place: Option<UserPlace>,
 	cancelled: Option<Arc<AtomicBool>>,
+	free: Option<Arc<AtomicBool>>,
+	streaming: bool,
 }
 
 impl Admitted {
@@ -382,6 +386,8 @@ impl Admitted {
 			_permit: None,
 			_user_place: None,
 			cancelled: None,
+			free: None,
+			streaming: false,
 		}
 	}
 
@@ -390,6 +396,21 @@ impl Admitted {
 	/// whose client leaves: asking for a long prompt's work and leaving is not free.
 	pub fn cancel_on(mut self, flag: Arc<AtomicBool>) -> Self {
 		self.cancelled = Some(flag);
+		self
+	}
+
+	/// Charges nothing for the run if `flag` is set when it ends: the server gave up on the
+	/// request (its deadline passed), so the client got nothing through no choice of its own.
+	pub fn free_if(mut self, flag: Arc<AtomicBool>) -> Self {
+		self.free = Some(flag);
+		self
+	}
+
+	/// The answer streams to the client as it comes: a run broken off after part of it
+	/// ([`Cut`]) is charged that part, which the client got. Otherwise a `Cut` is a failure
+	/// like any other, charged nothing.
+	pub fn streaming(mut self) -> Self {
+		self.streaming = true;
 		self
 	}
 
@@ -432,12 +453,18 @@ impl Admitted {
 			!cancelled.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) && on_token(piece)
 		};
 		let result = run(self.engine.as_ref(), &mut on_token);
-		// A failure after part of the answer was delivered charges that part.
+		// A failure after part of a streamed answer was delivered charges that part.
 		let counts = match &result {
 			Ok(g) => Ok((g.prompt_tokens, g.completion_tokens)),
-			Err(e) => {
+			Err(e) if self.streaming => {
 				e.downcast_ref::<Cut>().map(|c| (c.prompt_tokens, c.completion_tokens)).ok_or(())
 			},
+			Err(_) => Err(()),
+		};
+		let counts = if self.free.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
+			Err(())
+		} else {
+			counts
 		};
 		let charge = self.finish(counts, result.is_ok(), start);
 		(result, charge)
