@@ -1,5 +1,6 @@
-//! Byte-level BPE, GPT-2's scheme as SmolLM, Llama 3 and Qwen use it, read from a GGUF file's
-//! tokenizer (`tokenizer.ggml.tokens`, `.merges`, `.token_type`).
+//! Byte-level BPE, GPT-2's scheme with SmolLM's pre-tokenizer (`tokenizer.ggml.pre` `smollm`;
+//! files with another are refused rather than tokenized differently from their model), read
+//! from a GGUF file's tokenizer (`tokenizer.ggml.tokens`, `.merges`, `.token_type`).
 //!
 //! Encoding: the special tokens (control and user-defined, e.g. `<|im_start|>`) are found in
 //! the text first; the rest is split into pieces — every digit alone (the `smollm` and
@@ -39,6 +40,10 @@ pub struct Bpe {
 	byte_char: [char; 256],
 	char_byte: HashMap<char, u8>,
 	pattern: Regex,
+	/// `\p{N}` and `^\s+$`: the Unicode classes come from the locked regex crate, not from
+	/// the toolchain's standard library, so that every build splits a text alike.
+	digit: Regex,
+	blank: Regex,
 }
 
 /// GPT-2's map of the 256 bytes to printable characters: printable Latin-1 bytes map to
@@ -65,6 +70,10 @@ impl Bpe {
 		let model = g.get("tokenizer.ggml.model")?.as_str().unwrap_or_default();
 		if model != "gpt2" {
 			bail!("tokenizer {model:?} is not supported (byte-level BPE, gpt2, is)");
+		}
+		let pre = g.get("tokenizer.ggml.pre")?.as_str().unwrap_or_default();
+		if pre != "smollm" {
+			bail!("pre-tokenizer {pre:?} is not supported (smollm is)");
 		}
 		let strings = |key: &str| -> Result<Vec<String>> {
 			g.get(key)?
@@ -141,6 +150,8 @@ impl Bpe {
 			byte_char,
 			char_byte,
 			pattern,
+			digit: Regex::new(r"\p{N}")?,
+			blank: Regex::new(r"^\s+$")?,
 		})
 	}
 
@@ -182,12 +193,10 @@ impl Bpe {
 	/// Encodes text without special tokens: digits alone, then GPT-2's pattern.
 	fn encode_ordinary(&self, text: &str, out: &mut Vec<u32>) {
 		let mut start = 0;
-		for (i, c) in text.char_indices() {
-			if c.is_numeric() {
-				self.split(&text[start..i], out);
-				self.merge(&text[i..i + c.len_utf8()], out);
-				start = i + c.len_utf8();
-			}
+		for digit in self.digit.find_iter(text) {
+			self.split(&text[start..digit.start()], out);
+			self.merge(digit.as_str(), out);
+			start = digit.end();
 		}
 		self.split(&text[start..], out);
 	}
@@ -199,7 +208,7 @@ impl Bpe {
 		while let Some(m) = self.pattern.find_at(text, at) {
 			let mut end = m.end();
 			let piece = m.as_str();
-			if end < text.len() && piece.chars().all(char::is_whitespace) {
+			if end < text.len() && self.blank.is_match(piece) {
 				if let Some((last, _)) = piece.char_indices().last().filter(|(i, _)| *i > 0) {
 					end = m.start() + last;
 				}

@@ -34,6 +34,8 @@ use zg_compute_engine::{
 pub const MAX_CONTEXT: usize = 4096;
 /// The largest number of parameters a file may declare.
 pub const MAX_PARAMS: usize = 1 << 31;
+/// The largest width, layer count, head count or vocabulary a file may declare.
+pub const MAX_SIZE: usize = 1 << 20;
 
 /// The shape of a Llama model, from the file's `llama.*` metadata.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,6 +96,11 @@ impl LlamaConfig {
 		let sizes = [self.dim, self.hidden_dim, self.n_layers, self.n_heads, self.n_kv_heads];
 		if sizes.contains(&0) || self.vocab_size == 0 || self.context == 0 {
 			bail!("bad model configuration: a size is zero ({self:?})");
+		}
+		// Each size small enough that no product below overflows before the parameter count
+		// is checked.
+		if sizes.iter().chain([&self.vocab_size]).any(|&n| n > MAX_SIZE) {
+			bail!("bad model configuration: a size is over {MAX_SIZE} ({self:?})");
 		}
 		if !self.dim.is_multiple_of(self.n_heads) || !self.n_heads.is_multiple_of(self.n_kv_heads) {
 			bail!("bad model configuration: heads do not divide ({self:?})");
@@ -201,7 +208,7 @@ impl LlamaModel {
 		let c = LlamaConfig::from_gguf(&g)?;
 		let (d, kv, hidden) = (c.dim, c.kv_dim(), c.hidden_dim);
 		let tensor = |name: &str, dims: &[usize]| g.tensor(name, dims);
-		let mut layers = Vec::with_capacity(c.n_layers);
+		let mut layers = Vec::new();
 		for i in 0..c.n_layers {
 			let t = |part: &str, dims: &[usize]| tensor(&format!("blk.{i}.{part}.weight"), dims);
 			layers.push(Layer {
