@@ -133,7 +133,7 @@ Store a file (Ferdie pays), then read it back:
 Call the OpenAI API of Alice's worker with Ferdie's API key (0.1 0G, valid for a day;
 also in ${work}/ferdie-api-key):
   export OPENAI_BASE_URL=http://127.0.0.1:8700/v1 OPENAI_API_KEY=${key}
-  curl -s $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${SMOLLM}","messages":[{"role":"user","content":"What is the capital of France?"}],"max_tokens":32}'
+  curl -s $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${SMOLLM}","messages":[{"role":"user","content":"What is the capital of France?"}],"temperature":0}'
   curl -s $OPENAI_BASE_URL/embeddings -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${EMBEDDER}","input":["A man is eating food.","A man is riding a horse."]}'
 
 Ctrl-C stops the network and the workers.`);
