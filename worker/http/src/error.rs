@@ -199,17 +199,25 @@ impl IntoResponse for ApiError {
 	}
 }
 
+/// Whether `response` is an error (4xx or 5xx).
+fn is_error(response: &Response) -> bool {
+	response.status().is_client_error() || response.status().is_server_error()
+}
+
+/// Whether `response`'s body is JSON.
+fn is_json(response: &Response) -> bool {
+	response
+		.headers()
+		.get(header::CONTENT_TYPE)
+		.and_then(|v| v.to_str().ok())
+		.is_some_and(|t| t.starts_with("application/json"))
+}
+
 /// Whether `response` is an error whose body is not JSON: axum's own rejections (a query or
 /// path it cannot parse, a body over its limit, a method a route does not take) and
 /// tower-http's refusals (a timeout) answer in plain text or with no body at all.
 fn unshaped(response: &Response) -> bool {
-	let status = response.status();
-	let json = response
-		.headers()
-		.get(header::CONTENT_TYPE)
-		.and_then(|v| v.to_str().ok())
-		.is_some_and(|t| t.starts_with("application/json"));
-	(status.is_client_error() || status.is_server_error()) && !json
+	is_error(response) && !is_json(response)
 }
 
 /// The message of an unshaped error (its text, or its status's reason when it has none), and
@@ -240,16 +248,11 @@ fn reshaped(parts: axum::http::response::Parts, body: impl Serialize) -> Respons
 	response
 }
 
-/// Whether `response` is an error in the storage API's shape (what the listener's shared
-/// layers answer, 503 when too many requests are in flight, whatever the route).
+/// Whether `response` is an error in JSON: in the storage API's shape when it is what the
+/// listener's shared layers answer (503 when too many requests are in flight, whatever the
+/// route).
 fn storage_shaped(response: &Response) -> bool {
-	let status = response.status();
-	let json = response
-		.headers()
-		.get(header::CONTENT_TYPE)
-		.and_then(|v| v.to_str().ok())
-		.is_some_and(|t| t.starts_with("application/json"));
-	(status.is_client_error() || status.is_server_error()) && json
+	is_error(response) && is_json(response)
 }
 
 /// Middleware of the storage API: every error in its shape, `{"error": "…"}`.

@@ -26,7 +26,7 @@ use std::{collections::HashMap, path::Path};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::{
-	generation::{Sampler, TextStream},
+	generation::{self, Decoder},
 	tokenizer::{ByteTokenizer, BOS, EOS, VOCAB_SIZE},
 };
 use zg_compute_engine::{
@@ -652,9 +652,6 @@ impl GptModel {
 		params: &GenerateParams,
 		on_id: &mut dyn FnMut(u32) -> bool,
 	) -> Result<(Vec<u32>, FinishReason)> {
-		if prompt.is_empty() {
-			bail!("empty prompt");
-		}
 		if prompt.len() > self.config.max_seq {
 			return Err(anyhow::Error::new(zg_compute_engine::Refused(
 				zg_compute_engine::Refusal::ContextTooLong,
@@ -665,26 +662,15 @@ impl GptModel {
 				self.config.max_seq
 			)));
 		}
-		let mut out = Vec::new();
-		if params.max_tokens == 0 {
-			return Ok((out, FinishReason::Length));
-		}
-		let mut session = self.session();
-		for (i, &tok) in prompt.iter().enumerate() {
-			session.advance(tok, i + 1 == prompt.len())?;
-		}
-		let mut sampler = Sampler::new(params, |id| id < VOCAB_SIZE && id != BOS as usize);
-		loop {
-			let next = sampler.pick(session.logits())?;
-			out.push(next);
-			if next == EOS || !on_id(next) {
-				return Ok((out, FinishReason::Stop));
-			}
-			if out.len() >= params.max_tokens as usize || session.pos() >= self.config.max_seq {
-				return Ok((out, FinishReason::Length));
-			}
-			session.advance(next, true)?;
-		}
+		generation::generate_ids(
+			self.session(),
+			prompt,
+			self.config.max_seq,
+			params,
+			|id| id < VOCAB_SIZE && id != BOS as usize,
+			|id| id == EOS,
+			on_id,
+		)
 	}
 }
 
@@ -712,6 +698,18 @@ pub struct Session<'m> {
 	h: Vec<f32>,
 	scores: Vec<f32>,
 	logits: Vec<f32>,
+}
+
+impl Decoder for Session<'_> {
+	fn advance(&mut self, token: u32, logits: bool) -> Result<()> {
+		Session::advance(self, token, logits)
+	}
+	fn logits(&self) -> &[f32] {
+		Session::logits(self)
+	}
+	fn pos(&self) -> usize {
+		Session::pos(self)
+	}
 }
 
 impl<'m> Session<'m> {
@@ -829,22 +827,8 @@ impl Engine for GptModel {
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> Result<Generation> {
 		let ids = ByteTokenizer.encode(prompt, true);
-		let mut stream = TextStream::new(&params.stop);
-		let mut by_text = false;
-		let (out, mut finish) = self.generate_ids(&ids, params, &mut |id| {
-			let go_on = stream.push(&ByteTokenizer::bytes(id), on_token);
-			by_text |= !go_on;
-			go_on
-		})?;
-		if by_text {
-			finish = FinishReason::Stop;
-		}
-		let text = stream.finish(on_token);
-		Ok(Generation {
-			text,
-			prompt_tokens: ids.len() as u32,
-			completion_tokens: out.len() as u32,
-			finish_reason: finish,
+		generation::generate_text(&ids, params, on_token, ByteTokenizer::bytes, |on_id| {
+			self.generate_ids(&ids, params, on_id)
 		})
 	}
 

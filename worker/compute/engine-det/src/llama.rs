@@ -21,7 +21,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::{
 	bpe::Bpe,
-	generation::{Sampler, TextStream},
+	generation::{self, Decoder},
 	gguf::Gguf,
 	gpt::content_hash,
 };
@@ -339,9 +339,6 @@ impl LlamaModel {
 		params: &GenerateParams,
 		on_id: &mut dyn FnMut(u32) -> bool,
 	) -> Result<(Vec<u32>, FinishReason)> {
-		if prompt.is_empty() {
-			bail!("empty prompt");
-		}
 		if prompt.len() >= self.config.context {
 			return Err(anyhow::Error::new(Refused(Refusal::ContextTooLong)).context(format!(
 				"the prompt has {} tokens; the model's context is {} tokens",
@@ -349,27 +346,16 @@ impl LlamaModel {
 				self.config.context
 			)));
 		}
-		let mut out = Vec::new();
-		if params.max_tokens == 0 {
-			return Ok((out, FinishReason::Length));
-		}
-		let mut session = self.session();
-		for (i, &tok) in prompt.iter().enumerate() {
-			session.advance(tok, i + 1 == prompt.len())?;
-		}
 		let vocab = self.config.vocab_size;
-		let mut sampler = Sampler::new(params, |id| id < vocab);
-		loop {
-			let next = sampler.pick(session.logits())?;
-			out.push(next);
-			if self.ends(next) || !on_id(next) {
-				return Ok((out, FinishReason::Stop));
-			}
-			if out.len() >= params.max_tokens as usize || session.pos() >= self.config.context {
-				return Ok((out, FinishReason::Length));
-			}
-			session.advance(next, true)?;
-		}
+		generation::generate_ids(
+			self.session(),
+			prompt,
+			self.config.context,
+			params,
+			|id| id < vocab,
+			|id| self.ends(id),
+			on_id,
+		)
 	}
 
 	/// A fresh decoding state (empty KV cache).
@@ -421,6 +407,18 @@ pub struct LlamaSession<'m> {
 	up: Vec<f32>,
 	scores: Vec<f32>,
 	logits: Vec<f32>,
+}
+
+impl Decoder for LlamaSession<'_> {
+	fn advance(&mut self, token: u32, logits: bool) -> Result<()> {
+		LlamaSession::advance(self, token, logits)
+	}
+	fn logits(&self) -> &[f32] {
+		LlamaSession::logits(self)
+	}
+	fn pos(&self) -> usize {
+		LlamaSession::pos(self)
+	}
 }
 
 impl<'m> LlamaSession<'m> {
@@ -588,24 +586,14 @@ impl Engine for LlamaModel {
 			)));
 		}
 		let ids = self.encode_prompt(prompt);
-		let mut stream = TextStream::new(&params.stop);
-		let mut by_text = false;
-		// Control tokens end the generation before they reach this (and are not text).
-		let (out, mut finish) = self.generate_ids(&ids, params, &mut |id| {
-			let go_on = stream.push(&self.tokenizer.token_bytes(id), on_token);
-			by_text |= !go_on;
-			go_on
-		})?;
-		if by_text {
-			finish = FinishReason::Stop;
-		}
-		let text = stream.finish(on_token);
-		Ok(Generation {
-			text,
-			prompt_tokens: ids.len() as u32,
-			completion_tokens: out.len() as u32,
-			finish_reason: finish,
-		})
+		// Control tokens end the generation before they reach the text.
+		generation::generate_text(
+			&ids,
+			params,
+			on_token,
+			|id| self.tokenizer.token_bytes(id),
+			|on_id| self.generate_ids(&ids, params, on_id),
+		)
 	}
 
 	fn embed(&self, _inputs: &[String]) -> Result<Embeddings> {
