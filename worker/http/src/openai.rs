@@ -444,7 +444,8 @@ pub fn chat_messages(messages: &[Message]) -> Result<Vec<ChatMessage>, ApiError>
 /// What a completion continues: a raw prompt, or a chat for the model's template.
 enum Input {
 	Prompt(String),
-	Chat(Vec<ChatMessage>),
+	/// The messages, and the prompt the model's template renders them to (once, here).
+	Chat(Vec<ChatMessage>, String),
 }
 
 impl Input {
@@ -457,7 +458,7 @@ impl Input {
 	) -> (anyhow::Result<zg_compute_engine::Generation>, Charge) {
 		match self {
 			Input::Prompt(prompt) => admitted.generate(prompt, params, on_token),
-			Input::Chat(messages) => admitted.chat(messages, params, on_token),
+			Input::Chat(messages, prompt) => admitted.chat(messages, prompt, params, on_token),
 		}
 	}
 }
@@ -573,12 +574,15 @@ async fn generate(
 	flavor: Flavor,
 ) -> Result<Response, ApiError> {
 	let input = match flavor {
-		Flavor::Chat => Input::Chat(chat_messages(
-			request
-				.messages
-				.as_deref()
-				.ok_or_else(|| ApiError::invalid("messages is missing").param("messages"))?,
-		)?),
+		Flavor::Chat => Input::Chat(
+			chat_messages(
+				request
+					.messages
+					.as_deref()
+					.ok_or_else(|| ApiError::invalid("messages is missing").param("messages"))?,
+			)?,
+			String::new(),
+		),
 		Flavor::Text => match request.prompt.map(OneOrMany::into_vec) {
 			Some(mut prompts) if prompts.len() == 1 => Input::Prompt(prompts.remove(0)),
 			_ => return Err(ApiError::invalid("prompt must be one string").param("prompt")),
@@ -619,15 +623,18 @@ async fn generate(
 		deterministic: temperature == 0.0,
 		stop,
 	};
-	// A chat is bounded by the prompt its model's template makes of it (an unknown model is
-	// refused by `admit`).
-	let prompt_bytes = match &input {
-		Input::Prompt(prompt) => prompt.len(),
-		Input::Chat(messages) => match compute.chat_prompt(&request.model, messages) {
-			Some(Ok(prompt)) => prompt.len(),
+	// A chat is rendered once, by its model's template: the prompt bounds the request and is
+	// what the engine continues (an unknown model is refused by `admit`).
+	let input = match input {
+		Input::Chat(messages, _) => match compute.chat_prompt(&request.model, &messages) {
+			Some(Ok(prompt)) => Input::Chat(messages, prompt),
 			Some(Err(e)) => return Err(ApiError::invalid(format!("{e:#}")).param("messages")),
-			None => 0,
+			None => Input::Chat(messages, String::new()),
 		},
+		prompt => prompt,
+	};
+	let prompt_bytes = match &input {
+		Input::Prompt(prompt) | Input::Chat(_, prompt) => prompt.len(),
 	};
 	let bound = zg_primitives::compute::input_token_bound(prompt_bytes as u64);
 	let admitted = compute.admit(caller, &request.model, false, bound, max_tokens).await?;

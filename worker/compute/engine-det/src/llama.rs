@@ -711,9 +711,10 @@ mod tests {
 		// Through the engine: the answer of a chat, its counts, deterministic.
 		let params = GenerateParams { max_tokens: 24, ..Default::default() };
 		let messages = [ChatMessage::new(Role::User, question)];
+		let prompt = m.chat_prompt(&messages).unwrap();
 		let mut pieces = String::new();
 		let a = m
-			.chat(&messages, &params, &mut |p| {
+			.chat(&messages, &prompt, &params, &mut |p| {
 				pieces.push_str(p);
 				true
 			})
@@ -724,7 +725,7 @@ mod tests {
 			(a.prompt_tokens, a.completion_tokens, a.finish_reason),
 			(37, 8, FinishReason::Stop)
 		);
-		let b = m.chat(&messages, &params, &mut |_| true).unwrap();
+		let b = m.chat(&messages, &prompt, &params, &mut |_| true).unwrap();
 		assert_eq!(b.text, a.text);
 		// Prompts too long for the context are refused deterministically, the longest before
 		// they are tokenized.

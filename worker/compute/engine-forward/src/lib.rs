@@ -253,6 +253,7 @@ impl Engine for Forward {
 	fn chat(
 		&self,
 		messages: &[ChatMessage],
+		prompt: &str,
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> Result<Generation> {
@@ -261,8 +262,8 @@ impl Engine for Forward {
 			.iter()
 			.map(|m| json!({ "role": m.role.as_str(), "content": m.content }))
 			.collect();
-		// The bound the API admitted the chat with: that of the plain template's prompt.
-		let bound = input_token_bound(self.chat_prompt(messages)?.len() as u64);
+		// The bound the API admitted the chat with: that of the rendered prompt.
+		let bound = input_token_bound(prompt.len() as u64);
 		self.stream("/v1/chat/completions", body, "/choices/0/delta/content", bound, on_token)
 	}
 
@@ -307,7 +308,7 @@ mod tests {
 		Json,
 	};
 	use std::sync::{Arc, Mutex};
-	use zg_compute_engine::{FinishReason, Role};
+	use zg_compute_engine::{plain_chat_prompt, FinishReason, Role};
 
 	type Seen = Arc<Mutex<Vec<(String, Value)>>>;
 
@@ -435,18 +436,27 @@ mod tests {
 			let mut heard = Vec::new();
 			// The caller stops listening after the first piece.
 			let chat = engine
-				.chat(&messages, &GenerateParams::default(), &mut |p| {
-					heard.push(p.to_string());
-					false
-				})
+				.chat(
+					&messages,
+					&plain_chat_prompt(&messages),
+					&GenerateParams::default(),
+					&mut |p| {
+						heard.push(p.to_string());
+						false
+					},
+				)
 				.unwrap();
+			let no_usage = [ChatMessage::new(Role::User, "no usage")];
 			let no_usage = engine.chat(
-				&[ChatMessage::new(Role::User, "no usage")],
+				&no_usage,
+				&plain_chat_prompt(&no_usage),
 				&GenerateParams::default(),
 				&mut |_| true,
 			);
+			let broken = [ChatMessage::new(Role::User, "break")];
 			let broken = engine.chat(
-				&[ChatMessage::new(Role::User, "break")],
+				&broken,
+				&plain_chat_prompt(&broken),
 				&GenerateParams::default(),
 				&mut |_| true,
 			);

@@ -119,16 +119,19 @@ pub trait Engine: Send + Sync {
 	fn chat_prompt(&self, messages: &[ChatMessage]) -> anyhow::Result<String> {
 		Ok(plain_chat_prompt(messages))
 	}
-	/// Answers a chat: by default, [`Engine::generate`] on [`Engine::chat_prompt`]. An engine
-	/// that hands the messages to another server (forwarding) sends them as they are, for its
-	/// template to apply.
+	/// Answers a chat. `prompt` is [`Engine::chat_prompt`] of `messages`, which the caller
+	/// rendered once (it bounds the request with it). By default, [`Engine::generate`] on it;
+	/// an engine that hands the messages to another server (forwarding) sends them as they
+	/// are, for its template to apply.
 	fn chat(
 		&self,
 		messages: &[ChatMessage],
+		prompt: &str,
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> anyhow::Result<Generation> {
-		self.generate(&self.chat_prompt(messages)?, params, on_token)
+		let _ = messages;
+		self.generate(prompt, params, on_token)
 	}
 	/// Embeds each input.
 	fn embed(&self, inputs: &[String]) -> anyhow::Result<Embeddings>;

@@ -430,15 +430,16 @@ impl Admitted {
 		self.run(|engine, on_token| engine.generate(prompt, params, on_token), on_token)
 	}
 
-	/// Answers a chat ([`Engine::chat`]), then charges and counts as [`Admitted::generate`]
-	/// does.
+	/// Answers a chat ([`Engine::chat`]; `prompt` is what [`ComputeState::chat_prompt`]
+	/// rendered), then charges and counts as [`Admitted::generate`] does.
 	pub fn chat(
 		self,
 		messages: &[ChatMessage],
+		prompt: &str,
 		params: &GenerateParams,
 		on_token: &mut dyn FnMut(&str) -> bool,
 	) -> (anyhow::Result<Generation>, Charge) {
-		self.run(|engine, on_token| engine.chat(messages, params, on_token), on_token)
+		self.run(|engine, on_token| engine.chat(messages, prompt, params, on_token), on_token)
 	}
 
 	fn run(
