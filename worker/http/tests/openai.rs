@@ -910,6 +910,31 @@ async fn too_many_requests_at_once_get_429() {
 	);
 }
 
+/// A client that sends a request and hangs up before the answer (not streamed) does not get
+/// the engine's work for free: the run stops at its first token and what it did is charged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hanging_up_before_the_answer_is_not_free() {
+	let server = start_with(Some(1_000), config(false), vec![Arc::new(Slow)]).await;
+	let body = json!({ "model": "slow", "prompt": "x", "max_tokens": 2 }).to_string();
+	let request = server
+		.client
+		.post(format!("{}/v1/completions", server.public))
+		.header("authorization", bearer(&key(&dev::alice(), u128::MAX, 1)))
+		.body(body)
+		.send();
+	// Gone while the engine is still at its first token.
+	assert!(tokio::time::timeout(std::time::Duration::from_millis(200), request).await.is_err());
+	for _ in 0..100 {
+		if server.compute.metrics().jobs("slow", JobStatus::Ok) == 1 {
+			break;
+		}
+		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+	}
+	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
+	assert_eq!(spend.reserved, 0);
+	assert_eq!(spend.unsettled, PRICES.cost(1, 1), "the prompt and the one token generated");
+}
+
 /// One user cannot take every place: past its own limit it gets 429 while another user's
 /// request still runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
