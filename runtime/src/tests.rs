@@ -228,3 +228,28 @@ fn the_beacon_runs_before_the_pallets_that_draw_from_it() {
 	assert!(at("Beacon") < at("Compute"), "{order:?}");
 	assert!(at("Babe") < at("Beacon"), "{order:?}");
 }
+
+/// The runtime metadata the worker's client is generated from (`worker/chain/metadata`), kept
+/// equal to this runtime's. When a pallet changes, this fails; regenerate the file with
+/// `ZG_WRITE_METADATA=1 cargo test -p zg-runtime worker_metadata` and rebuild the worker, whose
+/// generated client then type-checks every call, storage entry and constant it uses.
+#[test]
+fn worker_metadata_is_the_runtimes() {
+	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../worker/chain/metadata/zg-runtime.scale");
+	// Some of the runtime's constants are read from storage.
+	let current = sp_io::TestExternalities::default()
+		.execute_with(|| Runtime::metadata_at_version(16))
+		.expect("the runtime serves metadata v16");
+	let current: &[u8] = &current;
+	if std::env::var_os("ZG_WRITE_METADATA").is_some() {
+		std::fs::write(path, current).expect("writes the metadata");
+	}
+	let saved = std::fs::read(path).expect("worker/chain/metadata/zg-runtime.scale exists");
+	assert!(
+		saved == current,
+		"the worker's metadata ({} bytes) is not this runtime's ({} bytes): regenerate it with \
+		 `ZG_WRITE_METADATA=1 cargo test -p zg-runtime worker_metadata`",
+		saved.len(),
+		current.len()
+	);
+}

@@ -1,9 +1,19 @@
-//! The worker's and the CLI's view of the chain: subxt over the node's JSON-RPC, with types
-//! decoded through the runtime metadata (never by linking the runtime).
+//! The worker's and the CLI's view of the chain: subxt over the node's JSON-RPC, never linking
+//! the runtime. Calls, storage entries and constants come from a client generated at compile
+//! time from the runtime's metadata ([`runtime`]); subxt checks each against the connected
+//! chain's metadata before use, so a worker built for another runtime gets a clear error
+//! instead of a wrong decoding. Values decode into this module's types, which name the fields
+//! the worker uses.
+
+pub mod runtime;
 
 use anyhow::{anyhow, Context, Result};
+use runtime::zg;
 use scale_decode::DecodeAsType;
-use subxt::{dynamic, OnlineClient, PolkadotConfig};
+use subxt::{
+	utils::{AccountId32, H256},
+	OnlineClient, PolkadotConfig,
+};
 use subxt_signer::sr25519::Keypair;
 use zg_primitives::{storage::FileLayout, Hash};
 
@@ -187,8 +197,7 @@ pub struct ChainService {
 }
 
 /// A spending capability as the chain's `settle_usage` takes it.
-#[derive(Clone, Debug, PartialEq, Eq, scale_encode::EncodeAsType)]
-#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainCapability {
 	pub user: Account,
 	pub provider: Account,
@@ -200,8 +209,7 @@ pub struct ChainCapability {
 
 /// An account signature (`MultiSignature`) as the chain takes it (and as API keys carry it:
 /// the SCALE encoding is `MultiSignature`'s).
-#[derive(Clone, Debug, PartialEq, Eq, scale_encode::EncodeAsType, codec::Encode, codec::Decode)]
-#[encode_as_type(crate_path = "subxt::ext::scale_encode")]
+#[derive(Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode)]
 pub enum ChainSignature {
 	/// An ed25519 signature.
 	Ed25519([u8; 64]),
@@ -209,6 +217,34 @@ pub enum ChainSignature {
 	Sr25519([u8; 64]),
 	/// An ECDSA signature.
 	Ecdsa([u8; 65]),
+}
+
+impl ChainCapability {
+	/// The capability as the generated client's call takes it.
+	fn to_runtime(
+		&self,
+	) -> zg::runtime_types::zg_primitives::compute::SpendingCapability<AccountId32, u32> {
+		zg::runtime_types::zg_primitives::compute::SpendingCapability {
+			user: AccountId32(self.user),
+			provider: AccountId32(self.provider),
+			cap: self.cap,
+			expires_at: self.expires_at,
+			genesis: H256(self.genesis),
+			nonce: self.nonce,
+		}
+	}
+}
+
+impl ChainSignature {
+	/// The signature as the generated client's call takes it.
+	fn to_runtime(&self) -> zg::runtime_types::sp_runtime::MultiSignature {
+		use zg::runtime_types::sp_runtime::MultiSignature;
+		match self {
+			Self::Ed25519(s) => MultiSignature::Ed25519(*s),
+			Self::Sr25519(s) => MultiSignature::Sr25519(*s),
+			Self::Ecdsa(s) => MultiSignature::Ecdsa(*s),
+		}
+	}
 }
 
 /// What was settled under a capability (`Compute.Capabilities`).
@@ -238,9 +274,9 @@ impl Chain {
 	/// The file committed under `root`, if any.
 	pub async fn file(&self, root: &Hash) -> Result<Option<ChainFile>> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<([u8; 32],), ChainFile>("Storage", "Files");
-		match at.storage().try_fetch(addr, (root.0,)).await? {
-			Some(value) => Ok(Some(value.decode()?)),
+		let addr = zg::storage().storage().files();
+		match at.storage().try_fetch(addr, (H256(root.0),)).await? {
+			Some(value) => Ok(Some(value.decode_as()?)),
 			None => Ok(None),
 		}
 	}
@@ -248,10 +284,10 @@ impl Chain {
 	/// The worker endpoint a provider registered, if it is registered.
 	pub async fn endpoint(&self, provider: &Account) -> Result<Option<String>> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<([u8; 32],), ChainProvider>("Storage", "Providers");
-		match at.storage().try_fetch(addr, (*provider,)).await? {
+		let addr = zg::storage().storage().providers();
+		match at.storage().try_fetch(addr, (AccountId32(*provider),)).await? {
 			Some(value) => {
-				let p = value.decode()?;
+				let p: ChainProvider = value.decode_as()?;
 				Ok(Some(String::from_utf8_lossy(&p.endpoint).trim_end_matches('/').to_string()))
 			},
 			None => Ok(None),
@@ -261,8 +297,7 @@ impl Chain {
 	/// Every committed file (for a provider's worker looking for shards assigned to it).
 	pub async fn files(&self) -> Result<Vec<(Hash, ChainFile)>> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<([u8; 32],), ChainFile>("Storage", "Files");
-		let mut entries = at.storage().iter(addr, ()).await?;
+		let mut entries = at.storage().iter(zg::storage().storage().files(), ()).await?;
 		let mut out = Vec::new();
 		while let Some(entry) = entries.next().await {
 			let entry = entry?;
@@ -271,7 +306,7 @@ impl Chain {
 				.part(0)
 				.and_then(|p| p.decode_as::<[u8; 32]>().ok().flatten())
 				.ok_or_else(|| anyhow!("a Files key without a root"))?;
-			out.push((Hash::from(root), entry.value().decode()?));
+			out.push((Hash::from(root), entry.value().decode_as()?));
 		}
 		Ok(out)
 	}
@@ -279,34 +314,31 @@ impl Chain {
 	/// The storage price in plancks per charged byte and block.
 	pub async fn price(&self) -> Result<u128> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<(), u128>("Storage", "Price");
-		Ok(at.storage().fetch(addr, ()).await?.decode()?)
+		Ok(at.storage().fetch(zg::storage().storage().price(), ()).await?.decode()?)
 	}
 
 	/// The storage pallet's `MinShardSize` (bytes a shard is charged for at least) and
 	/// `SubmissionFee` constants.
 	pub async fn storage_terms(&self) -> Result<(u64, u128)> {
 		let at = self.api.at_current_block().await?;
-		let min_shard =
-			at.constants().entry(dynamic::constant::<u64>("Storage", "MinShardSize"))?;
-		let fee = at.constants().entry(dynamic::constant::<u128>("Storage", "SubmissionFee"))?;
-		Ok((min_shard, fee))
+		let constants = zg::constants().storage();
+		Ok((
+			at.constants().entry(constants.min_shard_size())?,
+			at.constants().entry(constants.submission_fee())?,
+		))
 	}
 
 	/// What the storage pallet accepts of a file: its `MinDataShards`, `MaxDataShards`,
 	/// `MinParityShards`, `MaxParityShards` and `MaxFileSize` constants.
 	pub async fn storage_limits(&self) -> Result<StorageLimits> {
 		let at = self.api.at_current_block().await?;
-		let constant =
-			|name: &'static str| at.constants().entry(dynamic::constant::<u32>("Storage", name));
+		let constants = zg::constants().storage();
 		Ok(StorageLimits {
-			min_data_shards: constant("MinDataShards")?,
-			max_data_shards: constant("MaxDataShards")?,
-			min_parity_shards: constant("MinParityShards")?,
-			max_parity_shards: constant("MaxParityShards")?,
-			max_file_size: at
-				.constants()
-				.entry(dynamic::constant::<u64>("Storage", "MaxFileSize"))?,
+			min_data_shards: at.constants().entry(constants.min_data_shards())?,
+			max_data_shards: at.constants().entry(constants.max_data_shards())?,
+			min_parity_shards: at.constants().entry(constants.min_parity_shards())?,
+			max_parity_shards: at.constants().entry(constants.max_parity_shards())?,
+			max_file_size: at.constants().entry(constants.max_file_size())?,
 		})
 	}
 
@@ -331,19 +363,14 @@ impl Chain {
 		lifetime: u32,
 		max_fee: u128,
 	) -> Result<()> {
-		let roots: Vec<[u8; 32]> = shard_roots.iter().map(|r| r.0).collect();
-		let call = dynamic::transaction(
-			"Storage",
-			"submit",
-			(
-				root.0,
-				layout.size,
-				layout.data_shards,
-				layout.parity_shards,
-				roots,
-				lifetime,
-				max_fee,
-			),
+		let call = zg::tx().storage().submit(
+			H256(root.0),
+			layout.size,
+			layout.data_shards,
+			layout.parity_shards,
+			shard_roots.iter().map(|r| H256(r.0)).collect(),
+			lifetime,
+			max_fee,
 		);
 		self.sign_and_finalize(signer, &call).await
 	}
@@ -356,12 +383,10 @@ impl Chain {
 		nonce: u64,
 	) -> Result<Option<ChainCapabilityUse>> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<(([u8; 32], [u8; 32]), u64), ChainCapabilityUse>(
-			"Compute",
-			"Capabilities",
-		);
-		match at.storage().try_fetch(addr, ((*user, *provider), nonce)).await? {
-			Some(value) => Ok(Some(value.decode()?)),
+		let addr = zg::storage().compute().capabilities();
+		let pair = (AccountId32(*user), AccountId32(*provider));
+		match at.storage().try_fetch(addr, (pair, nonce)).await? {
+			Some(value) => Ok(Some(value.decode_as()?)),
 			None => Ok(None),
 		}
 	}
@@ -370,8 +395,8 @@ impl Chain {
 	/// plancks (0 when there is none).
 	pub async fn compute_allocation(&self, user: &Account, provider: &Account) -> Result<u128> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<([u8; 32], [u8; 32]), u128>("Compute", "Allocations");
-		match at.storage().try_fetch(addr, (*user, *provider)).await? {
+		let addr = zg::storage().compute().allocations();
+		match at.storage().try_fetch(addr, (AccountId32(*user), AccountId32(*provider))).await? {
 			Some(value) => Ok(value.decode()?),
 			None => Ok(0),
 		}
@@ -380,11 +405,10 @@ impl Chain {
 	/// Every compute service of `provider` (`Compute.Services`).
 	pub async fn compute_services(&self, provider: &Account) -> Result<Vec<ChainService>> {
 		let at = self.api.at_current_block().await?;
-		let addr = dynamic::storage::<(u64,), ChainService>("Compute", "Services");
-		let mut entries = at.storage().iter(addr, ()).await?;
+		let mut entries = at.storage().iter(zg::storage().compute().services(), ()).await?;
 		let mut out = Vec::new();
 		while let Some(entry) = entries.next().await {
-			let service = entry?.value().decode()?;
+			let service: ChainService = entry?.value().decode_as()?;
 			if service.provider == *provider {
 				out.push(service);
 			}
@@ -401,10 +425,10 @@ impl Chain {
 		signature: &ChainSignature,
 		amount: u128,
 	) -> Result<()> {
-		let call = dynamic::transaction(
-			"Compute",
-			"settle_usage",
-			(capability.clone(), signature.clone(), amount),
+		let call = zg::tx().compute().settle_usage(
+			capability.to_runtime(),
+			signature.to_runtime(),
+			amount,
 		);
 		self.sign_and_finalize(signer, &call).await
 	}
