@@ -133,8 +133,17 @@ struct Args {
 	max_inflight_per_user: Option<usize>,
 	/// Where the API's spend not yet settled on chain is kept across restarts (default:
 	/// `metering.json` in the store).
-	#[arg(long, value_name = "FILE")]
+	#[arg(long, value_name = "FILE", conflicts_with = "shared_meter")]
 	meter_journal: Option<PathBuf>,
+	/// For several workers of one provider: a directory they all share (on one machine, or a
+	/// file system whose locks work across machines), where each keeps its journal as
+	/// `<worker-name>.json` and reads the others', so that together they serve no more than
+	/// a key's cap and a user's allocation. Give each worker its own `--worker-name`.
+	#[arg(long, value_name = "DIR")]
+	shared_meter: Option<PathBuf>,
+	/// This worker's name in `--shared-meter` (letters, digits, '-' and '_').
+	#[arg(long, default_value = "worker", requires = "shared_meter")]
+	worker_name: String,
 	/// Seconds between usage settlements on chain (and refreshes of the services' prices).
 	#[arg(long, default_value_t = 30)]
 	settle_every: u64,
@@ -264,9 +273,13 @@ fn compute(
 					chain.settle_usage(&key, &capability, &signature, amount).await
 				})
 			});
-			let journal =
-				args.meter_journal.clone().unwrap_or_else(|| args.store.join("metering.json"));
-			let meter = Arc::new(Meter::persisted(budget, journal)?);
+			let meter = Arc::new(match &args.shared_meter {
+				Some(dir) => Meter::shared(budget, dir, &args.worker_name)?,
+				None => Meter::persisted(
+					budget,
+					args.meter_journal.clone().unwrap_or_else(|| args.store.join("metering.json")),
+				)?,
+			});
 			let period = Duration::from_secs(args.settle_every.max(1));
 			tokio::spawn(meter.clone().settle_every(settle, period));
 			Some(meter)

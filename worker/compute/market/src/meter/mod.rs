@@ -32,10 +32,18 @@
 //! An amount submitted for settlement is journaled as settled at once: if the worker dies
 //! before it learns whether the settlement landed, the user is never charged twice for it
 //! (the provider may lose it instead).
-//! One journal belongs to one worker: several workers of one provider must not share a key's
-//! spend (each would allow the whole cap).
+//!
+//! **Several workers of one provider** ([`Meter::shared`]) keep their journals in one
+//! directory and see one spend: each journal also lists what its worker has outstanding
+//! (unsettled spend and reservations), and a worker admits a request only if the chain's
+//! budget covers its own outstanding spend and every other worker's, under the key's cap and
+//! under the user's allocation, checked and reserved under a lock of the directory. Without
+//! this, each worker would allow a key's whole cap and a user's whole allocation, and the
+//! chain would settle only one of them. The workers should read the chain through one node
+//! (a node that lags could show a settlement as not yet landed while its worker's journal
+//! already shows it done). A worker that dies leaves its reservations counted until it
+//! starts again (its users are refused sooner; nobody is overdrawn).
 
-use codec::{Decode, Encode};
 use futures::future::BoxFuture;
 use std::{
 	collections::BTreeMap,
@@ -127,100 +135,63 @@ pub struct Spend {
 
 type Key = (crate::Account, u64);
 
+mod journal;
+
+use journal::{Peers, Shared};
+
 /// The spend of every capability, and where the unsettled part is journaled.
 #[derive(Default)]
 struct Book {
 	entries: BTreeMap<Key, (Grant, Spend)>,
 	journal: Option<PathBuf>,
-	/// Settlements completed so far (see [`Meter::reserve`]).
+	/// The directory shared with the provider's other workers, if any.
+	shared: Option<Shared>,
+	/// Settlements completed so far, across restarts when journaled (see [`Meter::reserve`]).
 	settlements: u64,
 	/// Amounts submitted for settlement and not yet known to have landed. The journal counts
-	/// them as settled already (see [`Book::save`]).
+	/// them as settled already (see [`journal`]).
 	settling: BTreeMap<Key, u128>,
 }
 
 type Ledger = Arc<Mutex<Book>>;
 
-/// One capability's unsettled spend in the journal.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct JournalEntry {
-	/// Hex of the SCALE capability.
-	capability: String,
-	/// Hex of the signature.
-	signature: String,
-	/// Plancks, in decimal.
-	unsettled: String,
-}
-
 impl Book {
 	/// What `budget` leaves for the capability `key`: its cap left less its own unsettled and
 	/// reserved spend, and at most the user's allocation less the unsettled and reserved spend
 	/// of all the user's capabilities (which the chain settles from that one allocation: two
-	/// keys of a user cannot together be served more than it).
-	fn available(&self, key: &Key, budget: &Budget) -> u128 {
+	/// keys of a user cannot together be served more than it). `peers` is what the provider's
+	/// other workers have outstanding, counted the same way.
+	fn available(&self, key: &Key, budget: &Budget, peers: &Peers) -> u128 {
 		let total = |s: &Spend| s.unsettled.saturating_add(s.reserved);
 		let own = self.entries.get(key).map_or(0, |(_, s)| total(s));
+		let own = own.saturating_add(peers.by_key.get(key).copied().unwrap_or(0));
 		let user = self
 			.entries
 			.range((key.0, 0)..=(key.0, u64::MAX))
 			.fold(0u128, |sum, (_, (_, s))| sum.saturating_add(total(s)));
+		let user = user.saturating_add(peers.by_user.get(&key.0).copied().unwrap_or(0));
 		let under_cap = budget.cap_left.saturating_sub(own);
 		under_cap.min(budget.allocation.saturating_sub(user))
 	}
 
-	/// Writes the unsettled spend to the journal, if there is one, synced to the disk before
-	/// it replaces the last one. An amount being settled is written as settled already: if the
-	/// worker dies before it knows whether the settlement landed, the user is never charged
-	/// twice for it (the provider may lose it instead). A failure is logged: the spend is
-	/// still settled from memory.
-	fn save(&self) {
+	/// Writes the journal, if there is one: synced to the disk before it replaces the last one
+	/// when what is owed changed (`durable`); when only reservations changed, written only if
+	/// other workers read it. A failure is logged: the spend is still settled from memory.
+	fn save(&self, durable: bool) {
 		let Some(path) = &self.journal else { return };
-		let entries: Vec<JournalEntry> = self
-			.entries
-			.iter()
-			.map(|(key, (grant, spend))| {
-				let settling = self.settling.get(key).copied().unwrap_or(0);
-				(grant, spend.unsettled.saturating_sub(settling))
-			})
-			.filter(|(_, owed)| *owed > 0)
-			.map(|(grant, owed)| JournalEntry {
-				capability: hex::encode(grant.capability.encode()),
-				signature: hex::encode(grant.signature),
-				unsettled: owed.to_string(),
-			})
-			.collect();
-		let tmp = path.with_extension("tmp");
-		let written = serde_json::to_vec(&entries)
-			.map_err(std::io::Error::other)
-			.and_then(|bytes| {
-				let mut file = std::fs::File::create(&tmp)?;
-				std::io::Write::write_all(&mut file, &bytes)?;
-				file.sync_all()
-			})
-			.and_then(|()| std::fs::rename(&tmp, path));
+		if !durable && self.shared.is_none() {
+			return;
+		}
+		let written =
+			journal::write(path, &self.entries, &self.settling, self.settlements, durable);
 		if let Err(e) = written {
 			tracing::error!("cannot write the metering journal {}: {e}", path.display());
 		}
 	}
 
-	/// The entries of the journal at `path` (none if there is no file yet).
-	fn load(path: &Path) -> anyhow::Result<BTreeMap<Key, (Grant, Spend)>> {
-		let bytes = match std::fs::read(path) {
-			Ok(bytes) => bytes,
-			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-			Err(e) => return Err(e.into()),
-		};
-		let entries: Vec<JournalEntry> = serde_json::from_slice(&bytes)?;
-		let mut book = BTreeMap::new();
-		for entry in entries {
-			let capability = SpendingCapability::decode(&mut &hex::decode(&entry.capability)?[..])?;
-			let signature = <[u8; 64]>::try_from(hex::decode(&entry.signature)?)
-				.map_err(|_| anyhow::anyhow!("a signature is 64 bytes"))?;
-			let unsettled: u128 = entry.unsettled.parse()?;
-			let grant = Grant { capability, signature };
-			book.insert(grant.key(), (grant, Spend { unsettled, reserved: 0 }));
-		}
-		Ok(book)
+	/// What the other workers have outstanding (nothing without a shared directory).
+	fn peers(&self) -> anyhow::Result<Peers> {
+		self.shared.as_ref().map_or(Ok(Peers::default()), Shared::peers)
 	}
 }
 
@@ -261,10 +232,9 @@ impl Reservation {
 				spend.reserved = spend.reserved.saturating_sub(self.amount);
 				spend.unsettled = spend.unsettled.saturating_add(cost);
 			}
-			left = ledger.available(&self.key, &self.budget);
-			if cost > 0 {
-				ledger.save();
-			}
+			let peers = ledger.peers().unwrap_or_default();
+			left = ledger.available(&self.key, &self.budget, &peers);
+			ledger.save(cost > 0);
 		}
 		left
 	}
@@ -282,6 +252,7 @@ impl Drop for Reservation {
 					ledger.entries.remove(&self.key);
 				}
 			}
+			ledger.save(false);
 		}
 	}
 }
@@ -296,10 +267,28 @@ impl Meter {
 	/// module documentation). A journal that cannot be read is an error: starting without it
 	/// would forget what users owe.
 	pub fn persisted(budget: BudgetFn, path: impl Into<PathBuf>) -> anyhow::Result<Self> {
-		let path = path.into();
-		let entries = Book::load(&path).map_err(|e| {
+		Self::open(budget, path.into(), None)
+	}
+
+	/// A meter of one of several workers of a provider that share the directory `dir` (on one
+	/// machine, or on a file system whose locks work across machines): it journals as
+	/// [`Meter::persisted`] does, at `dir/<name>.json`, and admits a request only if what the
+	/// chain allows covers this worker's spend and every other worker's (their journals in
+	/// `dir`) together. See the module documentation.
+	pub fn shared(budget: BudgetFn, dir: &Path, name: &str) -> anyhow::Result<Self> {
+		let shared = Shared::join(dir, name)?;
+		Self::open(budget, shared.journal(), Some(shared))
+	}
+
+	fn open(budget: BudgetFn, path: PathBuf, shared: Option<Shared>) -> anyhow::Result<Self> {
+		let loaded = journal::Loaded::read(&path).map_err(|e| {
 			anyhow::anyhow!("cannot read the metering journal {}: {e:#}", path.display())
 		})?;
+		let entries: BTreeMap<Key, (Grant, Spend)> = loaded
+			.entries
+			.into_iter()
+			.map(|(key, (grant, unsettled, _))| (key, (grant, Spend { unsettled, reserved: 0 })))
+			.collect();
 		if !entries.is_empty() {
 			let owed: u128 = entries.values().map(|(_, s)| s.unsettled).sum();
 			tracing::info!(
@@ -308,38 +297,63 @@ impl Meter {
 				entries.len()
 			);
 		}
-		let book = Book { entries, journal: Some(path), ..Default::default() };
+		let book = Book {
+			entries,
+			journal: Some(path),
+			shared,
+			settlements: loaded.settlements,
+			settling: BTreeMap::new(),
+		};
+		// Rewritten at once: the reservations of requests that died with the last process
+		// no longer count for the other workers.
+		book.save(true);
 		Ok(Self { budget, ledger: Arc::new(Mutex::new(book)) })
 	}
 
 	/// Reserves `max_cost` under `grant`, or refuses if what the chain allows under it, less
-	/// its unsettled and reserved spend, does not cover it.
+	/// its unsettled and reserved spend (and that of the other workers sharing the
+	/// directory, if any), does not cover it.
 	///
 	/// The chain is read outside the ledger's lock. A settlement that completes in between
-	/// lowers the unsettled spend while the budget read still counts it as unsettled (the
-	/// key would look that much richer), so the read is repeated whenever a settlement
-	/// completed during it.
+	/// (by this worker or another) lowers the unsettled spend while the budget read still
+	/// counts it as unsettled (the key would look that much richer), so the read is repeated
+	/// whenever a settlement completed during it. Workers sharing a directory check and
+	/// reserve under its admission lock, one at a time.
 	pub async fn reserve(&self, grant: &Grant, max_cost: u128) -> Result<Reservation, MeterError> {
 		let poisoned = |_| MeterError::Budget("poisoned".into());
-		let (budget, mut ledger) = loop {
-			let epoch = self.ledger.lock().map_err(poisoned)?.settlements;
-			let budget = (self.budget)(grant.clone())
-				.await
-				.map_err(|e| MeterError::Budget(format!("{e:#}")))?;
-			let ledger = self.ledger.lock().map_err(poisoned)?;
-			if ledger.settlements == epoch {
-				break (budget, ledger);
-			}
-		};
+		let failed = |e: anyhow::Error| MeterError::Budget(format!("{e:#}"));
 		let key = grant.key();
-		let spend = ledger.entries.get(&key).map(|(_, s)| *s).unwrap_or_default();
-		let available = ledger.available(&key, &budget);
-		if available < max_cost {
-			return Err(MeterError::Insufficient { available, needed: max_cost });
+		loop {
+			let epoch = {
+				let ledger = self.ledger.lock().map_err(poisoned)?;
+				ledger.settlements.wrapping_add(ledger.peers().map_err(failed)?.settlements)
+			};
+			let budget = (self.budget)(grant.clone()).await.map_err(failed)?;
+			let mut ledger = self.ledger.lock().map_err(poisoned)?;
+			let _admission = match &ledger.shared {
+				Some(shared) => Some(shared.admit().map_err(|e| failed(e.into()))?),
+				None => None,
+			};
+			let peers = ledger.peers().map_err(failed)?;
+			if ledger.settlements.wrapping_add(peers.settlements) != epoch {
+				continue;
+			}
+			let available = ledger.available(&key, &budget, &peers);
+			if available < max_cost {
+				return Err(MeterError::Insufficient { available, needed: max_cost });
+			}
+			let entry =
+				ledger.entries.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
+			entry.1.reserved = entry.1.reserved.saturating_add(max_cost);
+			ledger.save(false);
+			return Ok(Reservation {
+				ledger: self.ledger.clone(),
+				key,
+				amount: max_cost,
+				budget,
+				done: false,
+			});
 		}
-		let entry = ledger.entries.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
-		entry.1.reserved = spend.reserved.saturating_add(max_cost);
-		Ok(Reservation { ledger: self.ledger.clone(), key, amount: max_cost, budget, done: false })
 	}
 
 	/// The spend under the capability of `user` with `nonce` (zero when unknown).
@@ -371,7 +385,7 @@ impl Meter {
 			let key = grant.key();
 			if let Ok(mut ledger) = self.ledger.lock() {
 				ledger.settling.insert(key, amount);
-				ledger.save();
+				ledger.save(true);
 			}
 			let outcome = settle(grant, amount).await;
 			if let Ok(mut ledger) = self.ledger.lock() {
@@ -385,7 +399,7 @@ impl Meter {
 					}
 					ledger.settlements = ledger.settlements.wrapping_add(1);
 				}
-				ledger.save();
+				ledger.save(true);
 			}
 			match outcome {
 				Ok(()) => {
@@ -596,6 +610,123 @@ mod tests {
 			meter.reserve(&second, 1).await,
 			Err(MeterError::Insufficient { available: 0, .. })
 		));
+	}
+
+	/// A settle function that lands every amount on the test chain.
+	fn settles_on(chain: Arc<Mutex<BTreeMap<Key, u128>>>) -> SettleFn {
+		Arc::new(move |g, amount| {
+			let settled = chain.clone();
+			Box::pin(async move {
+				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
+				Ok(())
+			})
+		})
+	}
+
+	fn temp_dir(name: &str) -> PathBuf {
+		let dir = std::env::temp_dir().join(format!("zg-meter-{name}-{}", std::process::id()));
+		let _ = std::fs::remove_dir_all(&dir);
+		dir
+	}
+
+	/// Two workers of one provider share a directory: together they serve no more than a
+	/// key's cap and a user's allocation, before and after either settles; a worker that died
+	/// with requests in flight keeps them counted until it starts again; two running workers
+	/// cannot take one name.
+	#[tokio::test]
+	async fn workers_sharing_a_directory_see_one_spend() {
+		let dir = temp_dir("shared");
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		let first = Meter::shared(budget(chain.clone(), 1_500), &dir, "first").unwrap();
+		let second = Meter::shared(budget(chain.clone(), 1_500), &dir, "second").unwrap();
+		assert!(Meter::shared(budget(chain.clone(), 1_500), &dir, "second").is_err());
+		assert!(Meter::shared(budget(chain.clone(), 1_500), &dir, "../x").is_err());
+
+		let (key, other) = (grant(1, 7, 1_000), grant(1, 8, 1_000));
+		first.reserve(&key, 600).await.unwrap().commit(600);
+		// The same key at the other worker: 400 left under its cap.
+		assert!(matches!(
+			second.reserve(&key, 401).await,
+			Err(MeterError::Insufficient { available: 400, needed: 401 })
+		));
+		let held = second.reserve(&key, 400).await.unwrap();
+		// Another key of the user, at either worker: the allocation less all of it.
+		assert!(matches!(
+			first.reserve(&other, 501).await,
+			Err(MeterError::Insufficient { available: 500, needed: 501 })
+		));
+		held.commit(300);
+		first.reserve(&other, 600).await.unwrap().commit(600);
+		assert!(matches!(
+			second.reserve(&other, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+
+		// The first worker settles its 1 200: the second still owes 300, so nothing is free.
+		assert_eq!(first.settle_once(&settles_on(chain.clone())).await, 2);
+		assert!(matches!(
+			second.reserve(&key, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+		assert_eq!(second.settle_once(&settles_on(chain.clone())).await, 1);
+		let user_settled: u128 =
+			chain.lock().unwrap().iter().filter(|(k, _)| k.0 == [1; 32]).map(|(_, v)| v).sum();
+		assert_eq!(user_settled, 1_500, "every amount served was settled, within the allocation");
+
+		// A worker that died with a request in flight (its journal, as it left it).
+		let bob = grant(2, 1, 1_000);
+		let in_flight = first.reserve(&bob, 1_000).await.unwrap();
+		std::fs::copy(dir.join("first.json"), dir.join("crashed.json")).unwrap();
+		drop(in_flight);
+		assert!(matches!(
+			second.reserve(&bob, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+		let restarted = Meter::shared(budget(chain.clone(), 1_500), &dir, "crashed").unwrap();
+		assert!(second.reserve(&bob, 1_000).await.is_ok());
+		drop((first, second, restarted));
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	/// The first worker settles while the second reads the chain: the second's read predates
+	/// the settlement (the allocation looks untouched) while the first's journal already shows
+	/// the spend gone. The second reads again rather than count the settled amount twice.
+	#[tokio::test]
+	async fn a_peer_settling_during_a_budget_read_is_not_counted_twice() {
+		let dir = temp_dir("race");
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		let first = Arc::new(Meter::shared(budget(chain.clone(), 1_000), &dir, "first").unwrap());
+		let key = grant(1, 7, 10_000);
+		first.reserve(&key, 1_000).await.unwrap().commit(1_000);
+
+		let (peer, reads, inner) =
+			(first.clone(), Arc::new(Mutex::new(0)), budget(chain.clone(), 1_000));
+		let counted = reads.clone();
+		let settle = settles_on(chain.clone());
+		let racing: BudgetFn = Arc::new(move |g| {
+			let (peer, counted, inner, settle) =
+				(peer.clone(), counted.clone(), inner.clone(), settle.clone());
+			Box::pin(async move {
+				let read = inner(g).await;
+				let first_read = {
+					let mut n = counted.lock().unwrap();
+					*n += 1;
+					*n == 1
+				};
+				if first_read {
+					assert_eq!(peer.settle_once(&settle).await, 1);
+				}
+				read
+			})
+		});
+		let second = Meter::shared(racing, &dir, "second").unwrap();
+		assert!(matches!(
+			second.reserve(&key, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+		assert_eq!(*reads.lock().unwrap(), 2, "read again after the settlement");
+		drop((first, second));
+		std::fs::remove_dir_all(&dir).unwrap();
 	}
 
 	#[test]

@@ -1,0 +1,223 @@
+//! The meter's files: a worker's journal of unsettled spend, and the journals of the other
+//! workers of the same provider when they share a directory.
+//!
+//! A journal is JSON, written to a temporary file that is renamed over the last one, so that
+//! a reader (this worker after a restart, or another worker) always sees a whole version.
+//! Each entry holds one capability's spend in two amounts:
+//! - `unsettled`: what a restarted worker settles (amounts in settlement are left out: if the
+//!   worker dies before it knows whether the settlement landed, the user is never charged
+//!   twice for them);
+//! - `outstanding`: what the other workers must count against the capability and its user
+//!   now: the unsettled spend, amounts in settlement included, and the reservations of
+//!   requests in flight.
+//!
+//! `settlements` counts the settlements this worker completed, across restarts; a worker
+//! reading the others' journals compares their sum before and after it reads the chain (see
+//! [`super::Meter::reserve`]).
+
+use super::{Grant, Key, Spend};
+use codec::{Decode, Encode};
+use std::{
+	collections::BTreeMap,
+	fs::File,
+	path::{Path, PathBuf},
+	sync::Arc,
+};
+use zg_primitives::compute::SpendingCapability;
+
+/// One capability's spend in a journal.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+	/// Hex of the SCALE capability.
+	capability: String,
+	/// Hex of the signature.
+	signature: String,
+	/// Plancks to settle after a restart, in decimal.
+	unsettled: String,
+	/// Plancks the other workers count, in decimal (absent in journals written before
+	/// directories were shared: then the unsettled amount).
+	#[serde(default)]
+	outstanding: Option<String>,
+}
+
+/// A journal as written since directories can be shared.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Journal {
+	settlements: u64,
+	entries: Vec<Entry>,
+}
+
+/// A journal as it may be found on disk: the current shape, or a bare list of entries (the
+/// first shape, still read so that an upgraded worker settles what it owes).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OnDisk {
+	Current(Journal),
+	First(Vec<Entry>),
+}
+
+/// A journal's content as the meter uses it.
+#[derive(Default)]
+pub(super) struct Loaded {
+	/// Per capability: the signed grant, what to settle, and what the others must count.
+	pub entries: BTreeMap<Key, (Grant, u128, u128)>,
+	/// Settlements completed by the worker that wrote it.
+	pub settlements: u64,
+}
+
+impl Loaded {
+	/// The journal at `path` (empty if there is no file yet).
+	pub fn read(path: &Path) -> anyhow::Result<Self> {
+		let bytes = match std::fs::read(path) {
+			Ok(bytes) => bytes,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+			Err(e) => return Err(e.into()),
+		};
+		let journal = match serde_json::from_slice(&bytes)? {
+			OnDisk::Current(journal) => journal,
+			OnDisk::First(entries) => Journal { settlements: 0, entries },
+		};
+		let mut loaded = Self { settlements: journal.settlements, ..Default::default() };
+		for entry in journal.entries {
+			let capability = SpendingCapability::decode(&mut &hex::decode(&entry.capability)?[..])?;
+			let signature = <[u8; 64]>::try_from(hex::decode(&entry.signature)?)
+				.map_err(|_| anyhow::anyhow!("a signature is 64 bytes"))?;
+			let unsettled: u128 = entry.unsettled.parse()?;
+			let outstanding = match entry.outstanding {
+				Some(text) => text.parse()?,
+				None => unsettled,
+			};
+			let grant = Grant { capability, signature };
+			loaded.entries.insert(grant.key(), (grant, unsettled, outstanding));
+		}
+		Ok(loaded)
+	}
+}
+
+/// Writes the journal of `entries` (with `settling`, the amounts in settlement, left out of
+/// what a restart settles) at `path`. With `durable`, the file is synced to the disk before it
+/// replaces the last one (needed when what is owed changed, not when only reservations did).
+pub(super) fn write(
+	path: &Path,
+	entries: &BTreeMap<Key, (Grant, Spend)>,
+	settling: &BTreeMap<Key, u128>,
+	settlements: u64,
+	durable: bool,
+) -> std::io::Result<()> {
+	let entries = entries
+		.iter()
+		.map(|(key, (grant, spend))| {
+			let settling = settling.get(key).copied().unwrap_or(0);
+			let owed = spend.unsettled.saturating_sub(settling);
+			(grant, owed, spend.unsettled.saturating_add(spend.reserved))
+		})
+		.filter(|(_, _, outstanding)| *outstanding > 0)
+		.map(|(grant, owed, outstanding)| Entry {
+			capability: hex::encode(grant.capability.encode()),
+			signature: hex::encode(grant.signature),
+			unsettled: owed.to_string(),
+			outstanding: Some(outstanding.to_string()),
+		})
+		.collect();
+	let bytes =
+		serde_json::to_vec(&Journal { settlements, entries }).map_err(std::io::Error::other)?;
+	let tmp = path.with_extension("tmp");
+	let mut file = File::create(&tmp)?;
+	std::io::Write::write_all(&mut file, &bytes)?;
+	if durable {
+		file.sync_all()?;
+	}
+	std::fs::rename(&tmp, path)
+}
+
+/// What the other workers of the provider have outstanding.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Peers {
+	/// The sum of their completed settlements.
+	pub settlements: u64,
+	/// Per capability.
+	pub by_key: BTreeMap<Key, u128>,
+	/// Per user, over all of the user's capabilities.
+	pub by_user: BTreeMap<crate::Account, u128>,
+}
+
+/// A directory shared by the workers of one provider: each keeps its journal there, as
+/// `<name>.json`, and reads the others' before it admits a request.
+pub(super) struct Shared {
+	dir: PathBuf,
+	name: String,
+	/// Held for the worker's life: a second worker with the same name is refused.
+	_name_lock: File,
+	/// Taken while a worker checks and reserves, so that two workers never admit against the
+	/// same room.
+	admission: Arc<File>,
+}
+
+/// The admission lock of a shared directory, released when dropped.
+pub(super) struct Admission(Arc<File>);
+
+impl Drop for Admission {
+	fn drop(&mut self) {
+		let _ = self.0.unlock();
+	}
+}
+
+impl Shared {
+	/// Joins the directory `dir` as the worker `name`.
+	pub fn join(dir: &Path, name: &str) -> anyhow::Result<Self> {
+		anyhow::ensure!(
+			!name.is_empty()
+				&& name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+			"a worker's name is letters, digits, '-' and '_', not {name:?}"
+		);
+		std::fs::create_dir_all(dir)?;
+		let name_lock = File::create(dir.join(format!("{name}.lock")))?;
+		if name_lock.try_lock().is_err() {
+			anyhow::bail!(
+				"another running worker uses the name {name:?} in {}: give each worker its own",
+				dir.display()
+			);
+		}
+		let admission = Arc::new(File::create(dir.join(".admission.lock"))?);
+		Ok(Self {
+			dir: dir.to_path_buf(),
+			name: name.to_string(),
+			_name_lock: name_lock,
+			admission,
+		})
+	}
+
+	/// This worker's journal.
+	pub fn journal(&self) -> PathBuf {
+		self.dir.join(format!("{}.json", self.name))
+	}
+
+	/// Takes the admission lock (waits while another worker holds it).
+	pub fn admit(&self) -> std::io::Result<Admission> {
+		self.admission.lock()?;
+		Ok(Admission(self.admission.clone()))
+	}
+
+	/// What the other workers' journals hold now. A journal that cannot be read is an error:
+	/// admitting without it could overdraw what its worker owes.
+	pub fn peers(&self) -> anyhow::Result<Peers> {
+		let mut peers = Peers::default();
+		let own = self.journal();
+		for entry in std::fs::read_dir(&self.dir)? {
+			let path = entry?.path();
+			if path == own || path.extension().is_none_or(|e| e != "json") {
+				continue;
+			}
+			let loaded = Loaded::read(&path)
+				.map_err(|e| anyhow::anyhow!("cannot read {}: {e:#}", path.display()))?;
+			peers.settlements = peers.settlements.wrapping_add(loaded.settlements);
+			for (key, (_, _, outstanding)) in loaded.entries {
+				let k = peers.by_key.entry(key).or_default();
+				*k = k.saturating_add(outstanding);
+				let u = peers.by_user.entry(key.0).or_default();
+				*u = u.saturating_add(outstanding);
+			}
+		}
+		Ok(peers)
+	}
+}
