@@ -7,6 +7,9 @@
 extern crate self as zg_compute_engine;
 extern crate self as zg_primitives;
 
+#[path = "../../engine/src/chat.rs"]
+mod chat;
+pub use chat::*;
 #[path = "../../engine/src/engine.rs"]
 mod engine;
 pub use engine::*;
@@ -14,6 +17,8 @@ pub use engine::*;
 pub mod kernels;
 #[path = "../../engine-det/src/gpt.rs"]
 pub mod gpt;
+#[path = "../../engine-det/src/generation.rs"]
+mod generation;
 #[path = "../../engine-det/src/tokenizer.rs"]
 pub mod tokenizer;
 
