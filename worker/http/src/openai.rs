@@ -60,7 +60,7 @@ use std::{
 };
 use tokio::sync::mpsc;
 use zg_compute_engine::{ChatMessage, FinishReason, GenerateParams, Role};
-use zg_compute_market::{Admitted, Charge, ComputeState, Grant};
+use zg_compute_market::{Admitted, Charge, ComputeState, Deadline, Grant};
 
 /// The largest request body, in bytes.
 const API_BODY_LIMIT: usize = 4 << 20;
@@ -649,7 +649,8 @@ async fn generate(
 	if request.stream.unwrap_or(false) {
 		Ok(stream(admitted, input, params, meta))
 	} else {
-		complete(admitted, input, params, meta).await
+		let deadline = compute.config().answer_deadline.min(ANSWER_DEADLINE);
+		complete(admitted, input, params, meta, deadline).await
 	}
 }
 
@@ -663,8 +664,11 @@ impl Drop for CancelOnDrop {
 	}
 }
 
-/// How long an answer that is not streamed may take: past it, the run stops, nothing is
-/// charged, and the client gets 504 (before the listener's own [`crate::REQUEST_TIMEOUT`]).
+/// The longest an answer that is not streamed may take ([`ComputeConfig::answer_deadline`]
+/// is held to it): past it, the run stops, nothing is charged, and the client gets 504
+/// (before the listener's own [`crate::REQUEST_TIMEOUT`]).
+///
+/// [`ComputeConfig::answer_deadline`]: zg_compute_market::ComputeConfig::answer_deadline
 pub const ANSWER_DEADLINE: std::time::Duration =
 	crate::REQUEST_TIMEOUT.saturating_sub(std::time::Duration::from_secs(10));
 
@@ -685,28 +689,29 @@ async fn complete(
 	input: Input,
 	params: GenerateParams,
 	meta: Meta,
+	after: std::time::Duration,
 ) -> Result<Response, ApiError> {
 	// Set when this future is dropped (the client left): the run stops and is charged what
-	// it did. Set with `free` when the deadline passes: the run stops, charged nothing.
+	// it did. When the deadline passes before the run ends, the run stops, charged nothing.
 	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
-	let free = Arc::new(AtomicBool::new(false));
-	let admitted = admitted.cancel_on(cancel.0.clone()).free_if(free.clone());
+	let deadline = Arc::new(Deadline::default());
+	let admitted = admitted.cancel_on(cancel.0.clone()).with_deadline(deadline.clone());
 	let mut run = tokio::task::spawn_blocking(move || input.run(admitted, &params, &mut |_| true));
-	let joined = match tokio::time::timeout(ANSWER_DEADLINE, &mut run).await {
+	let joined = match tokio::time::timeout(after, &mut run).await {
 		Ok(joined) => joined,
-		Err(_) if run.is_finished() => run.await,
-		Err(_) => {
-			free.store(true, Ordering::SeqCst);
+		Err(_) if deadline.pass() => {
 			cancel.0.store(true, Ordering::SeqCst);
 			return Err(ApiError::server(
 				StatusCode::GATEWAY_TIMEOUT,
 				format!(
-					"the answer took longer than {} s and was stopped; nothing is charged \
+					"the answer took longer than {:.1} s and was stopped; nothing is charged \
 					 (ask for fewer tokens, or stream)",
-					ANSWER_DEADLINE.as_secs()
+					after.as_secs_f64()
 				),
 			));
 		},
+		// The run ended (and was charged) as the deadline passed: it is delivered.
+		Err(_) => run.await,
 	};
 	let (result, charge) =
 		joined.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -146,6 +146,7 @@ fn config(fault_outputs: bool) -> ComputeConfig {
 		genesis: GENESIS,
 		max_inflight: 4,
 		max_inflight_per_user: 4,
+		answer_deadline: zg_worker_http::openai::ANSWER_DEADLINE,
 	}
 }
 
@@ -933,6 +934,29 @@ async fn hanging_up_before_the_answer_is_not_free() {
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend.reserved, 0);
 	assert_eq!(spend.unsettled, PRICES.cost(1, 1), "the prompt and the one token generated");
+}
+
+/// An answer that misses the server's deadline: 504 in OpenAI's shape, the run stopped, and
+/// nothing charged (the client got nothing through no choice of its own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_past_the_deadline_is_free() {
+	let mut config = config(false);
+	config.answer_deadline = std::time::Duration::from_millis(200);
+	let server = start_with(Some(1_000), config, vec![Arc::new(Slow)]).await;
+	let body = json!({ "model": "slow", "prompt": "x", "max_tokens": 2 }).to_string();
+	let answer = server.signed("/v1/completions", &dev::alice(), body.as_bytes()).await;
+	assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT, "{:?}", answer.body);
+	assert!(answer.json()["error"]["message"].as_str().unwrap().contains("nothing is charged"));
+	// The run ends at its next token; then its reservation is released, and nothing owed.
+	for _ in 0..100 {
+		if server.compute.metrics().jobs("slow", JobStatus::Error) == 1 {
+			break;
+		}
+		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+	}
+	assert_eq!(server.compute.metrics().jobs("slow", JobStatus::Error), 1);
+	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
+	assert_eq!(spend, Default::default(), "nothing reserved, nothing owed");
 }
 
 /// One user cannot take every place: past its own limit it gets 429 while another user's

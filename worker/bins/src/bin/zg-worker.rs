@@ -237,6 +237,7 @@ fn compute(
 			.max_inflight_per_user
 			.unwrap_or(args.max_inflight / 4)
 			.clamp(1, args.max_inflight.max(1)),
+		answer_deadline: zg_worker_http::openai::ANSWER_DEADLINE,
 	};
 	let meter = match key {
 		Some(key) if !args.open_api => {

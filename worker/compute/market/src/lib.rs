@@ -22,7 +22,9 @@ mod service;
 
 pub use jobs::{FetchError, FetchFn, JobAnswer, FAULT_SUFFIX};
 pub use meter::{Budget, BudgetFn, Grant, Meter, MeterError, Prices, Reservation, SettleFn};
-pub use service::{Admitted, Charge, ComputeConfig, ComputeError, ComputeState, EXPIRY_MARGIN};
+pub use service::{
+	Admitted, Charge, ComputeConfig, ComputeError, ComputeState, Deadline, EXPIRY_MARGIN,
+};
 
 /// An account on chain (its 32-byte public key).
 pub type Account = [u8; 32];

@@ -9,10 +9,10 @@ use crate::{
 use std::{
 	collections::{BTreeMap, HashMap},
 	sync::{
-		atomic::{AtomicBool, AtomicU32, Ordering},
+		atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering},
 		Arc, Mutex, RwLock,
 	},
-	time::Instant,
+	time::{Duration, Instant},
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zg_compute_engine::{ChatMessage, Cut, Embeddings, Engine, GenerateParams, Generation};
@@ -48,6 +48,37 @@ pub struct ComputeConfig {
 	/// refused ([`ComputeError::UserBusy`]), so that one user cannot take every place from
 	/// the others. The open API (no keys) has no users to tell apart.
 	pub max_inflight_per_user: usize,
+	/// How long an answer that is not streamed may take: past it, the run is stopped and
+	/// charged nothing ([`Deadline`]). The HTTP layer keeps it under its request timeout.
+	pub answer_deadline: Duration,
+}
+
+/// The server's deadline for one answer, raced against the run's end: whichever comes first
+/// decides whether the run is charged. The deadline passing first ([`Deadline::pass`]) makes
+/// the run free (the client got nothing through no choice of its own); the run ending first
+/// charges it, and the answer is delivered even if the deadline passes just after.
+#[derive(Debug, Default)]
+pub struct Deadline(AtomicU8);
+
+impl Deadline {
+	const RUNNING: u8 = 0;
+	const ENDED: u8 = 1;
+	const PASSED: u8 = 2;
+
+	/// The deadline passed. Returns `true` if it came before the run's end (stop the run: it
+	/// is charged nothing), `false` if the run had ended (and been charged): deliver it.
+	pub fn pass(&self) -> bool {
+		self.0
+			.compare_exchange(Self::RUNNING, Self::PASSED, Ordering::SeqCst, Ordering::SeqCst)
+			.is_ok()
+	}
+
+	/// The run ended. Returns `true` if before the deadline (charge it).
+	fn end(&self) -> bool {
+		self.0
+			.compare_exchange(Self::RUNNING, Self::ENDED, Ordering::SeqCst, Ordering::SeqCst)
+			.is_ok()
+	}
 }
 
 /// Why a request of the API is refused. Nothing is charged or counted for any of them.
@@ -315,7 +346,7 @@ impl ComputeState {
 			_permit: Some(permit),
 			_user_place: user_place,
 			cancelled: None,
-			free: None,
+			deadline: None,
 			streaming: false,
 		})
 	}
@@ -370,7 +401,7 @@ pub struct Admitted {
 	_permit: Option<OwnedSemaphorePermit>,
 	_user_place: Option<UserPlace>,
 	cancelled: Option<Arc<AtomicBool>>,
-	free: Option<Arc<AtomicBool>>,
+	deadline: Option<Arc<Deadline>>,
 	streaming: bool,
 }
 
@@ -386,7 +417,7 @@ impl Admitted {
 			_permit: None,
 			_user_place: None,
 			cancelled: None,
-			free: None,
+			deadline: None,
 			streaming: false,
 		}
 	}
@@ -399,10 +430,9 @@ impl Admitted {
 		self
 	}
 
-	/// Charges nothing for the run if `flag` is set when it ends: the server gave up on the
-	/// request (its deadline passed), so the client got nothing through no choice of its own.
-	pub fn free_if(mut self, flag: Arc<AtomicBool>) -> Self {
-		self.free = Some(flag);
+	/// Charges nothing for the run if `deadline` passes before it ends (see [`Deadline`]).
+	pub fn with_deadline(mut self, deadline: Arc<Deadline>) -> Self {
+		self.deadline = Some(deadline);
 		self
 	}
 
@@ -462,11 +492,8 @@ impl Admitted {
 			},
 			Err(_) => Err(()),
 		};
-		let counts = if self.free.as_ref().is_some_and(|f| f.load(Ordering::SeqCst)) {
-			Err(())
-		} else {
-			counts
-		};
+		let counts =
+			if self.deadline.as_ref().is_some_and(|d| !d.end()) { Err(()) } else { counts };
 		let charge = self.finish(counts, result.is_ok(), start);
 		(result, charge)
 	}
@@ -508,5 +535,23 @@ impl Admitted {
 				Charge::default()
 			},
 		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::Deadline;
+
+	/// Whichever of the deadline and the run's end comes first decides, once: a run that
+	/// ended is delivered (and charged) even if the deadline passes after; a run the deadline
+	/// overtook is free even though it ends after.
+	#[test]
+	fn the_first_of_deadline_and_end_decides() {
+		let ended_first = Deadline::default();
+		assert!(ended_first.end(), "charged");
+		assert!(!ended_first.pass(), "delivered, not stopped");
+		let passed_first = Deadline::default();
+		assert!(passed_first.pass(), "stopped");
+		assert!(!passed_first.end(), "free");
 	}
 }
