@@ -342,6 +342,15 @@ impl Chain {
 		})
 	}
 
+	/// The expected time between blocks (BABE's `ExpectedBlockTime`) and the compute pallet's
+	/// `MaxCapabilityLifetime` (blocks): what the worker needs to judge an API key's expiry.
+	pub async fn compute_terms(&self) -> Result<(std::time::Duration, u32)> {
+		let at = self.api.at_current_block().await?;
+		let block_ms = at.constants().entry(zg::constants().babe().expected_block_time())?;
+		let lifetime = at.constants().entry(zg::constants().compute().max_capability_lifetime())?;
+		Ok((std::time::Duration::from_millis(block_ms), lifetime))
+	}
+
 	/// The chain's genesis hash.
 	pub fn genesis_hash(&self) -> [u8; 32] {
 		self.api.genesis_hash().0

@@ -162,10 +162,17 @@ impl From<ComputeError> for ApiError {
 			| NotSr25519
 			| OtherProvider { .. }
 			| OtherChain
+			| OtherTerms(_)
 			| BadSignature => ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", message)
 				.code("invalid_api_key"),
-			Expired(_) => ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", message)
-				.code("expired_api_key"),
+			Expired { .. } => {
+				ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", message)
+					.code("expired_api_key")
+			},
+			TooLong { .. } => {
+				ApiError::new(StatusCode::UNAUTHORIZED, "authentication_error", message)
+					.code("invalid_api_key")
+			},
 			UnknownModel(_) => {
 				ApiError::new(StatusCode::NOT_FOUND, "invalid_request_error", message)
 					.param("model")

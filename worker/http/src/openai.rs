@@ -646,10 +646,10 @@ async fn generate(
 		flavor,
 		include_usage: request.stream_options.unwrap_or_default().include_usage,
 	};
+	let deadline = compute.config().answer_deadline.min(ANSWER_DEADLINE);
 	if request.stream.unwrap_or(false) {
-		Ok(stream(admitted, input, params, meta))
+		Ok(stream(admitted, input, params, meta, deadline))
 	} else {
-		let deadline = compute.config().answer_deadline.min(ANSWER_DEADLINE);
 		complete(admitted, input, params, meta, deadline).await
 	}
 }
@@ -749,8 +749,18 @@ async fn complete(
 const STREAM_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Streams the generation as server-sent events (see the module documentation).
-fn stream(admitted: Admitted, input: Input, params: GenerateParams, meta: Meta) -> Response {
+/// Streams the answer as server-sent events. It ends at the answer's deadline (`after`), with
+/// `finish_reason: length`, paying for what was sent: every answer ends in time for its
+/// key's settlement ([`zg_compute_market::ComputeConfig::expiry_margin`]).
+fn stream(
+	admitted: Admitted,
+	input: Input,
+	params: GenerateParams,
+	meta: Meta,
+	after: std::time::Duration,
+) -> Response {
 	let (tx, rx) = mpsc::channel::<Event>(64);
+	let started = std::time::Instant::now();
 	let runtime = tokio::runtime::Handle::current();
 	tokio::task::spawn_blocking(move || {
 		// Once a send fails (the client left or stopped reading), nothing more is sent.
@@ -766,11 +776,17 @@ fn stream(admitted: Admitted, input: Input, params: GenerateParams, meta: Meta) 
 		if meta.flavor == Flavor::Chat && !send(meta.piece(true, Some(""), None)) {
 			return;
 		}
-		let mut on_token = |piece: &str| send(meta.piece(false, Some(piece), None));
+		let late = std::cell::Cell::new(false);
+		let mut on_token = |piece: &str| {
+			let sent = send(meta.piece(false, Some(piece), None));
+			late.set(started.elapsed() >= after);
+			sent && !late.get()
+		};
 		let (result, _) = input.run(admitted.streaming(), &params, &mut on_token);
 		let sent = match result {
 			Ok(g) => {
-				send(meta.piece(false, None, Some(g.finish_reason)))
+				let reason = if late.get() { FinishReason::Length } else { g.finish_reason };
+				send(meta.piece(false, None, Some(reason)))
 					&& (!meta.include_usage
 						|| send(meta.usage(Usage::new(g.prompt_tokens, g.completion_tokens))))
 			},

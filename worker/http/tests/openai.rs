@@ -13,7 +13,7 @@ use zg_compute_engine::{
 };
 use zg_compute_market::{
 	metrics::JobStatus, Account, Budget, ComputeConfig, ComputeState, Grant, Meter, Prices,
-	EXPIRY_MARGIN, FAULT_SUFFIX,
+	FAULT_SUFFIX,
 };
 use zg_primitives::compute::{
 	encode_api_key, input_token_bound, output_hash, JobOutcome, RunInput, RunRequest, RunResult,
@@ -147,8 +147,13 @@ fn config(fault_outputs: bool) -> ComputeConfig {
 		max_inflight: 4,
 		max_inflight_per_user: 4,
 		answer_deadline: zg_worker_http::openai::ANSWER_DEADLINE,
+		expiry_margin: EXPIRY_MARGIN,
+		max_key_lifetime: 2_000,
 	}
 }
+
+/// The tests' expiry margin, in blocks.
+const EXPIRY_MARGIN: u32 = 10;
 
 /// Serves `compute` on a public and a private listener (the private one with `secret`).
 async fn serve_compute(compute: Arc<ComputeState>, secret: Option<&str>) -> Server {
@@ -187,7 +192,7 @@ async fn start_with(
 			Box::pin(async move {
 				let c = grant.capability;
 				let allocation = if funded.contains(&c.user) { allocation } else { 0 };
-				Ok(Budget { cap_left: c.cap, allocation })
+				Ok(Budget { cap_left: c.cap, allocation, recorded: None })
 			})
 		})))
 	});
@@ -502,6 +507,13 @@ async fn refusals_change_nothing() {
 		server.call(Method::POST, path, Some(bearer(&signed_key(&alice, &expired))), &body).await;
 	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 	assert_eq!(error_of(&reply)["code"], "expired_api_key");
+	// A key the chain would never settle: it expires past the chain's capability lifetime.
+	let mut too_long = capability(&alice, u128::MAX, 1);
+	too_long.expires_at = 100 + 2_000 + 1;
+	let reply =
+		server.call(Method::POST, path, Some(bearer(&signed_key(&alice, &too_long))), &body).await;
+	assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+	assert!(error_of(&reply)["message"].as_str().unwrap().contains("expires sooner"));
 
 	// Malformed JSON, wrong types, too many tokens, unknown model: 400/404.
 	let reply = server.signed(path, &alice, b"{not json").await;
@@ -957,6 +969,26 @@ async fn an_answer_past_the_deadline_is_free() {
 	assert_eq!(server.compute.metrics().jobs("slow", JobStatus::Error), 1);
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend, Default::default(), "nothing reserved, nothing owed");
+}
+
+/// A streamed answer ends at the deadline too (every answer must end in time for its key's
+/// settlement): `finish_reason: length`, charged what was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ends_at_the_deadline() {
+	let mut config = config(false);
+	config.answer_deadline = std::time::Duration::from_millis(200);
+	let server = start_with(Some(1_000), config, vec![Arc::new(Slow)]).await;
+	let body =
+		json!({ "model": "slow", "prompt": "x", "max_tokens": 5, "stream": true }).to_string();
+	let reply = server.signed("/v1/completions", &dev::alice(), body.as_bytes()).await;
+	assert_eq!(reply.status, StatusCode::OK);
+	let chunks = events(&reply);
+	let text: String =
+		chunks.iter().filter_map(|c| c["choices"][0]["text"].as_str()).collect::<String>();
+	assert_eq!(text.split_whitespace().count(), 1, "{chunks:?}");
+	assert_eq!(chunks.last().unwrap()["choices"][0]["finish_reason"], "length");
+	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
+	assert_eq!(spend.unsettled, PRICES.cost(1, 1), "the one token sent");
 }
 
 /// One user cannot take every place: past its own limit it gets 429 while another user's

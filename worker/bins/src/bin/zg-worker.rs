@@ -172,7 +172,7 @@ fn id_value<'a>(spec: &'a str, flag: &str) -> anyhow::Result<(&'a str, &'a str)>
 }
 
 /// The compute role, if any model is served.
-fn compute(
+async fn compute(
 	args: &Args,
 	chain: &chain::Chain,
 	provider: Option<chain::Account>,
@@ -225,6 +225,13 @@ fn compute(
 		(None, None) if args.open_api => [0; 32],
 		(None, _) => bail!("serving models needs --provider-suri (or --open-api for local use)"),
 	};
+	let (block_time, max_key_lifetime) = chain.compute_terms().await?;
+	let settle_every = Duration::from_secs(args.settle_every.max(1));
+	let expiry_margin = zg_compute_market::expiry_margin(
+		zg_worker_http::openai::ANSWER_DEADLINE,
+		settle_every,
+		block_time,
+	);
 	let config = ComputeConfig {
 		provider: account,
 		max_tokens_cap: args.max_tokens_cap,
@@ -238,6 +245,8 @@ fn compute(
 			.unwrap_or(args.max_inflight / 4)
 			.clamp(1, args.max_inflight.max(1)),
 		answer_deadline: zg_worker_http::openai::ANSWER_DEADLINE,
+		expiry_margin,
+		max_key_lifetime,
 	};
 	let meter = match key {
 		Some(key) if !args.open_api => {
@@ -249,11 +258,12 @@ fn compute(
 				Box::pin(async move {
 					let c = &grant.capability;
 					let allocation = chain.compute_allocation(&c.user, &account).await?;
-					let settled = chain
-						.capability_use(&c.user, &account, c.nonce)
-						.await?
-						.map_or(0, |u| u.settled);
-					Ok(Budget { cap_left: c.cap.saturating_sub(settled), allocation })
+					let used = chain.capability_use(&c.user, &account, c.nonce).await?;
+					Ok(Budget {
+						cap_left: c.cap.saturating_sub(used.map_or(0, |u| u.settled)),
+						allocation,
+						recorded: used.map(|u| (u.cap, u.expires_at)),
+					})
 				})
 			});
 			let writer = chain.clone();
@@ -281,8 +291,7 @@ fn compute(
 					args.meter_journal.clone().unwrap_or_else(|| args.store.join("metering.json")),
 				)?,
 			});
-			let period = Duration::from_secs(args.settle_every.max(1));
-			tokio::spawn(meter.clone().settle_every(settle, period));
+			tokio::spawn(meter.clone().settle_every(settle, settle_every));
 			Some(meter)
 		},
 		_ => None,
@@ -296,6 +305,12 @@ fn compute(
 		ids.join(", "),
 		if metered { "metered" } else { "OPEN API: no authentication, no metering" },
 	);
+	if metered {
+		tracing::info!(
+			"API keys must expire more than {expiry_margin} and at most {max_key_lifetime} \
+			 blocks after the best block"
+		);
+	}
 	if args.fault_outputs {
 		tracing::warn!("--fault-outputs: job outputs are corrupted unless verified (tests only)");
 	}
@@ -435,7 +450,7 @@ async fn main() -> anyhow::Result<()> {
 		backend.name(),
 		provider.map(|p| chain::ss58(&p)).unwrap_or_else(|| "none (gateway)".into()),
 	);
-	let compute = compute(&args, &chain, provider)?;
+	let compute = compute(&args, &chain, provider).await?;
 	if let Some(compute) = &compute {
 		compute.set_best_block(chain.best_number().await? as u32);
 	}

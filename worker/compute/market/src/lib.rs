@@ -6,8 +6,9 @@
 //!
 //! - [`ComputeState::authenticate`]: an API key is a spending capability signed by its user
 //!   (`zgcap_…`, [`zg_primitives::compute::encode_api_key`]); it is accepted if it names this
-//!   provider and this chain, has not expired (with a margin of [`EXPIRY_MARGIN`] blocks) and
-//!   its signature is the user's.
+//!   provider and this chain, has not expired (with a margin of
+//!   [`ComputeConfig::expiry_margin`] blocks), does not expire later than the chain would
+//!   settle it, and its signature is the user's.
 //! - [`ComputeState::admit`]: the model's engine is found and the request's largest possible
 //!   cost reserved under the key ([`meter`]); [`Admitted::generate`] then runs the engine, charges
 //!   the tokens it reports and returns what is left under the key.
@@ -23,7 +24,7 @@ mod service;
 pub use jobs::{FetchError, FetchFn, JobAnswer, FAULT_SUFFIX};
 pub use meter::{Budget, BudgetFn, Grant, Meter, MeterError, Prices, Reservation, SettleFn};
 pub use service::{
-	Admitted, Charge, ComputeConfig, ComputeError, ComputeState, Deadline, EXPIRY_MARGIN,
+	expiry_margin, Admitted, Charge, ComputeConfig, ComputeError, ComputeState, Deadline,
 };
 
 /// An account on chain (its 32-byte public key).

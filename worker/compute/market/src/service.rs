@@ -21,9 +21,6 @@ use zg_primitives::{
 	Signature,
 };
 
-/// A key that expires within this many blocks is refused: settlements need time to land.
-pub const EXPIRY_MARGIN: u32 = 10;
-
 /// How the compute role is configured.
 #[derive(Clone, Debug)]
 pub struct ComputeConfig {
@@ -48,9 +45,31 @@ pub struct ComputeConfig {
 	/// refused ([`ComputeError::UserBusy`]), so that one user cannot take every place from
 	/// the others. The open API (no keys) has no users to tell apart.
 	pub max_inflight_per_user: usize,
-	/// How long an answer that is not streamed may take: past it, the run is stopped and
-	/// charged nothing ([`Deadline`]). The HTTP layer keeps it under its request timeout.
+	/// How long an answer may take: past it, one that is not streamed is stopped and charged
+	/// nothing ([`Deadline`]); a streamed one is cut there and pays what was sent. The HTTP
+	/// layer keeps it under its request timeout.
 	pub answer_deadline: Duration,
+	/// A key that expires within this many blocks of the best block is refused: whatever it
+	/// pays for must be settled before it expires (the chain settles nothing under an expired
+	/// capability), so this covers the longest answer, the time to the next settlement and
+	/// the settlement's finality ([`expiry_margin`]).
+	pub expiry_margin: u32,
+	/// The chain's `MaxCapabilityLifetime`: a key that expires further than this from the best
+	/// block is refused, since the chain would refuse every settlement under it.
+	pub max_key_lifetime: u32,
+}
+
+/// The expiry margin in blocks of `block_time` for answers of at most `answer_deadline` and
+/// settlements every `settle_every`: the answer, two settlement periods (one may start just
+/// before the answer ends, and fail) and a minute for the settlement to be finalized.
+pub fn expiry_margin(
+	answer_deadline: Duration,
+	settle_every: Duration,
+	block_time: Duration,
+) -> u32 {
+	let needed = answer_deadline + settle_every * 2 + Duration::from_secs(60);
+	let block_ms = block_time.as_millis().max(1);
+	u32::try_from(needed.as_millis().div_ceil(block_ms)).unwrap_or(u32::MAX)
 }
 
 /// The server's deadline for one answer, raced against the run's end: whichever comes first
@@ -107,9 +126,28 @@ pub enum ComputeError {
 	/// For another chain.
 	#[error("this API key is for another chain")]
 	OtherChain,
-	/// Expired, or about to.
-	#[error("this API key expires at block {0}: sign a new one")]
-	Expired(u32),
+	/// Expired, or too close to its expiry for what it pays to be settled in time.
+	#[error("this API key expires at block {expires_at}, within {margin} blocks: sign a new one")]
+	Expired {
+		/// The key's expiry.
+		expires_at: u32,
+		/// The margin this worker keeps.
+		margin: u32,
+	},
+	/// Expires later than the chain lets a capability be settled.
+	#[error(
+		"this API key expires at block {expires_at}, after block {latest}, the latest the chain \
+		 settles a capability signed now: sign one that expires sooner"
+	)]
+	TooLong {
+		/// The key's expiry.
+		expires_at: u32,
+		/// The latest expiry the chain accepts now.
+		latest: u32,
+	},
+	/// The key reuses a nonce with other terms (see [`MeterError::OtherTerms`]).
+	#[error("{0}")]
+	OtherTerms(String),
 	/// The signature is not the user's.
 	#[error("the API key's signature is not its user's")]
 	BadSignature,
@@ -264,8 +302,15 @@ impl ComputeState {
 			return Err(ComputeError::OtherChain);
 		}
 		let best = self.best_block.load(Ordering::Relaxed);
-		if capability.expires_at <= best.saturating_add(EXPIRY_MARGIN) {
-			return Err(ComputeError::Expired(capability.expires_at));
+		if capability.expires_at <= best.saturating_add(self.config.expiry_margin) {
+			return Err(ComputeError::Expired {
+				expires_at: capability.expires_at,
+				margin: self.config.expiry_margin,
+			});
+		}
+		let latest = best.saturating_add(self.config.max_key_lifetime);
+		if capability.expires_at > latest {
+			return Err(ComputeError::TooLong { expires_at: capability.expires_at, latest });
 		}
 		if !subxt_signer::sr25519::verify(
 			&subxt_signer::sr25519::Signature(bytes),
@@ -319,6 +364,9 @@ impl ComputeState {
 							detail: e.to_string(),
 							provider: self.config.provider,
 						})
+					},
+					Err(e @ MeterError::OtherTerms { .. }) => {
+						return Err(ComputeError::OtherTerms(e.to_string()))
 					},
 					Err(e) => return Err(ComputeError::Chain(e.to_string())),
 				}
@@ -540,7 +588,18 @@ impl Admitted {
 
 #[cfg(test)]
 mod tests {
-	use super::Deadline;
+	use super::{expiry_margin, Deadline};
+	use std::time::Duration;
+
+	/// 290 s answers, settlements every 30 s, and a minute for finality: 410 s, in blocks of
+	/// the chain (6 s; 2 s on the fast runtime of the tests).
+	#[test]
+	fn the_expiry_margin_covers_an_answer_and_its_settlement() {
+		let (answer, settle) = (Duration::from_secs(290), Duration::from_secs(30));
+		assert_eq!(expiry_margin(answer, settle, Duration::from_secs(6)), 69);
+		assert_eq!(expiry_margin(answer, settle, Duration::from_secs(2)), 205);
+		assert_eq!(expiry_margin(answer, settle, Duration::ZERO), 410_000);
+	}
 
 	/// Whichever of the deadline and the run's end comes first decides, once: a run that
 	/// ended is delivered (and charged) even if the deadline passes after; a run the deadline

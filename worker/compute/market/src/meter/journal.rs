@@ -139,6 +139,8 @@ pub(super) struct Peers {
 	pub by_key: BTreeMap<Key, u128>,
 	/// Per user, over all of the user's capabilities.
 	pub by_user: BTreeMap<crate::Account, u128>,
+	/// The capability each key was first served under.
+	pub capabilities: BTreeMap<Key, SpendingCapability<crate::Account, u32>>,
 }
 
 /// A directory shared by the workers of one provider: each keeps its journal there, as
@@ -211,7 +213,8 @@ impl Shared {
 			let loaded = Loaded::read(&path)
 				.map_err(|e| anyhow::anyhow!("cannot read {}: {e:#}", path.display()))?;
 			peers.settlements = peers.settlements.wrapping_add(loaded.settlements);
-			for (key, (_, _, outstanding)) in loaded.entries {
+			for (key, (grant, _, outstanding)) in loaded.entries {
+				peers.capabilities.entry(key).or_insert(grant.capability);
 				let k = peers.by_key.entry(key).or_default();
 				*k = k.saturating_add(outstanding);
 				let u = peers.by_user.entry(key.0).or_default();

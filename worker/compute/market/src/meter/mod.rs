@@ -77,6 +77,9 @@ pub struct Budget {
 	/// The user's allocation to this provider: what every capability of the user settles
 	/// from, together.
 	pub allocation: u128,
+	/// The cap and expiry the chain recorded for the capability's nonce at its first
+	/// settlement, if any: the chain settles nothing more under that nonce with other terms.
+	pub recorded: Option<(u128, u32)>,
 }
 
 /// Reads a capability's [`Budget`] from the chain.
@@ -122,6 +125,15 @@ pub enum MeterError {
 	/// The chain could not be read, or the capability can no longer be settled.
 	#[error("{0}")]
 	Budget(String),
+	/// The key's nonce is already in use with another cap or expiry (on chain, or by a request
+	/// served under another key with the same nonce): the chain would settle nothing under it.
+	#[error(
+		"nonce {nonce} is already used with another cap or expiry: sign the key with a new nonce"
+	)]
+	OtherTerms {
+		/// The nonce.
+		nonce: u64,
+	},
 }
 
 /// One capability's spend as the worker tracks it.
@@ -338,6 +350,16 @@ impl Meter {
 			if ledger.settlements.wrapping_add(peers.settlements) != epoch {
 				continue;
 			}
+			// One nonce, one set of terms: the chain settles a nonce only under the cap and
+			// expiry of its first settlement, and the spend of a nonce is settled under the
+			// capability first served here.
+			let c = &grant.capability;
+			let other_terms = budget.recorded.is_some_and(|t| t != (c.cap, c.expires_at))
+				|| ledger.entries.get(&key).is_some_and(|(g, _)| g.capability != *c)
+				|| peers.capabilities.get(&key).is_some_and(|p| p != c);
+			if other_terms {
+				return Err(MeterError::OtherTerms { nonce: key.1 });
+			}
 			let available = ledger.available(&key, &budget, &peers);
 			if available < max_cost {
 				return Err(MeterError::Insufficient { available, needed: max_cost });
@@ -462,6 +484,7 @@ mod tests {
 				Ok(Budget {
 					cap_left: g.capability.cap.saturating_sub(done),
 					allocation: allocation.saturating_sub(spent),
+					recorded: None,
 				})
 			})
 		})
@@ -726,6 +749,62 @@ mod tests {
 		));
 		assert_eq!(*reads.lock().unwrap(), 2, "read again after the settlement");
 		drop((first, second));
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	/// A user signs a second key with a nonce already served under other terms (a larger cap,
+	/// a later expiry): the chain would settle nothing under it, so it is refused, at this
+	/// worker, at another sharing the directory, and against the terms the chain recorded.
+	#[tokio::test]
+	async fn a_nonce_serves_one_set_of_terms() {
+		let dir = temp_dir("terms");
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		let first = Meter::shared(budget(chain.clone(), 10_000), &dir, "first").unwrap();
+		let second = Meter::shared(budget(chain.clone(), 10_000), &dir, "second").unwrap();
+		let small = grant(1, 5, 100);
+		let mut large = grant(1, 5, 10_000);
+		first.reserve(&small, 100).await.unwrap().commit(100);
+		assert!(matches!(first.reserve(&large, 1).await, Err(MeterError::OtherTerms { nonce: 5 })));
+		assert!(matches!(
+			second.reserve(&large, 1).await,
+			Err(MeterError::OtherTerms { nonce: 5 })
+		));
+		large.capability.cap = 100;
+		large.capability.expires_at += 1;
+		assert!(matches!(
+			second.reserve(&large, 1).await,
+			Err(MeterError::OtherTerms { nonce: 5 })
+		));
+		// The same terms under another signature (sr25519 signs with fresh randomness) are
+		// the same capability.
+		let mut resigned = small.clone();
+		resigned.signature = [7; 64];
+		assert!(matches!(
+			second.reserve(&resigned, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+
+		// Once settled and forgotten here, the chain's record still holds the nonce's terms.
+		assert_eq!(first.settle_once(&settles_on(chain.clone())).await, 1);
+		let recorded: BudgetFn = Arc::new(|g| {
+			Box::pin(async move {
+				Ok(Budget {
+					cap_left: g.capability.cap.saturating_sub(100),
+					allocation: 10_000,
+					recorded: Some((100, 1_000)),
+				})
+			})
+		});
+		let third = Meter::shared(recorded, &dir, "third").unwrap();
+		assert!(matches!(
+			third.reserve(&grant(1, 5, 10_000), 1).await,
+			Err(MeterError::OtherTerms { nonce: 5 })
+		));
+		assert!(matches!(
+			third.reserve(&small, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+		drop((first, second, third));
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
 
