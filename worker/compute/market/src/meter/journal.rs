@@ -95,14 +95,14 @@ impl Loaded {
 }
 
 /// Writes the journal of `entries` (with `settling`, the amounts in settlement, left out of
-/// what a restart settles) at `path`. With `durable`, the file is synced to the disk before it
-/// replaces the last one (needed when what is owed changed, not when only reservations did).
+/// what a restart settles) at `path`: to a temporary file synced to the disk, renamed over the
+/// last one, the directory synced, so that a crash or a power loss leaves the last journal or
+/// this one, whole. Files are readable by their owner only (they hold signed API keys).
 pub(super) fn write(
 	path: &Path,
 	entries: &BTreeMap<Key, (Grant, Spend)>,
 	settling: &BTreeMap<Key, u128>,
 	settlements: u64,
-	durable: bool,
 ) -> std::io::Result<()> {
 	let entries = entries
 		.iter()
@@ -122,12 +122,20 @@ pub(super) fn write(
 	let bytes =
 		serde_json::to_vec(&Journal { settlements, entries }).map_err(std::io::Error::other)?;
 	let tmp = path.with_extension("tmp");
-	let mut file = File::create(&tmp)?;
+	let mut file = private_file(&tmp)?;
 	std::io::Write::write_all(&mut file, &bytes)?;
-	if durable {
-		file.sync_all()?;
+	file.sync_all()?;
+	std::fs::rename(&tmp, path)?;
+	if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+		File::open(dir)?.sync_all()?;
 	}
-	std::fs::rename(&tmp, path)
+	Ok(())
+}
+
+/// Creates (or truncates) `path`, readable and writable by its owner only.
+fn private_file(path: &Path) -> std::io::Result<File> {
+	use std::os::unix::fs::OpenOptionsExt;
+	std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
 }
 
 /// What the other workers of the provider have outstanding.
@@ -164,23 +172,36 @@ impl Drop for Admission {
 	}
 }
 
+/// Whether `name` can name a worker: letters, digits, '-' and '_'.
+fn valid_name(name: &str) -> bool {
+	!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Opens (or creates) a lock file, readable and writable by its owner only.
+fn lock_file(path: &Path) -> std::io::Result<File> {
+	use std::os::unix::fs::OpenOptionsExt;
+	std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path)
+}
+
 impl Shared {
 	/// Joins the directory `dir` as the worker `name`.
 	pub fn join(dir: &Path, name: &str) -> anyhow::Result<Self> {
 		anyhow::ensure!(
-			!name.is_empty()
-				&& name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+			valid_name(name),
 			"a worker's name is letters, digits, '-' and '_', not {name:?}"
 		);
-		std::fs::create_dir_all(dir)?;
-		let name_lock = File::create(dir.join(format!("{name}.lock")))?;
+		{
+			use std::os::unix::fs::DirBuilderExt;
+			std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+		}
+		let name_lock = lock_file(&dir.join(format!("{name}.lock")))?;
 		if name_lock.try_lock().is_err() {
 			anyhow::bail!(
 				"another running worker uses the name {name:?} in {}: give each worker its own",
 				dir.display()
 			);
 		}
-		let admission = Arc::new(File::create(dir.join(".admission.lock"))?);
+		let admission = Arc::new(lock_file(&dir.join(".admission.lock"))?);
 		Ok(Self {
 			dir: dir.to_path_buf(),
 			name: name.to_string(),
@@ -200,14 +221,19 @@ impl Shared {
 		Ok(Admission(self.admission.clone()))
 	}
 
-	/// What the other workers' journals hold now. A journal that cannot be read is an error:
-	/// admitting without it could overdraw what its worker owes.
+	/// What the other workers' journals hold now: the regular files `<name>.json` of the
+	/// directory with a worker's name (anything else is left alone). A journal that cannot be
+	/// read is an error: admitting without it could overdraw what its worker owes.
 	pub fn peers(&self) -> anyhow::Result<Peers> {
 		let mut peers = Peers::default();
 		let own = self.journal();
 		for entry in std::fs::read_dir(&self.dir)? {
-			let path = entry?.path();
-			if path == own || path.extension().is_none_or(|e| e != "json") {
+			let entry = entry?;
+			let path = entry.path();
+			let is_journal = path.extension().is_some_and(|e| e == "json")
+				&& path.file_stem().and_then(|s| s.to_str()).is_some_and(valid_name)
+				&& entry.file_type().is_ok_and(|t| t.is_file());
+			if path == own || !is_journal {
 				continue;
 			}
 			let loaded = Loaded::read(&path)

@@ -186,19 +186,17 @@ impl Book {
 		under_cap.min(budget.allocation.saturating_sub(user))
 	}
 
-	/// Writes the journal, if there is one: synced to the disk before it replaces the last one
-	/// when what is owed changed (`durable`); when only reservations changed, written only if
-	/// other workers read it. A failure is logged: the spend is still settled from memory.
-	fn save(&self, durable: bool) {
-		let Some(path) = &self.journal else { return };
-		if !durable && self.shared.is_none() {
-			return;
+	/// Writes the journal, if there is one, synced to the disk before it replaces the last one:
+	/// when what is owed changed (`owed_changed`), or when other workers read it (they count
+	/// reservations too).
+	fn save(&self, owed_changed: bool) -> std::io::Result<()> {
+		let Some(path) = &self.journal else { return Ok(()) };
+		if !owed_changed && self.shared.is_none() {
+			return Ok(());
 		}
-		let written =
-			journal::write(path, &self.entries, &self.settling, self.settlements, durable);
-		if let Err(e) = written {
-			tracing::error!("cannot write the metering journal {}: {e}", path.display());
-		}
+		journal::write(path, &self.entries, &self.settling, self.settlements).inspect_err(|e| {
+			tracing::error!("cannot write the metering journal {}: {e}", path.display())
+		})
 	}
 
 	/// What the other workers have outstanding (nothing without a shared directory).
@@ -246,7 +244,8 @@ impl Reservation {
 			}
 			let peers = ledger.peers().unwrap_or_default();
 			left = ledger.available(&self.key, &self.budget, &peers);
-			ledger.save(cost > 0);
+			// A failure is logged; the spend is still settled from memory.
+			let _ = ledger.save(cost > 0);
 		}
 		left
 	}
@@ -264,7 +263,7 @@ impl Drop for Reservation {
 					ledger.entries.remove(&self.key);
 				}
 			}
-			ledger.save(false);
+			let _ = ledger.save(false);
 		}
 	}
 }
@@ -318,7 +317,7 @@ impl Meter {
 		};
 		// Rewritten at once: the reservations of requests that died with the last process
 		// no longer count for the other workers.
-		book.save(true);
+		book.save(true)?;
 		Ok(Self { budget, ledger: Arc::new(Mutex::new(book)) })
 	}
 
@@ -367,7 +366,16 @@ impl Meter {
 			let entry =
 				ledger.entries.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
 			entry.1.reserved = entry.1.reserved.saturating_add(max_cost);
-			ledger.save(false);
+			// The other workers must see the reservation before it is used.
+			if let Err(e) = ledger.save(false) {
+				if let Some((_, spend)) = ledger.entries.get_mut(&key) {
+					spend.reserved = spend.reserved.saturating_sub(max_cost);
+					if *spend == Spend::default() {
+						ledger.entries.remove(&key);
+					}
+				}
+				return Err(MeterError::Budget(format!("cannot write the metering journal: {e}")));
+			}
 			return Ok(Reservation {
 				ledger: self.ledger.clone(),
 				key,
@@ -405,9 +413,18 @@ impl Meter {
 		let mut settled = 0;
 		for (grant, amount) in due {
 			let key = grant.key();
-			if let Ok(mut ledger) = self.ledger.lock() {
+			// Journaled as settled before it is sent: a restart must not settle it again. If
+			// that cannot be written, it is not sent now.
+			let journaled = self.ledger.lock().is_ok_and(|mut ledger| {
 				ledger.settling.insert(key, amount);
-				ledger.save(true);
+				let saved = ledger.save(true).is_ok();
+				if !saved {
+					ledger.settling.remove(&key);
+				}
+				saved
+			});
+			if !journaled {
+				continue;
 			}
 			let outcome = settle(grant, amount).await;
 			if let Ok(mut ledger) = self.ledger.lock() {
@@ -421,7 +438,7 @@ impl Meter {
 					}
 					ledger.settlements = ledger.settlements.wrapping_add(1);
 				}
-				ledger.save(true);
+				let _ = ledger.save(true);
 			}
 			match outcome {
 				Ok(()) => {
@@ -707,6 +724,21 @@ mod tests {
 		));
 		let restarted = Meter::shared(budget(chain.clone(), 1_500), &dir, "crashed").unwrap();
 		assert!(second.reserve(&bob, 1_000).await.is_ok());
+
+		// Journals hold signed keys: their owner's only.
+		use std::os::unix::fs::PermissionsExt;
+		let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+		assert_eq!(mode(&dir.join("first.json")), 0o600);
+		assert_eq!(mode(&dir), 0o700);
+		// What is not a worker's journal is left alone: a directory, a file of another name.
+		std::fs::create_dir(dir.join("sub.json")).unwrap();
+		std::fs::write(dir.join("not a worker.json"), b"{garbage").unwrap();
+		assert!(first.reserve(&grant(3, 1, 10), 10).await.is_ok());
+		// A reservation that cannot be journaled for the others is refused, and not kept.
+		std::fs::remove_file(dir.join("first.json")).unwrap();
+		std::fs::create_dir_all(dir.join("first.json").join("in-the-way")).unwrap();
+		assert!(matches!(first.reserve(&grant(3, 2, 10), 10).await, Err(MeterError::Budget(_))));
+		assert_eq!(first.spend(&[3; 32], 2), Spend::default());
 		drop((first, second, restarted));
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
