@@ -381,7 +381,31 @@ impl Chain {
 			lifetime,
 			max_fee,
 		);
-		self.sign_and_finalize(signer, &call).await
+		self.sign_and_finalize(signer, &call).await.map(drop)
+	}
+
+	/// What the chain allows under the capability `nonce` of `user` for `provider`, read at
+	/// one block: the user's allocation to the provider, what was settled under the
+	/// capability (if anything), and the block's number.
+	pub async fn compute_budget(
+		&self,
+		user: &Account,
+		provider: &Account,
+		nonce: u64,
+	) -> Result<(u128, Option<ChainCapabilityUse>, u64)> {
+		let at = self.api.at_current_block().await?;
+		let (user, provider) = (AccountId32(*user), AccountId32(*provider));
+		let allocations = zg::storage().compute().allocations();
+		let allocation = match at.storage().try_fetch(allocations, (user, provider)).await? {
+			Some(value) => value.decode()?,
+			None => 0,
+		};
+		let capabilities = zg::storage().compute().capabilities();
+		let used = match at.storage().try_fetch(capabilities, ((user, provider), nonce)).await? {
+			Some(value) => Some(value.decode_as()?),
+			None => None,
+		};
+		Ok((allocation, used, at.block_number()))
 	}
 
 	/// What was settled under the capability `nonce` of `user` for `provider`, if anything.
@@ -426,14 +450,14 @@ impl Chain {
 	}
 
 	/// Submits `Compute.settle_usage(capability, signature, amount)` signed by the provider
-	/// `signer` and waits until it succeeded in a finalized block.
+	/// `signer`, waits until it succeeded in a finalized block, and returns its number.
 	pub async fn settle_usage(
 		&self,
 		signer: &Keypair,
 		capability: &ChainCapability,
 		signature: &ChainSignature,
 		amount: u128,
-	) -> Result<()> {
+	) -> Result<u64> {
 		let call = zg::tx().compute().settle_usage(
 			capability.to_runtime(),
 			signature.to_runtime(),
@@ -442,19 +466,23 @@ impl Chain {
 		self.sign_and_finalize(signer, &call).await
 	}
 
-	/// Signs and submits `call`, and waits until it succeeded in a finalized block.
+	/// Signs and submits `call`, waits until it succeeded in a finalized block, and returns
+	/// that block's number.
 	pub async fn sign_and_finalize<C: subxt::tx::Payload>(
 		&self,
 		signer: &Keypair,
 		call: &C,
-	) -> Result<()> {
+	) -> Result<u64> {
 		let mut tx = self.api.tx().await?;
-		tx.sign_and_submit_then_watch_default(call, signer)
+		let in_block = tx
+			.sign_and_submit_then_watch_default(call, signer)
 			.await?
-			.wait_for_finalized_success()
+			.wait_for_finalized()
 			.await
 			.map_err(|e| anyhow!("the transaction failed: {e}"))?;
-		Ok(())
+		let number = in_block.at().await?.block_number();
+		in_block.wait_for_success().await.map_err(|e| anyhow!("the transaction failed: {e}"))?;
+		Ok(number)
 	}
 }
 

@@ -192,7 +192,7 @@ async fn start_with(
 			Box::pin(async move {
 				let c = grant.capability;
 				let allocation = if funded.contains(&c.user) { allocation } else { 0 };
-				Ok(Budget { cap_left: c.cap, allocation, recorded: None })
+				Ok(Budget { cap_left: c.cap, allocation, recorded: None, at: u64::MAX })
 			})
 		})))
 	});

@@ -257,12 +257,13 @@ async fn compute(
 				let chain = reader.clone();
 				Box::pin(async move {
 					let c = &grant.capability;
-					let allocation = chain.compute_allocation(&c.user, &account).await?;
-					let used = chain.capability_use(&c.user, &account, c.nonce).await?;
+					let (allocation, used, at) =
+						chain.compute_budget(&c.user, &account, c.nonce).await?;
 					Ok(Budget {
 						cap_left: c.cap.saturating_sub(used.map_or(0, |u| u.settled)),
 						allocation,
 						recorded: used.map(|u| (u.cap, u.expires_at)),
+						at,
 					})
 				})
 			});

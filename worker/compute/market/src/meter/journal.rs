@@ -11,9 +11,10 @@
 //!   now: the unsettled spend, amounts in settlement included, and the reservations of
 //!   requests in flight.
 //!
-//! `settlements` counts the settlements this worker completed, across restarts; a worker
-//! reading the others' journals compares their sum before and after it reads the chain (see
-//! [`super::Meter::reserve`]).
+//! `settlements` counts the settlements this worker completed, across restarts, and
+//! `settled_at` is the block the last one landed in; a worker reading the others' journals
+//! compares their sum before and after it reads the chain, and reads the chain again until it
+//! reads at `settled_at` or later (see [`super::Meter::reserve`]).
 
 use super::{Grant, Key, Spend};
 use codec::{Decode, Encode};
@@ -44,6 +45,9 @@ struct Entry {
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Journal {
 	settlements: u64,
+	/// The block the last settlement landed in (absent before it was journaled).
+	#[serde(default)]
+	settled_at: u64,
 	entries: Vec<Entry>,
 }
 
@@ -63,6 +67,8 @@ pub(super) struct Loaded {
 	pub entries: BTreeMap<Key, (Grant, u128, u128)>,
 	/// Settlements completed by the worker that wrote it.
 	pub settlements: u64,
+	/// The block the last of them landed in.
+	pub settled_at: u64,
 }
 
 impl Loaded {
@@ -75,9 +81,13 @@ impl Loaded {
 		};
 		let journal = match serde_json::from_slice(&bytes)? {
 			OnDisk::Current(journal) => journal,
-			OnDisk::First(entries) => Journal { settlements: 0, entries },
+			OnDisk::First(entries) => Journal { entries, ..Default::default() },
 		};
-		let mut loaded = Self { settlements: journal.settlements, ..Default::default() };
+		let mut loaded = Self {
+			settlements: journal.settlements,
+			settled_at: journal.settled_at,
+			..Default::default()
+		};
 		for entry in journal.entries {
 			let capability = SpendingCapability::decode(&mut &hex::decode(&entry.capability)?[..])?;
 			let signature = <[u8; 64]>::try_from(hex::decode(&entry.signature)?)
@@ -102,7 +112,7 @@ pub(super) fn write(
 	path: &Path,
 	entries: &BTreeMap<Key, (Grant, Spend)>,
 	settling: &BTreeMap<Key, u128>,
-	settlements: u64,
+	(settlements, settled_at): (u64, u64),
 ) -> std::io::Result<()> {
 	let entries = entries
 		.iter()
@@ -119,8 +129,8 @@ pub(super) fn write(
 			outstanding: Some(outstanding.to_string()),
 		})
 		.collect();
-	let bytes =
-		serde_json::to_vec(&Journal { settlements, entries }).map_err(std::io::Error::other)?;
+	let bytes = serde_json::to_vec(&Journal { settlements, settled_at, entries })
+		.map_err(std::io::Error::other)?;
 	let tmp = path.with_extension("tmp");
 	let mut file = private_file(&tmp)?;
 	std::io::Write::write_all(&mut file, &bytes)?;
@@ -143,6 +153,8 @@ fn private_file(path: &Path) -> std::io::Result<File> {
 pub(super) struct Peers {
 	/// The sum of their completed settlements.
 	pub settlements: u64,
+	/// The latest block one of them landed in.
+	pub settled_at: u64,
 	/// Per capability.
 	pub by_key: BTreeMap<Key, u128>,
 	/// Per user, over all of the user's capabilities.
@@ -239,6 +251,7 @@ impl Shared {
 			let loaded = Loaded::read(&path)
 				.map_err(|e| anyhow::anyhow!("cannot read {}: {e:#}", path.display()))?;
 			peers.settlements = peers.settlements.wrapping_add(loaded.settlements);
+			peers.settled_at = peers.settled_at.max(loaded.settled_at);
 			for (key, (grant, _, outstanding)) in loaded.entries {
 				peers.capabilities.entry(key).or_insert(grant.capability);
 				let k = peers.by_key.entry(key).or_default();

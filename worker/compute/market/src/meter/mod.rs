@@ -39,10 +39,11 @@
 //! budget covers its own outstanding spend and every other worker's, under the key's cap and
 //! under the user's allocation, checked and reserved under a lock of the directory. Without
 //! this, each worker would allow a key's whole cap and a user's whole allocation, and the
-//! chain would settle only one of them. The workers should read the chain through one node
-//! (a node that lags could show a settlement as not yet landed while its worker's journal
-//! already shows it done). A worker that dies leaves its reservations counted until it
-//! starts again (its users are refused sooner; nobody is overdrawn).
+//! chain would settle only one of them. Each journal also records the block its worker's
+//! last settlement landed in, and a worker admits only against a chain state read at that
+//! block or later (its node may lag behind the one that finalized the settlement). A worker
+//! that dies leaves its reservations counted until it starts again (its users are refused
+//! sooner; nobody is overdrawn).
 
 use futures::future::BoxFuture;
 use std::{
@@ -80,13 +81,16 @@ pub struct Budget {
 	/// The cap and expiry the chain recorded for the capability's nonce at its first
 	/// settlement, if any: the chain settles nothing more under that nonce with other terms.
 	pub recorded: Option<(u128, u32)>,
+	/// The number of the block it was read at.
+	pub at: u64,
 }
 
 /// Reads a capability's [`Budget`] from the chain.
 pub type BudgetFn = Arc<dyn Fn(Grant) -> BoxFuture<'static, anyhow::Result<Budget>> + Send + Sync>;
-/// Settles `amount` under a capability on chain.
+/// Settles `amount` under a capability on chain; returns the number of the (finalized) block
+/// it landed in.
 pub type SettleFn =
-	Arc<dyn Fn(Grant, u128) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+	Arc<dyn Fn(Grant, u128) -> BoxFuture<'static, anyhow::Result<u64>> + Send + Sync>;
 
 /// The prices of a service, in plancks per token.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -147,6 +151,15 @@ pub struct Spend {
 
 type Key = (crate::Account, u64);
 
+/// How many times, [`LAG_WAIT`] apart, a reservation waits for the node to reach the block of
+/// the last settlement journaled (see [`Meter::reserve`]).
+const LAG_RETRIES: u32 = 12;
+/// See [`LAG_RETRIES`].
+#[cfg(not(test))]
+const LAG_WAIT: Duration = Duration::from_millis(500);
+#[cfg(test)]
+const LAG_WAIT: Duration = Duration::from_millis(5);
+
 mod journal;
 
 use journal::{Peers, Shared};
@@ -160,6 +173,8 @@ struct Book {
 	shared: Option<Shared>,
 	/// Settlements completed so far, across restarts when journaled (see [`Meter::reserve`]).
 	settlements: u64,
+	/// The block the last of them landed in.
+	settled_at: u64,
 	/// Amounts submitted for settlement and not yet known to have landed. The journal counts
 	/// them as settled already (see [`journal`]).
 	settling: BTreeMap<Key, u128>,
@@ -194,7 +209,8 @@ impl Book {
 		if !owed_changed && self.shared.is_none() {
 			return Ok(());
 		}
-		journal::write(path, &self.entries, &self.settling, self.settlements).inspect_err(|e| {
+		let done = (self.settlements, self.settled_at);
+		journal::write(path, &self.entries, &self.settling, done).inspect_err(|e| {
 			tracing::error!("cannot write the metering journal {}: {e}", path.display())
 		})
 	}
@@ -203,6 +219,16 @@ impl Book {
 	fn peers(&self) -> anyhow::Result<Peers> {
 		self.shared.as_ref().map_or(Ok(Peers::default()), Shared::peers)
 	}
+}
+
+/// What one pass of [`Meter::reserve`] under the locks came to.
+enum Attempt {
+	/// Reserved.
+	Reserved(Reservation),
+	/// A settlement completed while the chain was read: read it again.
+	Again,
+	/// The chain was read at block `at`, before the last settlement journaled (`settled_at`).
+	Behind { at: u64, settled_at: u64 },
 }
 
 /// The meter: budgets from the chain, spend kept here until settled.
@@ -313,6 +339,7 @@ impl Meter {
 			journal: Some(path),
 			shared,
 			settlements: loaded.settlements,
+			settled_at: loaded.settled_at,
 			settling: BTreeMap::new(),
 		};
 		// Rewritten at once: the reservations of requests that died with the last process
@@ -333,57 +360,89 @@ impl Meter {
 	pub async fn reserve(&self, grant: &Grant, max_cost: u128) -> Result<Reservation, MeterError> {
 		let poisoned = |_| MeterError::Budget("poisoned".into());
 		let failed = |e: anyhow::Error| MeterError::Budget(format!("{e:#}"));
-		let key = grant.key();
+		let mut lagging = 0;
 		loop {
 			let epoch = {
 				let ledger = self.ledger.lock().map_err(poisoned)?;
 				ledger.settlements.wrapping_add(ledger.peers().map_err(failed)?.settlements)
 			};
 			let budget = (self.budget)(grant.clone()).await.map_err(failed)?;
-			let mut ledger = self.ledger.lock().map_err(poisoned)?;
-			let _admission = match &ledger.shared {
-				Some(shared) => Some(shared.admit().map_err(|e| failed(e.into()))?),
-				None => None,
-			};
-			let peers = ledger.peers().map_err(failed)?;
-			if ledger.settlements.wrapping_add(peers.settlements) != epoch {
-				continue;
-			}
-			// One nonce, one set of terms: the chain settles a nonce only under the cap and
-			// expiry of its first settlement, and the spend of a nonce is settled under the
-			// capability first served here.
-			let c = &grant.capability;
-			let other_terms = budget.recorded.is_some_and(|t| t != (c.cap, c.expires_at))
-				|| ledger.entries.get(&key).is_some_and(|(g, _)| g.capability != *c)
-				|| peers.capabilities.get(&key).is_some_and(|p| p != c);
-			if other_terms {
-				return Err(MeterError::OtherTerms { nonce: key.1 });
-			}
-			let available = ledger.available(&key, &budget, &peers);
-			if available < max_cost {
-				return Err(MeterError::Insufficient { available, needed: max_cost });
-			}
-			let entry =
-				ledger.entries.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
-			entry.1.reserved = entry.1.reserved.saturating_add(max_cost);
-			// The other workers must see the reservation before it is used.
-			if let Err(e) = ledger.save(false) {
-				if let Some((_, spend)) = ledger.entries.get_mut(&key) {
-					spend.reserved = spend.reserved.saturating_sub(max_cost);
-					if *spend == Spend::default() {
-						ledger.entries.remove(&key);
+			match self.try_reserve(grant, max_cost, budget, epoch)? {
+				Attempt::Reserved(reservation) => return Ok(reservation),
+				Attempt::Again => {},
+				Attempt::Behind { at, settled_at } => {
+					lagging += 1;
+					if lagging > LAG_RETRIES {
+						return Err(MeterError::Budget(format!(
+							"the node is at block {at}, behind block {settled_at} where a \
+							 settlement landed: try again shortly"
+						)));
 					}
-				}
-				return Err(MeterError::Budget(format!("cannot write the metering journal: {e}")));
+					tokio::time::sleep(LAG_WAIT).await;
+				},
 			}
-			return Ok(Reservation {
-				ledger: self.ledger.clone(),
-				key,
-				amount: max_cost,
-				budget,
-				done: false,
-			});
 		}
+	}
+
+	/// The part of [`Meter::reserve`] under the ledger's lock (and the shared directory's
+	/// admission lock), given the chain's `budget` read after the settlements numbered `epoch`.
+	fn try_reserve(
+		&self,
+		grant: &Grant,
+		max_cost: u128,
+		budget: Budget,
+		epoch: u64,
+	) -> Result<Attempt, MeterError> {
+		let failed = |e: anyhow::Error| MeterError::Budget(format!("{e:#}"));
+		let key = grant.key();
+		let mut ledger = self.ledger.lock().map_err(|_| MeterError::Budget("poisoned".into()))?;
+		let _admission = match &ledger.shared {
+			Some(shared) => Some(shared.admit().map_err(|e| failed(e.into()))?),
+			None => None,
+		};
+		let peers = ledger.peers().map_err(failed)?;
+		if ledger.settlements.wrapping_add(peers.settlements) != epoch {
+			return Ok(Attempt::Again);
+		}
+		// A settlement journaled as done must be in the chain's state read: another worker may
+		// read the chain through a node that lags behind the one that finalized it.
+		let settled_at = peers.settled_at.max(ledger.settled_at);
+		if budget.at < settled_at {
+			return Ok(Attempt::Behind { at: budget.at, settled_at });
+		}
+		// One nonce, one set of terms: the chain settles a nonce only under the cap and expiry
+		// of its first settlement, and the spend of a nonce is settled under the capability
+		// first served here.
+		let c = &grant.capability;
+		let other_terms = budget.recorded.is_some_and(|t| t != (c.cap, c.expires_at))
+			|| ledger.entries.get(&key).is_some_and(|(g, _)| g.capability != *c)
+			|| peers.capabilities.get(&key).is_some_and(|p| p != c);
+		if other_terms {
+			return Err(MeterError::OtherTerms { nonce: key.1 });
+		}
+		let available = ledger.available(&key, &budget, &peers);
+		if available < max_cost {
+			return Err(MeterError::Insufficient { available, needed: max_cost });
+		}
+		let entry = ledger.entries.entry(key).or_insert_with(|| (grant.clone(), Spend::default()));
+		entry.1.reserved = entry.1.reserved.saturating_add(max_cost);
+		// The other workers must see the reservation before it is used.
+		if let Err(e) = ledger.save(false) {
+			if let Some((_, spend)) = ledger.entries.get_mut(&key) {
+				spend.reserved = spend.reserved.saturating_sub(max_cost);
+				if *spend == Spend::default() {
+					ledger.entries.remove(&key);
+				}
+			}
+			return Err(MeterError::Budget(format!("cannot write the metering journal: {e}")));
+		}
+		Ok(Attempt::Reserved(Reservation {
+			ledger: self.ledger.clone(),
+			key,
+			amount: max_cost,
+			budget,
+			done: false,
+		}))
 	}
 
 	/// The spend under the capability of `user` with `nonce` (zero when unknown).
@@ -429,7 +488,7 @@ impl Meter {
 			let outcome = settle(grant, amount).await;
 			if let Ok(mut ledger) = self.ledger.lock() {
 				ledger.settling.remove(&key);
-				if outcome.is_ok() {
+				if let Ok(block) = &outcome {
 					if let Some((_, spend)) = ledger.entries.get_mut(&key) {
 						spend.unsettled = spend.unsettled.saturating_sub(amount);
 						if *spend == Spend::default() {
@@ -437,11 +496,12 @@ impl Meter {
 						}
 					}
 					ledger.settlements = ledger.settlements.wrapping_add(1);
+					ledger.settled_at = ledger.settled_at.max(*block);
 				}
 				let _ = ledger.save(true);
 			}
 			match outcome {
-				Ok(()) => {
+				Ok(_) => {
 					settled += 1;
 					tracing::info!(
 						"settled {amount} plancks of 0x{} (nonce {})",
@@ -502,6 +562,8 @@ mod tests {
 					cap_left: g.capability.cap.saturating_sub(done),
 					allocation: allocation.saturating_sub(spent),
 					recorded: None,
+					// The tests' chain shows every settlement at once.
+					at: u64::MAX,
 				})
 			})
 		})
@@ -540,7 +602,7 @@ mod tests {
 			Box::pin(async move {
 				seen.lock().unwrap().push((g.key(), amount));
 				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
-				Ok(())
+				Ok(1)
 			})
 		});
 		assert_eq!(meter.settle_once(&ok).await, 1);
@@ -578,7 +640,7 @@ mod tests {
 						anyhow::bail!("offline");
 					}
 					*settled.lock().unwrap().entry(g.key()).or_default() += amount;
-					Ok(())
+					Ok(1)
 				})
 			});
 			meter.settle_once(&only_bob).await;
@@ -592,7 +654,7 @@ mod tests {
 			let settled = chain.clone();
 			Box::pin(async move {
 				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
-				Ok(())
+				Ok(1)
 			})
 		});
 		assert_eq!(meter.settle_once(&ok).await, 1);
@@ -642,7 +704,7 @@ mod tests {
 			let settled = settled.clone();
 			Box::pin(async move {
 				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
-				Ok(())
+				Ok(1)
 			})
 		});
 		assert_eq!(meter.settle_once(&ok).await, 2);
@@ -658,7 +720,7 @@ mod tests {
 			let settled = chain.clone();
 			Box::pin(async move {
 				*settled.lock().unwrap().entry(g.key()).or_default() += amount;
-				Ok(())
+				Ok(1)
 			})
 		})
 	}
@@ -824,6 +886,7 @@ mod tests {
 					cap_left: g.capability.cap.saturating_sub(100),
 					allocation: 10_000,
 					recorded: Some((100, 1_000)),
+					at: u64::MAX,
 				})
 			})
 		});
@@ -837,6 +900,63 @@ mod tests {
 			Err(MeterError::Insufficient { available: 0, .. })
 		));
 		drop((first, second, third));
+		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	/// The first worker's settlement landed in block 50; the second reads the chain through a
+	/// node still at block 40, where the allocation looks untouched while the first's journal
+	/// no longer counts the amount. It waits for its node to reach block 50, and refuses if it
+	/// does not.
+	#[tokio::test]
+	async fn a_node_behind_a_peers_settlement_is_waited_for() {
+		let dir = temp_dir("lag");
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		let first = Meter::shared(budget(chain.clone(), 1_000), &dir, "first").unwrap();
+		let key = grant(1, 7, 10_000);
+		first.reserve(&key, 1_000).await.unwrap().commit(1_000);
+		let landed: SettleFn = {
+			let chain = chain.clone();
+			Arc::new(move |g, amount| {
+				let chain = chain.clone();
+				Box::pin(async move {
+					*chain.lock().unwrap().entry(g.key()).or_default() += amount;
+					Ok(50)
+				})
+			})
+		};
+		assert_eq!(first.settle_once(&landed).await, 1);
+
+		// The lagging node: at block 40 (before the settlement) for its first `behind` reads.
+		let lagging = |behind: u32| -> (BudgetFn, Arc<Mutex<u32>>) {
+			let reads = Arc::new(Mutex::new(0));
+			let counted = reads.clone();
+			let f: BudgetFn = Arc::new(move |g| {
+				let n = {
+					let mut n = counted.lock().unwrap();
+					*n += 1;
+					*n
+				};
+				Box::pin(async move {
+					let (at, allocation) = if n <= behind { (40, 1_000) } else { (50, 0) };
+					Ok(Budget { cap_left: g.capability.cap, allocation, recorded: None, at })
+				})
+			});
+			(f, reads)
+		};
+		let (catching_up, reads) = lagging(3);
+		let second = Meter::shared(catching_up, &dir, "second").unwrap();
+		assert!(matches!(
+			second.reserve(&key, 1).await,
+			Err(MeterError::Insufficient { available: 0, .. })
+		));
+		assert_eq!(*reads.lock().unwrap(), 4, "read until the node reached block 50");
+		drop(second);
+		let (stuck, _) = lagging(u32::MAX);
+		let third = Meter::shared(stuck, &dir, "third").unwrap();
+		assert!(
+			matches!(third.reserve(&key, 1).await, Err(MeterError::Budget(e)) if e.contains("behind"))
+		);
+		drop((first, third));
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
 
