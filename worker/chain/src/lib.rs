@@ -381,7 +381,7 @@ impl Chain {
 			lifetime,
 			max_fee,
 		);
-		self.sign_and_finalize(signer, &call).await.map(drop)
+		Ok(self.sign_and_finalize(signer, &call).await.map(drop)?)
 	}
 
 	/// What the chain allows under the capability `nonce` of `user` for `provider`, read at
@@ -457,7 +457,7 @@ impl Chain {
 		capability: &ChainCapability,
 		signature: &ChainSignature,
 		amount: u128,
-	) -> Result<u64> {
+	) -> Result<u64, TxError> {
 		let call = zg::tx().compute().settle_usage(
 			capability.to_runtime(),
 			signature.to_runtime(),
@@ -472,18 +472,38 @@ impl Chain {
 		&self,
 		signer: &Keypair,
 		call: &C,
-	) -> Result<u64> {
-		let mut tx = self.api.tx().await?;
-		let in_block = tx
-			.sign_and_submit_then_watch_default(call, signer)
-			.await?
+	) -> Result<u64, TxError> {
+		let no_effect = |e: &dyn std::fmt::Display| TxError::NoEffect(anyhow!("{e}"));
+		let mut tx = self.api.tx().await.map_err(|e| no_effect(&e))?;
+		let progress =
+			tx.sign_and_submit_then_watch_default(call, signer).await.map_err(|e| no_effect(&e))?;
+		let in_block = progress
 			.wait_for_finalized()
 			.await
-			.map_err(|e| anyhow!("the transaction failed: {e}"))?;
-		let number = in_block.at().await?.block_number();
-		in_block.wait_for_success().await.map_err(|e| anyhow!("the transaction failed: {e}"))?;
+			.map_err(|e| TxError::Unknown(anyhow!("the transaction's fate is unknown: {e}")))?;
+		let number = in_block
+			.at()
+			.await
+			.map_err(|e| TxError::Unknown(anyhow!("cannot read its block: {e}")))?
+			.block_number();
+		in_block
+			.wait_for_success()
+			.await
+			.map_err(|e| no_effect(&format!("the transaction failed: {e}")))?;
 		Ok(number)
 	}
+}
+
+/// Why a transaction did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum TxError {
+	/// It took no effect: it could not be sent, or it failed in a finalized block.
+	#[error("{0:#}")]
+	NoEffect(anyhow::Error),
+	/// It was sent and its fate is unknown (the watch broke off before finality): it may
+	/// still take effect.
+	#[error("{0:#}")]
+	Unknown(anyhow::Error),
 }
 
 /// A key pair from a secret URI (`//Alice`, a mnemonic, `0x…` seed with derivations).

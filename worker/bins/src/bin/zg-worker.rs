@@ -37,7 +37,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use zg_compute_engine::Engine;
 use zg_compute_market::{
 	Budget, BudgetFn, ComputeConfig, ComputeState, FetchError, FetchFn, Grant, Meter, Prices,
-	SettleFn,
+	SettleFn, Unsettled,
 };
 use zg_engine_bert::BertModel;
 use zg_engine_det::{GptModel, LlamaModel};
@@ -282,7 +282,12 @@ async fn compute(
 						nonce: c.nonce,
 					};
 					let signature = chain::ChainSignature::Sr25519(grant.signature);
-					chain.settle_usage(&key, &capability, &signature, amount).await
+					chain.settle_usage(&key, &capability, &signature, amount).await.map_err(|e| {
+						match e {
+							chain::TxError::NoEffect(e) => Unsettled::Failed(e),
+							chain::TxError::Unknown(e) => Unsettled::Unknown(e),
+						}
+					})
 				})
 			});
 			let meter = Arc::new(match &args.shared_meter {

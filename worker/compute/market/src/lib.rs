@@ -22,7 +22,9 @@ pub mod metrics;
 mod service;
 
 pub use jobs::{FetchError, FetchFn, JobAnswer, FAULT_SUFFIX};
-pub use meter::{Budget, BudgetFn, Grant, Meter, MeterError, Prices, Reservation, SettleFn};
+pub use meter::{
+	Budget, BudgetFn, Grant, Meter, MeterError, Prices, Reservation, SettleFn, Unsettled,
+};
 pub use service::{
 	expiry_margin, Admitted, Charge, ComputeConfig, ComputeError, ComputeState, Deadline,
 };

@@ -90,7 +90,26 @@ pub type BudgetFn = Arc<dyn Fn(Grant) -> BoxFuture<'static, anyhow::Result<Budge
 /// Settles `amount` under a capability on chain; returns the number of the (finalized) block
 /// it landed in.
 pub type SettleFn =
-	Arc<dyn Fn(Grant, u128) -> BoxFuture<'static, anyhow::Result<u64>> + Send + Sync>;
+	Arc<dyn Fn(Grant, u128) -> BoxFuture<'static, Result<u64, Unsettled>> + Send + Sync>;
+
+/// Why a settlement did not land, as far as the worker knows.
+#[derive(Debug, thiserror::Error)]
+pub enum Unsettled {
+	/// It took no effect (it could not be sent, or the chain refused it): the amount stays
+	/// owed and is settled again next round.
+	#[error("{0:#}")]
+	Failed(anyhow::Error),
+	/// It was sent and its fate is unknown: it may still land. It counts as settled and is
+	/// never sent again, so that the user is never charged twice (the provider may lose it).
+	#[error("{0:#}")]
+	Unknown(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Unsettled {
+	fn from(e: anyhow::Error) -> Self {
+		Unsettled::Failed(e)
+	}
+}
 
 /// The prices of a service, in plancks per token.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -455,8 +474,8 @@ impl Meter {
 	}
 
 	/// Settles every capability's unsettled spend with `settle`, one after the other; what
-	/// succeeds is subtracted, what fails stays for the next round. Returns the number of
-	/// settlements made.
+	/// succeeds is subtracted, what fails stays for the next round, what may have landed
+	/// ([`Unsettled::Unknown`]) is subtracted too. Returns the number of settlements made.
 	pub async fn settle_once(&self, settle: &SettleFn) -> usize {
 		let due: Vec<(Grant, u128)> = self
 			.ledger
@@ -488,7 +507,7 @@ impl Meter {
 			let outcome = settle(grant, amount).await;
 			if let Ok(mut ledger) = self.ledger.lock() {
 				ledger.settling.remove(&key);
-				if let Ok(block) = &outcome {
+				if let Ok(_) | Err(Unsettled::Unknown(_)) = &outcome {
 					if let Some((_, spend)) = ledger.entries.get_mut(&key) {
 						spend.unsettled = spend.unsettled.saturating_sub(amount);
 						if *spend == Spend::default() {
@@ -496,6 +515,8 @@ impl Meter {
 						}
 					}
 					ledger.settlements = ledger.settlements.wrapping_add(1);
+				}
+				if let Ok(block) = &outcome {
 					ledger.settled_at = ledger.settled_at.max(*block);
 				}
 				let _ = ledger.save(true);
@@ -509,9 +530,15 @@ impl Meter {
 						key.1
 					);
 				},
-				Err(e) => {
+				Err(Unsettled::Failed(e)) => {
 					tracing::warn!("cannot settle the usage of 0x{}: {e:#}", hex::encode(key.0))
 				},
+				Err(Unsettled::Unknown(e)) => tracing::warn!(
+					"the settlement of {amount} plancks of 0x{} (nonce {}) may or may not have \
+					 landed; it is not sent again: {e:#}",
+					hex::encode(key.0),
+					key.1
+				),
 			}
 		}
 		settled
@@ -592,7 +619,8 @@ mod tests {
 		assert!(meter.reserve(&grant(1, 8, 100), 100).await.is_ok());
 
 		// A failed settlement keeps the spend; a successful one removes it.
-		let fail: SettleFn = Arc::new(|_, _| Box::pin(async { Err(anyhow::anyhow!("offline")) }));
+		let fail: SettleFn =
+			Arc::new(|_, _| Box::pin(async { Err(anyhow::anyhow!("offline").into()) }));
 		assert_eq!(meter.settle_once(&fail).await, 0);
 		assert_eq!(meter.spend(&user, 7).unsettled, 250);
 		let calls = Arc::new(Mutex::new(Vec::new()));
@@ -637,7 +665,7 @@ mod tests {
 				let settled = settled.clone();
 				Box::pin(async move {
 					if g.capability.user != [2; 32] {
-						anyhow::bail!("offline");
+						return Err(anyhow::anyhow!("offline").into());
 					}
 					*settled.lock().unwrap().entry(g.key()).or_default() += amount;
 					Ok(1)
@@ -958,6 +986,25 @@ mod tests {
 		);
 		drop((first, third));
 		std::fs::remove_dir_all(&dir).unwrap();
+	}
+
+	/// A settlement sent whose fate is unknown (the watch broke off) may still land: it counts
+	/// as settled and is never sent again, so the user cannot be charged twice for it.
+	#[tokio::test]
+	async fn a_settlement_of_unknown_fate_is_not_sent_again() {
+		let meter = Meter::new(budget(Arc::default(), 1_000_000));
+		let alice = grant(1, 7, 1_000);
+		meter.reserve(&alice, 300).await.unwrap().commit(300);
+		let sent = Arc::new(Mutex::new(0));
+		let count = sent.clone();
+		let lost: SettleFn = Arc::new(move |_, _| {
+			*count.lock().unwrap() += 1;
+			Box::pin(async { Err(Unsettled::Unknown(anyhow::anyhow!("subscription closed"))) })
+		});
+		assert_eq!(meter.settle_once(&lost).await, 0);
+		assert_eq!(meter.settle_once(&lost).await, 0);
+		assert_eq!(*sent.lock().unwrap(), 1, "sent once");
+		assert_eq!(meter.spend(&[1; 32], 7), Spend::default());
 	}
 
 	#[test]
