@@ -112,8 +112,30 @@ fn bounded(router: Router, in_flight: &Arc<tokio::sync::Semaphore>) -> Router {
 			.load_shed()
 			.layer(GlobalConcurrencyLimitLayer::with_semaphore(in_flight.clone()))
 			.layer(TimeoutLayer::new(REQUEST_TIMEOUT))
+			.map_request(|mut request: axum::extract::Request| {
+				request.extensions_mut().insert(Arrived(std::time::Instant::now()));
+				request
+			})
 			.layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT)),
 	)
+}
+
+/// When a request reached its route's layers, as the request timeout counts (an extension
+/// the routes of small bodies get; deadlines within the request are measured from it).
+#[derive(Clone, Copy, Debug)]
+pub struct Arrived(pub std::time::Instant);
+
+#[axum::async_trait]
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Arrived {
+	type Rejection = std::convert::Infallible;
+
+	/// The stamp, or now for a route without it.
+	async fn from_request_parts(
+		parts: &mut axum::http::request::Parts,
+		_: &S,
+	) -> Result<Self, Self::Rejection> {
+		Ok(parts.extensions.get::<Arrived>().copied().unwrap_or(Arrived(std::time::Instant::now())))
+	}
 }
 
 /// What every listener has: `/health`, the JSON 404, request logs.

@@ -36,6 +36,7 @@
 //! refused request changes nothing: nothing is metered or counted.
 
 use crate::error::ApiError;
+use crate::Arrived;
 use axum::{
 	async_trait,
 	body::Bytes,
@@ -553,18 +554,20 @@ fn with_charge(mut response: Response, charge: Charge) -> Response {
 
 async fn chat(
 	State(compute): State<Compute>,
+	arrived: Arrived,
 	Caller(caller): Caller,
 	ApiJson(request): ApiJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
-	generate(compute, caller, request, Flavor::Chat).await
+	generate(compute, caller, request, Flavor::Chat, arrived).await
 }
 
 async fn text(
 	State(compute): State<Compute>,
+	arrived: Arrived,
 	Caller(caller): Caller,
 	ApiJson(request): ApiJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
-	generate(compute, caller, request, Flavor::Text).await
+	generate(compute, caller, request, Flavor::Text, arrived).await
 }
 
 async fn generate(
@@ -572,6 +575,7 @@ async fn generate(
 	caller: Option<Grant>,
 	request: CompletionRequest,
 	flavor: Flavor,
+	arrived: Arrived,
 ) -> Result<Response, ApiError> {
 	let input = match flavor {
 		Flavor::Chat => Input::Chat(
@@ -646,7 +650,10 @@ async fn generate(
 		flavor,
 		include_usage: request.stream_options.unwrap_or_default().include_usage,
 	};
-	let deadline = compute.config().answer_deadline.min(ANSWER_DEADLINE);
+	// Counted from the request's arrival, as the listener's request timeout is: the body's
+	// upload and the admission come out of it, and the 504 (free) always comes first.
+	let deadline =
+		compute.config().answer_deadline.min(ANSWER_DEADLINE).saturating_sub(arrived.0.elapsed());
 	if request.stream.unwrap_or(false) {
 		Ok(stream(admitted, input, params, meta, deadline))
 	} else {
@@ -664,9 +671,9 @@ impl Drop for CancelOnDrop {
 	}
 }
 
-/// The longest an answer that is not streamed may take ([`ComputeConfig::answer_deadline`]
-/// is held to it): past it, the run stops, nothing is charged, and the client gets 504
-/// (before the listener's own [`crate::REQUEST_TIMEOUT`]).
+/// The longest an answer that is not streamed may take from the request's arrival
+/// ([`ComputeConfig::answer_deadline`] is held to it): past it, the run stops, nothing is
+/// charged, and the client gets 504 (before the listener's own [`crate::REQUEST_TIMEOUT`]).
 ///
 /// [`ComputeConfig::answer_deadline`]: zg_compute_market::ComputeConfig::answer_deadline
 pub const ANSWER_DEADLINE: std::time::Duration =
@@ -703,11 +710,8 @@ async fn complete(
 			cancel.0.store(true, Ordering::SeqCst);
 			return Err(ApiError::server(
 				StatusCode::GATEWAY_TIMEOUT,
-				format!(
-					"the answer took longer than {:.1} s and was stopped; nothing is charged \
-					 (ask for fewer tokens, or stream)",
-					after.as_secs_f64()
-				),
+				"the answer was not ready in time and was stopped; nothing is charged (ask for \
+				 fewer tokens, or stream)",
 			));
 		},
 		// The run ended (and was charged) as the deadline passed: it is delivered.
