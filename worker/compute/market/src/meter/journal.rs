@@ -3,13 +3,15 @@
 //!
 //! A journal is JSON, written to a temporary file that is renamed over the last one, so that
 //! a reader (this worker after a restart, or another worker) always sees a whole version.
-//! Each entry holds one capability's spend in two amounts:
+//! Each entry holds one capability's spend in three amounts:
 //! - `unsettled`: what a restarted worker settles (amounts in settlement are left out: if the
 //!   worker dies before it knows whether the settlement landed, the user is never charged
 //!   twice for them);
+//! - `limbo`: the amounts in settlement, and those sent whose fate is unknown: a restarted
+//!   worker never sends them again, but counts them for a while in case they land late;
 //! - `outstanding`: what the other workers must count against the capability and its user
-//!   now: the unsettled spend, amounts in settlement included, and the reservations of
-//!   requests in flight.
+//!   now: the unsettled spend, amounts in settlement or in limbo included, and the
+//!   reservations of requests in flight.
 //!
 //! `settlements` counts the settlements this worker completed, across restarts, and
 //! `settled_at` is the block the last one landed in; a worker reading the others' journals
@@ -39,6 +41,11 @@ struct Entry {
 	/// directories were shared: then the unsettled amount).
 	#[serde(default)]
 	outstanding: Option<String>,
+	/// Plancks sent for settlement whose fate is unknown, or in settlement as this was
+	/// written: a restart never sends them again but counts them for a while (see
+	/// [`super::Spend::limbo`]). In decimal; absent means none.
+	#[serde(default)]
+	limbo: Option<String>,
 }
 
 /// A journal as written since directories can be shared.
@@ -60,11 +67,23 @@ enum OnDisk {
 	First(Vec<Entry>),
 }
 
+/// One capability's entry as the meter uses it.
+pub(super) struct Loaded1 {
+	/// The signed grant.
+	pub grant: Grant,
+	/// What to settle.
+	pub unsettled: u128,
+	/// What the others must count.
+	pub outstanding: u128,
+	/// Sent, fate unknown (see [`super::Spend::limbo`]).
+	pub limbo: u128,
+}
+
 /// A journal's content as the meter uses it.
 #[derive(Default)]
 pub(super) struct Loaded {
-	/// Per capability: the signed grant, what to settle, and what the others must count.
-	pub entries: BTreeMap<Key, (Grant, u128, u128)>,
+	/// Per capability.
+	pub entries: BTreeMap<Key, Loaded1>,
 	/// Settlements completed by the worker that wrote it.
 	pub settlements: u64,
 	/// The block the last of them landed in.
@@ -97,8 +116,12 @@ impl Loaded {
 				Some(text) => text.parse()?,
 				None => unsettled,
 			};
+			let limbo = match entry.limbo {
+				Some(text) => text.parse()?,
+				None => 0,
+			};
 			let grant = Grant { capability, signature };
-			loaded.entries.insert(grant.key(), (grant, unsettled, outstanding));
+			loaded.entries.insert(grant.key(), Loaded1 { grant, unsettled, outstanding, limbo });
 		}
 		Ok(loaded)
 	}
@@ -117,16 +140,16 @@ pub(super) fn write(
 	let entries = entries
 		.iter()
 		.map(|(key, (grant, spend))| {
-			let settling = settling.get(key).copied().unwrap_or(0);
-			let owed = spend.unsettled.saturating_sub(settling);
-			(grant, owed, spend.unsettled.saturating_add(spend.reserved))
+			let settling = settling.get(key).copied().unwrap_or(0).min(spend.unsettled);
+			(grant, spend.unsettled - settling, spend.limbo.saturating_add(settling), spend)
 		})
-		.filter(|(_, _, outstanding)| *outstanding > 0)
-		.map(|(grant, owed, outstanding)| Entry {
+		.filter(|(_, _, _, spend)| spend.outstanding() > 0)
+		.map(|(grant, owed, limbo, spend)| Entry {
 			capability: hex::encode(grant.capability.encode()),
 			signature: hex::encode(grant.signature),
 			unsettled: owed.to_string(),
-			outstanding: Some(outstanding.to_string()),
+			outstanding: Some(spend.outstanding().to_string()),
+			limbo: (limbo > 0).then(|| limbo.to_string()),
 		})
 		.collect();
 	let bytes = serde_json::to_vec(&Journal { settlements, settled_at, entries })
@@ -252,7 +275,7 @@ impl Shared {
 				.map_err(|e| anyhow::anyhow!("cannot read {}: {e:#}", path.display()))?;
 			peers.settlements = peers.settlements.wrapping_add(loaded.settlements);
 			peers.settled_at = peers.settled_at.max(loaded.settled_at);
-			for (key, (grant, _, outstanding)) in loaded.entries {
+			for (key, Loaded1 { grant, outstanding, .. }) in loaded.entries {
 				peers.capabilities.entry(key).or_insert(grant.capability);
 				let k = peers.by_key.entry(key).or_default();
 				*k = k.saturating_add(outstanding);

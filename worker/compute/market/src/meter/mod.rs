@@ -99,8 +99,9 @@ pub enum Unsettled {
 	/// owed and is settled again next round.
 	#[error("{0:#}")]
 	Failed(anyhow::Error),
-	/// It was sent and its fate is unknown: it may still land. It counts as settled and is
-	/// never sent again, so that the user is never charged twice (the provider may lose it).
+	/// It was sent and its fate is unknown: it may still land. It is never sent again, so
+	/// that the user is never charged twice (the provider may lose it), and counts against the
+	/// key for a while in case it lands late ([`Spend::limbo`]).
 	#[error("{0:#}")]
 	Unknown(anyhow::Error),
 }
@@ -166,9 +167,28 @@ pub struct Spend {
 	pub unsettled: u128,
 	/// Reserved by requests in flight.
 	pub reserved: u128,
+	/// Sent for settlement with a fate unknown (the watch broke off, or the worker died with
+	/// it in flight): not owed any more (it is never sent again), but still counted against
+	/// the key and its user for ten minutes, in case it lands late.
+	pub limbo: u128,
+}
+
+impl Spend {
+	/// What counts against the key and its user now.
+	fn outstanding(&self) -> u128 {
+		self.unsettled.saturating_add(self.reserved).saturating_add(self.limbo)
+	}
 }
 
 type Key = (crate::Account, u64);
+
+/// How long a settlement of unknown fate ([`Spend::limbo`]) keeps counting: longer than a
+/// transaction lives in a pool (its mortality: 32 blocks with subxt's defaults, 3.2 minutes
+/// of 6 s blocks).
+#[cfg(not(test))]
+const LIMBO: Duration = Duration::from_secs(600);
+#[cfg(test)]
+const LIMBO: Duration = Duration::from_millis(100);
 
 /// How many times, [`LAG_WAIT`] apart, a reservation waits for the node to reach the block of
 /// the last settlement journaled (see [`Meter::reserve`]).
@@ -197,6 +217,8 @@ struct Book {
 	/// Amounts submitted for settlement and not yet known to have landed. The journal counts
 	/// them as settled already (see [`journal`]).
 	settling: BTreeMap<Key, u128>,
+	/// When the last amount went into limbo ([`Spend::limbo`]).
+	limbo_since: Option<std::time::Instant>,
 }
 
 type Ledger = Arc<Mutex<Book>>;
@@ -208,7 +230,7 @@ impl Book {
 	/// keys of a user cannot together be served more than it). `peers` is what the provider's
 	/// other workers have outstanding, counted the same way.
 	fn available(&self, key: &Key, budget: &Budget, peers: &Peers) -> u128 {
-		let total = |s: &Spend| s.unsettled.saturating_add(s.reserved);
+		let total = Spend::outstanding;
 		let own = self.entries.get(key).map_or(0, |(_, s)| total(s));
 		let own = own.saturating_add(peers.by_key.get(key).copied().unwrap_or(0));
 		let user = self
@@ -232,6 +254,31 @@ impl Book {
 		journal::write(path, &self.entries, &self.settling, done).inspect_err(|e| {
 			tracing::error!("cannot write the metering journal {}: {e}", path.display())
 		})
+	}
+
+	/// Puts `amount` of `key`'s unsettled spend into limbo.
+	fn put_in_limbo(&mut self, key: &Key, amount: u128) {
+		if let Some((_, spend)) = self.entries.get_mut(key) {
+			spend.unsettled = spend.unsettled.saturating_sub(amount);
+			spend.limbo = spend.limbo.saturating_add(amount);
+			self.limbo_since = Some(std::time::Instant::now());
+		}
+	}
+
+	/// Once [`LIMBO`] has passed since the last amount went into limbo, stops counting every
+	/// amount in limbo: what was to land has landed. Counted as a settlement (the chain state
+	/// read by a reservation in between may predate one of them landing).
+	fn end_limbo(&mut self) {
+		if self.limbo_since.is_none_or(|since| since.elapsed() < LIMBO) {
+			return;
+		}
+		self.limbo_since = None;
+		for (_, spend) in self.entries.values_mut() {
+			spend.limbo = 0;
+		}
+		self.entries.retain(|_, (_, spend)| *spend != Spend::default());
+		self.settlements = self.settlements.wrapping_add(1);
+		let _ = self.save(true);
 	}
 
 	/// What the other workers have outstanding (nothing without a shared directory).
@@ -340,11 +387,15 @@ impl Meter {
 		let loaded = journal::Loaded::read(&path).map_err(|e| {
 			anyhow::anyhow!("cannot read the metering journal {}: {e:#}", path.display())
 		})?;
+		// What was in settlement when the worker stopped, or in limbo, may still land.
 		let entries: BTreeMap<Key, (Grant, Spend)> = loaded
 			.entries
 			.into_iter()
-			.map(|(key, (grant, unsettled, _))| (key, (grant, Spend { unsettled, reserved: 0 })))
+			.map(|(key, e)| {
+				(key, (e.grant, Spend { unsettled: e.unsettled, reserved: 0, limbo: e.limbo }))
+			})
 			.collect();
+		let in_limbo = entries.values().any(|(_, s)| s.limbo > 0);
 		if !entries.is_empty() {
 			let owed: u128 = entries.values().map(|(_, s)| s.unsettled).sum();
 			tracing::info!(
@@ -360,6 +411,7 @@ impl Meter {
 			settlements: loaded.settlements,
 			settled_at: loaded.settled_at,
 			settling: BTreeMap::new(),
+			limbo_since: in_limbo.then(std::time::Instant::now),
 		};
 		// Rewritten at once: the reservations of requests that died with the last process
 		// no longer count for the other workers.
@@ -419,6 +471,7 @@ impl Meter {
 			Some(shared) => Some(shared.admit().map_err(|e| failed(e.into()))?),
 			None => None,
 		};
+		ledger.end_limbo();
 		let peers = ledger.peers().map_err(failed)?;
 		if ledger.settlements.wrapping_add(peers.settlements) != epoch {
 			return Ok(Attempt::Again);
@@ -480,7 +533,8 @@ impl Meter {
 		let due: Vec<(Grant, u128)> = self
 			.ledger
 			.lock()
-			.map(|l| {
+			.map(|mut l| {
+				l.end_limbo();
 				l.entries
 					.values()
 					.filter(|(_, s)| s.unsettled > 0)
@@ -507,17 +561,19 @@ impl Meter {
 			let outcome = settle(grant, amount).await;
 			if let Ok(mut ledger) = self.ledger.lock() {
 				ledger.settling.remove(&key);
-				if let Ok(_) | Err(Unsettled::Unknown(_)) = &outcome {
-					if let Some((_, spend)) = ledger.entries.get_mut(&key) {
-						spend.unsettled = spend.unsettled.saturating_sub(amount);
-						if *spend == Spend::default() {
-							ledger.entries.remove(&key);
+				match &outcome {
+					Ok(block) => {
+						if let Some((_, spend)) = ledger.entries.get_mut(&key) {
+							spend.unsettled = spend.unsettled.saturating_sub(amount);
+							if *spend == Spend::default() {
+								ledger.entries.remove(&key);
+							}
 						}
-					}
-					ledger.settlements = ledger.settlements.wrapping_add(1);
-				}
-				if let Ok(block) = &outcome {
-					ledger.settled_at = ledger.settled_at.max(*block);
+						ledger.settlements = ledger.settlements.wrapping_add(1);
+						ledger.settled_at = ledger.settled_at.max(*block);
+					},
+					Err(Unsettled::Unknown(_)) => ledger.put_in_limbo(&key, amount),
+					Err(Unsettled::Failed(_)) => {},
 				}
 				let _ = ledger.save(true);
 			}
@@ -611,9 +667,9 @@ mod tests {
 		));
 		let b = meter.reserve(&alice, 400).await.unwrap();
 		a.commit(250);
-		assert_eq!(meter.spend(&user, 7), Spend { unsettled: 250, reserved: 400 });
+		assert_eq!(meter.spend(&user, 7), Spend { unsettled: 250, reserved: 400, limbo: 0 });
 		drop(b);
-		assert_eq!(meter.spend(&user, 7), Spend { unsettled: 250, reserved: 0 });
+		assert_eq!(meter.spend(&user, 7), Spend { unsettled: 250, reserved: 0, limbo: 0 });
 		assert!(meter.reserve(&alice, 751).await.is_err());
 		// Another capability of the same user has its own cap.
 		assert!(meter.reserve(&grant(1, 8, 100), 100).await.is_ok());
@@ -674,7 +730,7 @@ mod tests {
 			meter.settle_once(&only_bob).await;
 		}
 		let meter = Meter::persisted(budget(chain.clone(), 1_000_000), &path).unwrap();
-		assert_eq!(meter.spend(&[1; 32], 7), Spend { unsettled: 400, reserved: 0 });
+		assert_eq!(meter.spend(&[1; 32], 7), Spend { unsettled: 400, reserved: 0, limbo: 0 });
 		assert_eq!(meter.spend(&[2; 32], 1), Spend::default());
 		// Alice cannot be served the 400 again.
 		assert!(meter.reserve(&alice, 601).await.is_err());
@@ -698,7 +754,11 @@ mod tests {
 		assert!(in_flight.await.is_err());
 		assert_eq!(meter.spend(&[1; 32], 7).unsettled, 100, "still owed in memory");
 		let restarted = Meter::persisted(budget(Arc::default(), 1_000_000), &path).unwrap();
-		assert_eq!(restarted.spend(&[1; 32], 7), Spend::default(), "not settled twice");
+		assert_eq!(
+			restarted.spend(&[1; 32], 7),
+			Spend { unsettled: 0, reserved: 0, limbo: 100 },
+			"not settled twice, but counted while it may land"
+		);
 		// A corrupt journal stops the worker rather than forget debts.
 		std::fs::write(&path, b"{not json").unwrap();
 		assert!(Meter::persisted(budget(Arc::default(), 0), &path).is_err());
@@ -988,8 +1048,9 @@ mod tests {
 		std::fs::remove_dir_all(&dir).unwrap();
 	}
 
-	/// A settlement sent whose fate is unknown (the watch broke off) may still land: it counts
-	/// as settled and is never sent again, so the user cannot be charged twice for it.
+	/// A settlement sent whose fate is unknown (the watch broke off) may still land: it is
+	/// never sent again, so the user cannot be charged twice for it, and it counts against the
+	/// key until it would have landed.
 	#[tokio::test]
 	async fn a_settlement_of_unknown_fate_is_not_sent_again() {
 		let meter = Meter::new(budget(Arc::default(), 1_000_000));
@@ -1004,7 +1065,15 @@ mod tests {
 		assert_eq!(meter.settle_once(&lost).await, 0);
 		assert_eq!(meter.settle_once(&lost).await, 0);
 		assert_eq!(*sent.lock().unwrap(), 1, "sent once");
-		assert_eq!(meter.spend(&[1; 32], 7), Spend::default());
+		// It may still land: counted against the key meanwhile, then no more.
+		assert_eq!(meter.spend(&[1; 32], 7), Spend { unsettled: 0, reserved: 0, limbo: 300 });
+		assert!(matches!(
+			meter.reserve(&alice, 701).await,
+			Err(MeterError::Insufficient { available: 700, .. })
+		));
+		tokio::time::sleep(LIMBO).await;
+		assert!(meter.reserve(&alice, 1_000).await.is_ok());
+		assert_eq!(meter.spend(&[1; 32], 7).limbo, 0);
 	}
 
 	#[test]
