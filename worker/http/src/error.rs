@@ -189,6 +189,10 @@ impl From<ComputeError> for ApiError {
 				ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message)
 					.code("rate_limit_exceeded")
 			},
+			TooManyKeys(_) => {
+				ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message)
+					.code("too_many_keys")
+			},
 			Chain(_) => ApiError::server(StatusCode::SERVICE_UNAVAILABLE, message),
 			Engine(_) => ApiError::server(StatusCode::BAD_GATEWAY, message),
 		}

@@ -145,6 +145,9 @@ pub enum ComputeError {
 		/// The latest expiry the chain accepts now.
 		latest: u32,
 	},
+	/// The user has too many keys with spend outstanding (see [`MeterError::TooManyKeys`]).
+	#[error("{0}")]
+	TooManyKeys(String),
 	/// The key reuses a nonce with other terms (see [`MeterError::OtherTerms`]).
 	#[error("{0}")]
 	OtherTerms(String),
@@ -367,6 +370,9 @@ impl ComputeState {
 					},
 					Err(e @ MeterError::OtherTerms { .. }) => {
 						return Err(ComputeError::OtherTerms(e.to_string()))
+					},
+					Err(e @ MeterError::TooManyKeys) => {
+						return Err(ComputeError::TooManyKeys(e.to_string()))
 					},
 					Err(e) => return Err(ComputeError::Chain(e.to_string())),
 				}

@@ -158,6 +158,12 @@ pub enum MeterError {
 		/// The nonce.
 		nonce: u64,
 	},
+	/// The user already has [`MAX_KEYS_PER_USER`] other keys with spend outstanding here.
+	#[error(
+		"{MAX_KEYS_PER_USER} of your API keys already have spend not yet settled here: use one \
+		 of them, or wait for their settlement"
+	)]
+	TooManyKeys,
 }
 
 /// One capability's spend as the worker tracks it.
@@ -189,6 +195,12 @@ type Key = (crate::Account, u64);
 const LIMBO: Duration = Duration::from_secs(600);
 #[cfg(test)]
 const LIMBO: Duration = Duration::from_millis(100);
+
+/// The most keys of one user with spend outstanding at once (over every worker sharing a
+/// directory): each is journaled, rewritten and read on every request, and settled in a
+/// transaction of its own, so a user signing key after key must not make that grow without
+/// bound.
+pub const MAX_KEYS_PER_USER: usize = 16;
 
 /// How many times, [`LAG_WAIT`] apart, a reservation waits for the node to reach the block of
 /// the last settlement journaled (see [`Meter::reserve`]).
@@ -491,6 +503,12 @@ impl Meter {
 			|| peers.capabilities.get(&key).is_some_and(|p| p != c);
 		if other_terms {
 			return Err(MeterError::OtherTerms { nonce: key.1 });
+		}
+		let mut keys: std::collections::BTreeSet<u64> =
+			ledger.entries.range((key.0, 0)..=(key.0, u64::MAX)).map(|((_, n), _)| *n).collect();
+		keys.extend(peers.capabilities.range((key.0, 0)..=(key.0, u64::MAX)).map(|((_, n), _)| *n));
+		if !keys.contains(&key.1) && keys.len() >= MAX_KEYS_PER_USER {
+			return Err(MeterError::TooManyKeys);
 		}
 		let available = ledger.available(&key, &budget, &peers);
 		if available < max_cost {
@@ -1074,6 +1092,23 @@ mod tests {
 		tokio::time::sleep(LIMBO).await;
 		assert!(meter.reserve(&alice, 1_000).await.is_ok());
 		assert_eq!(meter.spend(&[1; 32], 7).limbo, 0);
+	}
+
+	/// A user signing key after key: past [`MAX_KEYS_PER_USER`] keys with spend outstanding,
+	/// a new one is refused; the keys in use still work, and settling frees the room.
+	#[tokio::test]
+	async fn a_user_holds_a_bounded_number_of_keys() {
+		let chain: Arc<Mutex<BTreeMap<Key, u128>>> = Arc::default();
+		let meter = Meter::new(budget(chain.clone(), 1_000_000));
+		for nonce in 0..MAX_KEYS_PER_USER as u64 {
+			meter.reserve(&grant(1, nonce, 100), 1).await.unwrap().commit(1);
+		}
+		let next = grant(1, MAX_KEYS_PER_USER as u64, 100);
+		assert!(matches!(meter.reserve(&next, 1).await, Err(MeterError::TooManyKeys)));
+		assert!(meter.reserve(&grant(1, 0, 100), 1).await.is_ok());
+		assert!(meter.reserve(&grant(2, 99, 100), 1).await.is_ok(), "another user's are its own");
+		meter.settle_once(&settles_on(chain)).await;
+		assert!(meter.reserve(&next, 1).await.is_ok());
 	}
 
 	#[test]
