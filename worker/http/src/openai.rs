@@ -63,6 +63,9 @@ use tokio::sync::mpsc;
 use zg_compute_engine::{ChatMessage, FinishReason, GenerateParams, Role};
 use zg_compute_market::{Admitted, Charge, ComputeState, Deadline, Grant};
 
+/// The most texts one embeddings request may carry (OpenAI's own limit).
+const MAX_EMBEDDING_INPUTS: usize = 2048;
+
 /// The largest request body, in bytes.
 const API_BODY_LIMIT: usize = 4 << 20;
 /// Default `max_tokens` of a request that names none (or the cap, if lower).
@@ -866,6 +869,7 @@ pub struct EmbeddingList {
 
 async fn embeddings(
 	State(compute): State<Compute>,
+	arrived: Arrived,
 	Caller(caller): Caller,
 	ApiJson(request): ApiJson<EmbeddingsRequest>,
 ) -> Result<Response, ApiError> {
@@ -880,18 +884,40 @@ async fn embeddings(
 		},
 	};
 	let inputs = request.input.into_vec();
-	if inputs.is_empty() {
-		return Err(ApiError::invalid("input is empty").param("input"));
+	if inputs.is_empty() || inputs.len() > MAX_EMBEDDING_INPUTS {
+		return Err(ApiError::invalid(format!(
+			"input takes 1 to {MAX_EMBEDDING_INPUTS} texts, not {}",
+			inputs.len()
+		))
+		.param("input"));
 	}
 	let bound = inputs.iter().fold(0u32, |sum, text| {
 		sum.saturating_add(zg_primitives::compute::input_token_bound(text.len() as u64))
 	});
 	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
-	let admitted =
-		compute.admit(caller, &request.model, true, bound, 0).await?.cancel_on(cancel.0.clone());
-	let (result, charge) = tokio::task::spawn_blocking(move || admitted.embed(&inputs))
-		.await
-		.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+	let deadline = Arc::new(Deadline::default());
+	let after =
+		compute.config().answer_deadline.min(ANSWER_DEADLINE).saturating_sub(arrived.0.elapsed());
+	let admitted = compute
+		.admit(caller, &request.model, true, bound, 0)
+		.await?
+		.cancel_on(cancel.0.clone())
+		.with_deadline(deadline.clone());
+	let mut run = tokio::task::spawn_blocking(move || admitted.embed(&inputs));
+	// As for completions: past the deadline (counted from the request's arrival), 504 and
+	// nothing charged, unless the run ended (and was charged) first.
+	let joined = match tokio::time::timeout(after, &mut run).await {
+		Ok(joined) => joined,
+		Err(_) if deadline.pass() => {
+			return Err(ApiError::server(
+				StatusCode::GATEWAY_TIMEOUT,
+				"the embeddings were not ready in time; nothing is charged (send fewer inputs)",
+			))
+		},
+		Err(_) => run.await,
+	};
+	let (result, charge) =
+		joined.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
 	let embeddings = result.map_err(|e| {
 		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
 	})?;

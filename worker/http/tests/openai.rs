@@ -455,6 +455,13 @@ async fn embeddings() {
 	let body = json!({ "model": "words", "input": "x", "encoding_format": "int8" });
 	let reply = server.signed("/v1/embeddings", &dev::alice(), body.to_string().as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+	// More texts than OpenAI's limit: refused, nothing charged.
+	let before = server.unsettled();
+	let body = json!({ "model": "words", "input": vec!["x"; 2049] });
+	let reply = server.signed("/v1/embeddings", &dev::alice(), body.to_string().as_bytes()).await;
+	assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+	assert_eq!(reply.json()["error"]["param"], "input");
+	assert_eq!(server.unsettled(), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -880,7 +887,7 @@ impl Engine for Slow {
 		true
 	}
 	fn can_embed(&self) -> bool {
-		false
+		true
 	}
 	fn generate(
 		&self,
@@ -891,8 +898,9 @@ impl Engine for Slow {
 		std::thread::sleep(std::time::Duration::from_millis(600));
 		Words.generate(prompt, params, on_token)
 	}
-	fn embed(&self, _: &[String]) -> anyhow::Result<Embeddings> {
-		anyhow::bail!("cannot embed")
+	fn embed(&self, inputs: &[String]) -> anyhow::Result<Embeddings> {
+		std::thread::sleep(std::time::Duration::from_millis(600));
+		Words.embed(inputs)
 	}
 }
 
@@ -967,6 +975,25 @@ async fn an_answer_past_the_deadline_is_free() {
 		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
 	}
 	assert_eq!(server.compute.metrics().jobs("slow", JobStatus::Error), 1);
+	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
+	assert_eq!(spend, Default::default(), "nothing reserved, nothing owed");
+}
+
+/// Embeddings past the deadline: 504, and nothing charged once they are done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embeddings_past_the_deadline_are_free() {
+	let mut config = config(false);
+	config.answer_deadline = std::time::Duration::from_millis(200);
+	let server = start_with(Some(1_000), config, vec![Arc::new(Slow)]).await;
+	let body = json!({ "model": "slow", "input": ["a b", "c"] }).to_string();
+	let reply = server.signed("/v1/embeddings", &dev::alice(), body.as_bytes()).await;
+	assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT, "{:?}", reply.body);
+	for _ in 0..100 {
+		if server.compute.metrics().jobs("slow", JobStatus::Error) == 1 {
+			break;
+		}
+		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+	}
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend, Default::default(), "nothing reserved, nothing owed");
 }

@@ -558,9 +558,11 @@ impl Admitted {
 		let _queued = self.compute.metrics.enqueue();
 		let start = Instant::now();
 		// Embeddings cannot be stopped half-way: computed, they are charged even if the
-		// client left meanwhile.
+		// client left meanwhile, unless the server's deadline passed first.
 		let result = self.engine.embed(inputs);
 		let counts = result.as_ref().map(|e| (e.prompt_tokens, 0)).map_err(|_| ());
+		let counts =
+			if self.deadline.as_ref().is_some_and(|d| !d.end()) { Err(()) } else { counts };
 		let charge = self.finish(counts, result.is_ok(), start);
 		(result, charge)
 	}
