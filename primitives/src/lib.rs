@@ -7,7 +7,9 @@
 //! [`staking::RoleObligations`], through which staking asks them what a provider still owes),
 //! [`randomness`]: the beacon interface and the draws every pallet makes from it, and
 //! the data layout of 0G Storage ([`storage`]: shards, chunks, Merkle roots and proofs; with the
-//! `erasure` feature, [`erasure`]: Reed-Solomon coding of files).
+//! `erasure` feature, [`erasure`]: Reed-Solomon coding of files), and the layout of DA blobs
+//! ([`da`]: a square extended in two dimensions, its row and column roots, and proofs of bad
+//! encoding).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -71,6 +73,7 @@ pub mod currency {
 }
 
 pub mod compute;
+pub mod da;
 #[cfg(feature = "erasure")]
 pub mod erasure;
 pub mod randomness;

@@ -1,0 +1,527 @@
+//! The layout of a 0G DA blob: a square of chunks extended with Reed-Solomon in two
+//! dimensions, committed by the Merkle roots of its rows and columns.
+//!
+//! A blob of `size` bytes fills, chunk by chunk and row by row, the `k × k` original square of
+//! [`BlobLayout`] ([`CHUNK_SIZE`]-byte chunks, the last zero-padded). Each of the `k` original
+//! rows is extended with `k` parity chunks, then each of the `2k` columns with `k` parity
+//! chunks: a `2k × 2k` square in which every row and every column is a codeword of the same
+//! systematic code as storage's ([`crate::erasure`]), so any `k` chunks of a line give the
+//! whole line back. (The code is linear, so the parity rows are codewords along rows too: the
+//! extended square is a tensor code; a test checks it.)
+//!
+//! Every row and every column has a Merkle root over its `2k` chunks ([`crate::storage`]'s
+//! leaf and node hashes), and the blob's commitment is [`data_root`] over the layout and all
+//! `4k` axis roots. A signer that holds whole rows or columns checks them against their roots
+//! and that each is a codeword; a disperser that committed a square that is not one tensor
+//! codeword is caught by a [`BadEncodingProof`]: `k` chunks of one line, each proven against
+//! the root of its orthogonal line, decode to a line whose root is not the committed one. Its
+//! size grows with the square root of the blob (`k` chunks and paths).
+
+use crate::storage::{leaf_hash, merkle_root, verify_merkle_path, CHUNK_SIZE};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::H256;
+
+/// The largest blob, in bytes (32 MiB).
+pub const MAX_BLOB_SIZE: u64 = 32 << 20;
+
+/// The side of the largest original square: 182 chunks (182² KiB ≥ 32 MiB).
+pub const MAX_SIDE: u16 = 182;
+
+/// A blob's size and the side `k` of its original square (the extended square is `2k`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub struct BlobLayout {
+	/// The blob's bytes.
+	pub size: u64,
+	/// The side of the original square, in chunks.
+	pub side: u16,
+}
+
+/// Why a blob or a proof about it is refused.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DaError {
+	/// Empty, larger than [`MAX_BLOB_SIZE`], or a side that does not fit the size.
+	BadLayout,
+	/// Not as many axis roots as the layout has lines, or they do not make the data root.
+	BadRoots,
+	/// A chunk of the wrong size, a position outside the square, a position repeated, or not
+	/// exactly `k` chunks.
+	BadChunks,
+	/// A chunk's path does not lead to the root of its line.
+	BadPath,
+	/// The line decodes to the committed root: the encoding of this line is sound.
+	NotFraud,
+	/// The code refused the parameters (cannot happen within the layout's bounds).
+	Code,
+}
+
+impl BlobLayout {
+	/// The layout of a blob of `size` bytes: the smallest square that holds it.
+	pub fn new(size: u64) -> Result<Self, DaError> {
+		if size == 0 || size > MAX_BLOB_SIZE {
+			return Err(DaError::BadLayout);
+		}
+		let chunks = size.div_ceil(CHUNK_SIZE as u64);
+		let mut side = chunks.isqrt();
+		if side * side < chunks {
+			side += 1;
+		}
+		Ok(Self { size, side: side as u16 })
+	}
+
+	/// Whether the layout is one [`BlobLayout::new`] gives (what a pallet checks of a
+	/// submitted one).
+	pub fn check(&self) -> Result<(), DaError> {
+		if Self::new(self.size)? == *self {
+			Ok(())
+		} else {
+			Err(DaError::BadLayout)
+		}
+	}
+
+	/// `k`: the side of the original square.
+	pub fn k(&self) -> u32 {
+		self.side as u32
+	}
+
+	/// `2k`: the side of the extended square, and the chunks of every line.
+	pub fn width(&self) -> u32 {
+		2 * self.side as u32
+	}
+
+	/// The bytes of the extended square: what the DA network stores in all.
+	pub fn extended_bytes(&self) -> u64 {
+		(self.width() as u64).pow(2) * CHUNK_SIZE as u64
+	}
+}
+
+/// A line of the square: a row or a column, by index.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum Line {
+	/// Row `i`: the chunks `(i, 0..2k)`.
+	Row(u32),
+	/// Column `j`: the chunks `(0..2k, j)`.
+	Column(u32),
+}
+
+/// The commitment to a blob: BLAKE2b-256, personalised `zg-da-blob`, of the SCALE layout and
+/// the Merkle root over the row roots followed by the column roots.
+pub fn data_root(layout: &BlobLayout, row_roots: &[H256], column_roots: &[H256]) -> H256 {
+	let mut axis: Vec<H256> = Vec::with_capacity(row_roots.len() + column_roots.len());
+	axis.extend_from_slice(row_roots);
+	axis.extend_from_slice(column_roots);
+	let mut state = blake2b_simd::Params::new().hash_length(32).personal(b"zg-da-blob").to_state();
+	state.update(&layout.encode());
+	state.update(merkle_root(&axis).as_bytes());
+	H256::from_slice(state.finalize().as_bytes())
+}
+
+/// Checks that `row_roots` and `column_roots` are the layout's `2k` + `2k` roots committed by
+/// `root`.
+pub fn check_roots(
+	layout: &BlobLayout,
+	root: &H256,
+	row_roots: &[H256],
+	column_roots: &[H256],
+) -> Result<(), DaError> {
+	let width = layout.width() as usize;
+	if row_roots.len() != width
+		|| column_roots.len() != width
+		|| data_root(layout, row_roots, column_roots) != *root
+	{
+		return Err(DaError::BadRoots);
+	}
+	Ok(())
+}
+
+/// Checks that `chunk` sits at position `pos` of the line whose root is `line_root`.
+pub fn verify_cell(
+	layout: &BlobLayout,
+	line_root: &H256,
+	pos: u32,
+	chunk: &[u8],
+	path: &[H256],
+) -> Result<(), DaError> {
+	if chunk.len() != CHUNK_SIZE || pos >= layout.width() {
+		return Err(DaError::BadChunks);
+	}
+	if verify_merkle_path(line_root, leaf_hash(chunk), pos, layout.width(), path) {
+		Ok(())
+	} else {
+		Err(DaError::BadPath)
+	}
+}
+
+/// A proof that a line of a committed square is not a codeword agreeing with the rest: `k`
+/// chunks of `line`, at distinct positions, each with its Merkle path in the orthogonal line
+/// (chunk `(i, j)` of row `i` is proven against column `j`'s root at position `i`).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct BadEncodingProof {
+	/// The line claimed badly encoded.
+	pub line: Line,
+	/// Its chunks: (position in the line, chunk, path in the orthogonal line).
+	pub chunks: Vec<(u32, Vec<u8>, Vec<H256>)>,
+}
+
+#[cfg(feature = "erasure")]
+mod coding {
+	use super::*;
+	use crate::storage::MerkleTree;
+	use alloc::vec;
+
+	/// A blob extended to its `2k × 2k` square, with the roots of its rows and columns.
+	pub struct Extended {
+		/// The layout.
+		pub layout: BlobLayout,
+		/// The chunks, row by row (`2k × 2k × CHUNK_SIZE` bytes).
+		pub cells: Vec<u8>,
+		/// The roots of the `2k` rows.
+		pub row_roots: Vec<H256>,
+		/// The roots of the `2k` columns.
+		pub column_roots: Vec<H256>,
+	}
+
+	impl Extended {
+		/// Chunk `(row, column)`.
+		pub fn cell(&self, row: u32, column: u32) -> &[u8] {
+			let at = (row as usize * self.layout.width() as usize + column as usize) * CHUNK_SIZE;
+			&self.cells[at..at + CHUNK_SIZE]
+		}
+
+		/// The chunks of `line`, in order.
+		pub fn line(&self, line: Line) -> Vec<&[u8]> {
+			let width = self.layout.width();
+			match line {
+				Line::Row(i) => (0..width).map(|j| self.cell(i, j)).collect(),
+				Line::Column(j) => (0..width).map(|i| self.cell(i, j)).collect(),
+			}
+		}
+
+		/// The blob's commitment.
+		pub fn data_root(&self) -> H256 {
+			data_root(&self.layout, &self.row_roots, &self.column_roots)
+		}
+
+		/// Chunk `pos` of `line` with its path in the line's tree.
+		pub fn proof(&self, line: Line, pos: u32) -> (Vec<u8>, Vec<H256>) {
+			let leaves = self.line(line).iter().map(|c| leaf_hash(c)).collect();
+			let path = MerkleTree::new(leaves).proof(pos).unwrap_or_default();
+			let (row, column) = match line {
+				Line::Row(i) => (i, pos),
+				Line::Column(j) => (pos, j),
+			};
+			(self.cell(row, column).to_vec(), path)
+		}
+
+		/// The blob's bytes: the original square, row by row, without its padding.
+		pub fn blob(&self) -> Vec<u8> {
+			let k = self.layout.k();
+			let mut out = Vec::with_capacity(self.layout.size as usize);
+			for i in 0..k {
+				for j in 0..k {
+					out.extend_from_slice(self.cell(i, j));
+				}
+			}
+			out.truncate(self.layout.size as usize);
+			out
+		}
+
+		/// Recomputes every root from the cells (after a test tampered with them).
+		pub fn recommit(&mut self) {
+			let width = self.layout.width();
+			self.row_roots = (0..width).map(|i| line_root(&self.line(Line::Row(i)))).collect();
+			self.column_roots =
+				(0..width).map(|j| line_root(&self.line(Line::Column(j)))).collect();
+		}
+	}
+
+	/// The Merkle root of a line's chunks.
+	fn line_root(chunks: &[&[u8]]) -> H256 {
+		merkle_root(&chunks.iter().map(|c| leaf_hash(c)).collect::<Vec<_>>())
+	}
+
+	/// The `k` parity chunks of `k` chunks.
+	fn parity_of(chunks: &[&[u8]]) -> Result<Vec<Vec<u8>>, DaError> {
+		crate::erasure::parity(chunks, chunks.len()).map_err(|_| DaError::Code)
+	}
+
+	/// Extends `blob` to its square and commits to it.
+	pub fn extend(blob: &[u8]) -> Result<Extended, DaError> {
+		let layout = BlobLayout::new(blob.len() as u64)?;
+		let (k, width) = (layout.k() as usize, layout.width() as usize);
+		let mut cells = vec![0u8; width * width * CHUNK_SIZE];
+		let at = |row: usize, column: usize| (row * width + column) * CHUNK_SIZE;
+		for (n, piece) in blob.chunks(CHUNK_SIZE).enumerate() {
+			let start = at(n / k, n % k);
+			cells[start..start + piece.len()].copy_from_slice(piece);
+		}
+		// The original rows, then every column.
+		for i in 0..k {
+			let row: Vec<&[u8]> = (0..k).map(|j| &cells[at(i, j)..at(i, j) + CHUNK_SIZE]).collect();
+			for (n, chunk) in parity_of(&row)?.into_iter().enumerate() {
+				cells[at(i, k + n)..at(i, k + n) + CHUNK_SIZE].copy_from_slice(&chunk);
+			}
+		}
+		for j in 0..width {
+			let column: Vec<&[u8]> =
+				(0..k).map(|i| &cells[at(i, j)..at(i, j) + CHUNK_SIZE]).collect();
+			for (n, chunk) in parity_of(&column)?.into_iter().enumerate() {
+				cells[at(k + n, j)..at(k + n, j) + CHUNK_SIZE].copy_from_slice(&chunk);
+			}
+		}
+		let mut extended =
+			Extended { layout, cells, row_roots: Vec::new(), column_roots: Vec::new() };
+		extended.recommit();
+		Ok(extended)
+	}
+
+	/// The whole line (`2k` chunks) from any `k` of its chunks: `(position, chunk)`.
+	pub fn decode_line(
+		layout: &BlobLayout,
+		chunks: &[(u32, &[u8])],
+	) -> Result<Vec<Vec<u8>>, DaError> {
+		let (k, width) = (layout.k() as usize, layout.width());
+		let mut positions: Vec<u32> = chunks.iter().map(|(p, _)| *p).collect();
+		positions.sort_unstable();
+		positions.dedup();
+		if chunks.len() != k
+			|| positions.len() != k
+			|| positions.last().is_some_and(|p| *p >= width)
+			|| chunks.iter().any(|(_, c)| c.len() != CHUNK_SIZE)
+		{
+			return Err(DaError::BadChunks);
+		}
+		let mut slots: Vec<Option<Vec<u8>>> = vec![None; 2 * k];
+		for (pos, chunk) in chunks {
+			slots[*pos as usize] = Some(chunk.to_vec());
+		}
+		// A line is coded as a file of k one-chunk shards with k parity shards.
+		let as_file = crate::storage::FileLayout::new((k * CHUNK_SIZE) as u64, k as u16, k as u16)
+			.map_err(|_| DaError::Code)?;
+		crate::erasure::recover(&as_file, &mut slots).map_err(|_| DaError::Code)?;
+		Ok(slots.into_iter().flatten().collect())
+	}
+
+	/// Checks `proof` against the square committed by `root` with these axis roots: `Ok` when
+	/// it proves the line badly encoded (the disperser and the line's attesters are at fault),
+	/// [`DaError::NotFraud`] when the line is sound, another error when the proof is malformed.
+	pub fn check_bad_encoding(
+		layout: &BlobLayout,
+		root: &H256,
+		row_roots: &[H256],
+		column_roots: &[H256],
+		proof: &BadEncodingProof,
+	) -> Result<(), DaError> {
+		layout.check()?;
+		check_roots(layout, root, row_roots, column_roots)?;
+		let (index, own_roots, cross_roots) = match proof.line {
+			Line::Row(i) => (i, row_roots, column_roots),
+			Line::Column(j) => (j, column_roots, row_roots),
+		};
+		let own = own_roots.get(index as usize).ok_or(DaError::BadChunks)?;
+		for (pos, chunk, path) in &proof.chunks {
+			let cross = cross_roots.get(*pos as usize).ok_or(DaError::BadChunks)?;
+			verify_cell(layout, cross, index, chunk, path)?;
+		}
+		let given: Vec<(u32, &[u8])> =
+			proof.chunks.iter().map(|(pos, chunk, _)| (*pos, chunk.as_slice())).collect();
+		let line = decode_line(layout, &given)?;
+		let refs: Vec<&[u8]> = line.iter().map(Vec::as_slice).collect();
+		if line_root(&refs) == *own {
+			Err(DaError::NotFraud)
+		} else {
+			Ok(())
+		}
+	}
+}
+
+#[cfg(feature = "erasure")]
+pub use coding::{check_bad_encoding, decode_line, extend, Extended};
+
+#[cfg(all(test, feature = "erasure"))]
+mod tests {
+	use super::*;
+	use proptest::prelude::*;
+
+	fn blob(size: usize, seed: u8) -> Vec<u8> {
+		(0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+	}
+
+	/// The proof of `line` from the chunks at `positions`, each proven in its orthogonal line.
+	fn proof_of(square: &Extended, line: Line, positions: &[u32]) -> BadEncodingProof {
+		let chunks = positions
+			.iter()
+			.map(|&pos| {
+				let (cross, at) = match line {
+					Line::Row(i) => (Line::Column(pos), i),
+					Line::Column(j) => (Line::Row(pos), j),
+				};
+				let (chunk, path) = square.proof(cross, at);
+				(pos, chunk, path)
+			})
+			.collect();
+		BadEncodingProof { line, chunks }
+	}
+
+	#[test]
+	fn layouts_are_the_smallest_square() {
+		assert_eq!(BlobLayout::new(1).unwrap().side, 1);
+		assert_eq!(BlobLayout::new(1024).unwrap().side, 1);
+		assert_eq!(BlobLayout::new(1025).unwrap().side, 2);
+		assert_eq!(BlobLayout::new(4 * 1024).unwrap().side, 2);
+		assert_eq!(BlobLayout::new(4 * 1024 + 1).unwrap().side, 3);
+		assert_eq!(BlobLayout::new(MAX_BLOB_SIZE).unwrap().side, MAX_SIDE);
+		assert_eq!(BlobLayout::new(0), Err(DaError::BadLayout));
+		assert_eq!(BlobLayout::new(MAX_BLOB_SIZE + 1), Err(DaError::BadLayout));
+		assert_eq!(BlobLayout { size: 5000, side: 4 }.check(), Err(DaError::BadLayout));
+		assert_eq!(BlobLayout::new(MAX_BLOB_SIZE).unwrap().extended_bytes(), 4 * 182 * 182 * 1024);
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(24))]
+
+		/// Every row and column of an extended blob is a codeword: any k of its chunks give the
+		/// whole line back, the parity rows included (the square is a tensor code), and no
+		/// proof of bad encoding succeeds against it. The blob comes back whole.
+		#[test]
+		fn an_honest_square_is_sound(size in 1usize..40_000, seed: u8, pick: u64) {
+			let data = blob(size, seed);
+			let square = extend(&data).unwrap();
+			prop_assert_eq!(square.blob(), data);
+			let (k, width) = (square.layout.k(), square.layout.width());
+			let root = square.data_root();
+			for line in (0..width).flat_map(|n| [Line::Row(n), Line::Column(n)]) {
+				// k distinct positions drawn from `pick`.
+				let mut positions: Vec<u32> = (0..width).collect();
+				let mut state = pick ^ u64::from(match line { Line::Row(n) | Line::Column(n) => n });
+				for i in (1..positions.len()).rev() {
+					state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+					positions.swap(i, (state >> 33) as usize % (i + 1));
+				}
+				positions.truncate(k as usize);
+				let given: Vec<(u32, &[u8])> =
+					positions.iter().map(|&p| (p, square.line(line)[p as usize])).collect();
+				let decoded = decode_line(&square.layout, &given).unwrap();
+				let expected: Vec<Vec<u8>> = square.line(line).iter().map(|c| c.to_vec()).collect();
+				prop_assert_eq!(decoded, expected);
+				let proof = proof_of(&square, line, &positions);
+				prop_assert_eq!(
+					check_bad_encoding(&square.layout, &root, &square.row_roots, &square.column_roots, &proof),
+					Err(DaError::NotFraud)
+				);
+			}
+		}
+
+		/// A disperser commits a square with one chunk changed (every root computed over the
+		/// changed square): the row and the column through that chunk are no codewords, and a
+		/// proof on either, from any k chunks, shows it.
+		#[test]
+		fn a_tampered_square_is_caught(size in 1usize..40_000, seed: u8, row: u32, column: u32, byte: usize) {
+			let mut square = extend(&blob(size, seed)).unwrap();
+			let width = square.layout.width();
+			let (row, column) = (row % width, column % width);
+			let at = (row as usize * width as usize + column as usize) * CHUNK_SIZE + byte % CHUNK_SIZE;
+			square.cells[at] ^= 0x5a;
+			square.recommit();
+			let root = square.data_root();
+			let k = square.layout.k();
+			for line in [Line::Row(row), Line::Column(column)] {
+				let tampered = match line { Line::Row(_) => column, Line::Column(_) => row };
+				// With the tampered chunk among the k, and without it.
+				let with: Vec<u32> = core::iter::once(tampered).chain((0..width).filter(|p| *p != tampered)).take(k as usize).collect();
+				let without: Vec<u32> = (0..width).filter(|p| *p != tampered).take(k as usize).collect();
+				for positions in [with, without] {
+					let proof = proof_of(&square, line, &positions);
+					prop_assert_eq!(
+						check_bad_encoding(&square.layout, &root, &square.row_roots, &square.column_roots, &proof),
+						Ok(())
+					);
+				}
+			}
+		}
+	}
+
+	/// Malformed proofs are refused as such, never taken for fraud.
+	#[test]
+	fn malformed_proofs_are_refused() {
+		let square = extend(&blob(20_000, 7)).unwrap();
+		let (layout, root) = (square.layout, square.data_root());
+		let (rows, columns) = (&square.row_roots, &square.column_roots);
+		let k = layout.k();
+		let good = proof_of(&square, Line::Row(1), &(0..k).collect::<Vec<_>>());
+		assert_eq!(
+			check_bad_encoding(&layout, &root, rows, columns, &good),
+			Err(DaError::NotFraud)
+		);
+		// Another root, roots that do not make it, a layout that is not the blob's.
+		assert_eq!(
+			check_bad_encoding(&layout, &H256::repeat_byte(1), rows, columns, &good),
+			Err(DaError::BadRoots)
+		);
+		assert_eq!(
+			check_bad_encoding(&layout, &root, &rows[1..], columns, &good),
+			Err(DaError::BadRoots)
+		);
+		let wrong = BlobLayout { side: layout.side + 1, ..layout };
+		assert_eq!(
+			check_bad_encoding(&wrong, &root, rows, columns, &good),
+			Err(DaError::BadLayout)
+		);
+		// A chunk changed, a path changed, one chunk too few, a position repeated or outside.
+		let mut bad = good.clone();
+		bad.chunks[0].1[0] ^= 1;
+		assert_eq!(check_bad_encoding(&layout, &root, rows, columns, &bad), Err(DaError::BadPath));
+		let mut bad = good.clone();
+		bad.chunks[0].2[0] = H256::zero();
+		assert_eq!(check_bad_encoding(&layout, &root, rows, columns, &bad), Err(DaError::BadPath));
+		let mut bad = good.clone();
+		bad.chunks.pop();
+		assert_eq!(
+			check_bad_encoding(&layout, &root, rows, columns, &bad),
+			Err(DaError::BadChunks)
+		);
+		let mut bad = good.clone();
+		bad.chunks[1] = bad.chunks[0].clone();
+		assert_eq!(
+			check_bad_encoding(&layout, &root, rows, columns, &bad),
+			Err(DaError::BadChunks)
+		);
+		let mut bad = good.clone();
+		bad.chunks[0].0 = layout.width();
+		assert_eq!(
+			check_bad_encoding(&layout, &root, rows, columns, &bad),
+			Err(DaError::BadChunks)
+		);
+		let mut bad = good;
+		bad.line = Line::Row(layout.width());
+		assert_eq!(
+			check_bad_encoding(&layout, &root, rows, columns, &bad),
+			Err(DaError::BadChunks)
+		);
+	}
+}
