@@ -273,6 +273,12 @@ async fn compute(
 				let (chain, key) = (writer.clone(), key.clone());
 				Box::pin(async move {
 					let c = &grant.capability;
+					// Too late for any block to settle it: dropped, not sent (a refused
+					// transaction still costs the provider its fee).
+					let best = chain.best_number().await.map_err(Unsettled::Failed)?;
+					if best.saturating_add(1) >= u64::from(c.expires_at) {
+						return Err(Unsettled::Expired(c.expires_at));
+					}
 					let capability = chain::ChainCapability {
 						user: c.user,
 						provider: c.provider,

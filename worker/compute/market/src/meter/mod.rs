@@ -104,6 +104,11 @@ pub enum Unsettled {
 	/// key for a while in case it lands late ([`Spend::limbo`]).
 	#[error("{0:#}")]
 	Unknown(anyhow::Error),
+	/// The capability expired before it was settled: the chain will settle nothing more
+	/// under it, and every try would cost the provider a fee. The amount is dropped (lost to
+	/// the provider), and nothing is sent.
+	#[error("the capability expired at block {0} before it was settled")]
+	Expired(u32),
 }
 
 impl From<anyhow::Error> for Unsettled {
@@ -553,11 +558,15 @@ impl Meter {
 			.lock()
 			.map(|mut l| {
 				l.end_limbo();
-				l.entries
+				let mut due: Vec<(Grant, u128)> = l
+					.entries
 					.values()
 					.filter(|(_, s)| s.unsettled > 0)
 					.map(|(g, s)| (g.clone(), s.unsettled))
-					.collect()
+					.collect();
+				// The keys that expire first are settled first: a round may be long.
+				due.sort_by_key(|(g, _)| g.capability.expires_at);
+				due
 			})
 			.unwrap_or_default();
 		let mut settled = 0;
@@ -591,6 +600,14 @@ impl Meter {
 						ledger.settled_at = ledger.settled_at.max(*block);
 					},
 					Err(Unsettled::Unknown(_)) => ledger.put_in_limbo(&key, amount),
+					Err(Unsettled::Expired(_)) => {
+						if let Some((_, spend)) = ledger.entries.get_mut(&key) {
+							spend.unsettled = spend.unsettled.saturating_sub(amount);
+							if *spend == Spend::default() {
+								ledger.entries.remove(&key);
+							}
+						}
+					},
 					Err(Unsettled::Failed(_)) => {},
 				}
 				let _ = ledger.save(true);
@@ -607,6 +624,12 @@ impl Meter {
 				Err(Unsettled::Failed(e)) => {
 					tracing::warn!("cannot settle the usage of 0x{}: {e:#}", hex::encode(key.0))
 				},
+				Err(Unsettled::Expired(at)) => tracing::error!(
+					"{amount} plancks of 0x{} (nonce {}) were never settled: the key expired at \
+					 block {at}; dropped",
+					hex::encode(key.0),
+					key.1
+				),
 				Err(Unsettled::Unknown(e)) => tracing::warn!(
 					"the settlement of {amount} plancks of 0x{} (nonce {}) may or may not have \
 					 landed; it is not sent again: {e:#}",
@@ -1109,6 +1132,38 @@ mod tests {
 		assert!(meter.reserve(&grant(2, 99, 100), 1).await.is_ok(), "another user's are its own");
 		meter.settle_once(&settles_on(chain)).await;
 		assert!(meter.reserve(&next, 1).await.is_ok());
+	}
+
+	/// The keys that expire first are settled first, and one that expired unsettled is
+	/// dropped rather than tried again every round (each try would cost the provider a fee).
+	#[tokio::test]
+	async fn settlement_goes_by_expiry_and_drops_the_expired() {
+		let meter = Meter::new(budget(Arc::default(), 1_000_000));
+		let mut later = grant(1, 1, 1_000);
+		later.capability.expires_at = 900;
+		let mut sooner = grant(2, 1, 1_000);
+		sooner.capability.expires_at = 500;
+		let mut expired = grant(3, 1, 1_000);
+		expired.capability.expires_at = 100;
+		for g in [&later, &sooner, &expired] {
+			meter.reserve(g, 10).await.unwrap().commit(10);
+		}
+		let order = Arc::new(Mutex::new(Vec::new()));
+		let seen = order.clone();
+		let settle: SettleFn = Arc::new(move |g, _| {
+			let at = g.capability.expires_at;
+			let seen = seen.clone();
+			Box::pin(async move {
+				if at <= 100 {
+					return Err(Unsettled::Expired(at));
+				}
+				seen.lock().unwrap().push(at);
+				Ok(1)
+			})
+		});
+		assert_eq!(meter.settle_once(&settle).await, 2);
+		assert_eq!(*order.lock().unwrap(), vec![500, 900]);
+		assert_eq!(meter.spend(&[3; 32], 1), Spend::default(), "dropped, not kept to retry");
 	}
 
 	#[test]
