@@ -408,33 +408,6 @@ impl Chain {
 		Ok((allocation, used, at.block_number()))
 	}
 
-	/// What was settled under the capability `nonce` of `user` for `provider`, if anything.
-	pub async fn capability_use(
-		&self,
-		user: &Account,
-		provider: &Account,
-		nonce: u64,
-	) -> Result<Option<ChainCapabilityUse>> {
-		let at = self.api.at_current_block().await?;
-		let addr = zg::storage().compute().capabilities();
-		let pair = (AccountId32(*user), AccountId32(*provider));
-		match at.storage().try_fetch(addr, (pair, nonce)).await? {
-			Some(value) => Ok(Some(value.decode_as()?)),
-			None => Ok(None),
-		}
-	}
-
-	/// A user's allocation to a compute provider, `Compute.Allocations(user, provider)`, in
-	/// plancks (0 when there is none).
-	pub async fn compute_allocation(&self, user: &Account, provider: &Account) -> Result<u128> {
-		let at = self.api.at_current_block().await?;
-		let addr = zg::storage().compute().allocations();
-		match at.storage().try_fetch(addr, (AccountId32(*user), AccountId32(*provider))).await? {
-			Some(value) => Ok(value.decode()?),
-			None => Ok(0),
-		}
-	}
-
 	/// Every compute service of `provider` (`Compute.Services`).
 	pub async fn compute_services(&self, provider: &Account) -> Result<Vec<ChainService>> {
 		let at = self.api.at_current_block().await?;

@@ -653,10 +653,7 @@ async fn generate(
 		flavor,
 		include_usage: request.stream_options.unwrap_or_default().include_usage,
 	};
-	// Counted from the request's arrival, as the listener's request timeout is: the body's
-	// upload and the admission come out of it, and the 504 (free) always comes first.
-	let deadline =
-		compute.config().answer_deadline.min(ANSWER_DEADLINE).saturating_sub(arrived.0.elapsed());
+	let deadline = time_left(&compute, arrived);
 	if request.stream.unwrap_or(false) {
 		Ok(stream(admitted, input, params, meta, deadline))
 	} else {
@@ -682,6 +679,36 @@ impl Drop for CancelOnDrop {
 pub const ANSWER_DEADLINE: std::time::Duration =
 	crate::REQUEST_TIMEOUT.saturating_sub(std::time::Duration::from_secs(10));
 
+/// What is left of a request's answer deadline (the configured one, at most
+/// [`ANSWER_DEADLINE`]): counted from its arrival, as the listener's request timeout is, so the
+/// body's upload and the admission come out of it and the free 504 always comes first.
+fn time_left(compute: &ComputeState, arrived: Arrived) -> std::time::Duration {
+	compute.config().answer_deadline.min(ANSWER_DEADLINE).saturating_sub(arrived.0.elapsed())
+}
+
+/// Runs `work` (an admitted run, which charges when it ends) on a blocking thread, raced
+/// against `deadline` passing `after` from now: its outcome if it ended first (charged, and
+/// delivered even if the deadline passes just after), or a 504 with `message` if the deadline
+/// passed first (the run is stopped through `cancel` and charged nothing).
+async fn before_deadline<T: Send + 'static>(
+	work: impl FnOnce() -> T + Send + 'static,
+	after: std::time::Duration,
+	deadline: &Deadline,
+	cancel: &CancelOnDrop,
+	message: &'static str,
+) -> Result<T, ApiError> {
+	let mut run = tokio::task::spawn_blocking(work);
+	let joined = match tokio::time::timeout(after, &mut run).await {
+		Ok(joined) => joined,
+		Err(_) if deadline.pass() => {
+			cancel.0.store(true, Ordering::SeqCst);
+			return Err(ApiError::server(StatusCode::GATEWAY_TIMEOUT, message));
+		},
+		Err(_) => run.await,
+	};
+	joined.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
 /// The API's answer to an engine's error: a deterministic refusal (a prompt longer than the
 /// context) is the request's fault, 400; anything else 502.
 fn engine_error(e: &anyhow::Error) -> ApiError {
@@ -706,22 +733,15 @@ async fn complete(
 	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
 	let deadline = Arc::new(Deadline::default());
 	let admitted = admitted.cancel_on(cancel.0.clone()).with_deadline(deadline.clone());
-	let mut run = tokio::task::spawn_blocking(move || input.run(admitted, &params, &mut |_| true));
-	let joined = match tokio::time::timeout(after, &mut run).await {
-		Ok(joined) => joined,
-		Err(_) if deadline.pass() => {
-			cancel.0.store(true, Ordering::SeqCst);
-			return Err(ApiError::server(
-				StatusCode::GATEWAY_TIMEOUT,
-				"the answer was not ready in time and was stopped; nothing is charged (ask for \
-				 fewer tokens, or stream)",
-			));
-		},
-		// The run ended (and was charged) as the deadline passed: it is delivered.
-		Err(_) => run.await,
-	};
-	let (result, charge) =
-		joined.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+	let (result, charge) = before_deadline(
+		move || input.run(admitted, &params, &mut |_| true),
+		after,
+		&deadline,
+		&cancel,
+		"the answer was not ready in time and was stopped; nothing is charged (ask for fewer \
+		 tokens, or stream)",
+	)
+	.await?;
 	// The run is over: the flag set when `cancel` drops is read by nobody.
 	let generation = result.map_err(|e| engine_error(&e))?;
 	let finish_reason = Some(generation.finish_reason.as_str().to_string());
@@ -896,28 +916,20 @@ async fn embeddings(
 	});
 	let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
 	let deadline = Arc::new(Deadline::default());
-	let after =
-		compute.config().answer_deadline.min(ANSWER_DEADLINE).saturating_sub(arrived.0.elapsed());
+	let after = time_left(&compute, arrived);
 	let admitted = compute
 		.admit(caller, &request.model, true, bound, 0)
 		.await?
 		.cancel_on(cancel.0.clone())
 		.with_deadline(deadline.clone());
-	let mut run = tokio::task::spawn_blocking(move || admitted.embed(&inputs));
-	// As for completions: past the deadline (counted from the request's arrival), 504 and
-	// nothing charged, unless the run ended (and was charged) first.
-	let joined = match tokio::time::timeout(after, &mut run).await {
-		Ok(joined) => joined,
-		Err(_) if deadline.pass() => {
-			return Err(ApiError::server(
-				StatusCode::GATEWAY_TIMEOUT,
-				"the embeddings were not ready in time; nothing is charged (send fewer inputs)",
-			))
-		},
-		Err(_) => run.await,
-	};
-	let (result, charge) =
-		joined.map_err(|e| ApiError::server(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+	let (result, charge) = before_deadline(
+		move || admitted.embed(&inputs),
+		after,
+		&deadline,
+		&cancel,
+		"the embeddings were not ready in time; nothing is charged (send fewer inputs)",
+	)
+	.await?;
 	let embeddings = result.map_err(|e| {
 		ApiError::server(StatusCode::BAD_GATEWAY, format!("the engine failed: {e:#}"))
 	})?;

@@ -234,6 +234,17 @@ impl Server {
 		self.call(Method::POST, path, Some(bearer(&key(signer, u128::MAX, 1))), body).await
 	}
 
+	/// Waits (2 s at most) until one run of `model` ended with `status`: a run the client no
+	/// longer waits for ends, and is charged or not, in the background.
+	async fn wait_for_run(&self, model: &str, status: JobStatus) {
+		for _ in 0..100 {
+			if self.compute.metrics().jobs(model, status) == 1 {
+				break;
+			}
+			tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+		}
+	}
+
 	fn jobs(&self) -> u64 {
 		self.compute.metrics().jobs("words", JobStatus::Ok)
 	}
@@ -764,12 +775,7 @@ async fn a_client_leaving_a_stream_pays_for_what_was_generated() {
 	assert!(first.starts_with(b"data: {"));
 	drop(res);
 	// The generation ends, the reservation becomes the real cost.
-	for _ in 0..100 {
-		if server.compute.metrics().jobs("words", JobStatus::Ok) == 1 {
-			break;
-		}
-		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-	}
+	server.wait_for_run("words", JobStatus::Ok).await;
 	assert_eq!(server.jobs(), 1);
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend.reserved, 0);
@@ -945,12 +951,7 @@ async fn hanging_up_before_the_answer_is_not_free() {
 		.send();
 	// Gone while the engine is still at its first token.
 	assert!(tokio::time::timeout(std::time::Duration::from_millis(200), request).await.is_err());
-	for _ in 0..100 {
-		if server.compute.metrics().jobs("slow", JobStatus::Ok) == 1 {
-			break;
-		}
-		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-	}
+	server.wait_for_run("slow", JobStatus::Ok).await;
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend.reserved, 0);
 	assert_eq!(spend.unsettled, PRICES.cost(1, 1), "the prompt and the one token generated");
@@ -968,12 +969,7 @@ async fn an_answer_past_the_deadline_is_free() {
 	assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT, "{:?}", answer.body);
 	assert!(answer.json()["error"]["message"].as_str().unwrap().contains("nothing is charged"));
 	// The run ends at its next token; then its reservation is released, and nothing owed.
-	for _ in 0..100 {
-		if server.compute.metrics().jobs("slow", JobStatus::Error) == 1 {
-			break;
-		}
-		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-	}
+	server.wait_for_run("slow", JobStatus::Error).await;
 	assert_eq!(server.compute.metrics().jobs("slow", JobStatus::Error), 1);
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend, Default::default(), "nothing reserved, nothing owed");
@@ -988,12 +984,7 @@ async fn embeddings_past_the_deadline_are_free() {
 	let body = json!({ "model": "slow", "input": ["a b", "c"] }).to_string();
 	let reply = server.signed("/v1/embeddings", &dev::alice(), body.as_bytes()).await;
 	assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT, "{:?}", reply.body);
-	for _ in 0..100 {
-		if server.compute.metrics().jobs("slow", JobStatus::Error) == 1 {
-			break;
-		}
-		tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-	}
+	server.wait_for_run("slow", JobStatus::Error).await;
 	let spend = server.compute.meter().unwrap().spend(&dev::alice().public_key().0, 1);
 	assert_eq!(spend, Default::default(), "nothing reserved, nothing owed");
 }

@@ -68,7 +68,7 @@ enum OnDisk {
 }
 
 /// One capability's entry as the meter uses it.
-pub(super) struct Loaded1 {
+pub(super) struct LoadedEntry {
 	/// The signed grant.
 	pub grant: Grant,
 	/// What to settle.
@@ -83,7 +83,7 @@ pub(super) struct Loaded1 {
 #[derive(Default)]
 pub(super) struct Loaded {
 	/// Per capability.
-	pub entries: BTreeMap<Key, Loaded1>,
+	pub entries: BTreeMap<Key, LoadedEntry>,
 	/// Settlements completed by the worker that wrote it.
 	pub settlements: u64,
 	/// The block the last of them landed in.
@@ -121,7 +121,9 @@ impl Loaded {
 				None => 0,
 			};
 			let grant = Grant { capability, signature };
-			loaded.entries.insert(grant.key(), Loaded1 { grant, unsettled, outstanding, limbo });
+			loaded
+				.entries
+				.insert(grant.key(), LoadedEntry { grant, unsettled, outstanding, limbo });
 		}
 		Ok(loaded)
 	}
@@ -275,7 +277,7 @@ impl Shared {
 				.map_err(|e| anyhow::anyhow!("cannot read {}: {e:#}", path.display()))?;
 			peers.settlements = peers.settlements.wrapping_add(loaded.settlements);
 			peers.settled_at = peers.settled_at.max(loaded.settled_at);
-			for (key, Loaded1 { grant, outstanding, .. }) in loaded.entries {
+			for (key, LoadedEntry { grant, outstanding, .. }) in loaded.entries {
 				peers.capabilities.entry(key).or_insert(grant.capability);
 				let k = peers.by_key.entry(key).or_default();
 				*k = k.saturating_add(outstanding);

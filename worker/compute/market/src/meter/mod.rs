@@ -111,6 +111,13 @@ pub enum Unsettled {
 	Expired(u32),
 }
 
+impl MeterError {
+	/// The chain could not be read, or the meter's own state not kept.
+	fn budget(e: anyhow::Error) -> Self {
+		MeterError::Budget(format!("{e:#}"))
+	}
+}
+
 impl From<anyhow::Error> for Unsettled {
 	fn from(e: anyhow::Error) -> Self {
 		Unsettled::Failed(e)
@@ -446,8 +453,7 @@ impl Meter {
 	/// whenever a settlement completed during it. Workers sharing a directory check and
 	/// reserve under its admission lock, one at a time.
 	pub async fn reserve(&self, grant: &Grant, max_cost: u128) -> Result<Reservation, MeterError> {
-		let poisoned = |_| MeterError::Budget("poisoned".into());
-		let failed = |e: anyhow::Error| MeterError::Budget(format!("{e:#}"));
+		let (poisoned, failed) = (|_| MeterError::Budget("poisoned".into()), MeterError::budget);
 		let mut lagging = 0;
 		loop {
 			let epoch = {
@@ -481,7 +487,7 @@ impl Meter {
 		budget: Budget,
 		epoch: u64,
 	) -> Result<Attempt, MeterError> {
-		let failed = |e: anyhow::Error| MeterError::Budget(format!("{e:#}"));
+		let failed = MeterError::budget;
 		let key = grant.key();
 		let mut ledger = self.ledger.lock().map_err(|_| MeterError::Budget("poisoned".into()))?;
 		let _admission = match &ledger.shared {
