@@ -17,7 +17,7 @@
 //! the root of its orthogonal line, decode to a line whose root is not the committed one. Its
 //! size grows with the square root of the blob (`k` chunks and paths).
 
-use crate::storage::{leaf_hash, merkle_root, verify_merkle_path, CHUNK_SIZE};
+use crate::storage::{leaf_hash, merkle_path_root, merkle_root, verify_merkle_path, CHUNK_SIZE};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -129,16 +129,130 @@ pub enum Line {
 	Column(u32),
 }
 
+impl Line {
+	/// The line's index: `i` of row `i`, `j` of column `j`.
+	pub fn index(&self) -> u32 {
+		match self {
+			Line::Row(i) | Line::Column(i) => *i,
+		}
+	}
+
+	/// Its leaf in the tree of axis roots: rows first (`0..2k`), then columns (`2k..4k`).
+	pub fn axis_leaf(&self, layout: &BlobLayout) -> u32 {
+		match self {
+			Line::Row(i) => *i,
+			Line::Column(j) => layout.width().saturating_add(*j),
+		}
+	}
+}
+
+/// The commitment made of the layout and the root of the axis tree (the Merkle tree whose
+/// leaves are the row roots followed by the column roots).
+fn commit(layout: &BlobLayout, axis_root: &H256) -> H256 {
+	let mut state = blake2b_simd::Params::new().hash_length(32).personal(b"zg-da-blob").to_state();
+	state.update(&layout.encode());
+	state.update(axis_root.as_bytes());
+	H256::from_slice(state.finalize().as_bytes())
+}
+
 /// The commitment to a blob: BLAKE2b-256, personalised `zg-da-blob`, of the SCALE layout and
 /// the Merkle root over the row roots followed by the column roots.
 pub fn data_root(layout: &BlobLayout, row_roots: &[H256], column_roots: &[H256]) -> H256 {
 	let mut axis: Vec<H256> = Vec::with_capacity(row_roots.len() + column_roots.len());
 	axis.extend_from_slice(row_roots);
 	axis.extend_from_slice(column_roots);
-	let mut state = blake2b_simd::Params::new().hash_length(32).personal(b"zg-da-blob").to_state();
-	state.update(&layout.encode());
-	state.update(merkle_root(&axis).as_bytes());
-	H256::from_slice(state.finalize().as_bytes())
+	commit(layout, &merkle_root(&axis))
+}
+
+/// One chunk of a committed blob with everything that checks it against the commitment
+/// alone: its path in its line, the line's root, and that root's path in the axis tree. What
+/// a signer answers to an availability challenge and a sampling client asks for.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct CellProof {
+	/// The line the chunk is proven in.
+	pub line: Line,
+	/// The chunk's position in the line.
+	pub pos: u32,
+	/// The chunk: [`CHUNK_SIZE`] bytes.
+	pub chunk: Vec<u8>,
+	/// Its Merkle path in the line (leaf sibling first).
+	pub path: Vec<H256>,
+	/// The line's root.
+	pub line_root: H256,
+	/// The line root's Merkle path in the axis tree.
+	pub axis_path: Vec<H256>,
+}
+
+/// Checks `proof` against the blob committed by `root`: the line root leads to the
+/// commitment, and the chunk to the line root.
+pub fn verify_cell_proof(
+	layout: &BlobLayout,
+	root: &H256,
+	proof: &CellProof,
+) -> Result<(), DaError> {
+	layout.check()?;
+	if proof.line.index() >= layout.width() {
+		return Err(DaError::BadChunks);
+	}
+	let axis_leaves = layout.width().saturating_mul(2);
+	let axis_root = merkle_path_root(
+		proof.line_root,
+		proof.line.axis_leaf(layout),
+		axis_leaves,
+		&proof.axis_path,
+	)
+	.ok_or(DaError::BadRoots)?;
+	if commit(layout, &axis_root) != *root {
+		return Err(DaError::BadRoots);
+	}
+	verify_cell(layout, &proof.line_root, proof.pos, &proof.chunk, &proof.path)
+}
+
+/// The fewest committee seats whose attestations make a blob available: two thirds, rounded
+/// up.
+pub fn quorum(seats: u32) -> u32 {
+	seats.saturating_mul(2).div_ceil(3)
+}
+
+/// The rotation of the seat-to-line assignment of the blob committed by `root`, so that the
+/// seats that hold one more line than the others differ from blob to blob.
+pub fn rotation(root: &H256, seats: u32, width: u32) -> u32 {
+	let modulus = seats.min(width).max(1);
+	let mut word = [0u8; 4];
+	word.copy_from_slice(&root.as_bytes()[..4]);
+	u32::from_le_bytes(word) % modulus
+}
+
+/// Whether seat `seat` of a committee of `seats` holds the lines of index `line` (row `line`
+/// and column `line`) of a square of side `width`, under `rotation`.
+///
+/// With `m = min(seats, width)`, seat `s` holds line `l` when `(l + rotation) ≡ s (mod m)`:
+/// with at least as many lines as seats every seat holds `⌊width / seats⌋` or one more lines;
+/// with fewer, every seat holds one line and every line has `⌊seats / width⌋` seats or one
+/// more. Either way any [`quorum`] of seats holds at least `k` distinct line indices, so the
+/// rows its members hold rebuild the blob (a test checks it for every committee and square).
+pub fn holds(seat: u32, seats: u32, width: u32, rotation: u32, line: u32) -> bool {
+	let m = seats.min(width).max(1);
+	(line % m + rotation % m) % m == seat % m
+}
+
+/// The line indices seat `seat` holds (see [`holds`]).
+pub fn seat_lines(seat: u32, seats: u32, width: u32, rotation: u32) -> impl Iterator<Item = u32> {
+	(0..width).filter(move |&line| holds(seat, seats, width, rotation, line))
+}
+
+/// The payload a committee member signs to attest a blob: the domain, the chain's genesis
+/// hash, the blob's commitment, the DA epoch of its committee, and the submission it attests
+/// (the disperser and the block it was submitted in), so that a signature attests one
+/// submission of one root and cannot be replayed on a later one.
+pub fn attestation_payload(
+	genesis: &impl Encode,
+	root: &H256,
+	epoch: u32,
+	disperser: &impl Encode,
+	submitted_at: &impl Encode,
+) -> Vec<u8> {
+	(b"zg-da-attest", genesis, root, epoch, disperser, submitted_at).encode()
 }
 
 /// Checks that `row_roots` and `column_roots` are the layout's `2k` + `2k` roots committed by
@@ -236,6 +350,23 @@ mod coding {
 				Line::Column(j) => (pos, j),
 			};
 			(self.cell(row, column).to_vec(), path)
+		}
+
+		/// The Merkle path of `line`'s root in the axis tree.
+		pub fn axis_path(&self, line: Line) -> Vec<H256> {
+			let mut axis = self.row_roots.clone();
+			axis.extend_from_slice(&self.column_roots);
+			MerkleTree::new(axis).proof(line.axis_leaf(&self.layout)).unwrap_or_default()
+		}
+
+		/// Chunk `pos` of `line` with its proof against the commitment.
+		pub fn cell_proof(&self, line: Line, pos: u32) -> CellProof {
+			let (chunk, path) = self.proof(line, pos);
+			let line_root = match line {
+				Line::Row(i) => self.row_roots[i as usize],
+				Line::Column(j) => self.column_roots[j as usize],
+			};
+			CellProof { line, pos, chunk, path, line_root, axis_path: self.axis_path(line) }
 		}
 
 		/// The blob's bytes: the original square, row by row, without its padding.
@@ -462,6 +593,88 @@ mod tests {
 						Ok(())
 					);
 				}
+			}
+		}
+	}
+
+	/// Every chunk's proof checks against the commitment alone; a proof with anything changed,
+	/// or against another commitment or layout, does not.
+	#[test]
+	fn cell_proofs_check_against_the_commitment() {
+		let square = extend(&blob(9_000, 3)).unwrap();
+		let (layout, root) = (square.layout, square.data_root());
+		for n in 0..layout.width() {
+			for line in [Line::Row(n), Line::Column(n)] {
+				for pos in 0..layout.width() {
+					let proof = square.cell_proof(line, pos);
+					assert_eq!(verify_cell_proof(&layout, &root, &proof), Ok(()));
+				}
+			}
+		}
+		let good = square.cell_proof(Line::Column(2), 5);
+		let refused = |proof: &CellProof| verify_cell_proof(&layout, &root, proof);
+		let mut bad = good.clone();
+		bad.chunk[7] ^= 1;
+		assert_eq!(refused(&bad), Err(DaError::BadPath));
+		let mut bad = good.clone();
+		bad.pos = 4;
+		assert_eq!(refused(&bad), Err(DaError::BadPath));
+		let mut bad = good.clone();
+		bad.line = Line::Row(2);
+		assert_eq!(refused(&bad), Err(DaError::BadRoots));
+		let mut bad = good.clone();
+		bad.line_root = H256::repeat_byte(9);
+		assert_eq!(refused(&bad), Err(DaError::BadRoots));
+		let mut bad = good.clone();
+		bad.axis_path.pop();
+		assert_eq!(refused(&bad), Err(DaError::BadRoots));
+		let mut bad = good.clone();
+		bad.line = Line::Column(layout.width());
+		assert_eq!(refused(&bad), Err(DaError::BadChunks));
+		assert_eq!(
+			verify_cell_proof(&layout, &H256::repeat_byte(1), &good),
+			Err(DaError::BadRoots)
+		);
+		let other = BlobLayout::new(8_000).unwrap();
+		assert_eq!(verify_cell_proof(&other, &root, &good), Err(DaError::BadRoots));
+	}
+
+	/// For every committee of up to 64 seats and every square, the seats share the lines
+	/// evenly and the [`quorum`] of seats that holds the fewest distinct lines still holds `k`
+	/// of them: the rows its members hold rebuild the blob.
+	#[test]
+	fn any_quorum_holds_enough_lines_to_rebuild() {
+		for seats in 1..=64u32 {
+			assert!(quorum(seats) * 3 >= seats * 2 && (quorum(seats) - 1) * 3 < seats * 2);
+			for side in 1..=MAX_SIDE as u32 {
+				let width = 2 * side;
+				let rotation = rotation(&H256::repeat_byte(side as u8), seats, width);
+				// Seats of each line; every line has one, and the seats hold even shares.
+				let holders: Vec<u32> = (0..width)
+					.map(|l| {
+						(0..seats).filter(|&s| holds(s, seats, width, rotation, l)).count() as u32
+					})
+					.collect();
+				let per_seat: Vec<u32> = (0..seats)
+					.map(|s| seat_lines(s, seats, width, rotation).count() as u32)
+					.collect();
+				assert!(holders.iter().all(|&h| h >= 1));
+				let (lo, hi) = (per_seat.iter().min().unwrap(), per_seat.iter().max().unwrap());
+				assert!(hi - lo <= 1, "seats {seats} width {width}: {per_seat:?}");
+				// The seats outside a quorum remove the lines all of whose seats they are:
+				// cheapest lines first.
+				let mut budget = seats - quorum(seats);
+				let mut costs = holders.clone();
+				costs.sort_unstable();
+				let mut removed = 0;
+				for cost in costs {
+					if cost > budget {
+						break;
+					}
+					budget -= cost;
+					removed += 1;
+				}
+				assert!(width - removed >= side, "seats {seats} width {width}");
 			}
 		}
 	}

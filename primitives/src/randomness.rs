@@ -65,6 +65,28 @@ pub fn index(seed: &H256, nonce: u32, bound: u32) -> u32 {
 	(u64::from_le_bytes(word) % bound as u64) as u32
 }
 
+/// An index into `weights` drawn with probability proportional to its weight, for draw
+/// number `nonce` of `seed`; `None` when every weight is zero. `BLAKE2b-256(seed ‖ nonce)`
+/// read as a little-endian `u128`, reduced modulo the total: the bias is below 2⁻⁴⁸ for totals
+/// below 2⁸⁰ (a billion $0G in plancks).
+pub fn weighted_index(seed: &H256, nonce: u32, weights: &[u128]) -> Option<usize> {
+	let total = weights.iter().fold(0u128, |sum, w| sum.saturating_add(*w));
+	if total == 0 {
+		return None;
+	}
+	let hash = blake2_256(&(seed, nonce).encode());
+	let mut word = [0u8; 16];
+	word.copy_from_slice(&hash[..16]);
+	let mut point = u128::from_le_bytes(word) % total;
+	for (i, w) in weights.iter().enumerate() {
+		if point < *w {
+			return Some(i);
+		}
+		point -= w;
+	}
+	None
+}
+
 /// A seed derived from `seed` for `subject`: `BLAKE2b-256(seed ‖ subject)`.
 pub fn derive(seed: &H256, subject: &[u8]) -> H256 {
 	let mut input = seed.as_bytes().to_vec();
@@ -115,6 +137,22 @@ mod tests {
 		// Each value close to 1 000 (a loose bound: 5 standard deviations is about 150).
 		assert!(seen.iter().all(|&c| (850..1150).contains(&c)), "{seen:?}");
 		assert_ne!(index(&seed, 1, 1 << 30), index(&H256::repeat_byte(8), 1, 1 << 30));
+	}
+
+	#[test]
+	fn weighted_draws_follow_the_weights() {
+		let seed = H256::repeat_byte(3);
+		assert_eq!(weighted_index(&seed, 0, &[]), None);
+		assert_eq!(weighted_index(&seed, 0, &[0, 0]), None);
+		assert_eq!(weighted_index(&seed, 5, &[0, 7, 0]), Some(1));
+		let weights = [1u128 << 70, 3u128 << 70, 0];
+		let mut seen = [0u32; 3];
+		for n in 0..8_000 {
+			seen[weighted_index(&seed, n, &weights).unwrap()] += 1;
+		}
+		// 2 000 and 6 000 expected; 5 standard deviations is about 200.
+		assert_eq!(seen[2], 0);
+		assert!((1800..2200).contains(&seen[0]), "{seen:?}");
 	}
 
 	#[test]

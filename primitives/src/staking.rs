@@ -69,6 +69,8 @@ pub enum SlashReason {
 	MissedHandover,
 	/// A verifier drawn for a dispute did not vote, or voted against the decisive majority.
 	VerifierFault,
+	/// A DA blob line was attested that is not a codeword of its committed root.
+	BadEncoding,
 }
 
 /// What the service pallets need from staking: who may serve, with how much at stake, and a

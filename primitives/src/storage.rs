@@ -339,21 +339,27 @@ pub fn verify_merkle_path(
 	leaf_count: u32,
 	path: &[H256],
 ) -> bool {
+	merkle_path_root(leaf, index, leaf_count, path).is_some_and(|r| r == *root)
+}
+
+/// The root that `path` leads to from `leaf` at `index` of a `leaf_count`-leaf tree, or `None`
+/// when the index is outside the tree or the path has the wrong length.
+pub fn merkle_path_root(leaf: H256, index: u32, leaf_count: u32, path: &[H256]) -> Option<H256> {
 	if index >= leaf_count {
-		return false;
+		return None;
 	}
 	let (mut hash, mut i, mut count) = (leaf, index, leaf_count);
 	let mut siblings = path.iter();
 	while count > 1 {
 		let is_promoted = i == count - 1 && count % 2 == 1;
 		if !is_promoted {
-			let Some(sibling) = siblings.next() else { return false };
+			let sibling = siblings.next()?;
 			hash = if i % 2 == 0 { node_hash(&hash, sibling) } else { node_hash(sibling, &hash) };
 		}
 		i /= 2;
 		count = count.div_ceil(2);
 	}
-	siblings.next().is_none() && hash == *root
+	siblings.next().is_none().then_some(hash)
 }
 
 /// Why a chunk proof was rejected.
