@@ -14,7 +14,7 @@ log "Building zg-node with runtime-benchmarks"
 # default metadata: it must not get our workspace hint (runtime/build.rs sets ours itself).
 WASM_BUILD_WORKSPACE_HINT=/nonexistent timed cargo build --release --locked -p zg-node --features runtime-benchmarks
 
-declare -A folder=([pallet_zg_staking]=staking [pallet_zg_storage]=storage [pallet_zg_compute]=compute [pallet_zg_beacon]=beacon)
+declare -A folder=([pallet_zg_staking]=staking [pallet_zg_storage]=storage [pallet_zg_compute]=compute [pallet_zg_da]=da [pallet_zg_beacon]=beacon)
 pallets=("$@")
 [ ${#pallets[@]} -eq 0 ] && pallets=("${!folder[@]}")
 for pallet in "${pallets[@]}"; do
