@@ -6,7 +6,7 @@
 //! keys are public, so that an Ethereum wallet can use them at once.
 
 use crate::{
-	AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig,
+	AccountId, BabeConfig, Balance, BalancesConfig, DaConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, StakingConfig, StorageConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
@@ -93,6 +93,12 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 				.collect::<Vec<_>>(),
 		},
 		storage: StorageConfig { price: crate::storage_params::DEFAULT_PRICE },
+		da: DaConfig {
+			params: pallet_zg_da::DaParams {
+				seats: pallet_zg_da::DEFAULT_SEATS,
+				price: crate::da_params::DEFAULT_PRICE,
+			},
+		},
 		sudo: SudoConfig { key: Some(root) },
 	})
 }

@@ -461,7 +461,7 @@ impl pallet_zg_staking::Config for Runtime {
 	type ReporterShare = ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = TreasuryAccount;
-	type Obligations = (Storage, Compute);
+	type Obligations = (Storage, Compute, Da);
 	type WeightInfo = pallet_zg_staking::weights::SubstrateWeight<Runtime>;
 }
 
@@ -584,6 +584,112 @@ impl pallet_zg_storage::Config for Runtime {
 	type WeightInfo = pallet_zg_storage::weights::SubstrateWeight<Runtime>;
 }
 
+/// DA parameters. A committee serves an hour (40 s with `fast-runtime`); a blob must reach its
+/// quorum within 2 minutes (20 s) and is kept and challengeable for a day (5 minutes).
+pub mod da_params {
+	use super::{time::*, BlockNumber};
+	use zg_primitives::{
+		currency::{MILLI_ZG, ZG},
+		Balance,
+	};
+
+	/// Blocks of a DA epoch: each has its own committee.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const EPOCH_LENGTH: BlockNumber = HOURS;
+	/// Blocks of a DA epoch: each has its own committee.
+	#[cfg(feature = "fast-runtime")]
+	pub const EPOCH_LENGTH: BlockNumber = 20;
+	/// Blocks before an epoch at which its candidates are fixed (the beacon's seed after them
+	/// exists 3 blocks later).
+	pub const SNAPSHOT_LEAD: BlockNumber = 10;
+	/// Blocks after submission within which a blob must reach its quorum.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const ATTESTATION_PERIOD: BlockNumber = 2 * MINUTES;
+	/// Blocks after submission within which a blob must reach its quorum.
+	#[cfg(feature = "fast-runtime")]
+	pub const ATTESTATION_PERIOD: BlockNumber = 10;
+	/// Blocks an available blob is kept and challenged before its attesters are paid.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const RETENTION: BlockNumber = DAYS;
+	/// Blocks an available blob is kept and challenged before its attesters are paid.
+	#[cfg(feature = "fast-runtime")]
+	pub const RETENTION: BlockNumber = 5 * MINUTES;
+	/// Blocks a member has to answer a challenge.
+	#[cfg(not(feature = "fast-runtime"))]
+	pub const CHALLENGE_WINDOW: BlockNumber = 2 * MINUTES;
+	/// Blocks a member has to answer a challenge.
+	#[cfg(feature = "fast-runtime")]
+	pub const CHALLENGE_WINDOW: BlockNumber = 10;
+	/// Paid to the treasury with every blob: 0.001 0G.
+	pub const SUBMISSION_FEE: Balance = MILLI_ZG;
+	/// Held from a disperser while its blob is on chain: 1 0G.
+	pub const DISPERSER_DEPOSIT: Balance = ZG;
+	/// Held from whoever raises a challenge: 1 0G.
+	pub const CHALLENGE_DEPOSIT: Balance = ZG;
+	/// Default price: 10⁷ plancks per byte of the extended square, 0.0014 0G for a 32 MiB blob
+	/// (136 MB extended) kept a day.
+	pub const DEFAULT_PRICE: Balance = 10_000_000;
+}
+
+parameter_types! {
+	pub const DaPalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/dablb");
+	/// No signer takes more than a quarter of a committee's seats.
+	pub const DaMaxSeatShare: Perbill = Perbill::from_percent(25);
+	/// An unanswered availability challenge costs 10 % of the role bond.
+	pub const WithholdingSlash: Perbill = Perbill::from_percent(10);
+	/// Half of a bad disperser's deposit pays whoever proves the bad encoding.
+	pub const DaReporterShare: Perbill = Perbill::from_percent(50);
+}
+
+impl pallet_zg_da::Config for Runtime {
+	type AttestationSignature = Signature;
+	type Currency = Balances;
+	type Staking = Staking;
+	type Beacon = Beacon;
+	type Treasury = TreasuryAccount;
+	type PalletId = DaPalletId;
+	type MaxBlobSize = ConstU64<{ zg_primitives::da::MAX_BLOB_SIZE }>;
+	type EpochLength = ConstU32<{ da_params::EPOCH_LENGTH }>;
+	type SnapshotLead = ConstU32<{ da_params::SNAPSHOT_LEAD }>;
+	type MaxSigners = ConstU32<128>;
+	type MaxSeats = ConstU32<64>;
+	type MaxSeatShare = DaMaxSeatShare;
+	type SubmissionFee = ConstU128<{ da_params::SUBMISSION_FEE }>;
+	type DisperserDeposit = ConstU128<{ da_params::DISPERSER_DEPOSIT }>;
+	type ChallengeDeposit = ConstU128<{ da_params::CHALLENGE_DEPOSIT }>;
+	type AttestationPeriod = ConstU32<{ da_params::ATTESTATION_PERIOD }>;
+	type Retention = ConstU32<{ da_params::RETENTION }>;
+	type ChallengeWindow = ConstU32<{ da_params::CHALLENGE_WINDOW }>;
+	type RandomChallenges = ConstU32<1>;
+	type WithholdingSlash = WithholdingSlash;
+	type ReporterShare = DaReporterShare;
+	type MaxEndpointLen = ConstU32<256>;
+	type DeadlineWeight = DeadlineWeight;
+	type WeightInfo = pallet_zg_da::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = DaBenchmarkHelper;
+}
+
+/// Benchmarks sign attestations with sr25519 keys of the benchmark keystore, one per signer.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct DaBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_zg_da::BenchmarkHelper<AccountId, Signature> for DaBenchmarkHelper {
+	fn signer(i: u32) -> AccountId {
+		let seed = alloc::format!("//zg-da-benchmark-{i}").into_bytes();
+		let public = sp_io::crypto::sr25519_generate(ComputeBenchmarkHelper::KEY, Some(seed));
+		sp_runtime::traits::IdentifyAccount::into_account(sp_runtime::MultiSigner::from(public))
+	}
+	fn sign(signer: &AccountId, payload: &[u8]) -> Signature {
+		let public = sp_core::sr25519::Public::from_raw(*signer.as_ref());
+		// Without the key in the keystore the signature is empty, and the benchmark's
+		// attestation fails its check instead of the runtime panicking.
+		let signature = sp_io::crypto::sr25519_sign(ComputeBenchmarkHelper::KEY, &public, payload)
+			.unwrap_or_else(|| sp_core::sr25519::Signature::from_raw([0; 64]));
+		Signature::Sr25519(signature)
+	}
+}
+
 /// Compute parameters. A job must be answered within 2 minutes and can be challenged for
 /// 10 minutes after its answer (20 s and 1 minute with `fast-runtime`).
 pub mod compute_params {
@@ -682,7 +788,7 @@ impl pallet_zg_compute::Config for Runtime {
 pub struct ComputeBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl ComputeBenchmarkHelper {
-	const KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"zgbn");
+	pub(crate) const KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"zgbn");
 	fn public() -> sp_core::sr25519::Public {
 		sp_io::crypto::sr25519_generate(Self::KEY, Some(b"//zg-benchmark".to_vec()))
 	}
@@ -952,6 +1058,8 @@ mod runtime {
 	pub type Storage = pallet_zg_storage;
 	#[runtime::pallet_index(15)]
 	pub type Compute = pallet_zg_compute;
+	#[runtime::pallet_index(16)]
+	pub type Da = pallet_zg_da;
 	#[runtime::pallet_index(20)]
 	pub type Revive = pallet_revive;
 }
@@ -969,6 +1077,7 @@ mod benches {
 		[pallet_zg_staking, Staking]
 		[pallet_zg_storage, Storage]
 		[pallet_zg_compute, Compute]
+		[pallet_zg_da, Da]
 		[pallet_zg_beacon, Beacon]
 	);
 	// pallet-revive keeps its upstream weights: its benchmarks need solc and the PolkaVM
@@ -1160,6 +1269,22 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 	impl frame_system_rpc_runtime_api::AccountNonceApi<Block, AccountId, Nonce> for Runtime {
 		fn account_nonce(account: AccountId) -> Nonce {
 			System::account_nonce(account)
+		}
+	}
+
+	impl pallet_zg_da::runtime_api::DaApi<Block, AccountId, BlockNumber> for Runtime {
+		fn blob(
+			root: sp_core::H256,
+		) -> Option<pallet_zg_da::runtime_api::BlobView<AccountId, BlockNumber>> {
+			Da::blob_view(root)
+		}
+		fn is_available(root: sp_core::H256) -> bool {
+			Da::is_available(root)
+		}
+		fn committee(
+			epoch: Option<pallet_zg_da::Epoch>,
+		) -> Option<(pallet_zg_da::Epoch, Vec<pallet_zg_da::runtime_api::MemberView<AccountId>>)> {
+			Da::committee_view(epoch)
 		}
 	}
 
