@@ -291,6 +291,21 @@ pub fn verify_cell(
 	}
 }
 
+/// A proof that a line, under its own committed root, is not a codeword: `k + 1` of its chunks,
+/// each proven against the line's root, that no codeword passes through. Whoever attested
+/// while holding that line signed a line it should have refused.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+pub struct BadLineProof {
+	/// The line.
+	pub line: Line,
+	/// Its committed root.
+	pub line_root: H256,
+	/// The root's path in the axis tree.
+	pub axis_path: Vec<H256>,
+	/// `k + 1` chunks of the line at distinct positions: (position, chunk, path in the line).
+	pub chunks: Vec<(u32, Vec<u8>, Vec<H256>)>,
+}
+
 /// A proof that a line of a committed square is not a codeword agreeing with the rest: `k`
 /// chunks of `line`, at distinct positions, each with its Merkle path in the orthogonal line
 /// (chunk `(i, j)` of row `i` is proven against column `j`'s root at position `i`).
@@ -458,9 +473,48 @@ mod coding {
 		Ok(slots.into_iter().flatten().collect())
 	}
 
+	/// Checks `proof` against the blob committed by `root`: `Ok` when its `k + 1` chunks, all
+	/// proven under the line's committed root, are not on one codeword (the line's holders
+	/// attested a line they should have refused), [`DaError::NotFraud`] when the first `k`
+	/// decode to a line through the last, another error when the proof is malformed.
+	pub fn check_bad_line(
+		layout: &BlobLayout,
+		root: &H256,
+		proof: &BadLineProof,
+	) -> Result<(), DaError> {
+		let k = layout.k() as usize;
+		if proof.chunks.len() != k + 1 {
+			return Err(DaError::BadChunks);
+		}
+		for (pos, chunk, path) in &proof.chunks {
+			let cell = CellProof {
+				line: proof.line,
+				pos: *pos,
+				chunk: chunk.clone(),
+				path: path.clone(),
+				line_root: proof.line_root,
+				axis_path: proof.axis_path.clone(),
+			};
+			verify_cell_proof(layout, root, &cell)?;
+		}
+		let given: Vec<(u32, &[u8])> =
+			proof.chunks[..k].iter().map(|(pos, chunk, _)| (*pos, chunk.as_slice())).collect();
+		let line = decode_line(layout, &given)?;
+		let (last, chunk, _) = &proof.chunks[k];
+		if given.iter().any(|(pos, _)| pos == last) {
+			return Err(DaError::BadChunks);
+		}
+		if line.get(*last as usize).is_some_and(|c| c == chunk) {
+			Err(DaError::NotFraud)
+		} else {
+			Ok(())
+		}
+	}
+
 	/// Checks `proof` against the square committed by `root` with these axis roots: `Ok` when
-	/// it proves the line badly encoded (the disperser and the line's attesters are at fault),
-	/// [`DaError::NotFraud`] when the line is sound, another error when the proof is malformed.
+	/// it proves the line badly encoded (the rows and the columns of the commitment are not one
+	/// square: the disperser is at fault), [`DaError::NotFraud`] when the line is sound,
+	/// another error when the proof is malformed.
 	pub fn check_bad_encoding(
 		layout: &BlobLayout,
 		root: &H256,
@@ -492,7 +546,7 @@ mod coding {
 }
 
 #[cfg(feature = "erasure")]
-pub use coding::{check_bad_encoding, decode_line, extend, Extended};
+pub use coding::{check_bad_encoding, check_bad_line, decode_line, extend, Extended};
 
 #[cfg(all(test, feature = "erasure"))]
 mod tests {
@@ -677,6 +731,54 @@ mod tests {
 				assert!(width - removed >= side, "seats {seats} width {width}");
 			}
 		}
+	}
+
+	/// A line that is no codeword under its own root is caught from any `k` of its chunks and
+	/// one more; a codeword line never is, and malformed proofs are refused.
+	#[test]
+	fn a_line_that_is_no_codeword_is_caught() {
+		let mut square = extend(&blob(20_000, 9)).unwrap();
+		let (k, width) = (square.layout.k(), square.layout.width());
+		let line_proof = |square: &Extended, line: Line, positions: &[u32]| BadLineProof {
+			line,
+			line_root: square.cell_proof(line, 0).line_root,
+			axis_path: square.axis_path(line),
+			chunks: positions
+				.iter()
+				.map(|&p| {
+					let c = square.cell_proof(line, p);
+					(p, c.chunk, c.path)
+				})
+				.collect(),
+		};
+		let positions: Vec<u32> = (0..=k).collect();
+		let root = square.data_root();
+		let sound = line_proof(&square, Line::Row(2), &positions);
+		assert_eq!(check_bad_line(&square.layout, &root, &sound), Err(DaError::NotFraud));
+		// Chunk (2, 3) changed and every root recomputed: row 2 is no codeword.
+		let at = (2 * width as usize + 3) * CHUNK_SIZE;
+		square.cells[at] ^= 0x11;
+		square.recommit();
+		let root = square.data_root();
+		for positions in [(0..=k).collect::<Vec<u32>>(), (width - k - 1..width).rev().collect()] {
+			let proof = line_proof(&square, Line::Row(2), &positions);
+			if positions.contains(&3) {
+				assert_eq!(check_bad_line(&square.layout, &root, &proof), Ok(()));
+			}
+		}
+		let proof = line_proof(&square, Line::Row(2), &positions);
+		let mut bad = proof.clone();
+		bad.chunks.pop();
+		assert_eq!(check_bad_line(&square.layout, &root, &bad), Err(DaError::BadChunks));
+		let mut bad = proof.clone();
+		bad.chunks[k as usize] = bad.chunks[0].clone();
+		assert_eq!(check_bad_line(&square.layout, &root, &bad), Err(DaError::BadChunks));
+		let mut bad = proof.clone();
+		bad.chunks[1].1[0] ^= 1;
+		assert_eq!(check_bad_line(&square.layout, &root, &bad), Err(DaError::BadPath));
+		let mut bad = proof;
+		bad.line_root = H256::zero();
+		assert_eq!(check_bad_line(&square.layout, &root, &bad), Err(DaError::BadRoots));
 	}
 
 	/// Malformed proofs are refused as such, never taken for fraud.

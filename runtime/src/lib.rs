@@ -637,6 +637,8 @@ parameter_types! {
 	pub const DaMaxSeatShare: Perbill = Perbill::from_percent(25);
 	/// An unanswered availability challenge costs 10 % of the role bond.
 	pub const WithholdingSlash: Perbill = Perbill::from_percent(10);
+	/// Attesting while holding a line that is no codeword costs 20 % of the role bond.
+	pub const BadLineSlash: Perbill = Perbill::from_percent(20);
 	/// Half of a bad disperser's deposit pays whoever proves the bad encoding.
 	pub const DaReporterShare: Perbill = Perbill::from_percent(50);
 }
@@ -662,6 +664,7 @@ impl pallet_zg_da::Config for Runtime {
 	type ChallengeWindow = ConstU32<{ da_params::CHALLENGE_WINDOW }>;
 	type RandomChallenges = ConstU32<1>;
 	type WithholdingSlash = WithholdingSlash;
+	type BadLineSlash = BadLineSlash;
 	type ReporterShare = DaReporterShare;
 	type MaxEndpointLen = ConstU32<256>;
 	type DeadlineWeight = DeadlineWeight;

@@ -320,6 +320,70 @@ mod benchmarks {
 		assert!(!Blobs::<T>::contains_key(root));
 	}
 
+	/// A proof that row 0 of a square of side `k` is no codeword: `k` zero chunks and a
+	/// non-zero one, all under the row's committed root. Every member attested except those
+	/// holding row 0 (their slashing is [`slash_attesters`]).
+	#[benchmark]
+	fn report_bad_line(k: Linear<1, { MAX_SIDE as u32 }>) {
+		mid_epoch::<T>();
+		committee::<T>(T::MaxSeats::get());
+		let layout = BlobLayout::new((k as u64 - 1).pow(2) * CHUNK_SIZE as u64 + 1).unwrap();
+		let width = layout.width();
+		let chunk = |p: u32| if p == k { [1u8; CHUNK_SIZE] } else { [0u8; CHUNK_SIZE] };
+		let row0 = MerkleTree::new((0..width).map(|p| leaf_hash(&chunk(p))).collect());
+		let mut rows: Vec<H256> = (0..width).map(|i| H256::repeat_byte(i as u8 | 1)).collect();
+		rows[0] = row0.root();
+		let columns: Vec<H256> = (0..width).map(|i| H256::repeat_byte(i as u8 | 2)).collect();
+		let root = data_root(&layout, &rows, &columns);
+		let seats = T::MaxSeats::get();
+		let turn = zg_primitives::da::rotation(&root, seats, width);
+		let attesters: Vec<u32> =
+			(0..seats).filter(|s| !zg_primitives::da::holds(*s, seats, width, turn, 0)).collect();
+		put_blob::<T>(root, layout, &attesters, available::<T>());
+		let mut axis = rows.clone();
+		axis.extend_from_slice(&columns);
+		let chunks: Vec<ProofChunk> = (0..=k)
+			.map(|p| ProofChunk {
+				pos: p,
+				chunk: chunk(p).to_vec().try_into().unwrap(),
+				path: row0.proof(p).unwrap().try_into().unwrap(),
+			})
+			.collect();
+		let proof = LineProof {
+			line: Line::Row(0),
+			line_root: rows[0],
+			axis_path: MerkleTree::new(axis).proof(0).unwrap().try_into().unwrap(),
+			chunks: chunks.try_into().unwrap(),
+		};
+		let reporter = funded::<T>("reporter", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(reporter), root, proof);
+		assert!(!Blobs::<T>::contains_key(root));
+	}
+
+	/// `m` attesters of the smallest square (where half the seats hold each line) slashed.
+	#[benchmark]
+	fn slash_attesters(m: Linear<1, { T::MaxSeats::get().div_ceil(2) }>) {
+		mid_epoch::<T>();
+		committee::<T>(T::MaxSeats::get());
+		let layout = BlobLayout::new(1).unwrap();
+		let root = H256::repeat_byte(7);
+		let seats = T::MaxSeats::get();
+		let turn = zg_primitives::da::rotation(&root, seats, layout.width());
+		let holds = |s: &u32| zg_primitives::da::holds(*s, seats, layout.width(), turn, 0);
+		let mut attesters: Vec<u32> = (0..seats).filter(|s| !holds(s)).collect();
+		attesters.extend((0..seats).filter(holds).take(m as usize));
+		put_blob::<T>(root, layout, &attesters, available::<T>());
+		let blob = Blobs::<T>::get(root).unwrap();
+		let reporter = funded::<T>("reporter", 0);
+		let slashed;
+		#[block]
+		{
+			slashed = Pallet::<T>::slash_line_holders(root, &blob, 0, &reporter);
+		}
+		assert_eq!(slashed, m);
+	}
+
 	#[benchmark]
 	fn set_params() {
 		let params = DaParams { seats: T::MaxSeats::get(), price: 7 };

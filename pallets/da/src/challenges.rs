@@ -3,7 +3,10 @@
 
 use super::*;
 use zg_primitives::{
-	da::{check_bad_encoding, rotation, verify_cell_proof, BadEncodingProof, DaError},
+	da::{
+		check_bad_encoding, check_bad_line, rotation, verify_cell_proof, BadEncodingProof,
+		BadLineProof, DaError,
+	},
 	randomness::{derive, index},
 	staking::SlashReason,
 };
@@ -225,11 +228,73 @@ impl<T: Config> Pallet<T> {
 		// every row and every column a codeword under its own root and still commit rows and
 		// columns of two different squares), and a reporter could otherwise pick whose bond to
 		// take.
-		let reward = Self::pay_out(&reporter, T::ReporterShare::get() * blob.deposit);
-		let rest = blob.deposit.saturating_sub(T::ReporterShare::get() * blob.deposit);
-		Self::pay_out(&T::Treasury::get(), rest.saturating_add(blob.fee));
-		Self::remove_blob(root, &blob);
-		Self::deposit_event(Event::BlobInvalid { root, line: proof.line, reporter, reward });
+		Self::invalidate(root, &blob, proof.line, &reporter);
 		Ok(())
+	}
+
+	/// [`Pallet::report_bad_line`].
+	pub(crate) fn do_report_bad_line(
+		reporter: T::AccountId,
+		root: H256,
+		proof: LineProof,
+	) -> DispatchResult {
+		let blob = Blobs::<T>::get(root).ok_or(Error::<T>::BlobNotFound)?;
+		let proof: BadLineProof = proof.into();
+		check_bad_line(&blob.layout, &root, &proof).map_err(|e| match e {
+			DaError::NotFraud => Error::<T>::EncodingSound,
+			_ => Error::<T>::InvalidProof,
+		})?;
+		// Every attester holding the line had it, proven under its root, and signed it
+		// although it is no codeword.
+		Self::slash_line_holders(root, &blob, proof.line.index(), &reporter);
+		Self::invalidate(root, &blob, proof.line, &reporter);
+		Ok(())
+	}
+
+	/// Ends a blob proven badly encoded: the disperser's deposit pays the reporter its share,
+	/// the rest of it and the fee go to the treasury, and nobody is paid for the blob.
+	fn invalidate(root: H256, blob: &BlobInfo<T>, line: Line, reporter: &T::AccountId) {
+		let share = T::ReporterShare::get() * blob.deposit;
+		let reward = Self::pay_out(reporter, share);
+		Self::pay_out(
+			&T::Treasury::get(),
+			blob.deposit.saturating_sub(share).saturating_add(blob.fee),
+		);
+		Self::remove_blob(root, blob);
+		Self::deposit_event(Event::BlobInvalid { root, line, reporter: reporter.clone(), reward });
+	}
+
+	/// Slashes every attester of `blob` that holds line index `line` by
+	/// [`Config::BadLineSlash`]. Returns how many were slashed.
+	pub(crate) fn slash_line_holders(
+		root: H256,
+		blob: &BlobInfo<T>,
+		line: u32,
+		reporter: &T::AccountId,
+	) -> u32 {
+		let Some(committee) = Committees::<T>::get(blob.epoch) else { return 0 };
+		let width = blob.layout.width();
+		let turn = rotation(&root, committee.seat_count(), width);
+		let mut slashed = 0u32;
+		for member in &blob.attesters {
+			if !committee.member_holds(*member, width, turn, line) {
+				continue;
+			}
+			let Some((signer, _)) = committee.members.get(*member as usize) else { continue };
+			let amount = T::Staking::slash_role(
+				signer,
+				Role::DaSigner,
+				T::BadLineSlash::get(),
+				SlashReason::BadEncoding,
+				Some(reporter),
+			);
+			slashed = slashed.saturating_add(1);
+			Self::deposit_event(Event::AttesterSlashed {
+				root,
+				signer: signer.clone(),
+				slashed: amount,
+			});
+		}
+		slashed
 	}
 }

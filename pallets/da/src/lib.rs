@@ -66,7 +66,10 @@
 //! ([`Pallet::report_bad_encoding`]): the blob is invalid, the disperser's deposit pays the
 //! reporter [`Config::ReporterShare`] and the treasury the rest, the fee goes to the treasury,
 //! and the attesters are not paid. They are not slashed either: such a proof shows rows and
-//! columns that disagree, which no signer sees from the lines it holds.
+//! columns that disagree, which no signer sees from the lines it holds. A proof that a line is
+//! no codeword under its own root ([`Pallet::report_bad_line`]) invalidates the blob the same
+//! way and also slashes every attester that held that line by [`Config::BadLineSlash`]: it
+//! signed a line it had and should have refused.
 //!
 //! Every deadline is an item of one deadline queue ([`zg_pallet_support::deadlines`]) worked
 //! off in `on_initialize` within [`Config::DeadlineWeight`].
@@ -410,6 +413,37 @@ impl From<EncodingProof> for zg_primitives::da::BadEncodingProof {
 	}
 }
 
+/// A proof that a line is no codeword under its own root (the bounded form of
+/// [`zg_primitives::da::BadLineProof`]).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct LineProof {
+	/// The line.
+	pub line: Line,
+	/// Its committed root.
+	pub line_root: H256,
+	/// The root's path in the axis tree.
+	pub axis_path: BoundedVec<H256, ConstU32<MAX_PATH>>,
+	/// `k + 1` of its chunks, each with its path in the line.
+	pub chunks: BoundedVec<ProofChunk, ConstU32<{ MAX_SIDE as u32 + 1 }>>,
+}
+
+impl From<LineProof> for zg_primitives::da::BadLineProof {
+	fn from(p: LineProof) -> Self {
+		Self {
+			line: p.line,
+			line_root: p.line_root,
+			axis_path: p.axis_path.into_inner(),
+			chunks: p
+				.chunks
+				.into_iter()
+				.map(|c| (c.pos, c.chunk.into_inner(), c.path.into_inner()))
+				.collect(),
+		}
+	}
+}
+
 /// An availability challenge: `signer` must prove chunk `pos` of `line` of blob `root` before
 /// block `due`.
 #[derive(
@@ -506,6 +540,10 @@ pub mod pallet {
 		/// Part of the role bond slashed for an unanswered challenge.
 		#[pallet::constant]
 		type WithholdingSlash: Get<Perbill>;
+		/// Part of the role bond slashed for attesting while holding a line that is no codeword
+		/// under its own root.
+		#[pallet::constant]
+		type BadLineSlash: Get<Perbill>;
 		/// Part of a bad disperser's deposit that pays whoever proves the bad encoding.
 		#[pallet::constant]
 		type ReporterShare: Get<Perbill>;
@@ -667,6 +705,8 @@ pub mod pallet {
 		/// A blob was proven badly encoded: the reporter got `reward`, the treasury the rest of
 		/// the deposit and the fee.
 		BlobInvalid { root: H256, line: Line, reporter: T::AccountId, reward: Balance },
+		/// An attester that held a line proven to be no codeword was slashed.
+		AttesterSlashed { root: H256, signer: T::AccountId, slashed: Balance },
 		/// A challenge was issued (by `challenger`, or drawn by the chain when `None`).
 		ChallengeIssued {
 			id: ChallengeId,
@@ -903,6 +943,23 @@ pub mod pallet {
 			Self::do_report_bad_encoding(who, root, &row_roots, &column_roots, proof)
 		}
 
+		/// Proves that a line of a pending or available blob is no codeword under its own
+		/// committed root: the line's root with its path in the axis tree, and `k + 1` of its
+		/// chunks, each with its path in the line, that no codeword passes through. Every
+		/// attester holding the line signed a line it should have refused and loses
+		/// [`Config::BadLineSlash`] of its role bond (the caller gets staking's reporter
+		/// share); the blob is invalid as with [`Pallet::report_bad_encoding`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(Pallet::<T>::bad_line_weight(proof.chunks.len() as u32))]
+		pub fn report_bad_line(
+			origin: OriginFor<T>,
+			root: H256,
+			proof: LineProof,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_bad_line(who, root, proof)
+		}
+
 		/// Sets the governed parameters: committee seats (from the next committee on) and the
 		/// price per extended byte (for blobs submitted from now on). Root only.
 		#[pallet::call_index(7)]
@@ -928,6 +985,15 @@ impl<T: Config> Pallet<T> {
 		(layout.extended_bytes() as u128)
 			.checked_mul(Params::<T>::get().price)
 			.ok_or(Error::<T>::Overflow)
+	}
+
+	/// The weight of [`Pallet::report_bad_line`] with `chunks` chunks: the proof's check, and
+	/// the slashing of the attesters that hold the line, at most `⌈MaxSeats / 2k⌉` with
+	/// `k = chunks - 1` for a valid proof.
+	pub fn bad_line_weight(chunks: u32) -> Weight {
+		let width = chunks.saturating_sub(1).saturating_mul(2).max(1);
+		T::WeightInfo::report_bad_line(chunks)
+			.saturating_add(T::WeightInfo::slash_attesters(T::MaxSeats::get().div_ceil(width)))
 	}
 
 	/// The epoch of block `n`.

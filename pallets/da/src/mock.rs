@@ -80,6 +80,7 @@ parameter_types! {
 	pub const DisperserDeposit: Balance = DEPOSIT;
 	pub const ChallengeDeposit: Balance = CHALLENGE_DEPOSIT;
 	pub const WithholdingSlash: Perbill = Perbill::from_percent(10);
+	pub const BadLineSlash: Perbill = Perbill::from_percent(20);
 	pub const ReporterShare: Perbill = Perbill::from_percent(50);
 	pub static DeadlineWeight: Weight = Weight::from_parts(u64::MAX / 4, u64::MAX / 4);
 }
@@ -146,6 +147,7 @@ impl Config for Test {
 	type ChallengeWindow = ConstU64<WINDOW>;
 	type RandomChallenges = RandomChallenges;
 	type WithholdingSlash = WithholdingSlash;
+	type BadLineSlash = BadLineSlash;
 	type ReporterShare = ReporterShare;
 	type MaxEndpointLen = ConstU32<64>;
 	type DeadlineWeight = DeadlineWeight;

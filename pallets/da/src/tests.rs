@@ -589,3 +589,74 @@ fn too_few_candidates_draw_no_committee() {
 		Da::do_try_state().unwrap();
 	});
 }
+
+/// A disperser commits a row that is no codeword under its own root and the members attest
+/// anyway: `k + 1` chunks of the row prove it, the blob is invalid, and exactly the attesters
+/// that held the row (and so signed it unchecked) are slashed. A codeword row is refused.
+#[test]
+fn attesters_of_a_line_that_is_no_codeword_are_slashed() {
+	execute(|| {
+		let committee = first_committee();
+		let mut sq = square(20_000);
+		let (row, column) = (1u32, 2u32);
+		let width = sq.layout.width();
+		let at = (row as usize * width as usize + column as usize) * 1024;
+		sq.cells[at] ^= 0x5a;
+		sq.recommit();
+		let root = sq.data_root();
+		assert_ok!(submit(ALICE, &sq));
+		let ids: Vec<AccountId> = members(&committee).iter().map(|(m, _)| *m).collect();
+		assert_ok!(attest(root, &ids));
+		let k = sq.layout.k();
+		let proof_of = |line: Line| {
+			let chunks: Vec<ProofChunk> = (0..=k)
+				.map(|p| {
+					let c = sq.cell_proof(line, p);
+					ProofChunk {
+						pos: p,
+						chunk: c.chunk.try_into().unwrap(),
+						path: c.path.try_into().unwrap(),
+					}
+				})
+				.collect();
+			let c = sq.cell_proof(line, 0);
+			LineProof {
+				line,
+				line_root: c.line_root,
+				axis_path: c.axis_path.try_into().unwrap(),
+				chunks: chunks.try_into().unwrap(),
+			}
+		};
+		assert_noop!(
+			Da::report_bad_line(RuntimeOrigin::signed(CHALLENGER), root, proof_of(Line::Row(3))),
+			Error::<Test>::EncodingSound
+		);
+		let mut tampered = proof_of(Line::Row(row));
+		tampered.chunks[0].chunk[0] ^= 1;
+		assert_noop!(
+			Da::report_bad_line(RuntimeOrigin::signed(CHALLENGER), root, tampered),
+			Error::<Test>::InvalidProof
+		);
+		let turn = zg_primitives::da::rotation(&root, committee.seat_count(), width);
+		let holders: Vec<AccountId> = ids
+			.iter()
+			.filter(|who| {
+				committee.member_holds(committee.member_index(who).unwrap(), width, turn, row)
+			})
+			.copied()
+			.collect();
+		assert!(!holders.is_empty() && holders.len() < ids.len());
+		let reporter = free(CHALLENGER);
+		assert_ok!(Da::report_bad_line(
+			RuntimeOrigin::signed(CHALLENGER),
+			root,
+			proof_of(Line::Row(row))
+		));
+		assert!(Blobs::<Test>::get(root).is_none());
+		assert_eq!(free(CHALLENGER), reporter + DEPOSIT / 2);
+		for who in &ids {
+			let expected = if holders.contains(who) { SIGNER_BOND * 4 / 5 } else { SIGNER_BOND };
+			assert_eq!(bond(*who), expected, "signer {who}");
+		}
+	});
+}

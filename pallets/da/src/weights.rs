@@ -21,6 +21,8 @@ pub trait WeightInfo {
 	fn challenge() -> Weight;
 	fn answer_challenge() -> Weight;
 	fn report_bad_encoding(k: u32) -> Weight;
+	fn report_bad_line(k: u32) -> Weight;
+	fn slash_attesters(m: u32) -> Weight;
 	fn set_params() -> Weight;
 	fn on_initialize_base() -> Weight;
 	fn epoch_snapshot(s: u32) -> Weight;
@@ -65,6 +67,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(400_000_000, 3_000).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads_writes(6, 6))
+	}
+	fn report_bad_line(k: u32) -> Weight {
+		Weight::from_parts(2_000_000_000, 20_000)
+			.saturating_add(Weight::from_parts(400_000_000, 3_000).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(6, 6))
+	}
+	fn slash_attesters(m: u32) -> Weight {
+		Weight::from_parts(100_000_000, 20_000)
+			.saturating_add(Weight::from_parts(300_000_000, 3_000).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(4, 4).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(2, 2))
 	}
 	fn set_params() -> Weight {
 		Weight::from_parts(50_000_000, 20_000)
@@ -145,6 +158,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(400_000_000, 3_000).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads_writes(6, 6))
+	}
+	fn report_bad_line(k: u32) -> Weight {
+		Weight::from_parts(2_000_000_000, 20_000)
+			.saturating_add(Weight::from_parts(400_000_000, 3_000).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads_writes(6, 6))
+	}
+	fn slash_attesters(m: u32) -> Weight {
+		Weight::from_parts(100_000_000, 20_000)
+			.saturating_add(Weight::from_parts(300_000_000, 3_000).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads_writes(4, 4).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads_writes(2, 2))
 	}
 	fn set_params() -> Weight {
 		Weight::from_parts(50_000_000, 20_000)
