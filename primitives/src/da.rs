@@ -715,19 +715,28 @@ mod tests {
 				assert!(holders.iter().all(|&h| h >= 1));
 				let (lo, hi) = (per_seat.iter().min().unwrap(), per_seat.iter().max().unwrap());
 				assert!(hi - lo <= 1, "seats {seats} width {width}: {per_seat:?}");
-				// The seats outside a quorum remove the lines all of whose seats they are:
-				// cheapest lines first.
+				// The seats outside a quorum lose the lines all of whose seats they are. With
+				// at least as many lines as seats every line has one seat: the worst is the
+				// seats holding the most lines. With fewer, every seat holds one line: the
+				// worst is the lines with the fewest seats.
 				let mut budget = seats - quorum(seats);
-				let mut costs = holders.clone();
-				costs.sort_unstable();
-				let mut removed = 0;
-				for cost in costs {
-					if cost > budget {
-						break;
+				let removed = if seats <= width {
+					let mut most = per_seat.clone();
+					most.sort_unstable_by(|a, b| b.cmp(a));
+					most.iter().take(budget as usize).sum::<u32>()
+				} else {
+					let mut costs = holders.clone();
+					costs.sort_unstable();
+					let mut removed = 0;
+					for cost in costs {
+						if cost > budget {
+							break;
+						}
+						budget -= cost;
+						removed += 1;
 					}
-					budget -= cost;
-					removed += 1;
-				}
+					removed
+				};
 				assert!(width - removed >= side, "seats {seats} width {width}");
 			}
 		}

@@ -18,6 +18,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadLayout
 		);
 		ensure!(!Blobs::<T>::contains_key(root), Error::<T>::BlobExists);
+		ensure!(!Invalid::<T>::contains_key(root), Error::<T>::RecentlyInvalid);
 		let epoch = CurrentEpoch::<T>::get();
 		let mut committee = Committees::<T>::get(epoch).ok_or(Error::<T>::NoCommittee)?;
 		let fee = Self::fee(&layout)?;
@@ -168,6 +169,13 @@ impl<T: Config> Pallet<T> {
 	/// Removes `blob` and what refers to it: its place in the index of available blobs, its
 	/// attesters' duties, its committee's count. Its money must have been paid out.
 	pub(crate) fn remove_blob(root: H256, blob: &BlobInfo<T>) {
+		Self::unlist_blob(root, blob);
+		Self::release_attesters(blob.epoch, &blob.attesters);
+	}
+
+	/// Takes `blob` off the chain's lists: the blobs, the index of available ones, its
+	/// deadlines.
+	pub(crate) fn unlist_blob(root: H256, blob: &BlobInfo<T>) {
 		Blobs::<T>::remove(root);
 		Queue::<T>::cancel(blob.attest_by.saturating_add(One::one()), Task::AttestBy(root));
 		if let BlobStatus::Available { until, .. } = blob.status {
@@ -188,14 +196,19 @@ impl<T: Config> Pallet<T> {
 			AvailableIndex::<T>::remove(last);
 			AvailableCount::<T>::put(last);
 		}
-		let Some(mut committee) = Committees::<T>::get(blob.epoch) else { return };
-		for member in &blob.attesters {
+	}
+
+	/// Ends the duties of `attesters` (members of `epoch`'s committee) for a blob that leaves,
+	/// and the committee's count of it.
+	pub(crate) fn release_attesters(epoch: Epoch, attesters: &[u32]) {
+		let Some(mut committee) = Committees::<T>::get(epoch) else { return };
+		for member in attesters {
 			if let Some((who, _)) = committee.members.get(*member as usize) {
 				Self::end_duty(who);
 			}
 		}
 		committee.blobs = committee.blobs.saturating_sub(1);
-		Committees::<T>::insert(blob.epoch, committee);
-		Self::release_committee(blob.epoch);
+		Committees::<T>::insert(epoch, committee);
+		Self::release_committee(epoch);
 	}
 }

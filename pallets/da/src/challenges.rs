@@ -232,27 +232,43 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// [`Pallet::report_bad_line`].
+	/// [`Pallet::report_bad_line`]: against a blob on chain (which it invalidates) or one
+	/// invalidated recently (whose attesters still answer for the lines they held).
 	pub(crate) fn do_report_bad_line(
 		reporter: T::AccountId,
 		root: H256,
 		proof: LineProof,
 	) -> DispatchResult {
-		let blob = Blobs::<T>::get(root).ok_or(Error::<T>::BlobNotFound)?;
+		let layout = match (Blobs::<T>::get(root), Invalid::<T>::get(root)) {
+			(Some(blob), _) => blob.layout,
+			(None, Some(invalid)) => invalid.layout,
+			(None, None) => return Err(Error::<T>::BlobNotFound.into()),
+		};
 		let proof: BadLineProof = proof.into();
-		check_bad_line(&blob.layout, &root, &proof).map_err(|e| match e {
+		check_bad_line(&layout, &root, &proof).map_err(|e| match e {
 			DaError::NotFraud => Error::<T>::EncodingSound,
 			_ => Error::<T>::InvalidProof,
 		})?;
+		if let Some(blob) = Blobs::<T>::get(root) {
+			Self::invalidate(root, &blob, proof.line, &reporter);
+		}
 		// Every attester holding the line had it, proven under its root, and signed it
 		// although it is no codeword.
-		Self::slash_line_holders(root, &blob, proof.line.index(), &reporter);
-		Self::invalidate(root, &blob, proof.line, &reporter);
+		let Some(mut invalid) = Invalid::<T>::get(root) else { return Ok(()) };
+		let slashed = Self::slash_line_holders(root, &invalid, proof.line.index(), &reporter);
+		for member in slashed {
+			// At most every attester: it fits.
+			let _ = invalid.slashed.try_push(member);
+		}
+		Invalid::<T>::insert(root, invalid);
 		Ok(())
 	}
 
 	/// Ends a blob proven badly encoded: the disperser's deposit pays the reporter its share,
-	/// the rest of it and the fee go to the treasury, and nobody is paid for the blob.
+	/// the rest of it and the fee go to the treasury, nobody is paid for the blob, and its
+	/// open challenges are closed (the deposits back: no member answers for a blob that was
+	/// never one). The blob is kept as [`Invalid`] for [`Config::Retention`] blocks, with its
+	/// attesters' duties.
 	fn invalidate(root: H256, blob: &BlobInfo<T>, line: Line, reporter: &T::AccountId) {
 		let share = T::ReporterShare::get() * blob.deposit;
 		let reward = Self::pay_out(reporter, share);
@@ -260,24 +276,51 @@ impl<T: Config> Pallet<T> {
 			&T::Treasury::get(),
 			blob.deposit.saturating_sub(share).saturating_add(blob.fee),
 		);
-		Self::remove_blob(root, blob);
+		Self::unlist_blob(root, blob);
+		let ids: Vec<(T::AccountId, ChallengeId)> =
+			OpenChallenges::<T>::drain_prefix(root).collect();
+		for (signer, id) in ids {
+			if let Some(challenge) = Challenges::<T>::take(id) {
+				Queue::<T>::cancel(challenge.due, Task::Challenge(id));
+				if let Some((who, deposit)) = challenge.challenger {
+					Self::pay_out(&who, deposit);
+				}
+				Self::end_duty(&signer);
+				Self::deposit_event(Event::ChallengeClosed { id, signer });
+			}
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		let until =
+			Queue::<T>::schedule(now, now.saturating_add(T::Retention::get()), Task::Forget(root));
+		Invalid::<T>::insert(
+			root,
+			InvalidBlob {
+				layout: blob.layout,
+				epoch: blob.epoch,
+				attesters: blob.attesters.clone(),
+				slashed: BoundedVec::new(),
+				until,
+			},
+		);
 		Self::deposit_event(Event::BlobInvalid { root, line, reporter: reporter.clone(), reward });
 	}
 
-	/// Slashes every attester of `blob` that holds line index `line` by
-	/// [`Config::BadLineSlash`]. Returns how many were slashed.
+	/// Slashes every attester of `invalid` that holds line index `line` and was not slashed
+	/// for it already, by [`Config::BadLineSlash`]. Returns the members slashed.
 	pub(crate) fn slash_line_holders(
 		root: H256,
-		blob: &BlobInfo<T>,
+		invalid: &InvalidBlob<T>,
 		line: u32,
 		reporter: &T::AccountId,
-	) -> u32 {
-		let Some(committee) = Committees::<T>::get(blob.epoch) else { return 0 };
-		let width = blob.layout.width();
+	) -> Vec<u32> {
+		let Some(committee) = Committees::<T>::get(invalid.epoch) else { return Vec::new() };
+		let width = invalid.layout.width();
 		let turn = rotation(&root, committee.seat_count(), width);
-		let mut slashed = 0u32;
-		for member in &blob.attesters {
-			if !committee.member_holds(*member, width, turn, line) {
+		let mut slashed = Vec::new();
+		for member in &invalid.attesters {
+			if invalid.slashed.contains(member)
+				|| !committee.member_holds(*member, width, turn, line)
+			{
 				continue;
 			}
 			let Some((signer, _)) = committee.members.get(*member as usize) else { continue };
@@ -288,7 +331,7 @@ impl<T: Config> Pallet<T> {
 				SlashReason::BadEncoding,
 				Some(reporter),
 			);
-			slashed = slashed.saturating_add(1);
+			slashed.push(*member);
 			Self::deposit_event(Event::AttesterSlashed {
 				root,
 				signer: signer.clone(),

@@ -58,16 +58,43 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(AvailableCount::<T>::get() == available, "the available count is wrong");
+		for (root, invalid) in Invalid::<T>::iter() {
+			ensure!(!Blobs::<T>::contains_key(root), "an invalid blob is still on chain");
+			*per_epoch.entry(invalid.epoch).or_default() += 1;
+			let committee =
+				Committees::<T>::get(invalid.epoch).ok_or("an invalid blob's committee is gone")?;
+			for member in &invalid.attesters {
+				let (who, _) =
+					committee.members.get(*member as usize).ok_or("an attester is no member")?;
+				*duties.entry(who.clone()).or_default() += 1;
+			}
+			ensure!(
+				invalid.slashed.iter().all(|m| invalid.attesters.contains(m)),
+				"a slashed member did not attest"
+			);
+			ensure!(
+				Deadlines::<T>::contains_key(invalid.until, Task::Forget(root)),
+				"an invalid blob is never forgotten"
+			);
+		}
 		for (id, challenge) in Challenges::<T>::iter() {
 			if let Some((_, deposit)) = challenge.challenger {
 				owed = owed.saturating_add(deposit);
 			}
 			*duties.entry(challenge.signer.clone()).or_default() += 1;
 			ensure!(
+				OpenChallenges::<T>::get(challenge.root, &challenge.signer) == Some(id),
+				"a challenge is not the open one of its member and blob"
+			);
+			ensure!(
 				Deadlines::<T>::contains_key(challenge.due, Task::Challenge(id)),
 				"a challenge has no deadline"
 			);
 		}
+		ensure!(
+			OpenChallenges::<T>::iter().all(|(_, _, id)| Challenges::<T>::contains_key(id)),
+			"an open challenge is gone"
+		);
 		ensure!(EscrowTotal::<T>::get() == owed, "the escrow total is not what is owed");
 		let held = T::Currency::balance(&Self::escrow_account())
 			.saturating_sub(T::Currency::minimum_balance());

@@ -35,7 +35,9 @@
 //!
 //! Committee size: 32 seats by default (a governed parameter, at most [`Config::MaxSeats`]).
 //! An attacker with a third of the stake gets a quorum of 22 seats in a committee of 32 with
-//! probability below 10⁻⁴ per epoch (a binomial tail), the whole committee's attestations fit
+//! probability below 10⁻⁴ per epoch (a binomial tail; the share that counts is of the stake
+//! left drawable once the largest signers reach the cap, which the cap raises for everyone
+//! else, the attacker included), the whole committee's attestations fit
 //! in one transaction (32 sr25519 verifications, about 1.3 ms), and a 32 MiB blob is dealt in
 //! lines of 364 KiB, 11 or 12 line indices per seat.
 //!
@@ -330,6 +332,34 @@ pub struct BlobInfo<T: Config> {
 	pub index: Option<u32>,
 }
 
+/// A blob proven badly encoded, kept for [`Config::Retention`] blocks so that the attesters
+/// of a line that is no codeword can still be slashed ([`Pallet::report_bad_line`]) after
+/// anybody (the guilty parties first of all) invalidated the blob.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct InvalidBlob<T: Config> {
+	/// Its layout.
+	pub layout: BlobLayout,
+	/// The epoch of its committee.
+	pub epoch: Epoch,
+	/// The members that attested it: their bonds stay at stake until `until`.
+	pub attesters: BoundedVec<u32, T::MaxSeats>,
+	/// Attesters already slashed for a line that is no codeword.
+	pub slashed: BoundedVec<u32, T::MaxSeats>,
+	/// When it is forgotten.
+	pub until: BlockNumberFor<T>,
+}
+
 /// A member's signature on a blob ([`zg_primitives::da::attestation_payload`]).
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct Attestation<AccountId, Signature> {
@@ -595,6 +625,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Blobs<T: Config> = StorageMap<_, Identity, H256, BlobInfo<T>>;
 
+	/// Blobs proven badly encoded, kept for [`Config::Retention`] blocks: the root cannot be
+	/// submitted again meanwhile, and the attesters of a line that is no codeword can still be
+	/// slashed.
+	#[pallet::storage]
+	pub type Invalid<T: Config> = StorageMap<_, Identity, H256, InvalidBlob<T>>;
+
 	/// The available blobs by position, for random challenges.
 	#[pallet::storage]
 	pub type AvailableIndex<T: Config> = StorageMap<_, Twox64Concat, u32, H256>;
@@ -717,6 +753,10 @@ pub mod pallet {
 			challenger: Option<T::AccountId>,
 			due: BlockNumberFor<T>,
 		},
+		/// A challenge of a blob proven badly encoded was closed: the deposit went back.
+		ChallengeClosed { id: ChallengeId, signer: T::AccountId },
+		/// A blob proven badly encoded was forgotten: its attesters' bonds are free of it.
+		InvalidForgotten { root: H256 },
 		/// A challenge was answered with a valid proof.
 		ChallengeAnswered { id: ChallengeId, signer: T::AccountId },
 		/// A challenge went unanswered: the member's role bond was slashed.
@@ -739,6 +779,9 @@ pub mod pallet {
 		BadLayout,
 		/// A blob with this root is on chain.
 		BlobExists,
+		/// A blob with this root was proven badly encoded recently: it cannot be submitted
+		/// again until it is forgotten.
+		RecentlyInvalid,
 		/// The current epoch has no committee: no blob can be attested now.
 		NoCommittee,
 		/// The fee is above the maximum the caller accepts.

@@ -20,6 +20,8 @@ pub enum Task {
 	Expire(H256),
 	/// A challenge's deadline: its member is slashed unless it answered.
 	Challenge(ChallengeId),
+	/// A blob proven badly encoded is forgotten.
+	Forget(H256),
 }
 
 impl<T: Config> Pallet<T> {
@@ -30,15 +32,21 @@ impl<T: Config> Pallet<T> {
 			Task::AttestBy(_) => T::WeightInfo::task_fail(members),
 			Task::Expire(_) => T::WeightInfo::task_expire(members),
 			Task::Challenge(_) => T::WeightInfo::task_challenge(),
+			Task::Forget(_) => T::WeightInfo::task_forget(members),
 		}
 	}
 
 	/// The heaviest task: `DeadlineWeight` must fit it.
 	pub(crate) fn max_task_weight() -> Weight {
-		[Task::AttestBy(H256::zero()), Task::Expire(H256::zero()), Task::Challenge(0)]
-			.iter()
-			.map(Self::task_weight)
-			.fold(Weight::zero(), |a, b| a.max(b))
+		[
+			Task::AttestBy(H256::zero()),
+			Task::Expire(H256::zero()),
+			Task::Challenge(0),
+			Task::Forget(H256::zero()),
+		]
+		.iter()
+		.map(Self::task_weight)
+		.fold(Weight::zero(), |a, b| a.max(b))
 	}
 
 	/// Works off the tasks due up to `n` within [`Config::DeadlineWeight`].
@@ -75,6 +83,15 @@ impl<T: Config> Pallet<T> {
 				_ => false,
 			},
 			Task::Challenge(id) => Self::challenge_deadline(id),
+			Task::Forget(root) => match Invalid::<T>::get(root) {
+				Some(invalid) if invalid.until <= due => {
+					Invalid::<T>::remove(root);
+					Self::release_attesters(invalid.epoch, &invalid.attesters);
+					Self::deposit_event(Event::InvalidForgotten { root });
+					true
+				},
+				_ => false,
+			},
 		};
 		if acted {
 			worst

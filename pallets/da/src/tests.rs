@@ -453,9 +453,16 @@ fn a_bad_encoding_costs_the_disperser_its_deposit_and_fee() {
 		// the lines they hold, lose their pay and nothing else.
 		for who in &ids {
 			assert_eq!(bond(*who), SIGNER_BOND, "signer {who}");
-			assert_eq!(Duties::<Test>::get(who), 0);
 		}
 		assert_eq!(EscrowTotal::<Test>::get(), 0);
+		// The root is kept as invalid for the retention period, with its attesters' bonds at
+		// stake: it cannot be submitted again meanwhile.
+		assert_noop!(submit(ALICE, &sq), Error::<Test>::RecentlyInvalid);
+		assert!(Duties::<Test>::get(ids[0]) > 0);
+		run_to(System::block_number() + RETENTION);
+		assert!(Invalid::<Test>::get(root).is_none());
+		assert!(ids.iter().all(|who| Duties::<Test>::get(who) == 0));
+		assert_ok!(submit(ALICE, &sq));
 	});
 }
 
@@ -657,6 +664,75 @@ fn attesters_of_a_line_that_is_no_codeword_are_slashed() {
 		for who in &ids {
 			let expected = if holders.contains(who) { SIGNER_BOND * 4 / 5 } else { SIGNER_BOND };
 			assert_eq!(bond(*who), expected, "signer {who}");
+		}
+	});
+}
+
+/// Second review, finding 1: the attesters of a bad row invalidated their own blob with the
+/// cross-line proof before an honest reporter could prove the row bad, and so escaped the
+/// slash. The invalid blob is kept, and the row's proof still slashes them. Challenges of the
+/// invalidated blob are closed with their deposits back (second review, finding 3).
+#[test]
+fn invalidating_first_does_not_save_the_holders_of_a_bad_line() {
+	execute(|| {
+		let committee = first_committee();
+		let mut sq = square(20_000);
+		let (row, column) = (1u32, 2u32);
+		let width = sq.layout.width();
+		let at = (row as usize * width as usize + column as usize) * 1024;
+		sq.cells[at] ^= 0x5a;
+		sq.recommit();
+		let root = sq.data_root();
+		assert_ok!(submit(ALICE, &sq));
+		let ids: Vec<AccountId> = members(&committee).iter().map(|(m, _)| *m).collect();
+		assert_ok!(attest(root, &ids));
+		// A challenge is open when the blob is invalidated.
+		let challenger = free(CHALLENGER);
+		assert_ok!(Da::challenge(RuntimeOrigin::signed(CHALLENGER), root, ids[0]));
+		// The disperser invalidates its own blob with the cross-line proof.
+		let k = sq.layout.k();
+		let cross = encoding_proof(&sq, Line::Row(row), &(0..k).collect::<Vec<_>>());
+		assert_ok!(Da::report_bad_encoding(
+			RuntimeOrigin::signed(ALICE),
+			root,
+			sq.row_roots.clone().try_into().unwrap(),
+			sq.column_roots.clone().try_into().unwrap(),
+			cross
+		));
+		assert!(Challenges::<Test>::get(0).is_none());
+		assert_eq!(free(CHALLENGER), challenger);
+		// The row's own proof still reaches its attesting holders, once.
+		let proof = {
+			let chunks: Vec<ProofChunk> = (0..=k)
+				.map(|p| {
+					let c = sq.cell_proof(Line::Row(row), p);
+					ProofChunk {
+						pos: p,
+						chunk: c.chunk.try_into().unwrap(),
+						path: c.path.try_into().unwrap(),
+					}
+				})
+				.collect();
+			let c = sq.cell_proof(Line::Row(row), 0);
+			LineProof {
+				line: Line::Row(row),
+				line_root: c.line_root,
+				axis_path: c.axis_path.try_into().unwrap(),
+				chunks: chunks.try_into().unwrap(),
+			}
+		};
+		assert_ok!(Da::report_bad_line(RuntimeOrigin::signed(CHALLENGER), root, proof.clone()));
+		let turn = zg_primitives::da::rotation(&root, committee.seat_count(), width);
+		for who in &ids {
+			let m = committee.member_index(who).unwrap();
+			let holds = committee.member_holds(m, width, turn, row);
+			let expected = if holds { SIGNER_BOND * 4 / 5 } else { SIGNER_BOND };
+			assert_eq!(bond(*who), expected, "signer {who}");
+		}
+		// Again: nobody is slashed twice.
+		assert_ok!(Da::report_bad_line(RuntimeOrigin::signed(CHALLENGER), root, proof));
+		for who in &ids {
+			assert!(bond(*who) >= SIGNER_BOND * 4 / 5);
 		}
 	});
 }

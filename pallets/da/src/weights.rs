@@ -30,6 +30,7 @@ pub trait WeightInfo {
 	fn task_fail(m: u32) -> Weight;
 	fn task_expire(m: u32) -> Weight;
 	fn task_challenge() -> Weight;
+	fn task_forget(m: u32) -> Weight;
 	fn random_challenges(r: u32) -> Weight;
 }
 
@@ -116,6 +117,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn task_challenge() -> Weight {
 		Weight::from_parts(500_000_000, 20_000)
 			.saturating_add(T::DbWeight::get().reads_writes(8, 8))
+	}
+	fn task_forget(m: u32) -> Weight {
+		Weight::from_parts(200_000_000, 20_000)
+			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(2, 2).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads_writes(4, 4))
 	}
 	fn random_challenges(r: u32) -> Weight {
 		Weight::from_parts(500_000_000, 20_000)
@@ -207,6 +214,12 @@ impl WeightInfo for () {
 	fn task_challenge() -> Weight {
 		Weight::from_parts(500_000_000, 20_000)
 			.saturating_add(ParityDbWeight::get().reads_writes(8, 8))
+	}
+	fn task_forget(m: u32) -> Weight {
+		Weight::from_parts(200_000_000, 20_000)
+			.saturating_add(Weight::from_parts(50_000_000, 3_000).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads_writes(2, 2).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads_writes(4, 4))
 	}
 	fn random_challenges(r: u32) -> Weight {
 		Weight::from_parts(500_000_000, 20_000)
