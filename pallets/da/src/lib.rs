@@ -974,7 +974,7 @@ pub mod pallet {
 		/// the caller gets [`Config::ReporterShare`] of the disperser's deposit, the treasury
 		/// the rest and the fee, and the attesters are not paid.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::report_bad_encoding(proof.chunks.len() as u32))]
+		#[pallet::weight(T::WeightInfo::report_bad_encoding(proof.chunks.len() as u32).saturating_add(Pallet::<T>::closing_weight()))]
 		pub fn report_bad_encoding(
 			origin: OriginFor<T>,
 			root: H256,
@@ -1037,6 +1037,14 @@ impl<T: Config> Pallet<T> {
 		let width = chunks.saturating_sub(1).saturating_mul(2).max(1);
 		T::WeightInfo::report_bad_line(chunks)
 			.saturating_add(T::WeightInfo::slash_attesters(T::MaxSeats::get().div_ceil(width)))
+			.saturating_add(Self::closing_weight())
+	}
+
+	/// What invalidating a blob may add to its report's benchmark (which has no open
+	/// challenges): closing one open challenge per attester, each bounded by a challenge's
+	/// deadline (which slashes, and so costs more than a refund).
+	pub fn closing_weight() -> Weight {
+		T::WeightInfo::task_challenge().saturating_mul(T::MaxSeats::get().into())
 	}
 
 	/// The epoch of block `n`.
