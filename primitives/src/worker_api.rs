@@ -9,6 +9,7 @@
 //! | `GET` | [`HELD`] | | [`HeldReply`] |
 //! | `GET` | [`FRAUD`] | | [`FraudReply`] |
 //! | `POST` | [`COMPUTE_RUN`] | [`crate::compute::RunRequest`] | 202 while running, then [`crate::compute::RunResult`] |
+//! | `GET` | [`da_cell_route`] | | [`crate::da::CellProof`] |
 
 use alloc::{format, string::String, vec::Vec};
 use sp_core::H256;
@@ -22,12 +23,27 @@ pub const COMPUTE_RUN: &str = "/compute/run";
 
 /// The route of the proof of chunk `chunk` of shard `shard` of the file `root`.
 pub fn proof_route(root: &H256, shard: u32, chunk: u32) -> String {
+	format!("/v1/proofs/{}/{shard}/{chunk}", hex(root))
+}
+
+/// The route of chunk `pos` of `line` of the DA blob `root` with its proof against the blob's
+/// commitment ([`crate::da::CellProof`]): what answers an availability challenge. Public
+/// samplers ask the same route on the worker's public API.
+pub fn da_cell_route(root: &H256, line: crate::da::Line, pos: u32) -> String {
+	let (axis, index) = match line {
+		crate::da::Line::Row(i) => ("row", i),
+		crate::da::Line::Column(j) => ("column", j),
+	};
+	format!("/v1/da/{}/cells/{axis}/{index}/{pos}", hex(root))
+}
+
+fn hex(root: &H256) -> String {
 	let mut hex = String::with_capacity(66);
 	hex.push_str("0x");
 	for byte in root.as_bytes() {
 		hex.push_str(&format!("{byte:02x}"));
 	}
-	format!("/v1/proofs/{hex}/{shard}/{chunk}")
+	hex
 }
 
 /// A chunk and its Merkle path, from the leaf's sibling up.
@@ -50,6 +66,10 @@ mod tests {
 		assert_eq!(
 			super::proof_route(&root, 3, 17),
 			alloc::format!("/v1/proofs/0x{}/3/17", "ab".repeat(32))
+		);
+		assert_eq!(
+			super::da_cell_route(&root, crate::da::Line::Column(5), 9),
+			alloc::format!("/v1/da/0x{}/cells/column/5/9", "ab".repeat(32))
 		);
 	}
 }

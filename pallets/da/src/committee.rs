@@ -68,6 +68,24 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Draws epoch 0's committee at genesis from the signers registered there, with a seed
+	/// everyone knows (`blake2_256("zg-da-genesis-committee")`): the genesis's authors choose
+	/// its signers anyway, and every later committee is drawn from the beacon as usual.
+	pub(crate) fn draw_genesis_committee() {
+		Self::snapshot(Zero::zero(), 0);
+		let snapshot = NextCandidates::<T>::take();
+		let seed = H256(sp_io::hashing::blake2_256(b"zg-da-genesis-committee"));
+		let committee =
+			snapshot.and_then(|s| Self::select(&seed, &s.candidates, Params::<T>::get().seats));
+		match committee {
+			Some(committee) => Committees::<T>::insert(0, committee),
+			None => log::warn!(
+				target: "runtime::zg-da",
+				"too few genesis signers for a committee: DA starts at the first epoch drawn"
+			),
+		}
+	}
+
 	/// Deals `seats` seats among `candidates`: each seat to a candidate drawn with probability
 	/// proportional to its stake among those below the cap of [`Config::MaxSeatShare`] of the
 	/// seats (at least one). Fewer seats are dealt when every candidate is at the cap. `None`

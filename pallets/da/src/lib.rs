@@ -98,6 +98,7 @@ mod committee;
 mod invariants;
 #[cfg(test)]
 mod mock;
+mod offchain;
 pub mod runtime_api;
 mod tasks;
 #[cfg(test)]
@@ -510,7 +511,12 @@ pub mod pallet {
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
+		/// The provider keys (`zgsp`) that the offchain worker answers challenges with: a
+		/// signer's account key in its node's keystore.
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 		/// The signatures of attestations: a member signs with its account's key.
 		type AttestationSignature: Parameter
 			+ DecodeWithMemTracking
@@ -676,15 +682,21 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Committee seats and price.
 		pub params: DaParams,
+		/// Signers registered at genesis, with their endpoints (each needs a `DaSigner` role
+		/// bond in the staking pallet's genesis). When there are enough of them, epoch 0's
+		/// committee is drawn from them at genesis ([`Pallet::draw_genesis_committee`]), so
+		/// that DA works from the first block.
+		pub signers: Vec<(T::AccountId, Vec<u8>)>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
 
 	impl<T: Config> Default for GenesisConfig<T> {
-		/// [`DEFAULT_SEATS`] seats (at most `MaxSeats`) and a zero price.
+		/// [`DEFAULT_SEATS`] seats (at most `MaxSeats`), a zero price, no signers.
 		fn default() -> Self {
 			Self {
 				params: DaParams { seats: DEFAULT_SEATS.min(T::MaxSeats::get()), price: 0 },
+				signers: Vec::new(),
 				_config: Default::default(),
 			}
 		}
@@ -699,6 +711,17 @@ pub mod pallet {
 			);
 			Params::<T>::put(self.params);
 			Pallet::<T>::endow_escrow();
+			// A signer the call rejects is left out and reported, as on a live chain.
+			for (who, endpoint) in &self.signers {
+				let origin = frame_system::RawOrigin::Signed(who.clone()).into();
+				if let Err(e) = Pallet::<T>::register_signer(origin, endpoint.clone()) {
+					log::error!(target: "runtime::zg-da", "genesis signer {who:?}: {e:?}");
+					frame_support::defensive!("genesis: a DA signer was rejected");
+				}
+			}
+			if !self.signers.is_empty() {
+				Pallet::<T>::draw_genesis_committee();
+			}
 		}
 	}
 
@@ -843,6 +866,12 @@ pub mod pallet {
 			weight.saturating_accrue(Self::process_deadlines(n));
 			weight.saturating_accrue(Self::random_challenges(n));
 			weight
+		}
+
+		/// Answers this node's signers' availability challenges with the proofs their workers
+		/// hold (see the `offchain` module).
+		fn offchain_worker(n: BlockNumberFor<T>) {
+			Self::offchain_duties(n);
 		}
 
 		fn integrity_test() {

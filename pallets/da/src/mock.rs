@@ -126,7 +126,50 @@ impl pallet_zg_beacon::Config for Test {
 	type WeightInfo = ();
 }
 
+/// Transactions submitted by the offchain worker in tests.
+pub type Extrinsic = sp_runtime::testing::TestXt<RuntimeCall, ()>;
+/// Provider keys in tests: `UintAuthorityId(n)` is account `n`.
+pub type ProviderKey = sp_runtime::testing::UintAuthorityId;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = ProviderKey;
+	type Signature = TestSignature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		_public: ProviderKey,
+		account: AccountId,
+		_nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, account, (), ()))
+	}
+}
+
+/// Signs offchain transactions with provider keys in tests.
+pub struct TestAuthId;
+impl frame_system::offchain::AppCrypto<ProviderKey, TestSignature> for TestAuthId {
+	type RuntimeAppPublic = ProviderKey;
+	type GenericPublic = ProviderKey;
+	type GenericSignature = TestSignature;
+}
+
 impl Config for Test {
+	type AuthorityId = TestAuthId;
 	type AttestationSignature = TestSignature;
 	type Currency = Balances;
 	type Staking = Staking;

@@ -736,3 +736,124 @@ fn invalidating_first_does_not_save_the_holders_of_a_bad_line() {
 		}
 	});
 }
+
+mod offchain_worker {
+	use super::*;
+	use codec::{Decode, Encode};
+	use sp_core::offchain::{
+		testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	};
+	use sp_runtime::traits::Dispatchable;
+	use zg_primitives::worker_api::da_cell_route;
+
+	type OffchainState =
+		std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::OffchainState>>;
+	type PoolState = std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>;
+
+	fn with_offchain(test: impl FnOnce(OffchainState, PoolState)) {
+		let mut ext = new_test_ext();
+		let (offchain, state) = TestOffchainExt::new();
+		let (pool, pool_state) = TestTransactionPoolExt::new();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.execute_with(|| test(state, pool_state));
+	}
+
+	/// Runs the offchain worker as a node does: on the block's state, changes discarded.
+	fn run_ocw() {
+		let n = System::block_number();
+		frame_support::storage::with_transaction(|| {
+			Da::offchain_worker(n);
+			frame_support::storage::TransactionOutcome::Rollback(Ok::<(), DispatchError>(()))
+		})
+		.unwrap();
+	}
+
+	fn submitted(pool: &PoolState) -> Vec<Extrinsic> {
+		pool.read().transactions.iter().map(|tx| Extrinsic::decode(&mut &tx[..]).unwrap()).collect()
+	}
+
+	#[test]
+	fn answers_its_challenges_with_the_workers_proofs_once() {
+		with_offchain(|state, pool| {
+			let (sq, committee) = available_blob(20_000);
+			let root = sq.data_root();
+			let signer = members(&committee)[0].0;
+			assert_ok!(Da::challenge(RuntimeOrigin::signed(CHALLENGER), root, signer));
+			let c = Challenges::<Test>::get(0).unwrap();
+			// A key that is no challenged signer sends nothing.
+			ProviderKey::set_all_keys(vec![CHALLENGER]);
+			run_ocw();
+			assert!(submitted(&pool).is_empty());
+			// The challenged signer's key: the worker's proof, answered in one transaction.
+			ProviderKey::set_all_keys(vec![signer]);
+			state.write().expect_request(PendingRequest {
+				method: "GET".into(),
+				uri: format!("http://127.0.0.1:8800{}", da_cell_route(&root, c.line, c.pos)),
+				response: Some(sq.cell_proof(c.line, c.pos).encode()),
+				sent: true,
+				..Default::default()
+			});
+			run_ocw();
+			let txs = submitted(&pool);
+			assert_eq!(txs.len(), 1);
+			let expected =
+				RuntimeCall::Da(Call::answer_challenge { id: 0, answer: answer_of(&sq, 0) });
+			assert_eq!(txs[0].function, expected);
+			// Claimed: the next block sends nothing more (and asks the worker nothing).
+			run_ocw();
+			assert_eq!(submitted(&pool).len(), 1);
+			// The answer lands and pays the member the deposit.
+			let before = free(signer);
+			assert_ok!(txs[0].function.clone().dispatch(RuntimeOrigin::signed(signer)));
+			assert_eq!(free(signer), before + CHALLENGE_DEPOSIT);
+			assert!(Challenges::<Test>::get(0).is_none());
+		});
+	}
+}
+
+#[test]
+fn genesis_signers_make_a_committee_from_the_first_block() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=100).map(|a| (a, 10_000 * ZG)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	pallet_zg_staking::GenesisConfig::<Test> {
+		validator_count: 1,
+		min_role_bonds: vec![(Role::DaSigner, 100 * ZG)],
+		role_bonds: (1..=5).map(|a| (a, Role::DaSigner, SIGNER_BOND)).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	crate::GenesisConfig::<Test> {
+		params: DaParams { seats: SEATS, price: PRICE },
+		signers: (1..=5).map(|a| (a, format!("http://s{a}").into_bytes())).collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		System::set_block_number(1);
+		assert_eq!(SignerList::<Test>::get().into_inner(), vec![1, 2, 3, 4, 5]);
+		let committee = Committees::<Test>::get(0).expect("epoch 0's committee at genesis");
+		assert_eq!(committee.seat_count(), SEATS);
+		assert!(committee
+			.members
+			.iter()
+			.all(|(m, seats)| (1..=5).contains(m) && *seats <= committee.cap));
+		// A blob is taken and attested in epoch 0.
+		let sq = square(5_000);
+		assert_ok!(submit(ALICE, &sq));
+		let all: Vec<AccountId> = committee.members.iter().map(|(m, _)| *m).collect();
+		assert_ok!(attest(sq.data_root(), &all));
+		assert!(Da::is_available(sq.data_root()));
+		Da::do_try_state().unwrap();
+	});
+}
