@@ -30,6 +30,8 @@ pub const MIN_VALIDATOR_BOND: Balance = 10_000 * crate::ZG;
 pub const MIN_DELEGATOR_BOND: Balance = 100 * crate::ZG;
 /// The least bond of each service role.
 pub const MIN_ROLE_BOND: Balance = 1_000 * crate::ZG;
+/// What each genesis DA signer bonds (the `DaSigner` role).
+pub const DA_SIGNER_BOND: Balance = 2_000 * crate::ZG;
 /// How many validators are elected each era.
 pub const VALIDATOR_COUNT: u32 = 16;
 
@@ -64,8 +66,22 @@ fn session_keys(validator: Sr25519Keyring) -> SessionKeys {
 	SessionKeys { babe: validator.public().into(), grandpa: grandpa.public().into() }
 }
 
-/// A genesis state with the given validators, endowed accounts and sudo key.
+/// The endpoint of the worker of genesis DA signer `i`: the public API the testnet's scripts
+/// start beside validator `i` (`http://127.0.0.1:8700` for Alice, 8701 for Bob, …).
+fn da_endpoint(i: usize) -> Vec<u8> {
+	alloc::format!("http://127.0.0.1:{}", 8700 + i).into_bytes()
+}
+
+/// A genesis state with the given validators, endowed accounts and sudo key. With at least
+/// four validators (the fewest candidates a DA committee is drawn from), each is also a DA
+/// signer whose worker is at [`da_endpoint`], and epoch 0's committee is drawn from them at
+/// genesis, so that blobs can be dispersed from the first block.
 fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: AccountId) -> Value {
+	let da_signers: Vec<AccountId> = if validators.len() >= 4 {
+		validators.iter().map(|v| v.to_account_id()).collect()
+	} else {
+		Vec::new()
+	};
 	let session_keys: Vec<_> = validators
 		.iter()
 		.map(|v| (v.to_account_id(), v.to_account_id(), session_keys(*v)))
@@ -91,6 +107,10 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 					StakerStatus::Validator(Default::default())
 				))
 				.collect::<Vec<_>>(),
+			role_bonds: da_signers
+				.iter()
+				.map(|a| (a.clone(), Role::DaSigner, DA_SIGNER_BOND))
+				.collect::<Vec<_>>(),
 		},
 		storage: StorageConfig { price: crate::storage_params::DEFAULT_PRICE },
 		da: DaConfig {
@@ -98,6 +118,11 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 				seats: pallet_zg_da::DEFAULT_SEATS,
 				price: crate::da_params::DEFAULT_PRICE,
 			},
+			signers: da_signers
+				.iter()
+				.enumerate()
+				.map(|(i, a)| (a.clone(), da_endpoint(i)))
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})
@@ -108,7 +133,7 @@ pub fn development_config_genesis() -> Value {
 	genesis(&[Sr25519Keyring::Alice], endowed_accounts(), Sr25519Keyring::Alice.to_account_id())
 }
 
-/// `local_testnet`: Alice, Bob, Charlie and Dave validate.
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate, and are DA signers.
 pub fn local_testnet_genesis() -> Value {
 	genesis(
 		&[

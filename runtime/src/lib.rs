@@ -607,7 +607,7 @@ pub mod da_params {
 	pub const ATTESTATION_PERIOD: BlockNumber = 2 * MINUTES;
 	/// Blocks after submission within which a blob must reach its quorum.
 	#[cfg(feature = "fast-runtime")]
-	pub const ATTESTATION_PERIOD: BlockNumber = 10;
+	pub const ATTESTATION_PERIOD: BlockNumber = 30;
 	/// Blocks an available blob is kept and challenged before its attesters are paid.
 	#[cfg(not(feature = "fast-runtime"))]
 	pub const RETENTION: BlockNumber = DAYS;
@@ -644,6 +644,7 @@ parameter_types! {
 }
 
 impl pallet_zg_da::Config for Runtime {
+	type AuthorityId = zg_offchain::crypto::ProviderAuthId;
 	type AttestationSignature = Signature;
 	type Currency = Balances;
 	type Staking = Staking;
