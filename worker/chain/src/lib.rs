@@ -5,6 +5,7 @@
 //! instead of a wrong decoding. Values decode into this module's types, which name the fields
 //! the worker uses.
 
+pub mod da;
 pub mod runtime;
 
 use anyhow::{anyhow, Context, Result};
@@ -259,7 +260,7 @@ pub struct ChainCapabilityUse {
 /// A connection to a node.
 #[derive(Clone)]
 pub struct Chain {
-	api: OnlineClient<PolkadotConfig>,
+	pub(crate) api: OnlineClient<PolkadotConfig>,
 }
 
 impl Chain {

@@ -12,6 +12,10 @@
 //! [`LineStore`] keeps accepted deliveries, one directory per blob, and serves a chunk with its
 //! proof against the commitment ([`LineStore::cell_proof`]: what answers an availability
 //! challenge and a sampler) and whole rows (what a reader rebuilds the blob from).
+//!
+//! The other two sides of the same data: a disperser cuts its extended square into deliveries
+//! ([`Delivery::of_square`]), and a reader checks rows against their roots ([`check_row`])
+//! and rebuilds the blob from any `k` of them ([`rebuild`]).
 
 use codec::{Decode, Encode};
 use std::{
@@ -20,7 +24,7 @@ use std::{
 	path::{Path, PathBuf},
 };
 use zg_primitives::{
-	da::{check_roots, decode_line, BlobLayout, CellProof, Line},
+	da::{check_roots, decode_line, BlobLayout, CellProof, Extended, Line},
 	storage::{leaf_hash, merkle_root, MerkleTree, CHUNK_SIZE},
 };
 
@@ -51,6 +55,81 @@ pub struct Delivery {
 	pub column_roots: Vec<H256>,
 	/// The lines of the signer's seats, by increasing index.
 	pub lines: Vec<LineData>,
+}
+
+impl Delivery {
+	/// The delivery of the line indices `indices` (increasing) of `square`.
+	pub fn of_square(square: &Extended, indices: &[u32]) -> Self {
+		let owned = |chunks: Vec<&[u8]>| chunks.into_iter().map(<[u8]>::to_vec).collect();
+		Self {
+			root: square.data_root(),
+			layout: square.layout,
+			row_roots: square.row_roots.clone(),
+			column_roots: square.column_roots.clone(),
+			lines: indices
+				.iter()
+				.map(|&i| LineData {
+					index: i,
+					row: owned(square.line(Line::Row(i))),
+					column: owned(square.line(Line::Column(i))),
+				})
+				.collect(),
+		}
+	}
+
+	/// The size of the SCALE encoding of a delivery of `lines` line indices of `layout`, at
+	/// most (what a signer reads of a body before it refuses it).
+	pub fn max_encoded_len(layout: &BlobLayout, lines: usize) -> usize {
+		let width = layout.width() as usize;
+		// A chunk: a length prefix and the bytes; a line: a prefix and its chunks.
+		let line = 5 + width * (CHUNK_SIZE + 5);
+		let roots = 2 * (5 + width * 32);
+		64 + roots + 5 + lines * (4 + 2 * line)
+	}
+}
+
+/// The blob's roots as a signer serves them to readers: `(layout, row roots, column roots)`.
+pub type Roots = (BlobLayout, Vec<H256>, Vec<H256>);
+
+/// Checks row `index` of the blob: `2k` chunks of [`CHUNK_SIZE`] under its committed root
+/// (from [`check_roots`]-checked `row_roots`).
+pub fn check_row(
+	layout: &BlobLayout,
+	row_roots: &[H256],
+	index: u32,
+	chunks: &[Vec<u8>],
+) -> Result<(), DeliveryError> {
+	let line = Line::Row(index);
+	let root = row_roots.get(index as usize).ok_or(DeliveryError::Malformed(line))?;
+	if chunks.len() != layout.width() as usize || chunks.iter().any(|c| c.len() != CHUNK_SIZE) {
+		return Err(DeliveryError::Malformed(line));
+	}
+	if line_root(chunks) != *root {
+		return Err(DeliveryError::RootMismatch(line));
+	}
+	Ok(())
+}
+
+/// The blob from `k` checked rows of distinct indices (`(index, chunks)`): each of the first
+/// `k` columns is decoded from the chunks the rows give it, and the original square is read
+/// row by row.
+pub fn rebuild(layout: &BlobLayout, rows: &[(u32, Chunks)]) -> Result<Vec<u8>, DaError> {
+	let k = layout.k() as usize;
+	let rows = rows.get(..k).ok_or(DaError::BadChunks)?;
+	let mut square: Vec<Vec<Vec<u8>>> = vec![Vec::with_capacity(k); k];
+	for j in 0..k {
+		let column: Vec<(u32, &[u8])> = rows
+			.iter()
+			.map(|(i, chunks)| Ok((*i, chunks.get(j).ok_or(DaError::BadChunks)?.as_slice())))
+			.collect::<Result<_, DaError>>()?;
+		let full = decode_line(layout, &column)?;
+		for (i, chunk) in full.into_iter().take(k).enumerate() {
+			square[i].push(chunk);
+		}
+	}
+	let mut blob: Vec<u8> = square.into_iter().flatten().flatten().collect();
+	blob.truncate(layout.size as usize);
+	Ok(blob)
 }
 
 /// Why a delivery is refused.
@@ -203,6 +282,24 @@ impl LineStore {
 		self.meta(root)?.indices.contains(&index).then_some(())?;
 		let bytes = fs::read(self.blob_dir(root).join(format!("line-{index}"))).ok()?;
 		<(Chunks, Chunks)>::decode(&mut &bytes[..]).ok()
+	}
+
+	/// The blob's layout and roots, if held.
+	pub fn roots(&self, root: &H256) -> Option<Roots> {
+		let meta = self.meta(root)?;
+		Some((meta.layout, meta.row_roots, meta.column_roots))
+	}
+
+	/// The roots of every blob held.
+	pub fn blobs(&self) -> Vec<H256> {
+		let Ok(entries) = fs::read_dir(&self.dir) else { return Vec::new() };
+		entries
+			.filter_map(|e| {
+				let name = e.ok()?.file_name();
+				let bytes: [u8; 32] = hex::decode(name.to_str()?).ok()?.try_into().ok()?;
+				Some(H256::from(bytes))
+			})
+			.collect()
 	}
 
 	/// Whether the blob `root` is held.

@@ -16,21 +16,7 @@ fn indices(square: &Extended, seat: u32, seats: u32) -> Vec<u32> {
 }
 
 fn delivery(square: &Extended, indices: &[u32]) -> Delivery {
-	let owned = |chunks: Vec<&[u8]>| chunks.into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
-	Delivery {
-		root: square.data_root(),
-		layout: square.layout,
-		row_roots: square.row_roots.clone(),
-		column_roots: square.column_roots.clone(),
-		lines: indices
-			.iter()
-			.map(|&i| LineData {
-				index: i,
-				row: owned(square.line(Line::Row(i))),
-				column: owned(square.line(Line::Column(i))),
-			})
-			.collect(),
-	}
+	Delivery::of_square(square, indices)
 }
 
 #[test]
@@ -94,4 +80,33 @@ fn bad_deliveries_are_refused() {
 		check_delivery(&tampered.data_root(), &tampered.layout, &mine, &d),
 		Err(DeliveryError::NotCodeword(Line::Row(i)))
 	);
+}
+
+#[test]
+fn any_k_checked_rows_rebuild_the_blob() {
+	let data: Vec<u8> = (0..50_000).map(|i| (i * 13 % 241) as u8).collect();
+	let sq = extend(&data).unwrap();
+	let (k, width) = (sq.layout.k(), sq.layout.width());
+	let row = |i: u32| (i, sq.line(Line::Row(i)).into_iter().map(<[u8]>::to_vec).collect());
+	// Parity rows only, a mix, the original rows.
+	for pick in [(k..width).collect::<Vec<_>>(), (0..width).step_by(2).collect(), (0..k).collect()]
+	{
+		let rows: Vec<(u32, Chunks)> = pick.into_iter().map(row).collect();
+		for (i, chunks) in &rows {
+			assert_eq!(check_row(&sq.layout, &sq.row_roots, *i, chunks), Ok(()));
+		}
+		assert_eq!(rebuild(&sq.layout, &rows).unwrap(), data);
+	}
+	// A tampered row fails its root; too few rows cannot rebuild.
+	let (i, mut chunks) = row(1);
+	chunks[0][0] ^= 1;
+	assert_eq!(
+		check_row(&sq.layout, &sq.row_roots, i, &chunks),
+		Err(DeliveryError::RootMismatch(Line::Row(1)))
+	);
+	let few: Vec<(u32, Chunks)> = (0..k - 1).map(row).collect();
+	assert!(rebuild(&sq.layout, &few).is_err());
+	// The encoded size bound holds for a real delivery.
+	let d = delivery(&sq, &[0, 3, 5]);
+	assert!(d.encode().len() <= Delivery::max_encoded_len(&sq.layout, 3));
 }

@@ -3,7 +3,8 @@
 //! Two listeners, each an axum [`Router`] with tower-http's layers:
 //!
 //! - **public** ([`public_router`]): the storage API ([`storage`]: uploads, downloads, shards
-//!   between providers, status) and the OpenAI-compatible API ([`openai`]); `/health`.
+//!   between providers, status), the DA signer's API ([`da`]: deliveries, roots, rows, chunks
+//!   with proofs) and the OpenAI-compatible API ([`openai`]); `/health`.
 //! - **private** ([`private_router`]): what the node's offchain workers call ([`node`]:
 //!   proofs, held shards, inconsistent files, jobs) and `/metrics`; served on loopback, and
 //!   with a shared secret when one is set.
@@ -23,6 +24,7 @@
 //! This crate knows nothing of erasure coding or engines: it parses, calls
 //! `zg-storage-service` and `zg-compute-market`, and answers.
 
+pub mod da;
 pub mod error;
 pub mod node;
 pub mod openai;
@@ -66,6 +68,8 @@ pub struct Worker {
 	pub storage: Option<Arc<StorageService>>,
 	/// The compute role (`None`: storage only).
 	pub compute: Option<Arc<ComputeState>>,
+	/// The DA signer role (`None`: not a DA signer).
+	pub da: Option<Arc<zg_da_service::signer::DaSigner>>,
 	/// Reads stored job inputs for the compute role.
 	pub fetch: Option<FetchFn>,
 	/// The secret the node must send to the private API (`None`: none needed; the private
@@ -155,6 +159,9 @@ pub fn public_router(worker: &Worker) -> Router {
 			.merge(storage::streaming_routes(storage.clone()))
 			.merge(bounded(storage::small_routes(storage.clone()), &in_flight));
 		router = router.merge(routes.layer(map_response(error::in_storage_shape)));
+	}
+	if let Some(da) = &worker.da {
+		router = router.merge(da::public_routes(da.clone()));
 	}
 	if let Some(compute) = &worker.compute {
 		let routes = bounded(openai::routes(compute.clone()), &in_flight);

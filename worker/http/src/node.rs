@@ -10,6 +10,7 @@
 //! | `GET` | `/v1/proofs/{root}/{shard}/{chunk}` ([`worker_api::proof_route`]) | a chunk and its Merkle path, SCALE [`worker_api::ProofReply`]; reads one 16 KiB group and the stored tree |
 //! | `GET` | [`worker_api::FRAUD`] | files found inconsistent while rebuilding a shard, with the proof, SCALE [`worker_api::FraudReply`] |
 //! | `POST` | [`worker_api::COMPUTE_RUN`] | one job: SCALE `RunRequest` in; 202 while it runs, then SCALE `RunResult` out, or 503 when it cannot be run now (`zg_compute_market::jobs`) |
+//! | `GET` | `/v1/da/{root}/cells/{row\|column}/{index}/{pos}` ([`worker_api::da_cell_route`]) | a DA chunk with its proof against the blob's commitment, SCALE [`zg_primitives::da::CellProof`]: what answers an availability challenge |
 //! | `GET` | `/metrics` | Prometheus metrics of the compute role |
 //! | `GET` | `/health` | `ok` (no secret needed) |
 //!
@@ -52,11 +53,25 @@ pub fn routes(worker: Arc<Worker>) -> Router {
 			.route(worker_api::COMPUTE_RUN, post(run).layer(DefaultBodyLimit::max(RUN_BODY_LIMIT)))
 			.route("/metrics", get(metrics));
 	}
-	if worker.storage.is_some() || worker.compute.is_some() {
+	if worker.da.is_some() {
+		router = router.route(crate::da::CELL_ROUTE, get(da_cell));
+	}
+	if worker.storage.is_some() || worker.compute.is_some() || worker.da.is_some() {
 		let secret = worker.node_secret.clone();
 		router = router.route_layer(middleware::from_fn_with_state(secret, require_secret));
 	}
 	router.with_state(worker)
+}
+
+/// A DA chunk with its proof, for the node's answer to an availability challenge.
+async fn da_cell(
+	State(worker): State<Arc<Worker>>,
+	Path(path): Path<(String, String, String, String)>,
+) -> Response {
+	match &worker.da {
+		Some(signer) => crate::da::cell_answer(signer, path).into_response(),
+		None => StatusCode::NOT_FOUND.into_response(),
+	}
 }
 
 /// Refuses requests without the shared secret, when there is one. Without one (a private

@@ -159,6 +159,7 @@ const EXPIRY_MARGIN: u32 = 10;
 async fn serve_compute(compute: Arc<ComputeState>, secret: Option<&str>) -> Server {
 	let worker = Arc::new(Worker {
 		storage: None,
+		da: None,
 		compute: Some(compute.clone()),
 		fetch: None,
 		node_secret: secret.map(str::to_string),

@@ -16,6 +16,12 @@
 //! may be both. `--capacity-gib` bounds the disk it uses; files that leave the chain are
 //! removed after `--gc-grace-secs`.
 //!
+//! With `--da-suri` it is also a DA signer (`zg_da_service::signer`): it takes the lines a
+//! disperser delivers for a blob of its committee, checks them against the chain's commitment
+//! before it stores or signs anything, signs the attestation with that key, and serves rows
+//! and chunks with their proofs (its node's offchain worker answers the availability
+//! challenges with them). Its lines are kept under `<store>/da`.
+//!
 //! With `--model`, `--embedding-model` or `--forward` it also serves the compute role: the
 //! OpenAI-compatible API, whose API keys are spending capabilities signed by the users,
 //! metered against what they allow and settled on chain with the provider key, and the
@@ -39,6 +45,7 @@ use zg_compute_market::{
 	Budget, BudgetFn, ComputeConfig, ComputeState, FetchError, FetchFn, Grant, Meter, Prices,
 	SettleFn, Unsettled,
 };
+use zg_da_service::signer::DaSigner;
 use zg_engine_bert::BertModel;
 use zg_engine_det::{GptModel, LlamaModel};
 use zg_engine_forward::Forward;
@@ -158,6 +165,15 @@ struct Args {
 	/// Serve the compute API without authentication or metering (local use only).
 	#[arg(long)]
 	open_api: bool,
+	/// The DA signer's key (sr25519 secret URI, e.g. `//Alice`): its account must hold a
+	/// `DaSigner` role bond and be registered with `Da.register_signer` at this worker's
+	/// public URL. It signs the attestations of the blobs whose lines this worker checked.
+	#[arg(long, env = "ZG_DA_SURI", hide_env_values = true)]
+	da_suri: Option<String>,
+	/// Test only: sign DA deliveries, then throw the lines away, and serve none (a
+	/// withholding signer, for challenge tests).
+	#[arg(long, requires = "da_suri")]
+	fault_da_withhold: bool,
 	/// Test only: delete shards once they are confirmed on chain (a provider that confirms and
 	/// throws the data away; it is caught by the challenges and slashed).
 	#[arg(long)]
@@ -489,9 +505,28 @@ async fn main() -> anyhow::Result<()> {
 		tracing::warn!("--fault-discard-confirmed: confirmed shards are deleted (tests only)");
 		storage.discard_confirmed = true;
 	}
+	let da = match &args.da_suri {
+		Some(suri) => {
+			let store = zg_da_store::LineStore::open(args.store.join("da"))
+				.context("cannot open the DA line store")?;
+			let mut signer = DaSigner::new(store, storage.chain.clone(), chain::keypair(suri)?);
+			if args.fault_da_withhold {
+				tracing::warn!(
+					"--fault-da-withhold: DA lines are thrown away once signed (tests only)"
+				);
+				signer.fault_withhold = true;
+			}
+			let signer = Arc::new(signer);
+			tracing::info!("DA signer role: account {}", chain::ss58(&signer.account()));
+			tokio::spawn(signer.clone().collect_garbage(Duration::from_secs(60)));
+			Some(signer)
+		},
+		None => None,
+	};
 	let storage = Arc::new(storage);
 	tokio::spawn(storage.clone().maintain(Duration::from_secs(args.maintain_every.max(1))));
 	let worker = Arc::new(Worker {
+		da,
 		fetch: Some(fetcher(storage.clone())),
 		storage: Some(storage),
 		compute,

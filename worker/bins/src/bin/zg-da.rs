@@ -1,0 +1,311 @@
+//! `zg-da`: disperse, retrieve and sample blobs in 0G DA.
+//!
+//! ```text
+//! zg-da submit ./batch.bin --suri //Ferdie
+//! zg-da get 0x1c6f…e2 ./batch.bin
+//! zg-da sample 0x1c6f…e2 --samples 30
+//! zg-da status 0x1c6f…e2
+//! zg-da keep 0x1c6f…e2 --suri //Ferdie --lifetime 14400
+//! zg-da bench --blobs 8 --size-mib 16 --suri //Alice --suri //Bob
+//! ```
+//!
+//! `submit` extends and commits the blob here, submits `Da.submit_blob` (the fee by extended
+//! bytes and the deposit into escrow, the submission fee to the treasury), delivers every
+//! member of the epoch's committee its lines at its registered endpoint, checks each
+//! signature, submits them in one `Da.attest`, and reports the blob Available. `get`
+//! rebuilds a blob from any `k` rows, each checked against the commitment. `sample` asks the
+//! members for random chunks with proofs and prints the probability that an unavailable blob
+//! would have passed. `keep` hands a blob to 0G Storage for the long term: it rebuilds it and
+//! uploads it exactly as `zg-storage upload` does (the `zg-storage` binary beside this one).
+//! `bench` disperses blobs back to back (one lane per `--suri`) and
+//! reports the throughput of attested data.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::{path::PathBuf, time::Instant};
+use zg_da_service::{client, hex_root};
+use zg_worker_chain::{self as chain, da::ChainBlobStatus, Chain};
+
+#[derive(Parser)]
+#[command(version, about = "Disperse, retrieve and sample blobs in 0G DA")]
+struct Cli {
+	/// WebSocket RPC of a node.
+	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944")]
+	node: String,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Disperses FILE (at most 32 MiB) to the current committee and waits until it is
+	/// Available.
+	Submit {
+		file: PathBuf,
+		/// Secret URI of the paying account (the disperser).
+		#[arg(long, default_value = "//Alice")]
+		suri: String,
+		/// The most to pay as the blob's fee, in plancks (default: what the chain asks).
+		#[arg(long)]
+		max_fee: Option<u128>,
+		/// Test only: deliver lines that do not match the commitment (a dishonest
+		/// disperser): the signers refuse them and the blob fails.
+		#[arg(long, hide = true)]
+		fault_bad_lines: bool,
+	},
+	/// Rebuilds the blob ROOT from any k rows of its members into OUT.
+	Get { root: String, out: PathBuf },
+	/// Samples random chunks of the blob ROOT, each proven against its commitment.
+	Sample {
+		root: String,
+		/// Chunks to ask for.
+		#[arg(long, default_value_t = 30)]
+		samples: u32,
+	},
+	/// Shows the blob ROOT on chain.
+	Status { root: String },
+	/// Keeps the blob ROOT in 0G Storage: rebuilds it, then uploads it with `zg-storage upload`
+	/// (through the storage gateway `--worker`, paid by `--suri`) and waits until Finalized.
+	Keep {
+		root: String,
+		/// Base URL of the storage gateway.
+		#[arg(long, default_value = "http://127.0.0.1:8700")]
+		worker: String,
+		/// Secret URI of the paying account.
+		#[arg(long, default_value = "//Alice")]
+		suri: String,
+		/// Lifetime in blocks.
+		#[arg(long, default_value_t = 14_400)]
+		lifetime: u32,
+		/// Data shards `k`.
+		#[arg(long, default_value_t = 2)]
+		data_shards: u16,
+		/// Parity shards `m`.
+		#[arg(long, default_value_t = 2)]
+		parity_shards: u16,
+	},
+	/// Disperses `--blobs` random blobs of `--size-mib` back to back, one lane per `--suri`,
+	/// and reports the attested throughput.
+	Bench {
+		/// Blobs in all.
+		#[arg(long, default_value_t = 4)]
+		blobs: u32,
+		/// Size of each blob, in MiB (at most 32).
+		#[arg(long, default_value_t = 16)]
+		size_mib: u64,
+		/// Secret URIs of the dispersers, one lane each (repeatable).
+		#[arg(long = "suri", default_value = "//Alice")]
+		suris: Vec<String>,
+	},
+}
+
+fn say(line: String) {
+	println!("{line}");
+}
+
+async fn submit(chain: &Chain, file: &PathBuf, suri: &str, options: client::Options) -> Result<()> {
+	let key = chain::keypair(suri)?;
+	let blob =
+		tokio::fs::read(file).await.with_context(|| format!("cannot read {}", file.display()))?;
+	if blob.is_empty() {
+		bail!("{} is empty", file.display());
+	}
+	let started = Instant::now();
+	let d = client::disperse(chain, &key, blob, options, &say).await?;
+	let t = d.timings;
+	println!(
+		"encode {:.2} s, submit {:.2} s, deliver {:.2} s, attest {:.2} s; {} in {:.2} s",
+		t.encode.as_secs_f64(),
+		t.submit.as_secs_f64(),
+		t.deliver.as_secs_f64(),
+		t.attest.as_secs_f64(),
+		if d.available { "available" } else { "not available" },
+		started.elapsed().as_secs_f64()
+	);
+	if !d.available {
+		bail!("the chain does not report blob {} available", hex_root(&d.root));
+	}
+	println!("Available {}", hex_root(&d.root));
+	Ok(())
+}
+
+async fn status(chain: &Chain, root: &str) -> Result<()> {
+	let root = chain::parse_root(root)?;
+	let Some(blob) = chain.da_blob(&root).await? else {
+		bail!("blob {} is not on chain", hex_root(&root));
+	};
+	let seats = chain.da_committee(blob.epoch).await?.map_or(0, |c| c.seats.len() as u32);
+	let state = match blob.status {
+		ChainBlobStatus::Pending => {
+			format!("Pending (attestations until block {})", blob.attest_by)
+		},
+		ChainBlobStatus::Available { since, until } => {
+			format!("Available since block {since}, kept until block {until}")
+		},
+	};
+	println!("blob {}: {state}", hex_root(&root));
+	println!(
+		"  {} bytes ({}×{} chunks), epoch {}, disperser {}, submitted in block {}",
+		blob.layout.size,
+		blob.layout.side,
+		blob.layout.side,
+		blob.epoch,
+		chain::ss58(&blob.disperser),
+		blob.submitted_at
+	);
+	println!(
+		"  attested by {} members holding {} of {seats} seats (quorum {})",
+		blob.attesters.len(),
+		blob.attested_seats,
+		zg_primitives::da::quorum(seats)
+	);
+	Ok(())
+}
+
+/// What `keep` passes on to `zg-storage upload`.
+struct KeepArgs<'a> {
+	worker: &'a str,
+	suri: &'a str,
+	lifetime: u32,
+	data_shards: u16,
+	parity_shards: u16,
+}
+
+async fn keep(chain: &Chain, node: &str, root: &str, args: KeepArgs<'_>) -> Result<()> {
+	let root = chain::parse_root(root)?;
+	let blob = client::retrieve(chain, &root, &say).await?;
+	let path = std::env::temp_dir().join(format!("zg-da-keep-{}.bin", hex_root(&root)));
+	tokio::fs::write(&path, &blob)
+		.await
+		.with_context(|| format!("cannot write {}", path.display()))?;
+	println!(
+		"blob {} rebuilt and checked ({} bytes); uploading it to 0G Storage",
+		hex_root(&root),
+		blob.len()
+	);
+	let storage = std::env::current_exe()?.with_file_name("zg-storage");
+	// The CLI has nothing else to do meanwhile: wait for it on this thread.
+	let status = std::process::Command::new(&storage)
+		.args(["--node", node, "--worker", args.worker, "upload"])
+		.arg(&path)
+		.args(["--suri", args.suri, "--lifetime", &args.lifetime.to_string()])
+		.args(["--data-shards", &args.data_shards.to_string()])
+		.args(["--parity-shards", &args.parity_shards.to_string()])
+		.status()
+		.with_context(|| format!("cannot run {}", storage.display()));
+	let _ = tokio::fs::remove_file(&path).await;
+	if !status?.success() {
+		bail!("zg-storage upload failed");
+	}
+	Ok(())
+}
+
+async fn bench(chain: &Chain, blobs: u32, size_mib: u64, suris: &[String]) -> Result<()> {
+	if size_mib == 0 || size_mib > 32 || suris.is_empty() {
+		bail!("--size-mib is 1 to 32, and at least one --suri is needed");
+	}
+	let keys = suris.iter().map(|s| chain::keypair(s)).collect::<Result<Vec<_>>>()?;
+	let lanes = keys.len() as u32;
+	let started = Instant::now();
+	let quiet = |_: String| {};
+	let runs = futures::future::join_all(keys.iter().enumerate().map(|(lane, key)| {
+		let quiet = &quiet;
+		async move {
+			let mut done = Vec::new();
+			for n in (lane as u32..blobs).step_by(lanes as usize) {
+				let mut blob = vec![0u8; (size_mib << 20) as usize];
+				rand::Rng::fill(&mut rand::thread_rng(), &mut blob[..]);
+				let t0 = Instant::now();
+				let d =
+					client::disperse(chain, key, blob, client::Options::default(), quiet).await?;
+				println!(
+					"blob {n}: {} {} in {:.2} s (encode {:.2}, submit {:.2}, deliver {:.2}, attest {:.2})",
+					hex_root(&d.root),
+					if d.available { "Available" } else { "NOT available" },
+					t0.elapsed().as_secs_f64(),
+					d.timings.encode.as_secs_f64(),
+					d.timings.submit.as_secs_f64(),
+					d.timings.deliver.as_secs_f64(),
+					d.timings.attest.as_secs_f64()
+				);
+				done.push(d);
+			}
+			anyhow::Ok(done)
+		}
+	}))
+	.await;
+	let elapsed = started.elapsed().as_secs_f64();
+	let mut all = Vec::new();
+	for run in runs {
+		all.extend(run?);
+	}
+	let available = all.iter().filter(|d| d.available).count();
+	let bytes: u64 = all.iter().filter(|d| d.available).map(|d| d.layout.size).sum();
+	let mean = |f: fn(&client::Timings) -> f64| {
+		all.iter().map(|d| f(&d.timings)).sum::<f64>() / all.len().max(1) as f64
+	};
+	println!(
+		"{available} of {blobs} blobs of {size_mib} MiB Available in {elapsed:.1} s over {lanes} lanes: {:.2} MB/s of original data",
+		bytes as f64 / 1e6 / elapsed
+	);
+	println!(
+		"mean per blob: encode {:.2} s, submit {:.2} s, deliver {:.2} s, attest {:.2} s",
+		mean(|t| t.encode.as_secs_f64()),
+		mean(|t| t.submit.as_secs_f64()),
+		mean(|t| t.deliver.as_secs_f64()),
+		mean(|t| t.attest.as_secs_f64())
+	);
+	Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+	let cli = Cli::parse();
+	let chain = Chain::connect(&cli.node).await?;
+	match &cli.command {
+		Command::Submit { file, suri, max_fee, fault_bad_lines } => {
+			let options = client::Options { max_fee: *max_fee, fault_bad_lines: *fault_bad_lines };
+			submit(&chain, file, suri, options).await
+		},
+		Command::Get { root, out } => {
+			let root = chain::parse_root(root)?;
+			let started = Instant::now();
+			let blob = client::retrieve(&chain, &root, &say).await?;
+			tokio::fs::write(out, &blob)
+				.await
+				.with_context(|| format!("cannot write {}", out.display()))?;
+			println!(
+				"{} bytes of blob {} rebuilt and checked into {} in {:.2} s",
+				blob.len(),
+				hex_root(&root),
+				out.display(),
+				started.elapsed().as_secs_f64()
+			);
+			Ok(())
+		},
+		Command::Sample { root, samples } => {
+			let root = chain::parse_root(root)?;
+			let s = client::sample(&chain, &root, *samples, &say).await?;
+			println!(
+				"{} of {} chunks proven against the commitment; an unavailable blob passes this with probability at most {:.2e}",
+				s.verified, s.asked, s.undetected
+			);
+			if s.verified < s.asked {
+				bail!("{} chunks could not be had: the blob may be withheld", s.asked - s.verified);
+			}
+			Ok(())
+		},
+		Command::Status { root } => status(&chain, root).await,
+		Command::Keep { root, worker, suri, lifetime, data_shards, parity_shards } => {
+			let args = KeepArgs {
+				worker,
+				suri,
+				lifetime: *lifetime,
+				data_shards: *data_shards,
+				parity_shards: *parity_shards,
+			};
+			keep(&chain, &cli.node, root, args).await
+		},
+		Command::Bench { blobs, size_mib, suris } => bench(&chain, *blobs, *size_mib, suris).await,
+	}
+}

@@ -1,0 +1,224 @@
+//! The DA pallet as the worker and the `zg-da` CLI see it: blobs, committees, signers'
+//! endpoints, fees, and the transactions a disperser signs.
+
+use crate::{runtime::zg, Account, Chain, TxError};
+use anyhow::{anyhow, Result};
+use scale_decode::DecodeAsType;
+use subxt::utils::{AccountId32, H256};
+use subxt_signer::sr25519::Keypair;
+use zg_primitives::{
+	da::{holds, rotation, BlobLayout},
+	Hash,
+};
+
+/// A blob's layout as the chain stores it.
+#[derive(Clone, Copy, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainBlobLayout {
+	pub size: u64,
+	pub side: u16,
+}
+
+/// Where a blob is (`Da.Blobs` status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ChainBlobStatus {
+	/// Waiting for its quorum.
+	Pending,
+	/// Attested by a quorum in block `since`, kept until `until`.
+	Available { since: u32, until: u32 },
+}
+
+/// A blob on chain (the fields the worker and the CLI use).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainBlob {
+	pub disperser: Account,
+	pub layout: ChainBlobLayout,
+	pub epoch: u32,
+	pub submitted_at: u32,
+	pub attest_by: u32,
+	pub status: ChainBlobStatus,
+	pub attesters: Vec<u32>,
+	pub attested_seats: u32,
+}
+
+impl ChainBlob {
+	/// The layout as the primitives define it (checked: the chain only holds valid ones).
+	pub fn layout(&self) -> Result<BlobLayout> {
+		let layout = BlobLayout { size: self.layout.size, side: self.layout.side };
+		layout.check().map_err(|e| anyhow!("the chain holds a bad layout: {e:?}"))?;
+		Ok(layout)
+	}
+
+	/// Whether the blob is available.
+	pub fn is_available(&self) -> bool {
+		matches!(self.status, ChainBlobStatus::Available { .. })
+	}
+}
+
+/// An epoch's committee (`Da.Committees`).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ChainCommittee {
+	/// The members and how many seats each holds.
+	pub members: Vec<(Account, u32)>,
+	/// The member (index into `members`) of each seat.
+	pub seats: Vec<u32>,
+}
+
+impl ChainCommittee {
+	/// The index of `who` among the members.
+	pub fn member_index(&self, who: &Account) -> Option<usize> {
+		self.members.iter().position(|(m, _)| m == who)
+	}
+
+	/// The line indices member `member` holds of the blob `root` with `layout`, increasing.
+	pub fn lines_of(&self, member: usize, root: &Hash, layout: &BlobLayout) -> Vec<u32> {
+		let (seats, width) = (self.seats.len() as u32, layout.width());
+		let turn = rotation(root, seats, width);
+		let mine: Vec<u32> =
+			(0..seats).filter(|s| self.seats[*s as usize] as usize == member).collect();
+		(0..width).filter(|l| mine.iter().any(|s| holds(*s, seats, width, turn, *l))).collect()
+	}
+
+	/// The members holding line index `line` of the blob `root` with `layout`.
+	pub fn holders_of(&self, line: u32, root: &Hash, layout: &BlobLayout) -> Vec<usize> {
+		let (seats, width) = (self.seats.len() as u32, layout.width());
+		let turn = rotation(root, seats, width);
+		let mut out: Vec<usize> = (0..seats)
+			.filter(|s| holds(*s, seats, width, turn, line))
+			.map(|s| self.seats[s as usize] as usize)
+			.collect();
+		out.sort_unstable();
+		out.dedup();
+		out
+	}
+}
+
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct ChainSigner {
+	endpoint: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+struct ChainDaParams {
+	price: u128,
+}
+
+/// What a blob costs its disperser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DaFees {
+	/// The fee by extended bytes, escrowed for the attesters.
+	pub fee: u128,
+	/// Paid to the treasury whatever becomes of the blob.
+	pub submission_fee: u128,
+	/// Escrowed while the blob is on chain, back at its end.
+	pub deposit: u128,
+}
+
+/// A member's signature of a blob, as the disperser collects and submits it.
+#[derive(Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode)]
+pub struct SignedAttestation {
+	/// The member.
+	pub signer: Account,
+	/// The epoch of its committee.
+	pub epoch: u32,
+	/// Its sr25519 signature of [`zg_primitives::da::attestation_payload`].
+	pub signature: [u8; 64],
+}
+
+impl Chain {
+	/// The blob committed under `root`, if on chain.
+	pub async fn da_blob(&self, root: &Hash) -> Result<Option<ChainBlob>> {
+		let at = self.api.at_current_block().await?;
+		let addr = zg::storage().da().blobs();
+		match at.storage().try_fetch(addr, (H256(root.0),)).await? {
+			Some(value) => Ok(Some(value.decode_as()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// The committee of `epoch`, if drawn and still on chain.
+	pub async fn da_committee(&self, epoch: u32) -> Result<Option<ChainCommittee>> {
+		let at = self.api.at_current_block().await?;
+		let addr = zg::storage().da().committees();
+		match at.storage().try_fetch(addr, (epoch,)).await? {
+			Some(value) => Ok(Some(value.decode_as()?)),
+			None => Ok(None),
+		}
+	}
+
+	/// The current DA epoch (`Da.CurrentEpoch`).
+	pub async fn da_epoch(&self) -> Result<u32> {
+		let at = self.api.at_current_block().await?;
+		Ok(at.storage().fetch(zg::storage().da().current_epoch(), ()).await?.decode()?)
+	}
+
+	/// The endpoint a DA signer registered, if registered.
+	pub async fn da_endpoint(&self, signer: &Account) -> Result<Option<String>> {
+		let at = self.api.at_current_block().await?;
+		let addr = zg::storage().da().signers();
+		match at.storage().try_fetch(addr, (AccountId32(*signer),)).await? {
+			Some(value) => {
+				let s: ChainSigner = value.decode_as()?;
+				Ok(Some(String::from_utf8_lossy(&s.endpoint).trim_end_matches('/').to_string()))
+			},
+			None => Ok(None),
+		}
+	}
+
+	/// What a blob of `layout` costs now.
+	pub async fn da_fees(&self, layout: &BlobLayout) -> Result<DaFees> {
+		let at = self.api.at_current_block().await?;
+		let params: ChainDaParams =
+			at.storage().fetch(zg::storage().da().params(), ()).await?.decode_as()?;
+		let constants = zg::constants().da();
+		Ok(DaFees {
+			fee: (layout.extended_bytes() as u128).saturating_mul(params.price),
+			submission_fee: at.constants().entry(constants.submission_fee())?,
+			deposit: at.constants().entry(constants.disperser_deposit())?,
+		})
+	}
+
+	/// Submits `Da.submit_blob` signed by `signer`, waits until it succeeded in a finalized
+	/// block, and returns that block's number.
+	pub async fn submit_blob(
+		&self,
+		signer: &Keypair,
+		root: &Hash,
+		layout: &BlobLayout,
+		max_fee: u128,
+	) -> Result<u64, TxError> {
+		use zg::runtime_types::zg_primitives::da::BlobLayout as Layout;
+		let layout = Layout { size: layout.size, side: layout.side };
+		let call = zg::tx().da().submit_blob(H256(root.0), layout, max_fee);
+		self.sign_and_finalize(signer, &call).await
+	}
+
+	/// Submits `Da.attest` with `attestations`, signed by `signer`, and waits until it
+	/// succeeded in a finalized block.
+	pub async fn attest_blob(
+		&self,
+		signer: &Keypair,
+		root: &Hash,
+		attestations: &[SignedAttestation],
+	) -> Result<u64, TxError> {
+		use zg::runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec, pallet_zg_da::Attestation,
+			sp_runtime::MultiSignature,
+		};
+		let batch = attestations
+			.iter()
+			.map(|a| Attestation {
+				signer: AccountId32(a.signer),
+				epoch: a.epoch,
+				signature: MultiSignature::Sr25519(a.signature),
+			})
+			.collect();
+		let call = zg::tx().da().attest(H256(root.0), BoundedVec(batch));
+		self.sign_and_finalize(signer, &call).await
+	}
+}

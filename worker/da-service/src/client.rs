@@ -1,0 +1,428 @@
+//! The client side of DA: disperse, retrieve and sample blobs (what `zg-da` runs).
+
+use crate::{delivery_path, hex_root, roots_path, row_path};
+use anyhow::{anyhow, bail, Context, Result};
+use codec::{Decode, Encode};
+use futures::{stream, StreamExt};
+use rand::Rng;
+use std::{
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use subxt_signer::sr25519::{self, Keypair};
+use zg_da_store::{check_row, rebuild, Chunks, Delivery, Roots};
+use zg_primitives::{
+	da::{
+		attestation_payload, check_roots, extend, quorum, verify_cell_proof, BlobLayout, CellProof,
+		Line,
+	},
+	worker_api::da_cell_route,
+	Hash,
+};
+use zg_worker_chain::{
+	da::{ChainBlob, ChainCommittee, SignedAttestation},
+	Account, Chain,
+};
+
+/// How long one request to a signer's worker may take (a delivery of a quarter of a 32 MiB
+/// blob's square, checked, included).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Rows fetched at once when retrieving a blob.
+pub const ROW_FETCHES: usize = 8;
+
+/// Where the time of a dispersal went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+	/// Extending and committing the blob.
+	pub encode: Duration,
+	/// From sending `submit_blob` to its finalized block.
+	pub submit: Duration,
+	/// Delivering every member its lines and collecting the signatures.
+	pub deliver: Duration,
+	/// From sending `attest` to its finalized block.
+	pub attest: Duration,
+}
+
+/// A blob dispersed and attested.
+#[derive(Clone, Debug)]
+pub struct Dispersal {
+	/// Its commitment.
+	pub root: Hash,
+	/// Its layout.
+	pub layout: BlobLayout,
+	/// The epoch of its committee.
+	pub epoch: u32,
+	/// The seats of the committee.
+	pub seats: u32,
+	/// The seats of the members whose signatures were submitted.
+	pub attested_seats: u32,
+	/// Members that refused or could not be reached, and why.
+	pub refused: Vec<(Account, String)>,
+	/// Whether the chain reports it available.
+	pub available: bool,
+	/// Where the time went.
+	pub timings: Timings,
+}
+
+/// The members of `committee` with their registered endpoints (`None`: not registered any
+/// more).
+async fn endpoints(chain: &Chain, committee: &ChainCommittee) -> Result<Vec<Option<String>>> {
+	let mut out = Vec::with_capacity(committee.members.len());
+	for (member, _) in &committee.members {
+		out.push(chain.da_endpoint(member).await?);
+	}
+	Ok(out)
+}
+
+fn http() -> Result<reqwest::Client> {
+	Ok(reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?)
+}
+
+/// The text of a refusal: the worker's `{"error": …}` or the body.
+async fn refusal(res: reqwest::Response) -> String {
+	let status = res.status();
+	let body = res.bytes().await.unwrap_or_default();
+	let text = String::from_utf8_lossy(&body);
+	let message = text
+		.split_once("\"error\":\"")
+		.and_then(|(_, rest)| rest.split_once('"'))
+		.map_or(text.to_string(), |(m, _)| m.to_string());
+	format!("{status}: {message}")
+}
+
+/// GETs `url` and decodes its SCALE body.
+async fn get_scale<T: Decode>(client: &reqwest::Client, url: &str) -> Result<T> {
+	let res = client.get(url).send().await.with_context(|| format!("cannot reach {url}"))?;
+	if !res.status().is_success() {
+		bail!("{url}: {}", refusal(res).await);
+	}
+	let body = res.bytes().await?;
+	T::decode(&mut &body[..]).map_err(|_| anyhow!("{url}: not the expected SCALE answer"))
+}
+
+/// How a blob is dispersed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+	/// The most to pay as the blob's fee, in plancks (`None`: what the chain asks).
+	pub max_fee: Option<u128>,
+	/// Test only: deliver lines that do not match the commitment (a dishonest disperser;
+	/// the signers refuse them and the blob fails).
+	pub fault_bad_lines: bool,
+}
+
+/// Delivers member `member` its lines of `square` at `endpoint` and checks its signature.
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+	client: &reqwest::Client,
+	square: Arc<zg_primitives::da::Extended>,
+	committee: &ChainCommittee,
+	member: usize,
+	endpoint: &str,
+	payload: &[u8],
+	epoch: u32,
+	fault_bad_lines: bool,
+) -> Result<SignedAttestation> {
+	let (account, _) = committee.members[member];
+	let root = square.data_root();
+	let lines = committee.lines_of(member, &root, &square.layout);
+	let body = tokio::task::spawn_blocking(move || {
+		let mut delivery = Delivery::of_square(&square, &lines);
+		if fault_bad_lines {
+			for line in &mut delivery.lines {
+				line.row[0][0] ^= 1;
+			}
+		}
+		delivery.encode()
+	})
+	.await?;
+	let url = format!("{endpoint}{}", delivery_path(&root));
+	let res = client
+		.put(&url)
+		.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+		.body(body)
+		.send()
+		.await
+		.with_context(|| format!("cannot reach {url}"))?;
+	if !res.status().is_success() {
+		bail!("{}", refusal(res).await);
+	}
+	let bytes = res.bytes().await?;
+	let signed = SignedAttestation::decode(&mut &bytes[..])
+		.map_err(|_| anyhow!("the answer is not a SCALE attestation"))?;
+	if signed.signer != account || signed.epoch != epoch {
+		bail!("the attestation names another signer or epoch");
+	}
+	if !sr25519::verify(
+		&sr25519::Signature(signed.signature),
+		payload,
+		&sr25519::PublicKey(account),
+	) {
+		bail!("the signature does not verify");
+	}
+	Ok(signed)
+}
+
+/// Disperses `blob`: extends and commits it, submits it signed by `key` (paying at most
+/// `options.max_fee`, by default the fee the chain asks), delivers every member of the committee its
+/// lines, checks each signature, submits them in one `attest`, and reads the blob's state.
+/// `say` reports progress.
+pub async fn disperse(
+	chain: &Chain,
+	key: &Keypair,
+	blob: Vec<u8>,
+	options: Options,
+	say: &(dyn Fn(String) + Sync),
+) -> Result<Dispersal> {
+	let mut timings = Timings::default();
+	let started = Instant::now();
+	let square = tokio::task::spawn_blocking(move || extend(&blob))
+		.await?
+		.map_err(|e| anyhow!("the blob cannot be laid out: {e:?} (1 byte to 32 MiB)"))?;
+	let square = Arc::new(square);
+	let (root, layout) = (square.data_root(), square.layout);
+	timings.encode = started.elapsed();
+	say(format!(
+		"blob {}: {} bytes, {}×{} chunks extended to {}×{} ({:.2} s)",
+		hex_root(&root),
+		layout.size,
+		layout.k(),
+		layout.k(),
+		layout.width(),
+		layout.width(),
+		timings.encode.as_secs_f64()
+	));
+
+	let fees = chain.da_fees(&layout).await?;
+	let max_fee = options.max_fee.unwrap_or(fees.fee);
+	let started = Instant::now();
+	chain
+		.submit_blob(key, &root, &layout, max_fee)
+		.await
+		.map_err(|e| anyhow!("submit_blob: {e}"))?;
+	timings.submit = started.elapsed();
+	let on_chain: ChainBlob =
+		chain.da_blob(&root).await?.ok_or_else(|| anyhow!("the blob is not on chain"))?;
+	say(format!(
+		"submitted in block {} for epoch {} (fee {} + submission fee {} + deposit {} plancks)",
+		on_chain.submitted_at, on_chain.epoch, fees.fee, fees.submission_fee, fees.deposit
+	));
+	let committee = chain
+		.da_committee(on_chain.epoch)
+		.await?
+		.ok_or_else(|| anyhow!("epoch {} has no committee", on_chain.epoch))?;
+	let payload = attestation_payload(
+		&chain.genesis_hash(),
+		&root,
+		on_chain.epoch,
+		&on_chain.disperser,
+		&on_chain.submitted_at,
+	);
+
+	let started = Instant::now();
+	let client = http()?;
+	let urls = endpoints(chain, &committee).await?;
+	let results = futures::future::join_all(urls.iter().enumerate().map(|(member, url)| {
+		let (client, square, committee, payload) = (&client, square.clone(), &committee, &payload);
+		async move {
+			let url = url.as_deref().ok_or_else(|| anyhow!("no endpoint registered"))?;
+			let (epoch, fault) = (on_chain.epoch, options.fault_bad_lines);
+			deliver(client, square, committee, member, url, payload, epoch, fault).await
+		}
+	}))
+	.await;
+	timings.deliver = started.elapsed();
+	let seats = committee.seats.len() as u32;
+	let mut signed = Vec::new();
+	let (mut attested_seats, mut refused) = (0u32, Vec::new());
+	for ((account, member_seats), result) in committee.members.iter().zip(results) {
+		match result {
+			Ok(s) => {
+				attested_seats += member_seats;
+				signed.push(s);
+			},
+			Err(e) => refused.push((*account, format!("{e:#}"))),
+		}
+	}
+	say(format!(
+		"{} of {} members signed ({attested_seats} of {seats} seats, quorum {}) in {:.2} s",
+		signed.len(),
+		committee.members.len(),
+		quorum(seats),
+		timings.deliver.as_secs_f64()
+	));
+	for (account, why) in &refused {
+		say(format!("  {} refused: {why}", zg_worker_chain::ss58(account)));
+	}
+	if attested_seats < quorum(seats) {
+		bail!(
+			"only {attested_seats} of {seats} seats signed: no quorum; the blob fails at block {} and its fee and deposit are refunded",
+			on_chain.attest_by
+		);
+	}
+	let started = Instant::now();
+	chain.attest_blob(key, &root, &signed).await.map_err(|e| anyhow!("attest: {e}"))?;
+	timings.attest = started.elapsed();
+	let available = chain.da_blob(&root).await?.is_some_and(|b| b.is_available());
+	Ok(Dispersal {
+		root,
+		layout,
+		epoch: on_chain.epoch,
+		seats,
+		attested_seats,
+		refused,
+		available,
+		timings,
+	})
+}
+
+/// The blob `root` from the chain with its committee and the members' endpoints.
+async fn blob_and_committee(
+	chain: &Chain,
+	root: &Hash,
+) -> Result<(ChainBlob, BlobLayout, ChainCommittee, Vec<Option<String>>)> {
+	let blob = chain
+		.da_blob(root)
+		.await?
+		.ok_or_else(|| anyhow!("blob {} is not on chain", hex_root(root)))?;
+	let layout = blob.layout()?;
+	let committee = chain
+		.da_committee(blob.epoch)
+		.await?
+		.ok_or_else(|| anyhow!("the blob's epoch {} has no committee on chain", blob.epoch))?;
+	let urls = endpoints(chain, &committee).await?;
+	Ok((blob, layout, committee, urls))
+}
+
+/// The blob `root` rebuilt from any `k` of its rows, fetched from the members that hold
+/// them, each checked against its root, the roots against the commitment. `say` reports
+/// members that fail.
+pub async fn retrieve(
+	chain: &Chain,
+	root: &Hash,
+	say: &(dyn Fn(String) + Sync),
+) -> Result<Vec<u8>> {
+	let (_, layout, committee, urls) = blob_and_committee(chain, root).await?;
+	let client = http()?;
+	// The roots, from the first member that has them right.
+	let mut roots: Option<Roots> = None;
+	for url in urls.iter().flatten() {
+		match get_scale::<Roots>(&client, &format!("{url}{}", roots_path(root))).await {
+			Ok((l, rows, columns))
+				if l == layout && check_roots(&l, root, &rows, &columns).is_ok() =>
+			{
+				roots = Some((l, rows, columns));
+				break;
+			},
+			Ok(_) => say(format!("{url}: roots that do not make the commitment")),
+			Err(e) => say(format!("{e:#}")),
+		}
+	}
+	let (_, row_roots, _) = roots.ok_or_else(|| anyhow!("no member serves the blob's roots"))?;
+	let row_roots = Arc::new(row_roots);
+	let k = layout.k() as usize;
+	// The original rows first (then parity rows), each from any member that holds it.
+	let fetches = (0..layout.width()).map(|i| {
+		let holders: Vec<String> = committee
+			.holders_of(i, root, &layout)
+			.into_iter()
+			.filter_map(|m| urls.get(m).cloned().flatten())
+			.collect();
+		let (client, row_roots) = (client.clone(), row_roots.clone());
+		async move {
+			for url in holders {
+				let url = format!("{url}{}", row_path(root, i));
+				match get_scale::<Chunks>(&client, &url).await {
+					Ok(chunks) => match check_row(&layout, &row_roots, i, &chunks) {
+						Ok(()) => return Ok((i, chunks)),
+						Err(e) => say(format!("{url}: {e}")),
+					},
+					Err(e) => say(format!("{e:#}")),
+				}
+			}
+			Err(i)
+		}
+	});
+	let mut rows: Vec<(u32, Chunks)> = Vec::with_capacity(k);
+	let mut fetched = stream::iter(fetches).buffered(ROW_FETCHES);
+	while let Some(result) = fetched.next().await {
+		if let Ok(row) = result {
+			rows.push(row);
+			if rows.len() == k {
+				break;
+			}
+		}
+	}
+	drop(fetched);
+	if rows.len() < k {
+		bail!("only {} of the {k} rows needed could be fetched", rows.len());
+	}
+	tokio::task::spawn_blocking(move || rebuild(&layout, &rows))
+		.await?
+		.map_err(|e| anyhow!("the rows do not decode: {e:?}"))
+}
+
+/// What sampling found.
+#[derive(Clone, Debug)]
+pub struct Sampling {
+	/// Cells asked for.
+	pub asked: u32,
+	/// Cells that came with a proof that verified against the commitment.
+	pub verified: u32,
+	/// The probability that a blob some of whose chunks are withheld, so that it cannot be
+	/// rebuilt, passes `verified` samples: `(1 − ((k+1)/2k)²)^verified` (see the README).
+	pub undetected: f64,
+}
+
+/// Samples `count` random chunks of the blob `root` from the members that hold them, each
+/// proven against the commitment. `say` reports each failure.
+pub async fn sample(
+	chain: &Chain,
+	root: &Hash,
+	count: u32,
+	say: &(dyn Fn(String) + Sync),
+) -> Result<Sampling> {
+	let (_, layout, committee, urls) = blob_and_committee(chain, root).await?;
+	let client = http()?;
+	let width = layout.width();
+	let cells: Vec<(u32, u32)> = {
+		let mut rng = rand::thread_rng();
+		(0..count).map(|_| (rng.gen_range(0..width), rng.gen_range(0..width))).collect()
+	};
+	let mut verified = 0;
+	for (row, pos) in cells {
+		let line = Line::Row(row);
+		let holders = committee.holders_of(row, root, &layout);
+		let mut ok = false;
+		for url in holders.iter().filter_map(|m| urls.get(*m).cloned().flatten()) {
+			let url = format!("{url}{}", da_cell_route(root, line, pos));
+			match get_scale::<CellProof>(&client, &url).await {
+				Ok(p)
+					if p.line == line
+						&& p.pos == pos && verify_cell_proof(&layout, root, &p).is_ok() =>
+				{
+					ok = true;
+					break;
+				},
+				Ok(_) => say(format!("{url}: a proof that does not verify")),
+				Err(e) => say(format!("{e:#}")),
+			}
+		}
+		if ok {
+			verified += 1;
+		} else {
+			say(format!("cell ({row}, {pos}): no member proved it"));
+		}
+	}
+	Ok(Sampling { asked: count, verified, undetected: undetected(&layout, verified) })
+}
+
+/// The probability that an unrecoverable blob passes `samples` uniform samples: such a blob
+/// withholds at least `(k+1)²` of the `(2k)²` chunks (fewer missing, and rows and columns
+/// rebuild each other), so each sample finds a missing one with probability at least
+/// `((k+1)/2k)²`.
+pub fn undetected(layout: &BlobLayout, samples: u32) -> f64 {
+	let (k, width) = (layout.k() as f64, layout.width() as f64);
+	let hit = ((k + 1.0) / width).powi(2);
+	(1.0 - hit).powi(samples as i32)
+}

@@ -1,0 +1,45 @@
+//! # 0G DA off chain
+//!
+//! Two sides of the same protocol, over the workers' public HTTP API (SCALE bodies):
+//!
+//! | method | path | body | answer |
+//! |---|---|---|---|
+//! | `PUT` | [`delivery_path`] | [`zg_da_store::Delivery`] | [`zg_worker_chain::da::SignedAttestation`] |
+//! | `GET` | [`roots_path`] | | [`zg_da_store::Roots`] |
+//! | `GET` | [`row_path`] | | [`zg_da_store::Chunks`] (row `i`, `2k` chunks) |
+//! | `GET` | [`zg_primitives::worker_api::da_cell_route`] | | [`zg_primitives::da::CellProof`] |
+//!
+//! - [`signer`]: the role a DA signer's worker runs. It checks every delivery against the
+//!   chain (the blob pending, the worker's account a member of its committee, exactly that
+//!   member's lines) and the commitment before it stores or signs anything, and serves what
+//!   it holds: roots, rows, and chunks with their proofs (what answers availability
+//!   challenges, through the node's offchain worker, and samplers).
+//! - [`client`]: what the `zg-da` CLI does: disperse a blob (extend, commit, submit, deliver
+//!   each member its lines, collect and check the signatures, submit them in one `attest`),
+//!   retrieve a blob from any `k` rows checked against the commitment, and sample random
+//!   chunks to estimate the probability that a blob is available.
+
+pub mod client;
+pub mod signer;
+
+use zg_primitives::Hash;
+
+/// `0x…` hex of a root.
+pub fn hex_root(root: &Hash) -> String {
+	format!("0x{}", hex::encode(root.as_bytes()))
+}
+
+/// Where a disperser delivers a member's lines of the blob `root`.
+pub fn delivery_path(root: &Hash) -> String {
+	format!("/v1/da/{}", hex_root(root))
+}
+
+/// Where a reader gets the blob's layout and roots.
+pub fn roots_path(root: &Hash) -> String {
+	format!("/v1/da/{}/roots", hex_root(root))
+}
+
+/// Where a reader gets row `index` of the blob.
+pub fn row_path(root: &Hash, index: u32) -> String {
+	format!("/v1/da/{}/rows/{index}", hex_root(root))
+}
