@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds zg-node in release mode (both runtime variants are embedded) and the provider's
-# worker and storage CLI (zg-worker, zg-storage).
+# worker, the storage CLI and the DA CLI (zg-worker, zg-storage, zg-da).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/scripts/setup.sh"
 log "Building zg-node (target directory: $CARGO_TARGET_DIR)"
@@ -9,4 +9,4 @@ cd "$ROOT"
 # features as `cargo test --workspace` (dev-dependencies included), so the tests that follow
 # reuse this build instead of compiling the node's dependencies a second time.
 timed cargo build --release --locked --workspace --all-targets
-log "Built $ZG_NODE, $ZG_WORKER and $ZG_STORAGE"
+log "Built $ZG_NODE, $ZG_WORKER, $ZG_STORAGE and $ZG_DA"

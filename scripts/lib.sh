@@ -9,8 +9,9 @@ ZG_NODE="${ZG_NODE:-$CARGO_TARGET_DIR/release/zg-node}"
 export ZG_NODE
 ZG_WORKER="${ZG_WORKER:-$CARGO_TARGET_DIR/release/zg-worker}"
 ZG_STORAGE="${ZG_STORAGE:-$CARGO_TARGET_DIR/release/zg-storage}"
+ZG_DA="${ZG_DA:-$CARGO_TARGET_DIR/release/zg-da}"
 ZG_MODEL="${ZG_MODEL:-$CARGO_TARGET_DIR/release/zg-model}"
-export ZG_WORKER ZG_STORAGE ZG_MODEL
+export ZG_WORKER ZG_STORAGE ZG_DA ZG_MODEL
 # Open-weight models fetched from package registries (scripts/fetch-models.sh).
 export ZG_MODELS="${ZG_MODELS:-$HOME/.cache/zg-chain/models}"
 minilm_dir() { echo "$ZG_MODELS/all-minilm-l6-v2"; }

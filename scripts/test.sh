@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
 # the polkadot.js e2e tests against a dev node, the zombienet smoke test of a 4-validator
-# network, and the zombienet staking, storage (workers, CLI, slashing, handover) and compute
+# network, and the zombienet staking, storage and DA (workers, CLIs, slashing, handover) and compute
 # (OpenAI SDK, jobs, disputes) tests. Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 total_start=$SECONDS
@@ -32,7 +32,7 @@ timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet
 log "zombienet staking test (a fifth validator joins, a delegator is paid)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-staking" test "$ROOT/zombienet/staking.zndsl"
 
-log "zombienet storage test (5 providers with workers, a faulty provider slashed, a handover)"
+log "zombienet storage and DA test (5 providers with workers, a faulty provider slashed, a handover; 5 DA signers, a 16 MiB blob, a withholding signer slashed)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-storage" test "$ROOT/zombienet/storage.zndsl"
 
 log "zombienet compute test (4 providers serve the tiny model: API keys, jobs, refusals, disputes)"

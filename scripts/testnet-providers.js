@@ -11,7 +11,10 @@
 //   scripts/fetch-models.sh); Alice's worker is also the gateway that takes uploads;
 // - the account bonds the StorageProvider and ComputeProvider roles (2 000 0G each), registers
 //   its worker as a storage provider, verifiable inference services for the two generative
-//   models (the deterministic engine runs both) and an embedding service.
+//   models (the deterministic engine runs both) and an embedding service;
+// - the worker is also the DA signer of the account (--da-suri): the four validators are
+//   bonded DA signers from genesis, registered at these workers' endpoints, and epoch 0's
+//   committee is theirs, so blobs can be dispersed at once.
 // Then Ferdie deposits 10 0G to compute, allocates 1 0G to Alice and signs an API key (a
 // spending capability of 0.1 0G for Alice, valid for a day), printed with examples.
 const { execFileSync } = require('child_process');
@@ -85,6 +88,7 @@ async function main() {
       '--node', wsUri(i),
       '--provider', publicHex,
       '--provider-suri', suri,
+      '--da-suri', suri,
       '--model', `${MODEL}=${modelPath}`,
       '--embedding-model', `${EMBEDDER}=${minilm}`,
       '--model', `${SMOLLM}=${smollm}`,
@@ -129,6 +133,11 @@ Providers ready: workers on http://127.0.0.1:8700 (Alice, also the upload gatewa
 Store a file (Ferdie pays), then read it back:
   ${process.env.ZG_STORAGE} upload ./some-file --suri //Ferdie
   ${process.env.ZG_STORAGE} download 0x<root> ./some-file.again
+
+Disperse a blob to the DA committee (Ferdie pays), sample it, read it back:
+  ${process.env.ZG_DA} submit ./some-file --suri //Ferdie
+  ${process.env.ZG_DA} sample 0x<root>
+  ${process.env.ZG_DA} get 0x<root> ./some-file.again
 
 Call the OpenAI API of Alice's worker with Ferdie's API key (0.1 0G, valid for a day;
 also in ${work}/ferdie-api-key):

@@ -2,7 +2,8 @@
 # Installs what is missing, builds zg-node and the worker, launches the 4-validator local testnet
 # (Alice, Bob, Charlie, Dave) with zombienet and, beside each validator, a worker registered on
 # chain as a storage provider and a compute provider serving the tiny model, the chat model
-# SmolLM2-135M-Instruct and the embedding model all-MiniLM-L6-v2 (scripts/testnet-providers.js).
+# SmolLM2-135M-Instruct and the embedding model all-MiniLM-L6-v2, and as the validator's DA
+# signer (scripts/testnet-providers.js).
 # Prints the endpoints and examples; Ctrl-C stops everything.
 #
 #   RPC (polkadot.js Apps): ws://127.0.0.1:9944 (Alice), 9945 (Bob), 9946 (Charlie), 9947 (Dave)
