@@ -110,12 +110,18 @@ struct Square {
 }
 
 fn largest_square() -> Square {
+	largest_square_variant(0)
+}
+
+/// The largest square with the column roots of variant `v`: another commitment, the same row 0.
+fn largest_square_variant(v: u32) -> Square {
 	let layout = BlobLayout::new(zg_primitives::da::MAX_BLOB_SIZE).unwrap();
 	let width = layout.width();
 	let row0 = MerkleTree::new((0..width).map(|i| leaf_hash(&[i as u8; CHUNK_SIZE])).collect());
 	let mut rows: Vec<H256> = (0..width).map(|i| H256::repeat_byte(i as u8 | 1)).collect();
 	rows[0] = row0.root();
-	let columns: Vec<H256> = (0..width).map(|i| H256::repeat_byte(i as u8 | 2)).collect();
+	let mut columns: Vec<H256> = (0..width).map(|i| H256::repeat_byte(i as u8 | 2)).collect();
+	columns[0] = H256::from_low_u64_be(u64::from(v) + 2);
 	let root = data_root(&layout, &rows, &columns);
 	Square { layout, rows, columns, row0, root }
 }
@@ -240,44 +246,54 @@ mod benchmarks {
 		assert!(Challenges::<T>::contains_key(0));
 	}
 
+	/// `n` answers in one call, each a challenge of the same member on another blob of the
+	/// largest square, answered with a chunk of row 0 and paid a challenger's deposit.
 	#[benchmark]
-	fn answer_challenge() {
+	fn answer_challenges(n: Linear<1, MAX_ANSWERS>) {
 		mid_epoch::<T>();
 		let members = committee::<T>(T::MaxSeats::get());
-		let square = largest_square();
 		let all: Vec<u32> = (0..T::MaxSeats::get()).collect();
-		put_blob::<T>(square.root, square.layout, &all, available::<T>());
 		let challenger = funded::<T>("challenger", 0);
-		Pallet::<T>::hold(&challenger, T::ChallengeDeposit::get()).unwrap();
 		let now = frame_system::Pallet::<T>::block_number();
 		let due = now + T::ChallengeWindow::get();
-		let pos = square.layout.width() - 1;
-		Challenges::<T>::insert(
-			0,
-			Challenge {
-				root: square.root,
-				layout: square.layout,
-				submitted_at: now,
-				signer: members[0].clone(),
-				line: Line::Row(0),
-				pos,
-				challenger: Some((challenger, T::ChallengeDeposit::get())),
-				due,
-			},
-		);
-		Queue::<T>::schedule(now, due, Task::Challenge(0));
-		Pallet::<T>::add_duty(&members[0]);
-		let answer = CellAnswer {
-			line: Line::Row(0),
-			pos,
-			chunk: alloc::vec![pos as u8; CHUNK_SIZE].try_into().unwrap(),
-			path: square.row0.proof(pos).unwrap().try_into().unwrap(),
-			line_root: square.rows[0],
-			axis_path: axis_path(&square, Line::Row(0)).try_into().unwrap(),
-		};
+		let mut answers = Vec::new();
+		for id in 0..n {
+			let square = largest_square_variant(id);
+			put_blob::<T>(square.root, square.layout, &all, available::<T>());
+			Pallet::<T>::hold(&challenger, T::ChallengeDeposit::get()).unwrap();
+			let pos = square.layout.width() - 1 - id;
+			Challenges::<T>::insert(
+				id as ChallengeId,
+				Challenge {
+					root: square.root,
+					layout: square.layout,
+					submitted_at: now,
+					signer: members[0].clone(),
+					line: Line::Row(0),
+					pos,
+					challenger: Some((challenger.clone(), T::ChallengeDeposit::get())),
+					due,
+				},
+			);
+			OpenChallenges::<T>::insert(square.root, &members[0], id as ChallengeId);
+			Queue::<T>::schedule(now, due, Task::Challenge(id as ChallengeId));
+			Pallet::<T>::add_duty(&members[0]);
+			answers.push((
+				id as ChallengeId,
+				CellAnswer {
+					line: Line::Row(0),
+					pos,
+					chunk: alloc::vec![pos as u8; CHUNK_SIZE].try_into().unwrap(),
+					path: square.row0.proof(pos).unwrap().try_into().unwrap(),
+					line_root: square.rows[0],
+					axis_path: axis_path(&square, Line::Row(0)).try_into().unwrap(),
+				},
+			));
+		}
+		let answers: BoundedVec<_, ConstU32<MAX_ANSWERS>> = answers.try_into().unwrap();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(members[0].clone()), 0, answer);
-		assert!(!Challenges::<T>::contains_key(0));
+		_(RawOrigin::Signed(members[0].clone()), answers);
+		assert_eq!(Challenges::<T>::iter().count(), 0);
 	}
 
 	/// A proof of bad encoding of row 0 of a square of side `k`: `k` chunks decoded, each

@@ -111,30 +111,41 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// [`Pallet::answer_challenge`].
-	pub(crate) fn do_answer(
+	/// [`Pallet::answer_challenges`]: every answer checked before anything changes.
+	pub(crate) fn do_answers(
 		who: T::AccountId,
-		id: ChallengeId,
-		answer: CellAnswer,
+		answers: Vec<(ChallengeId, CellAnswer)>,
 	) -> DispatchResult {
-		let challenge = Challenges::<T>::get(id).ok_or(Error::<T>::ChallengeNotFound)?;
-		ensure!(who == challenge.signer, Error::<T>::NotChallenged);
+		ensure!(!answers.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(now < challenge.due, Error::<T>::ChallengeClosed);
-		ensure!(
-			answer.line == challenge.line && answer.pos == challenge.pos,
-			Error::<T>::WrongCell
-		);
-		verify_cell_proof(&challenge.layout, &challenge.root, &answer.into())
-			.map_err(|_| Error::<T>::InvalidProof)?;
-		Challenges::<T>::remove(id);
-		OpenChallenges::<T>::remove(challenge.root, &who);
-		Queue::<T>::cancel(challenge.due, Task::Challenge(id));
-		if let Some((_, deposit)) = challenge.challenger {
-			Self::pay_out(&who, deposit);
+		let mut open = Vec::with_capacity(answers.len());
+		for (i, (id, answer)) in answers.iter().enumerate() {
+			ensure!(!answers[..i].iter().any(|(other, _)| other == id), Error::<T>::Duplicate);
+			// Closed since the answer was sent: nothing to answer.
+			let Some(challenge) = Challenges::<T>::get(id) else { continue };
+			if now >= challenge.due {
+				continue;
+			}
+			ensure!(who == challenge.signer, Error::<T>::NotChallenged);
+			ensure!(
+				answer.line == challenge.line && answer.pos == challenge.pos,
+				Error::<T>::WrongCell
+			);
+			verify_cell_proof(&challenge.layout, &challenge.root, &answer.clone().into())
+				.map_err(|_| Error::<T>::InvalidProof)?;
+			open.push((*id, challenge));
 		}
-		Self::end_duty(&who);
-		Self::deposit_event(Event::ChallengeAnswered { id, signer: who });
+		ensure!(!open.is_empty(), Error::<T>::ChallengeNotFound);
+		for (id, challenge) in open {
+			Challenges::<T>::remove(id);
+			OpenChallenges::<T>::remove(challenge.root, &who);
+			Queue::<T>::cancel(challenge.due, Task::Challenge(id));
+			if let Some((_, deposit)) = challenge.challenger {
+				Self::pay_out(&who, deposit);
+			}
+			Self::end_duty(&who);
+			Self::deposit_event(Event::ChallengeAnswered { id, signer: who.clone() });
+		}
 		Ok(())
 	}
 

@@ -149,6 +149,9 @@ pub const MAX_PATH: u32 = 16;
 /// documentation for why).
 pub const DEFAULT_SEATS: u32 = 32;
 
+/// The most answers of one [`Pallet::answer_challenges`].
+pub const MAX_ANSWERS: u32 = 16;
+
 /// The most chunks of a line: `2k` for the largest square.
 pub const MAX_WIDTH: u32 = 2 * MAX_SIDE as u32;
 
@@ -983,18 +986,22 @@ pub mod pallet {
 			Self::do_challenge(who, root, signer)
 		}
 
-		/// Answers a challenge with the challenged chunk proven against the blob's commitment.
-		/// A proof that does not verify is refused and changes nothing: the member may still
-		/// answer correctly before the deadline.
+		/// Answers challenges of the caller, each `(challenge, chunk proven against its blob's
+		/// commitment)`, at most [`MAX_ANSWERS`] in one call: a node's offchain worker answers
+		/// every open challenge of its signer at once, so that a burst of challenges cannot
+		/// outrun one answer a block. Challenges already closed (answered, or past their
+		/// deadline) are skipped; if none is open the call fails. A proof that does not verify,
+		/// another member's challenge, another cell or a challenge given twice refuses the whole
+		/// call, which changes nothing: the member may still answer correctly before the
+		/// deadline.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::answer_challenge())]
-		pub fn answer_challenge(
+		#[pallet::weight(T::WeightInfo::answer_challenges(answers.len() as u32))]
+		pub fn answer_challenges(
 			origin: OriginFor<T>,
-			id: ChallengeId,
-			answer: CellAnswer,
+			answers: BoundedVec<(ChallengeId, CellAnswer), ConstU32<MAX_ANSWERS>>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_answer(who, id, answer)
+			Self::do_answers(who, answers.into_inner())
 		}
 
 		/// Proves that a line of a pending or available blob is not a codeword agreeing with

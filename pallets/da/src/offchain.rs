@@ -1,8 +1,9 @@
 //! The DA duties of a signer's node, run by the offchain worker after each block.
 //!
 //! For every provider key (`zgsp`) in the node's keystore that is a DA signer, the worker
-//! answers that signer's open availability challenges ([`Challenges`]), the one due first,
-//! in one [`Call::answer_challenge`] a block: the chunk and its proof against the blob's
+//! answers that signer's open availability challenges ([`Challenges`]), up to
+//! [`MAX_ANSWERS`] of them, the first due first, in one [`Call::answer_challenges`]: each
+//! chunk and its proof against the blob's
 //! commitment come from the local worker, which holds the signer's lines
 //! (`GET /v1/da/<root>/cells/<row|column>/<index>/<pos>`, SCALE
 //! [`zg_primitives::da::CellProof`]). It is the storage pallet's machinery
@@ -53,9 +54,10 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// The answer to the open challenge of `who` due first that is not claimed yet and can
-	/// still land in time (a transaction sent now is in the next block at the earliest, and
-	/// the deadline task runs at the start of the block of the deadline).
+	/// The answers to the open challenges of `who` not claimed yet that can still land in
+	/// time (a transaction sent now is in the next block at the earliest, and the deadline task
+	/// runs at the start of the block of the deadline), the first due first, at most
+	/// [`MAX_ANSWERS`] in one call.
 	fn answer_due(who: &T::AccountId, now: u32) -> Option<(Vec<Duty>, Call<T>)> {
 		if !Duties::<T>::contains_key(who) {
 			return None;
@@ -66,18 +68,25 @@ impl<T: Config> Pallet<T> {
 				.filter(|(_, c)| c.signer == *who && c.due > block.saturating_add(One::one()))
 				.collect();
 		open.sort_by_key(|(id, c)| (c.due, *id));
+		let mut duties = Vec::new();
+		let mut answers = Vec::new();
 		for (id, challenge) in open {
+			if answers.len() as u32 >= MAX_ANSWERS {
+				break;
+			}
 			let duty = Duty::Answer { challenge: id };
 			if !Dedup::claim(SCOPE, &duty, now) {
 				continue;
 			}
 			match fetch_answer(&challenge) {
 				Some(answer) => {
-					return Some((alloc::vec![duty], Call::answer_challenge { id, answer }))
+					answers.push((id, answer));
+					duties.push(duty);
 				},
 				None => Dedup::release(SCOPE, &duty),
 			}
 		}
-		None
+		let answers = BoundedVec::truncate_from(answers);
+		(!duties.is_empty()).then(|| (duties, Call::answer_challenges { answers }))
 	}
 }

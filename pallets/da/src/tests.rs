@@ -8,6 +8,11 @@ use pallet_zg_staking::RoleBonds;
 use sp_runtime::testing::TestSignature;
 use zg_primitives::{da::quorum, staking::RoleObligations};
 
+/// `who` answers challenge `id` with `a`.
+fn answer(who: AccountId, id: ChallengeId, a: CellAnswer) -> DispatchResult {
+	Da::answer_challenges(RuntimeOrigin::signed(who), vec![(id, a)].try_into().unwrap())
+}
+
 fn bond(who: AccountId) -> Balance {
 	RoleBonds::<Test>::get(who, Role::DaSigner).map_or(0, |b| b.amount)
 }
@@ -269,21 +274,12 @@ fn an_answered_challenge_pays_the_member_the_deposit() {
 		// A wrong chunk, another cell, someone else: refused, nothing changes.
 		let mut wrong = answer_of(&sq, 0);
 		wrong.chunk[0] ^= 1;
-		assert_noop!(
-			Da::answer_challenge(RuntimeOrigin::signed(signer), 0, wrong),
-			Error::<Test>::InvalidProof
-		);
+		assert_noop!(answer(signer, 0, wrong), Error::<Test>::InvalidProof);
 		let mut other = answer_of(&sq, 0);
 		other.pos = (other.pos + 1) % sq.layout.width();
-		assert_noop!(
-			Da::answer_challenge(RuntimeOrigin::signed(signer), 0, other),
-			Error::<Test>::WrongCell
-		);
-		assert_noop!(
-			Da::answer_challenge(RuntimeOrigin::signed(ALICE), 0, answer_of(&sq, 0)),
-			Error::<Test>::NotChallenged
-		);
-		assert_ok!(Da::answer_challenge(RuntimeOrigin::signed(signer), 0, answer_of(&sq, 0)));
+		assert_noop!(answer(signer, 0, other), Error::<Test>::WrongCell);
+		assert_noop!(answer(ALICE, 0, answer_of(&sq, 0)), Error::<Test>::NotChallenged);
+		assert_ok!(answer(signer, 0, answer_of(&sq, 0)));
 		assert_eq!(free(CHALLENGER), before.0 - CHALLENGE_DEPOSIT);
 		assert_eq!(free(signer), before.1 + CHALLENGE_DEPOSIT);
 		assert_eq!(bond(signer), SIGNER_BOND);
@@ -312,10 +308,7 @@ fn a_withholding_signer_is_slashed_and_not_paid() {
 			Event::ChallengeMissed { id: 0, signer: s, .. } if *s == signer
 		)));
 		// Too late to answer now.
-		assert_noop!(
-			Da::answer_challenge(RuntimeOrigin::signed(signer), 0, late),
-			Error::<Test>::ChallengeNotFound
-		);
+		assert_noop!(answer(signer, 0, late), Error::<Test>::ChallengeNotFound);
 		// At expiry the withholder's share goes to the treasury.
 		let (signer_before, treasury) = (free(signer), free(TREASURY));
 		run_to(EPOCH + RETENTION);
@@ -377,7 +370,7 @@ fn the_chain_draws_challenges_among_attesters() {
 		assert_eq!(c.root, sq.data_root());
 		assert!(c.challenger.is_none());
 		assert!(committee.member_index(&c.signer).is_some());
-		assert_ok!(Da::answer_challenge(RuntimeOrigin::signed(c.signer), 0, answer_of(&sq, 0)));
+		assert_ok!(answer(c.signer, 0, answer_of(&sq, 0)));
 	});
 }
 
@@ -799,8 +792,9 @@ mod offchain_worker {
 			run_ocw();
 			let txs = submitted(&pool);
 			assert_eq!(txs.len(), 1);
-			let expected =
-				RuntimeCall::Da(Call::answer_challenge { id: 0, answer: answer_of(&sq, 0) });
+			let expected = RuntimeCall::Da(Call::answer_challenges {
+				answers: vec![(0, answer_of(&sq, 0))].try_into().unwrap(),
+			});
 			assert_eq!(txs[0].function, expected);
 			// Claimed: the next block sends nothing more (and asks the worker nothing).
 			run_ocw();
@@ -812,6 +806,85 @@ mod offchain_worker {
 			assert!(Challenges::<Test>::get(0).is_none());
 		});
 	}
+
+	/// A burst of challenges on one signer (one per blob it attested) is answered in one
+	/// transaction, not one a block: a challenger cannot outrun the answers to force slashes.
+	#[test]
+	fn a_burst_of_challenges_is_answered_in_one_transaction() {
+		with_offchain(|state, pool| {
+			let committee = first_committee();
+			let all: Vec<AccountId> = members(&committee).iter().map(|(m, _)| *m).collect();
+			let signer = all[0];
+			let squares: Vec<Extended> = (0..6).map(|n| square(3_000 + n * 100)).collect();
+			for sq in &squares {
+				assert_ok!(submit(ALICE, sq));
+				assert_ok!(attest(sq.data_root(), &all));
+				assert_ok!(Da::challenge(
+					RuntimeOrigin::signed(CHALLENGER),
+					sq.data_root(),
+					signer
+				));
+			}
+			ProviderKey::set_all_keys(vec![signer]);
+			let mut expected = Vec::new();
+			for (id, sq) in squares.iter().enumerate() {
+				let c = Challenges::<Test>::get(id as u64).unwrap();
+				state.write().expect_request(PendingRequest {
+					method: "GET".into(),
+					uri: format!("http://127.0.0.1:8800{}", da_cell_route(&c.root, c.line, c.pos)),
+					response: Some(sq.cell_proof(c.line, c.pos).encode()),
+					sent: true,
+					..Default::default()
+				});
+				expected.push((id as u64, answer_of(sq, id as u64)));
+			}
+			run_ocw();
+			let txs = submitted(&pool);
+			assert_eq!(txs.len(), 1);
+			let call =
+				RuntimeCall::Da(Call::answer_challenges { answers: expected.try_into().unwrap() });
+			assert_eq!(txs[0].function, call);
+			let before = free(signer);
+			assert_ok!(call.dispatch(RuntimeOrigin::signed(signer)));
+			assert_eq!(free(signer), before + 6 * CHALLENGE_DEPOSIT);
+			assert_eq!(Challenges::<Test>::iter().count(), 0);
+		});
+	}
+}
+
+#[test]
+fn a_batch_of_answers_is_checked_whole_and_skips_closed_challenges() {
+	execute(|| {
+		let committee = first_committee();
+		let all: Vec<AccountId> = members(&committee).iter().map(|(m, _)| *m).collect();
+		let signer = all[0];
+		let (a, b) = (square(3_000), square(4_000));
+		for sq in [&a, &b] {
+			assert_ok!(submit(ALICE, sq));
+			assert_ok!(attest(sq.data_root(), &all));
+			assert_ok!(Da::challenge(RuntimeOrigin::signed(CHALLENGER), sq.data_root(), signer));
+		}
+		let (ans0, ans1) = (answer_of(&a, 0), answer_of(&b, 1));
+		let batch = |answers: Vec<(ChallengeId, CellAnswer)>| {
+			Da::answer_challenges(RuntimeOrigin::signed(signer), answers.try_into().unwrap())
+		};
+		// One bad proof, a duplicate, an empty batch: refused whole, nothing changes.
+		let mut wrong = ans1.clone();
+		wrong.chunk[3] ^= 1;
+		assert_noop!(batch(vec![(0, ans0.clone()), (1, wrong)]), Error::<Test>::InvalidProof);
+		assert_noop!(batch(vec![(0, ans0.clone()), (0, ans0.clone())]), Error::<Test>::Duplicate);
+		assert_noop!(batch(vec![]), Error::<Test>::EmptyBatch);
+		// Challenge 0 answered; a batch with it again and challenge 1 answers 1 only.
+		assert_ok!(batch(vec![(0, ans0.clone())]));
+		assert_ok!(batch(vec![(0, ans0.clone()), (1, ans1.clone())]));
+		let answered = da_events()
+			.into_iter()
+			.filter(|e| matches!(e, Event::ChallengeAnswered { .. }))
+			.count();
+		assert_eq!(answered, 2);
+		// Nothing left open: refused.
+		assert_noop!(batch(vec![(1, ans1)]), Error::<Test>::ChallengeNotFound);
+	});
 }
 
 #[test]

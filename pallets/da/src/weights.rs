@@ -50,7 +50,7 @@ pub trait WeightInfo {
 	fn submit_blob() -> Weight;
 	fn attest(n: u32, ) -> Weight;
 	fn challenge() -> Weight;
-	fn answer_challenge() -> Weight;
+	fn answer_challenges(n: u32, ) -> Weight;
 	fn report_bad_encoding(k: u32, ) -> Weight;
 	fn report_bad_line(k: u32, ) -> Weight;
 	fn slash_attesters(m: u32, ) -> Weight;
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5566`
 		//  Estimated: `330327`
-		// Minimum execution time: 1_165_033_000 picoseconds.
-		Weight::from_parts(1_211_542_000, 0)
+		// Minimum execution time: 1_193_255_000 picoseconds.
+		Weight::from_parts(1_731_266_000, 0)
 			.saturating_add(Weight::from_parts(0, 330327))
 			.saturating_add(T::DbWeight::get().reads(132))
 			.saturating_add(T::DbWeight::get().writes(130))
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4882`
 		//  Estimated: `5583`
-		// Minimum execution time: 23_865_000 picoseconds.
-		Weight::from_parts(27_130_000, 0)
+		// Minimum execution time: 24_286_000 picoseconds.
+		Weight::from_parts(45_437_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3447`
 		//  Estimated: `8799`
-		// Minimum execution time: 149_973_000 picoseconds.
-		Weight::from_parts(165_767_000, 0)
+		// Minimum execution time: 192_146_000 picoseconds.
+		Weight::from_parts(244_163_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -145,11 +145,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4119`
 		//  Estimated: `6049 + n * (2527 ±0)`
-		// Minimum execution time: 129_833_000 picoseconds.
-		Weight::from_parts(120_301_871, 0)
+		// Minimum execution time: 173_818_000 picoseconds.
+		Weight::from_parts(242_530_302, 0)
 			.saturating_add(Weight::from_parts(0, 6049))
-			// Standard Error: 167_116
-			.saturating_add(Weight::from_parts(41_886_209, 0).saturating_mul(n.into()))
+			// Standard Error: 1_300_502
+			.saturating_add(Weight::from_parts(51_587_229, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -184,13 +184,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `7645`
 		//  Estimated: `6196`
-		// Minimum execution time: 210_263_000 picoseconds.
-		Weight::from_parts(238_355_000, 0)
+		// Minimum execution time: 225_105_000 picoseconds.
+		Weight::from_parts(371_733_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
-	/// Storage: `Da::Challenges` (r:1 w:1)
+	/// Storage: `Da::Challenges` (r:16 w:16)
 	/// Proof: `Da::Challenges` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
 	/// Storage: `Da::EscrowTotal` (r:1 w:1)
 	/// Proof: `Da::EscrowTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -198,19 +198,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Da::Duties` (r:1 w:1)
 	/// Proof: `Da::Duties` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Da::Deadlines` (r:0 w:1)
+	/// Storage: `Da::Deadlines` (r:0 w:16)
 	/// Proof: `Da::Deadlines` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Da::OpenChallenges` (r:0 w:1)
+	/// Storage: `Da::OpenChallenges` (r:0 w:16)
 	/// Proof: `Da::OpenChallenges` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	fn answer_challenge() -> Weight {
+	/// The range of component `n` is `[1, 16]`.
+	fn answer_challenges(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1604`
-		//  Estimated: `6196`
-		// Minimum execution time: 138_046_000 picoseconds.
-		Weight::from_parts(150_664_000, 0)
+		//  Measured:  `1443 + n * (164 ±0)`
+		//  Estimated: `6196 + n * (2631 ±0)`
+		// Minimum execution time: 236_042_000 picoseconds.
+		Weight::from_parts(160_252_956, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().writes(7))
+			// Standard Error: 2_554_483
+			.saturating_add(Weight::from_parts(101_846_504, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2631).saturating_mul(n.into()))
 	}
 	/// Storage: `Da::Blobs` (r:1 w:1)
 	/// Proof: `Da::Blobs` (`max_values`: None, `max_size`: Some(652), added: 3127, mode: `MaxEncodedLen`)
@@ -233,11 +239,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1360`
 		//  Estimated: `8799`
-		// Minimum execution time: 898_026_000 picoseconds.
-		Weight::from_parts(104_692_399, 0)
+		// Minimum execution time: 1_221_146_000 picoseconds.
+		Weight::from_parts(418_406_431, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 3_050_465
-			.saturating_add(Weight::from_parts(89_751_570, 0).saturating_mul(k.into()))
+			// Standard Error: 6_089_078
+			.saturating_add(Weight::from_parts(126_698_950, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -264,11 +270,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3997`
 		//  Estimated: `8799`
-		// Minimum execution time: 931_406_000 picoseconds.
-		Weight::from_parts(331_317_419, 0)
+		// Minimum execution time: 1_085_145_000 picoseconds.
+		Weight::from_parts(347_363_346, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 1_788_710
-			.saturating_add(Weight::from_parts(74_407_110, 0).saturating_mul(k.into()))
+			// Standard Error: 3_691_514
+			.saturating_add(Weight::from_parts(111_527_803, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(11))
 	}
@@ -287,11 +293,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5540 + m * (290 ±0)`
 		//  Estimated: `6196 + m * (2632 ±0)`
-		// Minimum execution time: 162_963_000 picoseconds.
-		Weight::from_parts(76_073_779, 0)
+		// Minimum execution time: 192_716_000 picoseconds.
+		Weight::from_parts(134_803_189, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 469_983
-			.saturating_add(Weight::from_parts(96_322_683, 0).saturating_mul(m.into()))
+			// Standard Error: 4_384_522
+			.saturating_add(Weight::from_parts(138_980_358, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -304,8 +310,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_749_000 picoseconds.
-		Weight::from_parts(6_770_000, 0)
+		// Minimum execution time: 5_948_000 picoseconds.
+		Weight::from_parts(9_894_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -319,8 +325,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `126`
 		//  Estimated: `6046`
-		// Minimum execution time: 19_830_000 picoseconds.
-		Weight::from_parts(24_387_000, 0)
+		// Minimum execution time: 23_375_000 picoseconds.
+		Weight::from_parts(40_139_000, 0)
 			.saturating_add(Weight::from_parts(0, 6046))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -338,11 +344,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `688 + s * (112 ±0)`
 		//  Estimated: `5583 + s * (2553 ±0)`
-		// Minimum execution time: 27_440_000 picoseconds.
-		Weight::from_parts(19_981_265, 0)
+		// Minimum execution time: 26_900_000 picoseconds.
+		Weight::from_parts(31_536_824, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
-			// Standard Error: 10_868
-			.saturating_add(Weight::from_parts(10_609_614, 0).saturating_mul(s.into()))
+			// Standard Error: 95_194
+			.saturating_add(Weight::from_parts(12_805_187, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -364,13 +370,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087 + c * (48 ±0)`
 		//  Estimated: `7639`
-		// Minimum execution time: 58_487_000 picoseconds.
-		Weight::from_parts(28_580_005, 0)
+		// Minimum execution time: 76_433_000 picoseconds.
+		Weight::from_parts(88_398_779, 0)
 			.saturating_add(Weight::from_parts(0, 7639))
-			// Standard Error: 13_345
-			.saturating_add(Weight::from_parts(384_559, 0).saturating_mul(c.into()))
-			// Standard Error: 26_745
-			.saturating_add(Weight::from_parts(2_430_174, 0).saturating_mul(s.into()))
+			// Standard Error: 45_278
+			.saturating_add(Weight::from_parts(154_951, 0).saturating_mul(c.into()))
+			// Standard Error: 90_738
+			.saturating_add(Weight::from_parts(2_177_199, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -393,11 +399,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3461 + m * (61 ±0)`
 		//  Estimated: `6196 + m * (2527 ±0)`
-		// Minimum execution time: 106_659_000 picoseconds.
-		Weight::from_parts(106_827_102, 0)
+		// Minimum execution time: 131_455_000 picoseconds.
+		Weight::from_parts(161_007_595, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 43_488
-			.saturating_add(Weight::from_parts(5_002_646, 0).saturating_mul(m.into()))
+			// Standard Error: 323_876
+			.saturating_add(Weight::from_parts(5_056_568, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -427,11 +433,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4703 + m * (132 ±0)`
 		//  Estimated: `7350 + m * (2628 ±0)`
-		// Minimum execution time: 175_681_000 picoseconds.
-		Weight::from_parts(147_911_727, 0)
+		// Minimum execution time: 199_827_000 picoseconds.
+		Weight::from_parts(207_461_019, 0)
 			.saturating_add(Weight::from_parts(0, 7350))
-			// Standard Error: 222_524
-			.saturating_add(Weight::from_parts(57_407_433, 0).saturating_mul(m.into()))
+			// Standard Error: 2_377_032
+			.saturating_add(Weight::from_parts(62_289_389, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -451,11 +457,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2865 + m * (61 ±0)`
 		//  Estimated: `6049 + m * (2527 ±0)`
-		// Minimum execution time: 43_164_000 picoseconds.
-		Weight::from_parts(44_197_137, 0)
+		// Minimum execution time: 62_904_000 picoseconds.
+		Weight::from_parts(94_777_325, 0)
 			.saturating_add(Weight::from_parts(0, 6049))
-			// Standard Error: 70_387
-			.saturating_add(Weight::from_parts(5_008_216, 0).saturating_mul(m.into()))
+			// Standard Error: 200_486
+			.saturating_add(Weight::from_parts(4_706_811, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -486,8 +492,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `6934`
 		//  Estimated: `11402`
-		// Minimum execution time: 261_569_000 picoseconds.
-		Weight::from_parts(307_788_000, 0)
+		// Minimum execution time: 247_158_000 picoseconds.
+		Weight::from_parts(289_620_000, 0)
 			.saturating_add(Weight::from_parts(0, 11402))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -517,11 +523,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5761 + r * (114 ±0)`
 		//  Estimated: `6049 + r * (2563 ±0)`
-		// Minimum execution time: 126_278_000 picoseconds.
-		Weight::from_parts(74_713_013, 0)
+		// Minimum execution time: 150_194_000 picoseconds.
+		Weight::from_parts(138_553_928, 0)
 			.saturating_add(Weight::from_parts(0, 6049))
-			// Standard Error: 634_572
-			.saturating_add(Weight::from_parts(64_389_947, 0).saturating_mul(r.into()))
+			// Standard Error: 4_881_328
+			.saturating_add(Weight::from_parts(63_506_235, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -544,8 +550,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5566`
 		//  Estimated: `330327`
-		// Minimum execution time: 1_165_033_000 picoseconds.
-		Weight::from_parts(1_211_542_000, 0)
+		// Minimum execution time: 1_193_255_000 picoseconds.
+		Weight::from_parts(1_731_266_000, 0)
 			.saturating_add(Weight::from_parts(0, 330327))
 			.saturating_add(ParityDbWeight::get().reads(132))
 			.saturating_add(ParityDbWeight::get().writes(130))
@@ -558,8 +564,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4882`
 		//  Estimated: `5583`
-		// Minimum execution time: 23_865_000 picoseconds.
-		Weight::from_parts(27_130_000, 0)
+		// Minimum execution time: 24_286_000 picoseconds.
+		Weight::from_parts(45_437_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -584,8 +590,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3447`
 		//  Estimated: `8799`
-		// Minimum execution time: 149_973_000 picoseconds.
-		Weight::from_parts(165_767_000, 0)
+		// Minimum execution time: 192_146_000 picoseconds.
+		Weight::from_parts(244_163_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().writes(7))
@@ -609,11 +615,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4119`
 		//  Estimated: `6049 + n * (2527 ±0)`
-		// Minimum execution time: 129_833_000 picoseconds.
-		Weight::from_parts(120_301_871, 0)
+		// Minimum execution time: 173_818_000 picoseconds.
+		Weight::from_parts(242_530_302, 0)
 			.saturating_add(Weight::from_parts(0, 6049))
-			// Standard Error: 167_116
-			.saturating_add(Weight::from_parts(41_886_209, 0).saturating_mul(n.into()))
+			// Standard Error: 1_300_502
+			.saturating_add(Weight::from_parts(51_587_229, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4))
@@ -648,13 +654,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `7645`
 		//  Estimated: `6196`
-		// Minimum execution time: 210_263_000 picoseconds.
-		Weight::from_parts(238_355_000, 0)
+		// Minimum execution time: 225_105_000 picoseconds.
+		Weight::from_parts(371_733_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().writes(8))
 	}
-	/// Storage: `Da::Challenges` (r:1 w:1)
+	/// Storage: `Da::Challenges` (r:16 w:16)
 	/// Proof: `Da::Challenges` (`max_values`: None, `max_size`: Some(156), added: 2631, mode: `MaxEncodedLen`)
 	/// Storage: `Da::EscrowTotal` (r:1 w:1)
 	/// Proof: `Da::EscrowTotal` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -662,19 +668,25 @@ impl WeightInfo for () {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Da::Duties` (r:1 w:1)
 	/// Proof: `Da::Duties` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Da::Deadlines` (r:0 w:1)
+	/// Storage: `Da::Deadlines` (r:0 w:16)
 	/// Proof: `Da::Deadlines` (`max_values`: None, `max_size`: Some(53), added: 2528, mode: `MaxEncodedLen`)
-	/// Storage: `Da::OpenChallenges` (r:0 w:1)
+	/// Storage: `Da::OpenChallenges` (r:0 w:16)
 	/// Proof: `Da::OpenChallenges` (`max_values`: None, `max_size`: Some(88), added: 2563, mode: `MaxEncodedLen`)
-	fn answer_challenge() -> Weight {
+	/// The range of component `n` is `[1, 16]`.
+	fn answer_challenges(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1604`
-		//  Estimated: `6196`
-		// Minimum execution time: 138_046_000 picoseconds.
-		Weight::from_parts(150_664_000, 0)
+		//  Measured:  `1443 + n * (164 ±0)`
+		//  Estimated: `6196 + n * (2631 ±0)`
+		// Minimum execution time: 236_042_000 picoseconds.
+		Weight::from_parts(160_252_956, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			.saturating_add(ParityDbWeight::get().reads(5))
-			.saturating_add(ParityDbWeight::get().writes(7))
+			// Standard Error: 2_554_483
+			.saturating_add(Weight::from_parts(101_846_504, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(4))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2631).saturating_mul(n.into()))
 	}
 	/// Storage: `Da::Blobs` (r:1 w:1)
 	/// Proof: `Da::Blobs` (`max_values`: None, `max_size`: Some(652), added: 3127, mode: `MaxEncodedLen`)
@@ -697,11 +709,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1360`
 		//  Estimated: `8799`
-		// Minimum execution time: 898_026_000 picoseconds.
-		Weight::from_parts(104_692_399, 0)
+		// Minimum execution time: 1_221_146_000 picoseconds.
+		Weight::from_parts(418_406_431, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 3_050_465
-			.saturating_add(Weight::from_parts(89_751_570, 0).saturating_mul(k.into()))
+			// Standard Error: 6_089_078
+			.saturating_add(Weight::from_parts(126_698_950, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(11))
 	}
@@ -728,11 +740,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3997`
 		//  Estimated: `8799`
-		// Minimum execution time: 931_406_000 picoseconds.
-		Weight::from_parts(331_317_419, 0)
+		// Minimum execution time: 1_085_145_000 picoseconds.
+		Weight::from_parts(347_363_346, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 1_788_710
-			.saturating_add(Weight::from_parts(74_407_110, 0).saturating_mul(k.into()))
+			// Standard Error: 3_691_514
+			.saturating_add(Weight::from_parts(111_527_803, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(9))
 			.saturating_add(ParityDbWeight::get().writes(11))
 	}
@@ -751,11 +763,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5540 + m * (290 ±0)`
 		//  Estimated: `6196 + m * (2632 ±0)`
-		// Minimum execution time: 162_963_000 picoseconds.
-		Weight::from_parts(76_073_779, 0)
+		// Minimum execution time: 192_716_000 picoseconds.
+		Weight::from_parts(134_803_189, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 469_983
-			.saturating_add(Weight::from_parts(96_322_683, 0).saturating_mul(m.into()))
+			// Standard Error: 4_384_522
+			.saturating_add(Weight::from_parts(138_980_358, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -768,8 +780,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_749_000 picoseconds.
-		Weight::from_parts(6_770_000, 0)
+		// Minimum execution time: 5_948_000 picoseconds.
+		Weight::from_parts(9_894_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1))
 	}
@@ -783,8 +795,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `126`
 		//  Estimated: `6046`
-		// Minimum execution time: 19_830_000 picoseconds.
-		Weight::from_parts(24_387_000, 0)
+		// Minimum execution time: 23_375_000 picoseconds.
+		Weight::from_parts(40_139_000, 0)
 			.saturating_add(Weight::from_parts(0, 6046))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -802,11 +814,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `688 + s * (112 ±0)`
 		//  Estimated: `5583 + s * (2553 ±0)`
-		// Minimum execution time: 27_440_000 picoseconds.
-		Weight::from_parts(19_981_265, 0)
+		// Minimum execution time: 26_900_000 picoseconds.
+		Weight::from_parts(31_536_824, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
-			// Standard Error: 10_868
-			.saturating_add(Weight::from_parts(10_609_614, 0).saturating_mul(s.into()))
+			// Standard Error: 95_194
+			.saturating_add(Weight::from_parts(12_805_187, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(2))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
@@ -828,13 +840,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2087 + c * (48 ±0)`
 		//  Estimated: `7639`
-		// Minimum execution time: 58_487_000 picoseconds.
-		Weight::from_parts(28_580_005, 0)
+		// Minimum execution time: 76_433_000 picoseconds.
+		Weight::from_parts(88_398_779, 0)
 			.saturating_add(Weight::from_parts(0, 7639))
-			// Standard Error: 13_345
-			.saturating_add(Weight::from_parts(384_559, 0).saturating_mul(c.into()))
-			// Standard Error: 26_745
-			.saturating_add(Weight::from_parts(2_430_174, 0).saturating_mul(s.into()))
+			// Standard Error: 45_278
+			.saturating_add(Weight::from_parts(154_951, 0).saturating_mul(c.into()))
+			// Standard Error: 90_738
+			.saturating_add(Weight::from_parts(2_177_199, 0).saturating_mul(s.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
@@ -857,11 +869,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3461 + m * (61 ±0)`
 		//  Estimated: `6196 + m * (2527 ±0)`
-		// Minimum execution time: 106_659_000 picoseconds.
-		Weight::from_parts(106_827_102, 0)
+		// Minimum execution time: 131_455_000 picoseconds.
+		Weight::from_parts(161_007_595, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 43_488
-			.saturating_add(Weight::from_parts(5_002_646, 0).saturating_mul(m.into()))
+			// Standard Error: 323_876
+			.saturating_add(Weight::from_parts(5_056_568, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(6))
@@ -891,11 +903,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4703 + m * (132 ±0)`
 		//  Estimated: `7350 + m * (2628 ±0)`
-		// Minimum execution time: 175_681_000 picoseconds.
-		Weight::from_parts(147_911_727, 0)
+		// Minimum execution time: 199_827_000 picoseconds.
+		Weight::from_parts(207_461_019, 0)
 			.saturating_add(Weight::from_parts(0, 7350))
-			// Standard Error: 222_524
-			.saturating_add(Weight::from_parts(57_407_433, 0).saturating_mul(m.into()))
+			// Standard Error: 2_377_032
+			.saturating_add(Weight::from_parts(62_289_389, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(9))
@@ -915,11 +927,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2865 + m * (61 ±0)`
 		//  Estimated: `6049 + m * (2527 ±0)`
-		// Minimum execution time: 43_164_000 picoseconds.
-		Weight::from_parts(44_197_137, 0)
+		// Minimum execution time: 62_904_000 picoseconds.
+		Weight::from_parts(94_777_325, 0)
 			.saturating_add(Weight::from_parts(0, 6049))
-			// Standard Error: 70_387
-			.saturating_add(Weight::from_parts(5_008_216, 0).saturating_mul(m.into()))
+			// Standard Error: 200_486
+			.saturating_add(Weight::from_parts(4_706_811, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -950,8 +962,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `6934`
 		//  Estimated: `11402`
-		// Minimum execution time: 261_569_000 picoseconds.
-		Weight::from_parts(307_788_000, 0)
+		// Minimum execution time: 247_158_000 picoseconds.
+		Weight::from_parts(289_620_000, 0)
 			.saturating_add(Weight::from_parts(0, 11402))
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().writes(12))
@@ -981,11 +993,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5761 + r * (114 ±0)`
 		//  Estimated: `6049 + r * (2563 ±0)`
-		// Minimum execution time: 126_278_000 picoseconds.
-		Weight::from_parts(74_713_013, 0)
+		// Minimum execution time: 150_194_000 picoseconds.
+		Weight::from_parts(138_553_928, 0)
 			.saturating_add(Weight::from_parts(0, 6049))
-			// Standard Error: 634_572
-			.saturating_add(Weight::from_parts(64_389_947, 0).saturating_mul(r.into()))
+			// Standard Error: 4_881_328
+			.saturating_add(Weight::from_parts(63_506_235, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(1))
