@@ -167,7 +167,7 @@ pub fn data_root(layout: &BlobLayout, row_roots: &[H256], column_roots: &[H256])
 /// One chunk of a committed blob with everything that checks it against the commitment
 /// alone: its path in its line, the line's root, and that root's path in the axis tree. What
 /// a signer answers to an availability challenge and a sampling client asks for.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking)]
 pub struct CellProof {
 	/// The line the chunk is proven in.
 	pub line: Line,

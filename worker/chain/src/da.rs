@@ -120,7 +120,9 @@ pub struct DaFees {
 }
 
 /// A member's signature of a blob, as the disperser collects and submits it.
-#[derive(Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode)]
+#[derive(
+	Clone, Debug, PartialEq, Eq, codec::Encode, codec::Decode, codec::DecodeWithMemTracking,
+)]
 pub struct SignedAttestation {
 	/// The member.
 	pub signer: Account,
@@ -220,5 +222,39 @@ impl Chain {
 			.collect();
 		let call = zg::tx().da().attest(H256(root.0), BoundedVec(batch));
 		self.sign_and_finalize(signer, &call).await
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use zg_primitives::da::seat_lines;
+
+	/// The member-side deal is the pallet's: a member holds exactly its seats' lines
+	/// (`seat_lines`), and the holders of a line are exactly the members holding it.
+	#[test]
+	fn lines_and_holders_are_the_seat_deal() {
+		let root = Hash::repeat_byte(7);
+		for (seats, size) in [(32u32, 16u64 << 20), (5, 3_000), (64, 1_000), (7, 32 << 20)] {
+			let layout = BlobLayout::new(size).unwrap();
+			let members: Vec<(Account, u32)> = (0..4u8).map(|m| ([m; 32], 0)).collect::<Vec<_>>();
+			let deal: Vec<u32> = (0..seats).map(|s| (s * 7 + 3) % 4).collect();
+			let committee = ChainCommittee { members, seats: deal.clone() };
+			let turn = rotation(&root, seats, layout.width());
+			for member in 0..4usize {
+				let mut expected: Vec<u32> = (0..seats)
+					.filter(|s| deal[*s as usize] as usize == member)
+					.flat_map(|s| seat_lines(s, seats, layout.width(), turn))
+					.collect();
+				expected.sort_unstable();
+				expected.dedup();
+				let lines = committee.lines_of(member, &root, &layout);
+				assert_eq!(lines, expected);
+				for line in 0..layout.width() {
+					let holds = committee.holders_of(line, &root, &layout).contains(&member);
+					assert_eq!(holds, lines.contains(&line));
+				}
+			}
+		}
 	}
 }

@@ -1,9 +1,9 @@
 //! The client side of DA: disperse, retrieve and sample blobs (what `zg-da` runs).
 
-use crate::{delivery_path, hex_root, roots_path, row_path};
+use crate::{delivery_auth, delivery_path, hex_root, roots_path, row_path, DISPERSER_SIGNATURE};
 use anyhow::{anyhow, bail, Context, Result};
-use codec::{Decode, Encode};
-use futures::{stream, StreamExt};
+use codec::{DecodeWithMemLimit, DecodeWithMemTracking, Encode};
+use futures::{stream, stream::FuturesUnordered, StreamExt};
 use rand::Rng;
 use std::{
 	sync::Arc,
@@ -27,6 +27,19 @@ use zg_worker_chain::{
 /// How long one request to a signer's worker may take (a delivery of a quarter of a 32 MiB
 /// blob's square, checked, included).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long a connection to a signer's worker may take to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a disperser waits for the members still delivering once the quorum has signed.
+pub const STRAGGLERS: Duration = Duration::from_secs(2);
+
+/// The largest answers read from a member: roots, a row, a chunk with its proof, a signature
+/// (each at the largest square, with room for SCALE's length prefixes).
+const MAX_ROOTS: usize = 64 << 10;
+const MAX_ROW: usize = 512 << 10;
+const MAX_CELL: usize = 8 << 10;
+const MAX_SIGNED: usize = 1 << 10;
 
 /// Rows fetched at once when retrieving a blob.
 pub const ROW_FETCHES: usize = 8;
@@ -76,7 +89,36 @@ async fn endpoints(chain: &Chain, committee: &ChainCommittee) -> Result<Vec<Opti
 }
 
 fn http() -> Result<reqwest::Client> {
-	Ok(reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?)
+	Ok(reqwest::Client::builder()
+		.timeout(REQUEST_TIMEOUT)
+		.connect_timeout(CONNECT_TIMEOUT)
+		.build()?)
+}
+
+/// The body of `res`, at most `max` bytes (a member cannot make a client read more), decoded
+/// as SCALE within twice that in memory.
+async fn read_scale<T: DecodeWithMemTracking>(
+	res: reqwest::Response,
+	max: usize,
+	url: &str,
+) -> Result<T> {
+	if res.content_length().is_some_and(|len| len as usize > max) {
+		bail!("{url}: an answer larger than {max} bytes");
+	}
+	let mut body = Vec::new();
+	let mut chunks = res.bytes_stream();
+	while let Some(chunk) = chunks.next().await {
+		let chunk = chunk.with_context(|| format!("{url}: the answer broke off"))?;
+		if body.len() + chunk.len() > max {
+			bail!("{url}: an answer larger than {max} bytes");
+		}
+		body.extend_from_slice(&chunk);
+	}
+	let mut input = &body[..];
+	T::decode_with_mem_limit(&mut input, 2 * max)
+		.ok()
+		.filter(|_| input.is_empty())
+		.ok_or_else(|| anyhow!("{url}: not the expected SCALE answer"))
 }
 
 /// The text of a refusal: the worker's `{"error": …}` or the body.
@@ -91,14 +133,17 @@ async fn refusal(res: reqwest::Response) -> String {
 	format!("{status}: {message}")
 }
 
-/// GETs `url` and decodes its SCALE body.
-async fn get_scale<T: Decode>(client: &reqwest::Client, url: &str) -> Result<T> {
+/// GETs `url` and decodes its SCALE body of at most `max` bytes.
+async fn get_scale<T: DecodeWithMemTracking>(
+	client: &reqwest::Client,
+	url: &str,
+	max: usize,
+) -> Result<T> {
 	let res = client.get(url).send().await.with_context(|| format!("cannot reach {url}"))?;
 	if !res.status().is_success() {
 		bail!("{url}: {}", refusal(res).await);
 	}
-	let body = res.bytes().await?;
-	T::decode(&mut &body[..]).map_err(|_| anyhow!("{url}: not the expected SCALE answer"))
+	read_scale(res, max, url).await
 }
 
 /// How a blob is dispersed.
@@ -111,45 +156,61 @@ pub struct Options {
 	pub fault_bad_lines: bool,
 }
 
-/// Delivers member `member` its lines of `square` at `endpoint` and checks its signature.
+/// Delivers member `member` its lines of `square` at `endpoint`, signed by the disperser
+/// `key`, and checks its signature; a busy member (503) is asked again until `deadline`.
 #[allow(clippy::too_many_arguments)]
 async fn deliver(
 	client: &reqwest::Client,
+	key: &Keypair,
 	square: Arc<zg_primitives::da::Extended>,
 	committee: &ChainCommittee,
 	member: usize,
 	endpoint: &str,
+	genesis: &[u8; 32],
 	payload: &[u8],
 	epoch: u32,
 	fault_bad_lines: bool,
+	deadline: Instant,
 ) -> Result<SignedAttestation> {
 	let (account, _) = committee.members[member];
 	let root = square.data_root();
+	let auth = format!("0x{}", hex::encode(key.sign(&delivery_auth(genesis, &root, &account)).0));
 	let lines = committee.lines_of(member, &root, &square.layout);
-	let body = tokio::task::spawn_blocking(move || {
-		let mut delivery = Delivery::of_square(&square, &lines);
-		if fault_bad_lines {
-			for line in &mut delivery.lines {
-				line.row[0][0] ^= 1;
+	let body: Arc<Vec<u8>> = Arc::new(
+		tokio::task::spawn_blocking(move || {
+			let mut delivery = Delivery::of_square(&square, &lines);
+			if fault_bad_lines {
+				for line in &mut delivery.lines {
+					line.row[0][0] ^= 1;
+				}
 			}
-		}
-		delivery.encode()
-	})
-	.await?;
+			delivery.encode()
+		})
+		.await?,
+	);
 	let url = format!("{endpoint}{}", delivery_path(&root));
-	let res = client
-		.put(&url)
-		.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-		.body(body)
-		.send()
-		.await
-		.with_context(|| format!("cannot reach {url}"))?;
+	let mut pause = Duration::from_millis(250);
+	let res = loop {
+		let res = client
+			.put(&url)
+			.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+			.header(DISPERSER_SIGNATURE, &auth)
+			.body(body.as_ref().clone())
+			.send()
+			.await
+			.with_context(|| format!("cannot reach {url}"))?;
+		let busy = res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE;
+		if busy && Instant::now() + pause < deadline {
+			tokio::time::sleep(pause).await;
+			pause = (pause * 2).min(Duration::from_secs(2));
+			continue;
+		}
+		break res;
+	};
 	if !res.status().is_success() {
 		bail!("{}", refusal(res).await);
 	}
-	let bytes = res.bytes().await?;
-	let signed = SignedAttestation::decode(&mut &bytes[..])
-		.map_err(|_| anyhow!("the answer is not a SCALE attestation"))?;
+	let signed: SignedAttestation = read_scale(res, MAX_SIGNED, &url).await?;
 	if signed.signer != account || signed.epoch != epoch {
 		bail!("the attestation names another signer or epoch");
 	}
@@ -219,31 +280,64 @@ pub async fn disperse(
 		&on_chain.submitted_at,
 	);
 
+	// Every member at once; the attestation goes out once the quorum has signed and the others
+	// had STRAGGLERS more, or when the attestation period nears its end (with room for the
+	// attest transaction to be finalized within it).
 	let started = Instant::now();
 	let client = http()?;
 	let urls = endpoints(chain, &committee).await?;
-	let results = futures::future::join_all(urls.iter().enumerate().map(|(member, url)| {
-		let (client, square, committee, payload) = (&client, square.clone(), &committee, &payload);
-		async move {
-			let url = url.as_deref().ok_or_else(|| anyhow!("no endpoint registered"))?;
-			let (epoch, fault) = (on_chain.epoch, options.fault_bad_lines);
-			deliver(client, square, committee, member, url, payload, epoch, fault).await
-		}
-	}))
-	.await;
-	timings.deliver = started.elapsed();
+	let genesis = chain.genesis_hash();
+	let (block_time, _) = chain.compute_terms().await?;
+	let best = chain.best_number().await?;
+	let blocks_left = u64::from(on_chain.attest_by).saturating_sub(best + 4) as u32;
+	let deadline = started + block_time * blocks_left;
 	let seats = committee.seats.len() as u32;
+	let mut pending: FuturesUnordered<_> = urls
+		.iter()
+		.enumerate()
+		.map(|(member, url)| {
+			let (client, square, committee) = (&client, square.clone(), &committee);
+			let (genesis, payload, fault) = (&genesis, &payload, options.fault_bad_lines);
+			async move {
+				let result = match url.as_deref() {
+					None => Err(anyhow!("no endpoint registered")),
+					Some(url) => {
+						let epoch = on_chain.epoch;
+						deliver(
+							client, key, square, committee, member, url, genesis, payload, epoch,
+							fault, deadline,
+						)
+						.await
+					},
+				};
+				(member, result)
+			}
+		})
+		.collect();
 	let mut signed = Vec::new();
 	let (mut attested_seats, mut refused) = (0u32, Vec::new());
-	for ((account, member_seats), result) in committee.members.iter().zip(results) {
+	let mut cutoff = deadline;
+	while !pending.is_empty() {
+		let next = tokio::time::timeout_at(cutoff.into(), pending.next()).await;
+		let Ok(Some((member, result))) = next else { break };
+		let (account, member_seats) = committee.members[member];
 		match result {
 			Ok(s) => {
 				attested_seats += member_seats;
 				signed.push(s);
+				if attested_seats >= quorum(seats) {
+					cutoff = cutoff.min(Instant::now() + STRAGGLERS);
+				}
 			},
-			Err(e) => refused.push((*account, format!("{e:#}"))),
+			Err(e) => refused.push((account, format!("{e:#}"))),
 		}
 	}
+	let late = pending.len();
+	drop(pending);
+	if late > 0 {
+		say(format!("{late} members had not answered in time: attesting without them"));
+	}
+	timings.deliver = started.elapsed();
 	say(format!(
 		"{} of {} members signed ({attested_seats} of {seats} seats, quorum {}) in {:.2} s",
 		signed.len(),
@@ -295,8 +389,8 @@ async fn blob_and_committee(
 }
 
 /// The blob `root` rebuilt from any `k` of its rows, fetched from the members that hold
-/// them, each checked against its root, the roots against the commitment. `say` reports
-/// members that fail.
+/// them, each checked against its root, the roots against the commitment, and the blob
+/// against the commitment once rebuilt. `say` reports members that fail.
 pub async fn retrieve(
 	chain: &Chain,
 	root: &Hash,
@@ -307,7 +401,7 @@ pub async fn retrieve(
 	// The roots, from the first member that has them right.
 	let mut roots: Option<Roots> = None;
 	for url in urls.iter().flatten() {
-		match get_scale::<Roots>(&client, &format!("{url}{}", roots_path(root))).await {
+		match get_scale::<Roots>(&client, &format!("{url}{}", roots_path(root)), MAX_ROOTS).await {
 			Ok((l, rows, columns))
 				if l == layout && check_roots(&l, root, &rows, &columns).is_ok() =>
 			{
@@ -321,7 +415,7 @@ pub async fn retrieve(
 	let (_, row_roots, _) = roots.ok_or_else(|| anyhow!("no member serves the blob's roots"))?;
 	let row_roots = Arc::new(row_roots);
 	let k = layout.k() as usize;
-	// The original rows first (then parity rows), each from any member that holds it.
+	// Every row, each from any member that holds it, as they come, until k are in.
 	let fetches = (0..layout.width()).map(|i| {
 		let holders: Vec<String> = committee
 			.holders_of(i, root, &layout)
@@ -332,7 +426,7 @@ pub async fn retrieve(
 		async move {
 			for url in holders {
 				let url = format!("{url}{}", row_path(root, i));
-				match get_scale::<Chunks>(&client, &url).await {
+				match get_scale::<Chunks>(&client, &url, MAX_ROW).await {
 					Ok(chunks) => match check_row(&layout, &row_roots, i, &chunks) {
 						Ok(()) => return Ok((i, chunks)),
 						Err(e) => say(format!("{url}: {e}")),
@@ -344,7 +438,7 @@ pub async fn retrieve(
 		}
 	});
 	let mut rows: Vec<(u32, Chunks)> = Vec::with_capacity(k);
-	let mut fetched = stream::iter(fetches).buffered(ROW_FETCHES);
+	let mut fetched = stream::iter(fetches).buffer_unordered(ROW_FETCHES);
 	while let Some(result) = fetched.next().await {
 		if let Ok(row) = result {
 			rows.push(row);
@@ -357,9 +451,21 @@ pub async fn retrieve(
 	if rows.len() < k {
 		bail!("only {} of the {k} rows needed could be fetched", rows.len());
 	}
-	tokio::task::spawn_blocking(move || rebuild(&layout, &rows))
-		.await?
-		.map_err(|e| anyhow!("the rows do not decode: {e:?}"))
+	// Rows and columns that disagree (each a codeword) would give other bytes from other rows:
+	// the blob is checked whole against its commitment.
+	let root = *root;
+	tokio::task::spawn_blocking(move || {
+		let blob = rebuild(&layout, &rows).map_err(|e| anyhow!("the rows do not decode: {e:?}"))?;
+		let again = extend(&blob).map_err(|e| anyhow!("the rebuilt blob: {e:?}"))?;
+		if again.data_root() != root {
+			bail!(
+				"the rows rebuild a blob whose commitment is not {}: the blob is badly encoded (its rows and columns disagree; Da.report_bad_encoding proves it)",
+				hex_root(&root)
+			);
+		}
+		Ok(blob)
+	})
+	.await?
 }
 
 /// What sampling found.
@@ -396,7 +502,7 @@ pub async fn sample(
 		let mut ok = false;
 		for url in holders.iter().filter_map(|m| urls.get(*m).cloned().flatten()) {
 			let url = format!("{url}{}", da_cell_route(root, line, pos));
-			match get_scale::<CellProof>(&client, &url).await {
+			match get_scale::<CellProof>(&client, &url, MAX_CELL).await {
 				Ok(p)
 					if p.line == line
 						&& p.pos == pos && verify_cell_proof(&layout, root, &p).is_ok() =>
@@ -425,4 +531,23 @@ pub fn undetected(layout: &BlobLayout, samples: u32) -> f64 {
 	let (k, width) = (layout.k() as f64, layout.width() as f64);
 	let hit = ((k + 1.0) / width).powi(2);
 	(1.0 - hit).powi(samples as i32)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// The bound of the README: 30 samples of a 16 MiB blob (k = 128) leave 1.5 × 10⁻⁴, and
+	/// more samples always less.
+	#[test]
+	fn sampling_bound_is_the_documented_one() {
+		let layout = BlobLayout::new(16 << 20).unwrap();
+		assert_eq!(layout.k(), 128);
+		let p = undetected(&layout, 30);
+		assert!((p - 1.526e-4).abs() < 1e-6, "{p}");
+		assert!(undetected(&layout, 60) < 2.4e-8);
+		assert_eq!(undetected(&layout, 0), 1.0);
+		// The smallest square: (k+1)/2k = 1, one sample suffices.
+		assert_eq!(undetected(&BlobLayout::new(1).unwrap(), 1), 0.0);
+	}
 }

@@ -4,7 +4,7 @@
 //!
 //! | method | path | body | answer |
 //! |---|---|---|---|
-//! | `PUT` | [`delivery_path`] | [`zg_da_store::Delivery`] | [`zg_worker_chain::da::SignedAttestation`] |
+//! | `PUT` | [`delivery_path`] (header [`DISPERSER_SIGNATURE`]) | [`zg_da_store::Delivery`] | [`zg_worker_chain::da::SignedAttestation`] |
 //! | `GET` | [`roots_path`] | | [`zg_da_store::Roots`] |
 //! | `GET` | [`row_path`] | | [`zg_da_store::Chunks`] (row `i`, `2k` chunks) |
 //! | `GET` | [`zg_primitives::worker_api::da_cell_route`] | | [`zg_primitives::da::CellProof`] |
@@ -22,7 +22,18 @@
 pub mod client;
 pub mod signer;
 
+use codec::Encode;
 use zg_primitives::Hash;
+
+/// What a disperser signs to deliver its blob `root` to `member` (the header
+/// [`DISPERSER_SIGNATURE`] of a delivery): a signer reads a body only from the blob's own
+/// disperser.
+pub fn delivery_auth(genesis: &[u8; 32], root: &Hash, member: &[u8; 32]) -> Vec<u8> {
+	(b"zg-da-deliver", genesis, root, member).encode()
+}
+
+/// The header of a delivery that carries the disperser's signature, `0x` and 64 bytes of hex.
+pub const DISPERSER_SIGNATURE: &str = "x-zg-disperser-signature";
 
 /// `0x…` hex of a root.
 pub fn hex_root(root: &Hash) -> String {

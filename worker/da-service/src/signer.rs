@@ -4,10 +4,10 @@
 //! ([`zg_da_store::check_delivery`]). Then it stores the lines and signs the blob's
 //! attestation payload with the member's key. Nothing else is ever signed.
 
-use crate::hex_root;
-use codec::{DecodeAll, Encode};
+use crate::{delivery_auth, hex_root};
+use codec::{DecodeWithMemLimit, Encode};
 use std::{sync::Arc, time::Duration};
-use subxt_signer::sr25519::Keypair;
+use subxt_signer::sr25519::{self, Keypair};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zg_da_store::{check_delivery, Chunks, Delivery, DeliveryError, LineStore, Roots};
 use zg_primitives::{
@@ -22,6 +22,9 @@ use zg_worker_chain::{
 /// Deliveries checked at once; more are answered 503 until one ends (each is held in memory
 /// while it is checked: up to a quarter of a 32 MiB blob's extended square, twice).
 pub const DELIVERIES: usize = 2;
+
+/// Deliveries whose chain reads run at once (before any body is read); more get 503.
+pub const EXPECTATIONS: usize = 16;
 
 /// Why a delivery is refused. Nothing is stored or signed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,9 @@ pub enum SignerError {
 	/// The body is larger than the member's lines can be.
 	#[error("a delivery of {0} lines is at most {1} bytes")]
 	TooLarge(usize, usize),
+	/// The request is not signed by the blob's disperser.
+	#[error("the delivery is not signed by the blob's disperser {0}")]
+	NotDisperser(String),
 	/// The body is not a SCALE [`Delivery`].
 	#[error("the body is not a SCALE-encoded delivery")]
 	Malformed,
@@ -82,6 +88,7 @@ pub struct DaSigner {
 	account: Account,
 	genesis: [u8; 32],
 	checks: Arc<Semaphore>,
+	expectations: Arc<Semaphore>,
 	/// Test only: sign, then throw the lines away, and serve nothing (a withholding signer;
 	/// it misses its challenges and is slashed).
 	pub fault_withhold: bool,
@@ -94,7 +101,8 @@ impl DaSigner {
 		let account = key.public_key().0;
 		let genesis = chain.genesis_hash();
 		let checks = Arc::new(Semaphore::new(DELIVERIES));
-		Self { store, chain, key, account, genesis, checks, fault_withhold: false }
+		let expectations = Arc::new(Semaphore::new(EXPECTATIONS));
+		Self { store, chain, key, account, genesis, checks, expectations, fault_withhold: false }
 	}
 
 	/// The signer's account.
@@ -103,8 +111,11 @@ impl DaSigner {
 	}
 
 	/// What a delivery for `root` must be, from the chain: the blob pending, within its
-	/// attestation period, and this account a member of its committee.
-	pub async fn expect(&self, root: &Hash) -> Result<Expected, SignerError> {
+	/// attestation period, this account a member of its committee, and `signature` the
+	/// disperser's sr25519 signature of [`delivery_auth`] for this member (so that nobody but
+	/// the disperser, who paid for the blob, can take a place with a body).
+	pub async fn expect(&self, root: &Hash, signature: &[u8; 64]) -> Result<Expected, SignerError> {
+		let _reading = self.expectations.try_acquire().map_err(|_| SignerError::Busy)?;
 		let hex = hex_root(root);
 		let blob = self
 			.chain
@@ -125,6 +136,14 @@ impl DaSigner {
 		let member = committee.member_index(&self.account).ok_or_else(|| {
 			SignerError::NotMember(zg_worker_chain::ss58(&self.account), blob.epoch)
 		})?;
+		let authorized = sr25519::verify(
+			&sr25519::Signature(*signature),
+			delivery_auth(&self.genesis, root, &self.account),
+			&sr25519::PublicKey(blob.disperser),
+		);
+		if !authorized {
+			return Err(SignerError::NotDisperser(zg_worker_chain::ss58(&blob.disperser)));
+		}
 		let layout = blob.layout().map_err(SignerError::Chain)?;
 		let lines = committee.lines_of(member, root, &layout);
 		let max_len = Delivery::max_encoded_len(&layout, lines.len());
@@ -151,10 +170,15 @@ impl DaSigner {
 		let this = self.clone();
 		let exp = expected.clone();
 		tokio::task::spawn_blocking(move || -> Result<(), SignerError> {
-			let delivery =
-				Delivery::decode_all(&mut &body[..]).map_err(|_| SignerError::Malformed)?;
+			// Within twice the body: chunks of the right size take about their size.
+			let mut input = &body[..];
+			let delivery = Delivery::decode_with_mem_limit(&mut input, 2 * exp.max_len)
+				.ok()
+				.filter(|_| input.is_empty())
+				.ok_or(SignerError::Malformed)?;
+			drop(body);
 			check_delivery(&exp.root, &exp.layout, &exp.lines, &delivery)?;
-			this.store.put(&delivery).map_err(SignerError::Store)
+			this.store.put(&delivery, exp.blob.attest_by).map_err(SignerError::Store)
 		})
 		.await
 		.map_err(|e| SignerError::Store(std::io::Error::other(e)))??;
@@ -198,11 +222,18 @@ impl DaSigner {
 	}
 
 	/// Forgets, every `period`, the blobs the chain no longer holds (their retention ended,
-	/// they failed, or they were proven invalid).
+	/// they failed, or they were proven invalid). A blob is forgotten only when the chain is
+	/// past the block its attestations closed and does not hold it: a node still syncing, which
+	/// has not seen the blob yet, never makes the signer throw away lines it answers for.
 	pub async fn collect_garbage(self: Arc<Self>, period: Duration) {
 		loop {
 			tokio::time::sleep(period).await;
+			let Ok(now) = self.chain.best_number().await else { continue };
 			for root in self.store.blobs() {
+				let Some(attest_by) = self.store.attest_by(&root) else { continue };
+				if now <= u64::from(attest_by) {
+					continue;
+				}
 				match self.chain.da_blob(&root).await {
 					Ok(None) => {
 						if let Err(e) = self.store.remove(&root) {

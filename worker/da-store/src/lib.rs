@@ -17,11 +17,12 @@
 //! ([`Delivery::of_square`]), and a reader checks rows against their roots ([`check_row`])
 //! and rebuilds the blob from any `k` of them ([`rebuild`]).
 
-use codec::{Decode, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode};
 use std::{
 	fs,
 	io::Write,
 	path::{Path, PathBuf},
+	sync::atomic::{AtomicU64, Ordering},
 };
 use zg_primitives::{
 	da::{check_roots, decode_line, BlobLayout, CellProof, Extended, Line},
@@ -32,7 +33,7 @@ pub use zg_primitives::da::DaError;
 use zg_primitives::Hash as H256;
 
 /// The row and the column of one line index, each `2k` chunks.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking)]
 pub struct LineData {
 	/// The line index.
 	pub index: u32,
@@ -42,8 +43,10 @@ pub struct LineData {
 	pub column: Vec<Vec<u8>>,
 }
 
-/// What a disperser delivers to one signer for one blob.
-#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+/// What a disperser delivers to one signer for one blob. Decode it from outside bytes with
+/// `codec::DecodeWithMemLimit` (lengths are the sender's: a small body of many empty chunks
+/// would otherwise take many times its size in memory).
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking)]
 pub struct Delivery {
 	/// The blob's commitment.
 	pub root: H256,
@@ -227,6 +230,7 @@ struct Meta {
 	row_roots: Vec<H256>,
 	column_roots: Vec<H256>,
 	indices: Vec<u32>,
+	attest_by: u32,
 }
 
 /// Accepted deliveries on disk: `<dir>/<root hex>/meta` and `<dir>/<root hex>/line-<i>` (the
@@ -248,15 +252,19 @@ impl LineStore {
 	}
 
 	fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-		let tmp = path.with_extension("tmp");
+		// A name of its own, so that two deliveries of one blob at once never share one.
+		static WRITES: AtomicU64 = AtomicU64::new(0);
+		let n = WRITES.fetch_add(1, Ordering::Relaxed);
+		let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
 		let mut file = fs::File::create(&tmp)?;
 		file.write_all(bytes)?;
 		file.sync_all()?;
 		fs::rename(tmp, path)
 	}
 
-	/// Stores a checked delivery (the meta last: a blob without it is not held).
-	pub fn put(&self, delivery: &Delivery) -> std::io::Result<()> {
+	/// Stores a checked delivery (the meta last: a blob without it is not held) of a blob
+	/// whose attestations close at block `attest_by`.
+	pub fn put(&self, delivery: &Delivery, attest_by: u32) -> std::io::Result<()> {
 		let dir = self.blob_dir(&delivery.root);
 		fs::create_dir_all(&dir)?;
 		for line in &delivery.lines {
@@ -268,6 +276,7 @@ impl LineStore {
 			row_roots: delivery.row_roots.clone(),
 			column_roots: delivery.column_roots.clone(),
 			indices: delivery.lines.iter().map(|l| l.index).collect(),
+			attest_by,
 		};
 		Self::write_atomic(&dir.join("meta"), &meta.encode())
 	}
@@ -288,6 +297,12 @@ impl LineStore {
 	pub fn roots(&self, root: &H256) -> Option<Roots> {
 		let meta = self.meta(root)?;
 		Some((meta.layout, meta.row_roots, meta.column_roots))
+	}
+
+	/// The block at which the attestations of the blob `root` closed, if held: a chain that
+	/// is past it and does not hold the blob has dropped it (not just not seen it yet).
+	pub fn attest_by(&self, root: &H256) -> Option<u32> {
+		self.meta(root).map(|m| m.attest_by)
 	}
 
 	/// The roots of every blob held.

@@ -29,7 +29,7 @@ fn an_honest_delivery_is_stored_and_served_with_proofs() {
 	assert_eq!(check_delivery(&root, &sq.layout, &mine, &d), Ok(()));
 	let dir = tempfile::tempdir().unwrap();
 	let store = LineStore::open(dir.path()).unwrap();
-	store.put(&d).unwrap();
+	store.put(&d, 100).unwrap();
 	assert!(store.holds(&root));
 	for &i in &mine {
 		for line in [Line::Row(i), Line::Column(i)] {

@@ -2,27 +2,32 @@
 //!
 //! | method | path | what |
 //! |---|---|---|
-//! | `PUT` | `/v1/da/{root}` | a disperser's delivery of this member's lines: refused unless the blob is pending on chain, this worker's account is a member of its committee, and the lines are exactly the member's and check against the commitment; answers the signed attestation |
+//! | `PUT` | `/v1/da/{root}` | a disperser's delivery of this member's lines, with the blob's disperser's signature in the `x-zg-disperser-signature` header: refused unless the blob is pending on chain, the signature is the disperser's, this worker's account is a member of its committee, and the lines are exactly the member's and check against the commitment; answers the signed attestation |
 //! | `GET` | `/v1/da/{root}/roots` | the blob's layout, row roots and column roots |
 //! | `GET` | `/v1/da/{root}/rows/{index}` | row `index`, if held |
 //! | `GET` | `/v1/da/{root}/cells/{row\|column}/{index}/{pos}` | a chunk with its proof against the commitment (also on the private API, for the node's offchain worker) |
 //!
 //! Errors are `{"error": "…"}` with a 4xx/5xx status and change nothing. A delivery takes one of
 //! a few places ([`zg_da_service::signer::DELIVERIES`]; more get 503) before its body is read,
-//! and its body must arrive at 1 MiB/s at least (408 otherwise).
+//! and its body must arrive at 1 MiB/s at least (408 otherwise). The reads share the
+//! listener's bound on requests in flight and its timeouts, and read the disk off the async
+//! threads.
 
 use crate::storage::{number, root};
 use axum::{
 	body::{to_bytes, Body},
 	extract::{DefaultBodyLimit, Path, State},
-	http::StatusCode,
+	http::{HeaderMap, StatusCode},
 	response::{IntoResponse, Response},
 	routing::{get, put},
 	Json, Router,
 };
 use codec::Encode;
 use std::{sync::Arc, time::Duration};
-use zg_da_service::signer::{DaSigner, SignerError};
+use zg_da_service::{
+	signer::{DaSigner, SignerError},
+	DISPERSER_SIGNATURE,
+};
 use zg_primitives::da::Line;
 
 type Signer = Arc<DaSigner>;
@@ -36,7 +41,7 @@ impl From<SignerError> for DaFailure {
 		let status = match &e {
 			NotOnChain(_) => StatusCode::NOT_FOUND,
 			TooLate(..) | NoCommittee(_) => StatusCode::CONFLICT,
-			NotMember(..) => StatusCode::FORBIDDEN,
+			NotMember(..) | NotDisperser(_) => StatusCode::FORBIDDEN,
 			TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
 			Malformed => StatusCode::BAD_REQUEST,
 			Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -68,11 +73,17 @@ fn scale(value: impl Encode) -> Response {
 	([("content-type", "application/octet-stream")], value.encode()).into_response()
 }
 
-/// The public DA routes: deliveries (bodies up to the member's lines, read only after the
-/// chain says what they must be) and reads.
-pub fn public_routes(signer: Signer) -> Router {
+/// The delivery route: bodies up to the member's lines, read only after the chain says what
+/// they must be and who may send them, under limits of its own ([`zg_da_service::signer`]).
+pub fn delivery_routes(signer: Signer) -> Router {
 	Router::new()
 		.route("/v1/da/:root", put(deliver).layer(DefaultBodyLimit::disable()))
+		.with_state(signer)
+}
+
+/// The read routes (small answers: the server puts them behind the listener's limits).
+pub fn read_routes(signer: Signer) -> Router {
+	Router::new()
 		.route("/v1/da/:root/roots", get(roots))
 		.route("/v1/da/:root/rows/:index", get(row))
 		.route(CELL_ROUTE, get(cell))
@@ -82,13 +93,28 @@ pub fn public_routes(signer: Signer) -> Router {
 /// The route of chunks with their proofs (public, and private for the node).
 pub const CELL_ROUTE: &str = "/v1/da/:root/cells/:axis/:index/:pos";
 
+/// The disperser's signature from the [`DISPERSER_SIGNATURE`] header.
+fn disperser_signature(headers: &HeaderMap) -> Result<[u8; 64], DaFailure> {
+	let text = headers.get(DISPERSER_SIGNATURE).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+		DaFailure(
+			StatusCode::UNAUTHORIZED,
+			format!("a delivery needs the disperser's signature in {DISPERSER_SIGNATURE}"),
+		)
+	})?;
+	hex::decode(text.trim_start_matches("0x")).ok().and_then(|b| b.try_into().ok()).ok_or_else(
+		|| DaFailure(StatusCode::BAD_REQUEST, format!("{DISPERSER_SIGNATURE}: 64 bytes of hex")),
+	)
+}
+
 async fn deliver(
 	State(signer): State<Signer>,
 	Path(text): Path<String>,
+	headers: HeaderMap,
 	body: Body,
 ) -> Result<Response, DaFailure> {
 	let root = root(&text)?;
-	let expected = signer.expect(&root).await?;
+	let signature = disperser_signature(&headers)?;
+	let expected = signer.expect(&root, &signature).await?;
 	let place = signer.place()?;
 	let max = expected.max_len;
 	let lines = expected.lines.len();
@@ -105,8 +131,20 @@ async fn deliver(
 			))
 		},
 	};
-	let signed = signer.accept(expected, bytes.to_vec(), place).await?;
+	let signed = signer.accept(expected, Vec::from(bytes), place).await?;
 	Ok(scale(signed))
+}
+
+/// Runs a read of the store off the async threads.
+async fn read<T: Send + 'static>(
+	signer: Signer,
+	what: String,
+	f: impl FnOnce(&DaSigner) -> Option<T> + Send + 'static,
+) -> Result<T, DaFailure> {
+	tokio::task::spawn_blocking(move || f(&signer))
+		.await
+		.map_err(|e| DaFailure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+		.ok_or_else(|| not_held(&what))
 }
 
 async fn roots(
@@ -114,7 +152,7 @@ async fn roots(
 	Path(text): Path<String>,
 ) -> Result<Response, DaFailure> {
 	let root = root(&text)?;
-	signer.roots(&root).map(scale).ok_or_else(|| not_held("the blob"))
+	Ok(scale(read(signer, "the blob".into(), move |s| s.roots(&root)).await?))
 }
 
 async fn row(
@@ -123,19 +161,19 @@ async fn row(
 ) -> Result<Response, DaFailure> {
 	let root = root(&text)?;
 	let index = number(&index, "row")?;
-	signer.row(&root, index).map(scale).ok_or_else(|| not_held(&format!("row {index}")))
+	Ok(scale(read(signer, format!("row {index}"), move |s| s.row(&root, index)).await?))
 }
 
 async fn cell(
 	State(signer): State<Signer>,
 	Path(path): Path<(String, String, String, String)>,
 ) -> Result<Response, DaFailure> {
-	cell_answer(&signer, path)
+	cell_answer(signer, path).await
 }
 
 /// A chunk of `(root, row|column, index, pos)` with its proof, SCALE.
-pub fn cell_answer(
-	signer: &DaSigner,
+pub async fn cell_answer(
+	signer: Signer,
 	(text, axis, index, pos): (String, String, String, String),
 ) -> Result<Response, DaFailure> {
 	let root = root(&text)?;
@@ -151,5 +189,5 @@ pub fn cell_answer(
 			))
 		},
 	};
-	signer.cell(&root, line, pos).map(scale).ok_or_else(|| not_held(&format!("{line:?}")))
+	Ok(scale(read(signer, format!("{line:?}"), move |s| s.cell(&root, line, pos)).await?))
 }

@@ -161,7 +161,10 @@ pub fn public_router(worker: &Worker) -> Router {
 		router = router.merge(routes.layer(map_response(error::in_storage_shape)));
 	}
 	if let Some(da) = &worker.da {
-		router = router.merge(da::public_routes(da.clone()));
+		let routes = Router::new()
+			.merge(da::delivery_routes(da.clone()))
+			.merge(bounded(da::read_routes(da.clone()), &in_flight));
+		router = router.merge(routes.layer(map_response(error::in_storage_shape)));
 	}
 	if let Some(compute) = &worker.compute {
 		let routes = bounded(openai::routes(compute.clone()), &in_flight);

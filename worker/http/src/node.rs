@@ -69,7 +69,7 @@ async fn da_cell(
 	Path(path): Path<(String, String, String, String)>,
 ) -> Response {
 	match &worker.da {
-		Some(signer) => crate::da::cell_answer(signer, path).into_response(),
+		Some(signer) => crate::da::cell_answer(signer.clone(), path).await.into_response(),
 		None => StatusCode::NOT_FOUND.into_response(),
 	}
 }

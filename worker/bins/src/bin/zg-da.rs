@@ -174,10 +174,10 @@ struct KeepArgs<'a> {
 async fn keep(chain: &Chain, node: &str, root: &str, args: KeepArgs<'_>) -> Result<()> {
 	let root = chain::parse_root(root)?;
 	let blob = client::retrieve(chain, &root, &say).await?;
-	let path = std::env::temp_dir().join(format!("zg-da-keep-{}.bin", hex_root(&root)));
-	tokio::fs::write(&path, &blob)
-		.await
-		.with_context(|| format!("cannot write {}", path.display()))?;
+	// A file of its own (created exclusively, removed when dropped), never a guessable path.
+	let mut file = tempfile::Builder::new().prefix("zg-da-keep-").suffix(".bin").tempfile()?;
+	std::io::Write::write_all(&mut file, &blob)?;
+	let path = file.path().to_path_buf();
 	println!(
 		"blob {} rebuilt and checked ({} bytes); uploading it to 0G Storage",
 		hex_root(&root),
@@ -193,7 +193,7 @@ async fn keep(chain: &Chain, node: &str, root: &str, args: KeepArgs<'_>) -> Resu
 		.args(["--parity-shards", &args.parity_shards.to_string()])
 		.status()
 		.with_context(|| format!("cannot run {}", storage.display()));
-	let _ = tokio::fs::remove_file(&path).await;
+	drop(file);
 	if !status?.success() {
 		bail!("zg-storage upload failed");
 	}
@@ -216,8 +216,15 @@ async fn bench(chain: &Chain, blobs: u32, size_mib: u64, suris: &[String]) -> Re
 				let mut blob = vec![0u8; (size_mib << 20) as usize];
 				rand::Rng::fill(&mut rand::thread_rng(), &mut blob[..]);
 				let t0 = Instant::now();
-				let d =
-					client::disperse(chain, key, blob, client::Options::default(), quiet).await?;
+				let options = client::Options::default();
+				let d = match client::disperse(chain, key, blob, options, quiet).await {
+					Ok(d) => d,
+					Err(e) => {
+						let secs = t0.elapsed().as_secs_f64();
+						println!("blob {n}: failed after {secs:.2} s: {e:#}");
+						continue;
+					},
+				};
 				println!(
 					"blob {n}: {} {} in {:.2} s (encode {:.2}, submit {:.2}, deliver {:.2}, attest {:.2})",
 					hex_root(&d.root),
