@@ -127,15 +127,27 @@ async function run(nodeName, networkInfo) {
     const sampled = await cli('sample', root, '--samples', '30');
     if (!sampled.ok || !/30 of 30 chunks proven/.test(sampled.out)) throw new Error('sampling failed');
 
-    // Bad input to a signer: an unknown root, a malformed body, a row not held.
+    // Bad input to a signer: an unknown root, no or a wrong disperser's signature, a malformed
+    // body, a row not held.
     const bob = signers.bob.endpoint;
-    const unknown = await fetch(`${bob}/v1/da/0x${'11'.repeat(32)}`, { method: 'PUT', body: Buffer.alloc(64) });
-    if (unknown.status !== 404) throw new Error(`a delivery for an unknown root: ${unknown.status}`);
-    const garbage = await fetch(`${bob}/v1/da/${root}`, { method: 'PUT', body: Buffer.alloc(64) });
-    if (garbage.status !== 400) throw new Error(`a malformed delivery: ${garbage.status}`);
+    const bobKey = Buffer.from(signers.bob.pair.publicKey);
+    const sign = (pair, r) =>
+      '0x' + Buffer.from(pair.sign(Buffer.concat([Buffer.from('zg-da-deliver'), Buffer.from(api.genesisHash.toU8a()), Buffer.from(r.slice(2), 'hex'), bobKey]))).toString('hex');
+    const put = (r, body, signature) =>
+      fetch(`${bob}/v1/da/${r}`, { method: 'PUT', body, headers: signature ? { 'x-zg-disperser-signature': signature } : {} }).then((res) => res.status);
+    const statuses = {
+      unknown: await put(`0x${'11'.repeat(32)}`, Buffer.alloc(64), '0x' + '00'.repeat(64)),
+      unsigned: await put(root, Buffer.alloc(64)),
+      notDisperser: await put(root, Buffer.alloc(64), sign(signers.eve.pair, root)),
+      malformed: await put(root, Buffer.alloc(64), sign(keyring.addFromUri('//Ferdie'), root)),
+    };
+    const want = { unknown: 404, unsigned: 401, notDisperser: 403, malformed: 400 };
+    for (const [what, status] of Object.entries(statuses)) {
+      if (status !== want[what]) throw new Error(`${what} delivery: ${status}, expected ${want[what]}`);
+    }
     const none = await fetch(`${bob}/v1/da/0x${'22'.repeat(32)}/rows/0`);
     if (none.status !== 404) throw new Error(`a row not held: ${none.status}`);
-    log(`signers refuse an unknown root (${unknown.status}) and a malformed delivery (${garbage.status}); a row not held is 404`);
+    log(`signers refuse deliveries for an unknown root (${statuses.unknown}), without (${statuses.unsigned}) or with another's signature than the disperser's (${statuses.notDisperser}), and a malformed one (${statuses.malformed}); a row not held is 404`);
 
     // 3. Dave's worker stopped: the blob is still rebuilt.
     workers[FAULTY].kill('SIGKILL');
