@@ -1,6 +1,6 @@
 //! The client side of DA: disperse, retrieve and sample blobs (what `zg-da` runs).
 
-use crate::{delivery_auth, delivery_path, hex_root, roots_path, row_path, DISPERSER_SIGNATURE};
+use crate::{delivery_auth, delivery_path, root_hex, roots_path, row_path, DISPERSER_SIGNATURE};
 use anyhow::{anyhow, bail, Context, Result};
 use codec::{DecodeWithMemLimit, DecodeWithMemTracking, Encode};
 use futures::{stream, stream::FuturesUnordered, StreamExt};
@@ -245,7 +245,7 @@ pub async fn disperse(
 	timings.encode = started.elapsed();
 	say(format!(
 		"blob {}: {} bytes, {}×{} chunks extended to {}×{} ({:.2} s)",
-		hex_root(&root),
+		root_hex(&root),
 		layout.size,
 		layout.k(),
 		layout.k(),
@@ -378,7 +378,7 @@ async fn blob_and_committee(
 	let blob = chain
 		.da_blob(root)
 		.await?
-		.ok_or_else(|| anyhow!("blob {} is not on chain", hex_root(root)))?;
+		.ok_or_else(|| anyhow!("blob {} is not on chain", root_hex(root)))?;
 	let layout = blob.layout()?;
 	let committee = chain
 		.da_committee(blob.epoch)
@@ -460,7 +460,7 @@ pub async fn retrieve(
 		if again.data_root() != root {
 			bail!(
 				"the rows rebuild a blob whose commitment is not {}: the blob is badly encoded (its rows and columns disagree; Da.report_bad_encoding proves it)",
-				hex_root(&root)
+				root_hex(&root)
 			);
 		}
 		Ok(blob)

@@ -35,22 +35,22 @@ pub fn delivery_auth(genesis: &[u8; 32], root: &Hash, member: &[u8; 32]) -> Vec<
 /// The header of a delivery that carries the disperser's signature, `0x` and 64 bytes of hex.
 pub const DISPERSER_SIGNATURE: &str = "x-zg-disperser-signature";
 
-/// `0x…` hex of a root.
-pub fn hex_root(root: &Hash) -> String {
+/// `0x…` hex of a root (as `zg_storage_node::root_hex`, which this crate does not link).
+pub fn root_hex(root: &Hash) -> String {
 	format!("0x{}", hex::encode(root.as_bytes()))
 }
 
 /// Where a disperser delivers a member's lines of the blob `root`.
 pub fn delivery_path(root: &Hash) -> String {
-	format!("/v1/da/{}", hex_root(root))
+	format!("/v1/da/{}", root_hex(root))
 }
 
 /// Where a reader gets the blob's layout and roots.
 pub fn roots_path(root: &Hash) -> String {
-	format!("/v1/da/{}/roots", hex_root(root))
+	format!("/v1/da/{}/roots", root_hex(root))
 }
 
 /// Where a reader gets row `index` of the blob.
 pub fn row_path(root: &Hash, index: u32) -> String {
-	format!("/v1/da/{}/rows/{index}", hex_root(root))
+	format!("/v1/da/{}/rows/{index}", root_hex(root))
 }

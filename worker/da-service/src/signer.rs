@@ -4,8 +4,8 @@
 //! ([`zg_da_store::check_delivery`]). Then it stores the lines and signs the blob's
 //! attestation payload with the member's key. Nothing else is ever signed.
 
-use crate::{delivery_auth, hex_root};
-use codec::{DecodeWithMemLimit, Encode};
+use crate::{delivery_auth, root_hex};
+use codec::DecodeWithMemLimit;
 use std::{sync::Arc, time::Duration};
 use subxt_signer::sr25519::{self, Keypair};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -116,7 +116,7 @@ impl DaSigner {
 	/// the disperser, who paid for the blob, can take a place with a body).
 	pub async fn expect(&self, root: &Hash, signature: &[u8; 64]) -> Result<Expected, SignerError> {
 		let _reading = self.expectations.try_acquire().map_err(|_| SignerError::Busy)?;
-		let hex = hex_root(root);
+		let hex = root_hex(root);
 		let blob = self
 			.chain
 			.da_blob(root)
@@ -193,13 +193,13 @@ impl DaSigner {
 		if self.fault_withhold {
 			tracing::warn!(
 				"DA: --fault-da-withhold: blob {} thrown away",
-				hex_root(&expected.root)
+				root_hex(&expected.root)
 			);
 			self.store.remove(&expected.root).map_err(SignerError::Store)?;
 		}
 		tracing::info!(
 			"DA: signed blob {} (epoch {}, {} line indices)",
-			hex_root(&expected.root),
+			root_hex(&expected.root),
 			expected.blob.epoch,
 			expected.lines.len()
 		);
@@ -237,9 +237,9 @@ impl DaSigner {
 				match self.chain.da_blob(&root).await {
 					Ok(None) => {
 						if let Err(e) = self.store.remove(&root) {
-							tracing::warn!("DA: cannot remove blob {}: {e}", hex_root(&root));
+							tracing::warn!("DA: cannot remove blob {}: {e}", root_hex(&root));
 						} else {
-							tracing::info!("DA: blob {} left the chain, removed", hex_root(&root));
+							tracing::info!("DA: blob {} left the chain, removed", root_hex(&root));
 						}
 					},
 					Ok(Some(_)) => {},
@@ -251,9 +251,4 @@ impl DaSigner {
 			}
 		}
 	}
-}
-
-/// The SCALE body a signer answers a delivery with.
-pub fn encode_signed(signed: &SignedAttestation) -> Vec<u8> {
-	signed.encode()
 }

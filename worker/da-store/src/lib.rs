@@ -104,6 +104,16 @@ pub fn check_row(
 ) -> Result<(), DeliveryError> {
 	let line = Line::Row(index);
 	let root = row_roots.get(index as usize).ok_or(DeliveryError::Malformed(line))?;
+	check_chunks(layout, line, chunks, root)
+}
+
+/// Checks that `chunks` are the `2k` chunks of [`CHUNK_SIZE`] of `line` under its `root`.
+fn check_chunks(
+	layout: &BlobLayout,
+	line: Line,
+	chunks: &[Vec<u8>],
+	root: &H256,
+) -> Result<(), DeliveryError> {
 	if chunks.len() != layout.width() as usize || chunks.iter().any(|c| c.len() != CHUNK_SIZE) {
 		return Err(DeliveryError::Malformed(line));
 	}
@@ -175,12 +185,7 @@ fn check_line(
 	chunks: &[Vec<u8>],
 	root: &H256,
 ) -> Result<(), DeliveryError> {
-	if chunks.len() != layout.width() as usize || chunks.iter().any(|c| c.len() != CHUNK_SIZE) {
-		return Err(DeliveryError::Malformed(line));
-	}
-	if line_root(chunks) != *root {
-		return Err(DeliveryError::RootMismatch(line));
-	}
+	check_chunks(layout, line, chunks, root)?;
 	let k = layout.k() as usize;
 	let first: Vec<(u32, &[u8])> =
 		chunks[..k].iter().enumerate().map(|(p, c)| (p as u32, c.as_slice())).collect();

@@ -23,7 +23,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, time::Instant};
-use zg_da_service::{client, hex_root};
+use zg_da_service::{client, root_hex};
 use zg_worker_chain::{self as chain, da::ChainBlobStatus, Chain};
 
 #[derive(Parser)]
@@ -123,16 +123,16 @@ async fn submit(chain: &Chain, file: &PathBuf, suri: &str, options: client::Opti
 		started.elapsed().as_secs_f64()
 	);
 	if !d.available {
-		bail!("the chain does not report blob {} available", hex_root(&d.root));
+		bail!("the chain does not report blob {} available", root_hex(&d.root));
 	}
-	println!("Available {}", hex_root(&d.root));
+	println!("Available {}", root_hex(&d.root));
 	Ok(())
 }
 
 async fn status(chain: &Chain, root: &str) -> Result<()> {
 	let root = chain::parse_root(root)?;
 	let Some(blob) = chain.da_blob(&root).await? else {
-		bail!("blob {} is not on chain", hex_root(&root));
+		bail!("blob {} is not on chain", root_hex(&root));
 	};
 	let seats = chain.da_committee(blob.epoch).await?.map_or(0, |c| c.seats.len() as u32);
 	let state = match blob.status {
@@ -143,7 +143,7 @@ async fn status(chain: &Chain, root: &str) -> Result<()> {
 			format!("Available since block {since}, kept until block {until}")
 		},
 	};
-	println!("blob {}: {state}", hex_root(&root));
+	println!("blob {}: {state}", root_hex(&root));
 	println!(
 		"  {} bytes ({}×{} chunks), epoch {}, disperser {}, submitted in block {}",
 		blob.layout.size,
@@ -180,7 +180,7 @@ async fn keep(chain: &Chain, node: &str, root: &str, args: KeepArgs<'_>) -> Resu
 	let path = file.path().to_path_buf();
 	println!(
 		"blob {} rebuilt and checked ({} bytes); uploading it to 0G Storage",
-		hex_root(&root),
+		root_hex(&root),
 		blob.len()
 	);
 	let storage = std::env::current_exe()?.with_file_name("zg-storage");
@@ -227,7 +227,7 @@ async fn bench(chain: &Chain, blobs: u32, size_mib: u64, suris: &[String]) -> Re
 				};
 				println!(
 					"blob {n}: {} {} in {:.2} s (encode {:.2}, submit {:.2}, deliver {:.2}, attest {:.2})",
-					hex_root(&d.root),
+					root_hex(&d.root),
 					if d.available { "Available" } else { "NOT available" },
 					t0.elapsed().as_secs_f64(),
 					d.timings.encode.as_secs_f64(),
@@ -284,7 +284,7 @@ async fn main() -> Result<()> {
 			println!(
 				"{} bytes of blob {} rebuilt and checked into {} in {:.2} s",
 				blob.len(),
-				hex_root(&root),
+				root_hex(&root),
 				out.display(),
 				started.elapsed().as_secs_f64()
 			);
