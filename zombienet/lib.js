@@ -6,19 +6,40 @@ const fs = require('fs');
 const path = require('path');
 const { u8aToHex, u8aConcat, stringToU8a } = require(path.join(__dirname, '../e2e/node_modules/@polkadot/util'));
 
-// Signs and sends `tx`; resolves with its events once in a block (once finalized when
-// `finalized` is set), rejects with the module error (`section.Name`) if it failed.
-function send(api, tx, signer, finalized = false) {
+// Pool answers that only say the signer's nonce raced another transaction of the same account
+// (a provider's node submits its offchain worker's duties with that account's key): the
+// transaction never entered the pool, or left it unexecuted, so signing it again with the
+// next nonce is safe.
+const NONCE_RACE = /1014: Priority is too low|1010: Invalid Transaction: Transaction is (outdated|stale)|Usurped|Dropped/;
+
+function sendOnce(api, tx, signer, finalized) {
   return new Promise((resolve, reject) => {
     tx.signAndSend(signer, ({ status, dispatchError, events }) => {
       if (dispatchError) {
         const err = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
         reject(new Error(err ? `${err.section}.${err.name}` : dispatchError.toString()));
+      } else if (status.isUsurped || status.isDropped || status.isInvalid) {
+        reject(new Error(`transaction ${status.type}`));
       } else if (finalized ? status.isFinalized : status.isInBlock) {
         resolve(events);
       }
     }).catch(reject);
   });
+}
+
+// Signs and sends `tx`; resolves with its events once in a block (once finalized when
+// `finalized` is set), rejects with the module error (`section.Name`) if it failed. A nonce
+// that raced another transaction of the signer is retried with a fresh one (5 tries, 3 s apart).
+async function send(api, tx, signer, finalized = false) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendOnce(api, tx, signer, finalized);
+    } catch (e) {
+      if (attempt >= 5 || !NONCE_RACE.test(e.message)) throw e;
+      console.log(`[send] ${e.message}: signing again with a fresh nonce (try ${attempt + 1})`);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
 }
 
 // Polls `check` every 2 s until it returns a truthy value (returned), or throws after
