@@ -19,6 +19,7 @@ ZG_MINILM_DIR="$(minilm_dir)"
 ZG_SMOLLM_PATH="$(smollm_path)"
 export ZG_MINILM_DIR ZG_SMOLLM_PATH
 export ZG_TESTNET_DIR="${ZG_TESTNET_DIR:-$(mktemp -d -t zg-testnet-XXXXXX)}"
+mkdir -p "$ZG_TESTNET_DIR"
 log "Launching the local testnet from $ZG_CHAIN_SPEC (zombienet output in $ZG_TESTNET_DIR/zombienet.log)"
 cd "$ROOT"
 "$ROOT/e2e/node_modules/.bin/zombienet" -p native spawn "$ROOT/zombienet/local-testnet.toml" \
