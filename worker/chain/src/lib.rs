@@ -15,7 +15,7 @@ use subxt::{
 	utils::{AccountId32, H256},
 	OnlineClient, PolkadotConfig,
 };
-use subxt_signer::sr25519::Keypair;
+pub use subxt_signer::sr25519::Keypair;
 use zg_primitives::{storage::FileLayout, Hash};
 
 /// An account id: 32 bytes.
@@ -438,6 +438,28 @@ impl Chain {
 			amount,
 		);
 		self.sign_and_finalize(signer, &call).await
+	}
+
+	/// Sends `amount` plancks from `signer` to each of `accounts`, in one `Utility.batch_all`
+	/// of `Balances.transfer_keep_alive` (all or nothing), and waits until it succeeded in a
+	/// finalized block.
+	pub async fn fund(
+		&self,
+		signer: &Keypair,
+		accounts: &[Account],
+		amount: u128,
+	) -> Result<u64, TxError> {
+		use zg::runtime_types::{pallet_balances::pallet::Call, zg_runtime::RuntimeCall};
+		let transfers = accounts
+			.iter()
+			.map(|a| {
+				RuntimeCall::Balances(Call::transfer_keep_alive {
+					dest: subxt::utils::MultiAddress::Id(AccountId32(*a)),
+					value: amount,
+				})
+			})
+			.collect();
+		self.sign_and_finalize(signer, &zg::tx().utility().batch_all(transfers)).await
 	}
 
 	/// Signs and submits `call`, waits until it succeeded in a finalized block, and returns

@@ -7,6 +7,7 @@
 //! zg-da status 0x1c6f…e2
 //! zg-da keep 0x1c6f…e2 --suri //Ferdie --lifetime 14400
 //! zg-da bench --blobs 8 --size-mib 16 --suri //Alice --suri //Bob
+//! zg-da bench --blobs 48 --size-mib 32 --suri //Ferdie --lanes 16
 //! ```
 //!
 //! `submit` extends and commits the blob here, submits `Da.submit_blob` (the fee by extended
@@ -17,8 +18,9 @@
 //! members for random chunks with proofs and prints the probability that an unavailable blob
 //! would have passed. `keep` hands a blob to 0G Storage for the long term: it rebuilds it and
 //! uploads it exactly as `zg-storage upload` does (the `zg-storage` binary beside this one).
-//! `bench` disperses blobs back to back (one lane per `--suri`) and
-//! reports the throughput of attested data.
+//! `bench` disperses blobs back to back (one lane per `--suri`, or `--lanes` in all, the
+//! extra lanes on accounts derived from the first `--suri` and funded by it) and reports the
+//! throughput of attested data.
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -84,8 +86,8 @@ enum Command {
 		#[arg(long, default_value_t = 2)]
 		parity_shards: u16,
 	},
-	/// Disperses `--blobs` random blobs of `--size-mib` back to back, one lane per `--suri`,
-	/// and reports the attested throughput.
+	/// Disperses `--blobs` random blobs of `--size-mib` back to back, one lane per `--suri`
+	/// (or `--lanes` in all), and reports the attested throughput.
 	Bench {
 		/// Blobs in all.
 		#[arg(long, default_value_t = 4)]
@@ -96,6 +98,14 @@ enum Command {
 		/// Secret URIs of the dispersers, one lane each (repeatable).
 		#[arg(long = "suri", default_value = "//Alice")]
 		suris: Vec<String>,
+		/// Lanes in all (default: one per `--suri`). Lanes past the `--suri` accounts use
+		/// accounts `<first suri>//da-bench//<i>`, which the first account funds with
+		/// `--lane-funds` 0G each before the run (a lane needs the blob's deposit and fees).
+		#[arg(long)]
+		lanes: Option<u32>,
+		/// 0G sent to each derived lane account.
+		#[arg(long, default_value_t = 10)]
+		lane_funds: u32,
 	},
 }
 
@@ -200,11 +210,51 @@ async fn keep(chain: &Chain, node: &str, root: &str, args: KeepArgs<'_>) -> Resu
 	Ok(())
 }
 
-async fn bench(chain: &Chain, blobs: u32, size_mib: u64, suris: &[String]) -> Result<()> {
-	if size_mib == 0 || size_mib > 32 || suris.is_empty() {
-		bail!("--size-mib is 1 to 32, and at least one --suri is needed");
+/// Lanes allowed to a bench: each holds a blob (and its extended square) in memory.
+const MAX_LANES: u32 = 64;
+
+/// The bench's keys: one per `--suri`, then `lanes` in all on accounts derived from the first
+/// one, funded by it with `lane_funds` 0G each (in one transaction).
+async fn bench_keys(
+	chain: &Chain,
+	suris: &[String],
+	lanes: Option<u32>,
+	lane_funds: u32,
+) -> Result<Vec<chain::Keypair>> {
+	let mut keys = suris.iter().map(|s| chain::keypair(s)).collect::<Result<Vec<_>>>()?;
+	let lanes = lanes.unwrap_or(keys.len() as u32);
+	if lanes == 0 || lanes > MAX_LANES {
+		bail!("--lanes is 1 to {MAX_LANES}");
 	}
-	let keys = suris.iter().map(|s| chain::keypair(s)).collect::<Result<Vec<_>>>()?;
+	let (Some(first), Some(funder)) = (suris.first(), keys.first().cloned()) else {
+		bail!("at least one --suri is needed");
+	};
+	keys.truncate(lanes as usize);
+	let derived = (keys.len() as u32..lanes)
+		.map(|i| chain::keypair(&format!("{first}//da-bench//{i}")))
+		.collect::<Result<Vec<_>>>()?;
+	if !derived.is_empty() {
+		let accounts: Vec<_> = derived.iter().map(|k| k.public_key().0).collect();
+		let amount = u128::from(lane_funds).saturating_mul(zg_primitives::currency::ZG);
+		println!("funding {} lane accounts with {lane_funds} 0G each from {first}", accounts.len());
+		chain.fund(&funder, &accounts, amount).await.context("cannot fund the lanes")?;
+	}
+	keys.extend(derived);
+	Ok(keys)
+}
+
+async fn bench(
+	chain: &Chain,
+	blobs: u32,
+	size_mib: u64,
+	suris: &[String],
+	lanes: Option<u32>,
+	lane_funds: u32,
+) -> Result<()> {
+	if size_mib == 0 || size_mib > 32 {
+		bail!("--size-mib is 1 to 32");
+	}
+	let keys = bench_keys(chain, suris, lanes, lane_funds).await?;
 	let lanes = keys.len() as u32;
 	let started = Instant::now();
 	let quiet = |_: String| {};
@@ -313,6 +363,8 @@ async fn main() -> Result<()> {
 			};
 			keep(&chain, &cli.node, root, args).await
 		},
-		Command::Bench { blobs, size_mib, suris } => bench(&chain, *blobs, *size_mib, suris).await,
+		Command::Bench { blobs, size_mib, suris, lanes, lane_funds } => {
+			bench(&chain, *blobs, *size_mib, suris, *lanes, *lane_funds).await
+		},
 	}
 }
