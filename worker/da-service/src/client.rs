@@ -176,7 +176,8 @@ async fn deliver(
 	let root = square.data_root();
 	let auth = format!("0x{}", hex::encode(key.sign(&delivery_auth(genesis, &root, &account)).0));
 	let lines = committee.lines_of(member, &root, &square.layout);
-	let body: Arc<Vec<u8>> = Arc::new(
+	// `Bytes`: a retry sends the same buffer again rather than a copy.
+	let body = bytes::Bytes::from(
 		tokio::task::spawn_blocking(move || {
 			let mut delivery = Delivery::of_square(&square, &lines);
 			if fault_bad_lines {
@@ -195,7 +196,7 @@ async fn deliver(
 			.put(&url)
 			.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
 			.header(DISPERSER_SIGNATURE, &auth)
-			.body(body.as_ref().clone())
+			.body(body.clone())
 			.send()
 			.await
 			.with_context(|| format!("cannot reach {url}"))?;
@@ -334,6 +335,9 @@ pub async fn disperse(
 	}
 	let late = pending.len();
 	drop(pending);
+	// The extended square is not needed past the deliveries: a disperser with many blobs in
+	// flight holds each only while it delivers.
+	drop(square);
 	if late > 0 {
 		say(format!("{late} members had not answered in time: attesting without them"));
 	}
