@@ -1,10 +1,14 @@
 //! The DA pallet as the worker and the `zg-da` CLI see it: blobs, committees, signers'
 //! endpoints, fees, and the transactions a disperser signs.
 
-use crate::{runtime::zg, Account, Chain, TxError};
+use crate::{runtime::zg, Account, Chain, Included, TxError};
 use anyhow::{anyhow, Result};
 use scale_decode::DecodeAsType;
-use subxt::utils::{AccountId32, H256};
+use subxt::{
+	client::OnlineClientAtBlock,
+	utils::{AccountId32, H256},
+	PolkadotConfig,
+};
 use subxt_signer::sr25519::Keypair;
 use zg_primitives::{
 	da::{holds, rotation, BlobLayout},
@@ -132,10 +136,56 @@ pub struct SignedAttestation {
 	pub signature: [u8; 64],
 }
 
+/// A blob as one block has it, with its epoch's committee.
+#[derive(Clone, Debug)]
+pub struct DaView {
+	/// The block's number.
+	pub number: u64,
+	/// The blob, if that block holds it.
+	pub blob: Option<ChainBlob>,
+	/// Its epoch's committee, if the block holds the blob and the committee.
+	pub committee: Option<ChainCommittee>,
+}
+
+/// The blob `root` and its committee at `at`.
+async fn view_at(at: OnlineClientAtBlock<PolkadotConfig>, root: &Hash) -> Result<DaView> {
+	let blob: Option<ChainBlob> =
+		match at.storage().try_fetch(zg::storage().da().blobs(), (H256(root.0),)).await? {
+			Some(value) => Some(value.decode_as()?),
+			None => None,
+		};
+	let committee = match &blob {
+		Some(blob) => {
+			let addr = zg::storage().da().committees();
+			match at.storage().try_fetch(addr, (blob.epoch,)).await? {
+				Some(value) => Some(value.decode_as()?),
+				None => None,
+			}
+		},
+		None => None,
+	};
+	Ok(DaView { number: at.block_number(), blob, committee })
+}
+
 impl Chain {
+	/// The blob `root` and its committee at the node's best block: what a signer checks a
+	/// delivery against, so that a disperser can deliver as soon as its blob is included
+	/// (rather than a finality later). A signature given on a block that is then retracted
+	/// attests a submission that did not happen: it takes effect only if the same disperser
+	/// submits the same root in a block of the same number, and then the signer holds the
+	/// lines it signed for.
+	pub async fn da_view_best(&self, root: &Hash) -> Result<DaView> {
+		view_at(self.at_best().await?, root).await
+	}
+
+	/// The blob `root` and its committee at the block that included `tx`.
+	pub async fn da_view_included(&self, tx: &Included, root: &Hash) -> Result<DaView> {
+		view_at(tx.at().await?, root).await
+	}
+
 	/// The blob committed under `root`, if on chain.
 	pub async fn da_blob(&self, root: &Hash) -> Result<Option<ChainBlob>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let addr = zg::storage().da().blobs();
 		match at.storage().try_fetch(addr, (H256(root.0),)).await? {
 			Some(value) => Ok(Some(value.decode_as()?)),
@@ -145,7 +195,7 @@ impl Chain {
 
 	/// The committee of `epoch`, if drawn and still on chain.
 	pub async fn da_committee(&self, epoch: u32) -> Result<Option<ChainCommittee>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let addr = zg::storage().da().committees();
 		match at.storage().try_fetch(addr, (epoch,)).await? {
 			Some(value) => Ok(Some(value.decode_as()?)),
@@ -155,13 +205,13 @@ impl Chain {
 
 	/// The current DA epoch (`Da.CurrentEpoch`).
 	pub async fn da_epoch(&self) -> Result<u32> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		Ok(at.storage().fetch(zg::storage().da().current_epoch(), ()).await?.decode()?)
 	}
 
 	/// The endpoint a DA signer registered, if registered.
 	pub async fn da_endpoint(&self, signer: &Account) -> Result<Option<String>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let addr = zg::storage().da().signers();
 		match at.storage().try_fetch(addr, (AccountId32(*signer),)).await? {
 			Some(value) => {
@@ -174,7 +224,7 @@ impl Chain {
 
 	/// What a blob of `layout` costs now.
 	pub async fn da_fees(&self, layout: &BlobLayout) -> Result<DaFees> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let params: ChainDaParams =
 			at.storage().fetch(zg::storage().da().params(), ()).await?.decode_as()?;
 		let constants = zg::constants().da();
@@ -185,29 +235,29 @@ impl Chain {
 		})
 	}
 
-	/// Submits `Da.submit_blob` signed by `signer`, waits until it succeeded in a finalized
-	/// block, and returns that block's number.
+	/// Submits `Da.submit_blob` signed by `signer` and waits until it succeeded in the node's
+	/// best block.
 	pub async fn submit_blob(
 		&self,
 		signer: &Keypair,
 		root: &Hash,
 		layout: &BlobLayout,
 		max_fee: u128,
-	) -> Result<u64, TxError> {
+	) -> Result<Included, TxError> {
 		use zg::runtime_types::zg_primitives::da::BlobLayout as Layout;
 		let layout = Layout { size: layout.size, side: layout.side };
 		let call = zg::tx().da().submit_blob(H256(root.0), layout, max_fee);
-		self.sign_and_finalize(signer, &call).await
+		self.sign_and_include(signer, &call).await
 	}
 
 	/// Submits `Da.attest` with `attestations`, signed by `signer`, and waits until it
-	/// succeeded in a finalized block.
+	/// succeeded in the node's best block ([`Included::finalized`] waits for finality).
 	pub async fn attest_blob(
 		&self,
 		signer: &Keypair,
 		root: &Hash,
 		attestations: &[SignedAttestation],
-	) -> Result<u64, TxError> {
+	) -> Result<Included, TxError> {
 		use zg::runtime_types::{
 			bounded_collections::bounded_vec::BoundedVec, pallet_zg_da::Attestation,
 			sp_runtime::MultiSignature,
@@ -221,7 +271,7 @@ impl Chain {
 			})
 			.collect();
 		let call = zg::tx().da().attest(H256(root.0), BoundedVec(batch));
-		self.sign_and_finalize(signer, &call).await
+		self.sign_and_include(signer, &call).await
 	}
 }
 

@@ -11,7 +11,12 @@ pub mod runtime;
 use anyhow::{anyhow, Context, Result};
 use runtime::zg;
 use scale_decode::DecodeAsType;
+use std::time::Duration;
 use subxt::{
+	client::{OnlineClientAtBlock, OnlineClientAtBlockImpl},
+	config::{PolkadotExtrinsicParamsBuilder, RpcConfigFor},
+	rpcs::{LegacyRpcMethods, RpcClient},
+	tx::{TransactionInBlock, TransactionProgress, TransactionStatus},
 	utils::{AccountId32, H256},
 	OnlineClient, PolkadotConfig,
 };
@@ -261,20 +266,66 @@ pub struct ChainCapabilityUse {
 #[derive(Clone)]
 pub struct Chain {
 	pub(crate) api: OnlineClient<PolkadotConfig>,
+	/// The node's plain RPC methods, on the same connection (for its best block, which
+	/// subxt's block streams name only once it changes).
+	rpc: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 }
 
 impl Chain {
 	/// Connects to the node at `url` (`ws://` or `wss://`).
 	pub async fn connect(url: &str) -> Result<Self> {
-		let api = OnlineClient::<PolkadotConfig>::from_insecure_url(url)
+		let client = RpcClient::from_insecure_url(url)
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;
-		Ok(Self { api })
+		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(client.clone())
+			.await
+			.with_context(|| format!("cannot connect to the node at {url}"))?;
+		Ok(Self { api, rpc: LegacyRpcMethods::new(client) })
+	}
+
+	/// The chain at the node's latest finalized block. A node under load can answer that it
+	/// cannot find the header of the block it just named finalized (it is pinned and unpinned
+	/// between the two requests): the read is tried again, up to [`READ_TRIES`] times.
+	pub(crate) async fn at_finalized(&self) -> Result<OnlineClientAtBlock<PolkadotConfig>> {
+		let mut tries = 1;
+		loop {
+			match self.api.at_current_block().await {
+				Ok(at) => return Ok(at),
+				Err(e) if tries < READ_TRIES => {
+					tracing::debug!("cannot read the finalized block (try {tries}): {e}");
+					tries += 1;
+					tokio::time::sleep(READ_PAUSE).await;
+				},
+				Err(e) => return Err(e.into()),
+			}
+		}
+	}
+
+	/// The chain at the node's best block (its head, not yet final: what a transaction just
+	/// included sees).
+	pub(crate) async fn at_best(&self) -> Result<OnlineClientAtBlock<PolkadotConfig>> {
+		let mut tries = 1;
+		loop {
+			let head = async {
+				let hash = self.rpc.chain_get_block_hash(None).await?;
+				let hash = hash.ok_or_else(|| anyhow!("the node names no best block"))?;
+				anyhow::Ok(self.api.at_block(hash).await?)
+			};
+			match head.await {
+				Ok(at) => return Ok(at),
+				Err(e) if tries < READ_TRIES => {
+					tracing::debug!("cannot read the best block (try {tries}): {e:#}");
+					tries += 1;
+					tokio::time::sleep(READ_PAUSE).await;
+				},
+				Err(e) => return Err(e),
+			}
+		}
 	}
 
 	/// The file committed under `root`, if any.
 	pub async fn file(&self, root: &Hash) -> Result<Option<ChainFile>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let addr = zg::storage().storage().files();
 		match at.storage().try_fetch(addr, (H256(root.0),)).await? {
 			Some(value) => Ok(Some(value.decode_as()?)),
@@ -284,7 +335,7 @@ impl Chain {
 
 	/// The worker endpoint a provider registered, if it is registered.
 	pub async fn endpoint(&self, provider: &Account) -> Result<Option<String>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let addr = zg::storage().storage().providers();
 		match at.storage().try_fetch(addr, (AccountId32(*provider),)).await? {
 			Some(value) => {
@@ -297,7 +348,7 @@ impl Chain {
 
 	/// Every committed file (for a provider's worker looking for shards assigned to it).
 	pub async fn files(&self) -> Result<Vec<(Hash, ChainFile)>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let mut entries = at.storage().iter(zg::storage().storage().files(), ()).await?;
 		let mut out = Vec::new();
 		while let Some(entry) = entries.next().await {
@@ -314,14 +365,14 @@ impl Chain {
 
 	/// The storage price in plancks per charged byte and block.
 	pub async fn price(&self) -> Result<u128> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		Ok(at.storage().fetch(zg::storage().storage().price(), ()).await?.decode()?)
 	}
 
 	/// The storage pallet's `MinShardSize` (bytes a shard is charged for at least) and
 	/// `SubmissionFee` constants.
 	pub async fn storage_terms(&self) -> Result<(u64, u128)> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let constants = zg::constants().storage();
 		Ok((
 			at.constants().entry(constants.min_shard_size())?,
@@ -332,7 +383,7 @@ impl Chain {
 	/// What the storage pallet accepts of a file: its `MinDataShards`, `MaxDataShards`,
 	/// `MinParityShards`, `MaxParityShards` and `MaxFileSize` constants.
 	pub async fn storage_limits(&self) -> Result<StorageLimits> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let constants = zg::constants().storage();
 		Ok(StorageLimits {
 			min_data_shards: at.constants().entry(constants.min_data_shards())?,
@@ -346,7 +397,7 @@ impl Chain {
 	/// The expected time between blocks (BABE's `ExpectedBlockTime`) and the compute pallet's
 	/// `MaxCapabilityLifetime` (blocks): what the worker needs to judge an API key's expiry.
 	pub async fn compute_terms(&self) -> Result<(std::time::Duration, u32)> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let block_ms = at.constants().entry(zg::constants().babe().expected_block_time())?;
 		let lifetime = at.constants().entry(zg::constants().compute().max_capability_lifetime())?;
 		Ok((std::time::Duration::from_millis(block_ms), lifetime))
@@ -357,9 +408,10 @@ impl Chain {
 		self.api.genesis_hash().0
 	}
 
-	/// The current best block number.
-	pub async fn best_number(&self) -> Result<u64> {
-		Ok(self.api.at_current_block().await?.block_number())
+	/// The number of the node's latest finalized block (the block every read of this client
+	/// is made at, unless it says otherwise).
+	pub async fn finalized_number(&self) -> Result<u64> {
+		Ok(self.at_finalized().await?.block_number())
 	}
 
 	/// Submits `Storage.submit` signed by `signer` and waits until it is in a finalized block.
@@ -394,7 +446,7 @@ impl Chain {
 		provider: &Account,
 		nonce: u64,
 	) -> Result<(u128, Option<ChainCapabilityUse>, u64)> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let (user, provider) = (AccountId32(*user), AccountId32(*provider));
 		let allocations = zg::storage().compute().allocations();
 		let allocation = match at.storage().try_fetch(allocations, (user, provider)).await? {
@@ -411,7 +463,7 @@ impl Chain {
 
 	/// Every compute service of `provider` (`Compute.Services`).
 	pub async fn compute_services(&self, provider: &Account) -> Result<Vec<ChainService>> {
-		let at = self.api.at_current_block().await?;
+		let at = self.at_finalized().await?;
 		let mut entries = at.storage().iter(zg::storage().compute().services(), ()).await?;
 		let mut out = Vec::new();
 		while let Some(entry) = entries.next().await {
@@ -469,25 +521,121 @@ impl Chain {
 		signer: &Keypair,
 		call: &C,
 	) -> Result<u64, TxError> {
+		let in_block = self
+			.submit(signer, call)
+			.await?
+			.wait_for_finalized()
+			.await
+			.map_err(|e| TxError::Unknown(anyhow!("the transaction's fate is unknown: {e}")))?;
+		landed(&in_block).await
+	}
+
+	/// Signs and submits `call` and waits until it succeeded in the node's best block
+	/// (not yet final: [`Included::finalized`] waits for that).
+	pub async fn sign_and_include<C: subxt::tx::Payload>(
+		&self,
+		signer: &Keypair,
+		call: &C,
+	) -> Result<Included, TxError> {
+		let mut progress = self.submit(signer, call).await?;
+		let unknown = |e: &dyn std::fmt::Display| {
+			TxError::Unknown(anyhow!("the transaction's fate is unknown: {e}"))
+		};
+		loop {
+			match progress.next().await {
+				Some(Ok(TransactionStatus::InBestBlock(block))) => {
+					let number = landed(&block).await?;
+					return Ok(Included { number, block, progress: progress.into() });
+				},
+				Some(Ok(TransactionStatus::InFinalizedBlock(block))) => {
+					let number = landed(&block).await?;
+					return Ok(Included { number, block, progress: progress.into() });
+				},
+				Some(Ok(TransactionStatus::Invalid { message })) => {
+					return Err(TxError::NoEffect(anyhow!("the transaction is invalid: {message}")))
+				},
+				Some(Ok(TransactionStatus::Dropped { message })) => {
+					return Err(unknown(&format!("dropped: {message}")))
+				},
+				Some(Ok(TransactionStatus::Error { message })) => return Err(unknown(&message)),
+				Some(Ok(_)) => continue,
+				Some(Err(e)) => return Err(unknown(&e)),
+				None => return Err(unknown(&"the node stopped reporting it")),
+			}
+		}
+	}
+
+	/// Signs `call` with `signer` at the account's next nonce as the node counts it (its best
+	/// block and its pool: a transaction sent right after another one's inclusion, before
+	/// that is final, must not reuse its nonce) and sends it to the pool.
+	async fn submit<C: subxt::tx::Payload>(
+		&self,
+		signer: &Keypair,
+		call: &C,
+	) -> Result<Progress, TxError> {
 		let no_effect = |e: &dyn std::fmt::Display| TxError::NoEffect(anyhow!("{e}"));
+		let account = AccountId32(signer.public_key().0);
+		let nonce =
+			self.rpc.system_account_next_index(&account).await.map_err(|e| no_effect(&e))?;
+		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
 		let mut tx = self.api.tx().await.map_err(|e| no_effect(&e))?;
-		let progress =
-			tx.sign_and_submit_then_watch_default(call, signer).await.map_err(|e| no_effect(&e))?;
+		tx.sign_and_submit_then_watch(call, signer, params).await.map_err(|e| no_effect(&e))
+	}
+}
+
+/// How many times a read of the chain's head is tried before it fails.
+pub const READ_TRIES: u32 = 4;
+
+/// The pause between two tries of a read.
+const READ_PAUSE: Duration = Duration::from_millis(250);
+
+/// A transaction's progress as subxt reports it.
+type Progress = TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
+
+/// A transaction that succeeded in the node's best block, not yet final.
+pub struct Included {
+	/// The block's number.
+	pub number: u64,
+	block: TransactionInBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>,
+	// In a mutex only so that `&Included` can be held across an await in a spawned task (the
+	// stream is `Send`, not `Sync`); nothing locks it but `finalized`, which owns it.
+	progress: std::sync::Mutex<Progress>,
+}
+
+impl Included {
+	/// The chain at the block that included the transaction.
+	pub(crate) async fn at(&self) -> Result<OnlineClientAtBlock<PolkadotConfig>> {
+		Ok(self.block.at().await?)
+	}
+
+	/// Waits until the transaction is in a finalized block and succeeded there (a
+	/// re-organisation can put it in another block than the one it was first included in),
+	/// and returns that block's number.
+	pub async fn finalized(self) -> Result<u64, TxError> {
+		let progress = self.progress.into_inner().unwrap_or_else(|e| e.into_inner());
 		let in_block = progress
 			.wait_for_finalized()
 			.await
 			.map_err(|e| TxError::Unknown(anyhow!("the transaction's fate is unknown: {e}")))?;
-		let number = in_block
-			.at()
-			.await
-			.map_err(|e| TxError::Unknown(anyhow!("cannot read its block: {e}")))?
-			.block_number();
-		in_block
-			.wait_for_success()
-			.await
-			.map_err(|e| no_effect(&format!("the transaction failed: {e}")))?;
-		Ok(number)
+		landed(&in_block).await
 	}
+}
+
+/// The number of the block `in_block` names, once the transaction is seen to have succeeded
+/// in it.
+async fn landed(
+	in_block: &TransactionInBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>,
+) -> Result<u64, TxError> {
+	let number = in_block
+		.at()
+		.await
+		.map_err(|e| TxError::Unknown(anyhow!("cannot read its block: {e}")))?
+		.block_number();
+	in_block
+		.wait_for_success()
+		.await
+		.map_err(|e| TxError::NoEffect(anyhow!("the transaction failed: {e}")))?;
+	Ok(number)
 }
 
 /// Why a transaction did not succeed.

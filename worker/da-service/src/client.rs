@@ -10,7 +10,7 @@ use std::{
 	time::{Duration, Instant},
 };
 use subxt_signer::sr25519::{self, Keypair};
-use zg_da_store::{check_row, rebuild, Chunks, Delivery, Roots};
+use zg_da_store::{check_row, rebuild, row_from_cells, Chunks, Delivery, Partial, Roots};
 use zg_primitives::{
 	da::{
 		attestation_payload, check_roots, extend, quorum, verify_cell_proof, BlobLayout, CellProof,
@@ -21,7 +21,7 @@ use zg_primitives::{
 };
 use zg_worker_chain::{
 	da::{ChainBlob, ChainCommittee, SignedAttestation},
-	Account, Chain,
+	Account, Chain, Included,
 };
 
 /// How long one request to a signer's worker may take (a delivery of a quarter of a 32 MiB
@@ -44,17 +44,23 @@ const MAX_SIGNED: usize = 1 << 10;
 /// Rows fetched at once when retrieving a blob.
 pub const ROW_FETCHES: usize = 8;
 
+/// Rows rebuilt from single chunks at once, and chunks fetched at once for each.
+pub const CELL_ROWS: usize = 4;
+pub const CELL_FETCHES: usize = 16;
+
 /// Where the time of a dispersal went.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timings {
 	/// Extending and committing the blob.
 	pub encode: Duration,
-	/// From sending `submit_blob` to its finalized block.
+	/// From sending `submit_blob` to the best block that included it.
 	pub submit: Duration,
 	/// Delivering every member its lines and collecting the signatures.
 	pub deliver: Duration,
-	/// From sending `attest` to its finalized block.
+	/// From sending `attest` to the best block that included it (the blob is Available there).
 	pub attest: Duration,
+	/// From then to the attestations' finalized block.
+	pub finality: Duration,
 }
 
 /// A blob dispersed and attested.
@@ -72,7 +78,8 @@ pub struct Dispersal {
 	pub attested_seats: u32,
 	/// Members that refused or could not be reached, and why.
 	pub refused: Vec<(Account, String)>,
-	/// Whether the chain reports it available.
+	/// Whether the chain reports it available (at the block that included the attestations,
+	/// then, once [`Attested::finalized`], at the finalized head).
 	pub available: bool,
 	/// Where the time went.
 	pub timings: Timings,
@@ -157,7 +164,9 @@ pub struct Options {
 }
 
 /// Delivers member `member` its lines of `square` at `endpoint`, signed by the disperser
-/// `key`, and checks its signature; a busy member (503) is asked again until `deadline`.
+/// `key`, and checks its signature. A busy member (503), or one whose node has not imported
+/// the block with the blob yet (404: the disperser delivers as soon as its own node includes
+/// the blob), is asked again until `deadline`.
 #[allow(clippy::too_many_arguments)]
 async fn deliver(
 	client: &reqwest::Client,
@@ -192,21 +201,27 @@ async fn deliver(
 	let url = format!("{endpoint}{}", delivery_path(&root));
 	let mut pause = Duration::from_millis(250);
 	let res = loop {
-		let res = client
+		let sent = client
 			.put(&url)
 			.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
 			.header(DISPERSER_SIGNATURE, &auth)
 			.body(body.clone())
 			.send()
-			.await
-			.with_context(|| format!("cannot reach {url}"))?;
-		let busy = res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE;
-		if busy && Instant::now() + pause < deadline {
+			.await;
+		// A busy member answers 503 without reading the body and closes the connection: the
+		// client may see that as a broken request rather than the answer. Only a member that
+		// cannot be connected to at all is given up at once.
+		let again = match &sent {
+			Ok(res) => [reqwest::StatusCode::SERVICE_UNAVAILABLE, reqwest::StatusCode::NOT_FOUND]
+				.contains(&res.status()),
+			Err(e) => !e.is_connect(),
+		};
+		if again && Instant::now() + pause < deadline {
 			tokio::time::sleep(pause).await;
 			pause = (pause * 2).min(Duration::from_secs(2));
 			continue;
 		}
-		break res;
+		break sent.with_context(|| format!("cannot reach {url}"))?;
 	};
 	if !res.status().is_success() {
 		bail!("{}", refusal(res).await);
@@ -225,10 +240,29 @@ async fn deliver(
 	Ok(signed)
 }
 
-/// Disperses `blob`: extends and commits it, submits it signed by `key` (paying at most
-/// `options.max_fee`, by default the fee the chain asks), delivers every member of the committee its
-/// lines, checks each signature, submits them in one `attest`, and reads the blob's state.
-/// `say` reports progress.
+/// A blob whose attestations are in the node's best block: Available there, not yet final.
+pub struct Attested {
+	/// What the dispersal did so far.
+	pub dispersal: Dispersal,
+	tx: Included,
+	chain: Chain,
+}
+
+impl Attested {
+	/// Waits until the attestations are in a finalized block, and reads the blob's state at
+	/// the finalized head.
+	pub async fn finalized(self) -> Result<Dispersal> {
+		let Self { mut dispersal, tx, chain } = self;
+		let started = Instant::now();
+		tx.finalized().await.map_err(|e| anyhow!("attest: {e}"))?;
+		dispersal.timings.finality = started.elapsed();
+		dispersal.available =
+			chain.da_blob(&dispersal.root).await?.is_some_and(|b| b.is_available());
+		Ok(dispersal)
+	}
+}
+
+/// Disperses `blob` (see [`disperse_included`]) and waits until its attestations are final.
 pub async fn disperse(
 	chain: &Chain,
 	key: &Keypair,
@@ -236,43 +270,97 @@ pub async fn disperse(
 	options: Options,
 	say: &(dyn Fn(String) + Sync),
 ) -> Result<Dispersal> {
-	let mut timings = Timings::default();
+	disperse_included(chain, key, blob, options, say).await?.finalized().await
+}
+
+/// Disperses `blob`: extends and commits it, submits it signed by `key` (paying at most
+/// `options.max_fee`, by default the fee the chain asks), delivers every member of the
+/// committee its lines as soon as the submission is in the node's best block, checks each
+/// signature, and submits them in one `attest`. Returns once the attestations are in the
+/// best block; [`Attested::finalized`] waits for finality (a disperser with more blobs goes on
+/// meanwhile). `say` reports progress.
+pub async fn disperse_included(
+	chain: &Chain,
+	key: &Keypair,
+	blob: Vec<u8>,
+	options: Options,
+	say: &(dyn Fn(String) + Sync),
+) -> Result<Attested> {
+	let encoded = encode(blob).await?;
+	say(encoded.describe());
+	disperse_encoded(chain, key, encoded, options, say).await
+}
+
+/// A blob extended to its square and committed, ready to disperse.
+pub struct Encoded {
+	/// The square.
+	pub square: Arc<zg_primitives::da::Extended>,
+	/// How long extending and committing took.
+	pub took: Duration,
+}
+
+impl Encoded {
+	/// The blob's commitment.
+	pub fn root(&self) -> Hash {
+		self.square.data_root()
+	}
+
+	/// A line that says what the blob became.
+	pub fn describe(&self) -> String {
+		let layout = self.square.layout;
+		format!(
+			"blob {}: {} bytes, {}×{} chunks extended to {}×{} ({:.2} s)",
+			root_hex(&self.root()),
+			layout.size,
+			layout.k(),
+			layout.k(),
+			layout.width(),
+			layout.width(),
+			self.took.as_secs_f64()
+		)
+	}
+}
+
+/// Extends and commits `blob` (1 byte to 32 MiB), off the async threads.
+pub async fn encode(blob: Vec<u8>) -> Result<Encoded> {
 	let started = Instant::now();
 	let square = tokio::task::spawn_blocking(move || extend(&blob))
 		.await?
 		.map_err(|e| anyhow!("the blob cannot be laid out: {e:?} (1 byte to 32 MiB)"))?;
-	let square = Arc::new(square);
+	Ok(Encoded { square: Arc::new(square), took: started.elapsed() })
+}
+
+/// Disperses an encoded blob as [`disperse_included`] does.
+pub async fn disperse_encoded(
+	chain: &Chain,
+	key: &Keypair,
+	encoded: Encoded,
+	options: Options,
+	say: &(dyn Fn(String) + Sync),
+) -> Result<Attested> {
+	let mut timings = Timings { encode: encoded.took, ..Timings::default() };
+	let square = encoded.square;
 	let (root, layout) = (square.data_root(), square.layout);
-	timings.encode = started.elapsed();
-	say(format!(
-		"blob {}: {} bytes, {}×{} chunks extended to {}×{} ({:.2} s)",
-		root_hex(&root),
-		layout.size,
-		layout.k(),
-		layout.k(),
-		layout.width(),
-		layout.width(),
-		timings.encode.as_secs_f64()
-	));
 
 	let fees = chain.da_fees(&layout).await?;
 	let max_fee = options.max_fee.unwrap_or(fees.fee);
 	let started = Instant::now();
-	chain
+	let submitted = chain
 		.submit_blob(key, &root, &layout, max_fee)
 		.await
 		.map_err(|e| anyhow!("submit_blob: {e}"))?;
 	timings.submit = started.elapsed();
+	// The blob and its committee as the including block has them (the committee may be drawn
+	// in that very block).
+	let view = chain.da_view_included(&submitted, &root).await?;
 	let on_chain: ChainBlob =
-		chain.da_blob(&root).await?.ok_or_else(|| anyhow!("the blob is not on chain"))?;
+		view.blob.ok_or_else(|| anyhow!("the blob is not in the block that included it"))?;
 	say(format!(
 		"submitted in block {} for epoch {} (fee {} + submission fee {} + deposit {} plancks)",
 		on_chain.submitted_at, on_chain.epoch, fees.fee, fees.submission_fee, fees.deposit
 	));
-	let committee = chain
-		.da_committee(on_chain.epoch)
-		.await?
-		.ok_or_else(|| anyhow!("epoch {} has no committee", on_chain.epoch))?;
+	let committee =
+		view.committee.ok_or_else(|| anyhow!("epoch {} has no committee", on_chain.epoch))?;
 	let payload = attestation_payload(
 		&chain.genesis_hash(),
 		&root,
@@ -283,14 +371,13 @@ pub async fn disperse(
 
 	// Every member at once; the attestation goes out once the quorum has signed and the others
 	// had STRAGGLERS more, or when the attestation period nears its end (with room for the
-	// attest transaction to be finalized within it).
+	// attest transaction to be included within it).
 	let started = Instant::now();
 	let client = http()?;
 	let urls = endpoints(chain, &committee).await?;
 	let genesis = chain.genesis_hash();
 	let (block_time, _) = chain.compute_terms().await?;
-	let best = chain.best_number().await?;
-	let blocks_left = u64::from(on_chain.attest_by).saturating_sub(best + 4) as u32;
+	let blocks_left = u64::from(on_chain.attest_by).saturating_sub(view.number + 4) as u32;
 	let deadline = started + block_time * blocks_left;
 	let seats = committee.seats.len() as u32;
 	let mut pending: FuturesUnordered<_> = urls
@@ -353,16 +440,21 @@ pub async fn disperse(
 		say(format!("  {} refused: {why}", zg_worker_chain::ss58(account)));
 	}
 	if attested_seats < quorum(seats) {
+		let why: Vec<String> =
+			refused.iter().map(|(a, why)| format!("{}: {why}", zg_worker_chain::ss58(a))).collect();
 		bail!(
-			"only {attested_seats} of {seats} seats signed: no quorum; the blob fails at block {} and its fee and deposit are refunded",
-			on_chain.attest_by
+			"only {attested_seats} of {seats} seats signed: no quorum; the blob fails at block {} and its fee and deposit are refunded (refused: {}{})",
+			on_chain.attest_by,
+			if why.is_empty() { "none".to_string() } else { why.join("; ") },
+			if late > 0 { format!("; {late} members did not answer in time") } else { String::new() }
 		);
 	}
 	let started = Instant::now();
-	chain.attest_blob(key, &root, &signed).await.map_err(|e| anyhow!("attest: {e}"))?;
+	let tx = chain.attest_blob(key, &root, &signed).await.map_err(|e| anyhow!("attest: {e}"))?;
 	timings.attest = started.elapsed();
-	let available = chain.da_blob(&root).await?.is_some_and(|b| b.is_available());
-	Ok(Dispersal {
+	let available =
+		chain.da_view_included(&tx, &root).await?.blob.is_some_and(|b| b.is_available());
+	let dispersal = Dispersal {
 		root,
 		layout,
 		epoch: on_chain.epoch,
@@ -371,7 +463,8 @@ pub async fn disperse(
 		refused,
 		available,
 		timings,
-	})
+	};
+	Ok(Attested { dispersal, tx, chain: chain.clone() })
 }
 
 /// The blob `root` from the chain with its committee and the members' endpoints.
@@ -392,20 +485,96 @@ async fn blob_and_committee(
 	Ok((blob, layout, committee, urls))
 }
 
-/// The blob `root` rebuilt from any `k` of its rows, fetched from the members that hold
-/// them, each checked against its root, the roots against the commitment, and the blob
-/// against the commitment once rebuilt. `say` reports members that fail.
+/// Where a blob is rebuilt from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+	/// Whole rows, each from any member holding it; the rows no member serves whole are
+	/// rebuilt from single chunks.
+	Rows,
+	/// Single chunks only (slower: what a reader falls back to when members answer samples
+	/// but not whole rows).
+	Cells,
+}
+
+/// What a reader needs of a blob's committee to fetch from it.
+struct Members<'a> {
+	client: reqwest::Client,
+	root: &'a Hash,
+	layout: BlobLayout,
+	committee: ChainCommittee,
+	urls: Vec<Option<String>>,
+}
+
+impl Members<'_> {
+	/// The endpoints of the members that hold line index `index`.
+	fn holding(&self, index: u32) -> Vec<String> {
+		self.committee
+			.holders_of(index, self.root, &self.layout)
+			.into_iter()
+			.filter_map(|m| self.urls.get(m).cloned().flatten())
+			.collect()
+	}
+
+	/// Chunk `(row, column)` proven against the commitment, from any member holding its row
+	/// or its column (they prove it along the line they hold).
+	async fn cell(&self, row: u32, column: u32) -> Option<Vec<u8>> {
+		for (line, pos) in [(Line::Row(row), column), (Line::Column(column), row)] {
+			for url in self.holding(line.index()) {
+				let url = format!("{url}{}", da_cell_route(self.root, line, pos));
+				match get_scale::<CellProof>(&self.client, &url, MAX_CELL).await {
+					Ok(p)
+						if p.line == line
+							&& p.pos == pos && verify_cell_proof(&self.layout, self.root, &p)
+							.is_ok() =>
+					{
+						return Some(p.chunk)
+					},
+					_ => continue,
+				}
+			}
+		}
+		None
+	}
+
+	/// Chunks of row `index` fetched one by one (each proven against the commitment), until
+	/// `k` are in or every position was tried.
+	async fn row_cells(&self, index: u32) -> Vec<(u32, Vec<u8>)> {
+		let k = self.layout.k() as usize;
+		let positions = 0..self.layout.width();
+		let mut fetched =
+			stream::iter(positions.map(|j| async move { (j, self.cell(index, j).await) }))
+				.buffer_unordered(CELL_FETCHES);
+		let mut cells = Vec::with_capacity(k);
+		while let Some((j, cell)) = fetched.next().await {
+			if let Some(chunk) = cell {
+				cells.push((j, chunk));
+				if cells.len() == k {
+					break;
+				}
+			}
+		}
+		cells
+	}
+}
+
+/// The blob `root` rebuilt from what its members serve: `k` rows, each whole from a member
+/// holding it (unless `source` says chunks only) or from `k` of its chunks, each proven against
+/// the commitment along the row or its column; with fewer than `k` rows so, every chunk had
+/// decoded along rows and columns in turn ([`Partial::peel`]). The blob is checked against
+/// its commitment once rebuilt. `say` reports members that fail.
 pub async fn retrieve(
 	chain: &Chain,
 	root: &Hash,
+	source: Source,
 	say: &(dyn Fn(String) + Sync),
 ) -> Result<Vec<u8>> {
 	let (_, layout, committee, urls) = blob_and_committee(chain, root).await?;
-	let client = http()?;
+	let members = Members { client: http()?, root, layout, committee, urls };
 	// The roots, from the first member that has them right.
 	let mut roots: Option<Roots> = None;
-	for url in urls.iter().flatten() {
-		match get_scale::<Roots>(&client, &format!("{url}{}", roots_path(root)), MAX_ROOTS).await {
+	for url in members.urls.iter().flatten() {
+		let url = format!("{url}{}", roots_path(root));
+		match get_scale::<Roots>(&members.client, &url, MAX_ROOTS).await {
 			Ok((l, rows, columns))
 				if l == layout && check_roots(&l, root, &rows, &columns).is_ok() =>
 			{
@@ -417,49 +586,96 @@ pub async fn retrieve(
 		}
 	}
 	let (_, row_roots, _) = roots.ok_or_else(|| anyhow!("no member serves the blob's roots"))?;
-	let row_roots = Arc::new(row_roots);
 	let k = layout.k() as usize;
+	let mut rows: Vec<(u32, Chunks)> = Vec::with_capacity(k);
 	// Every row, each from any member that holds it, as they come, until k are in.
-	let fetches = (0..layout.width()).map(|i| {
-		let holders: Vec<String> = committee
-			.holders_of(i, root, &layout)
-			.into_iter()
-			.filter_map(|m| urls.get(m).cloned().flatten())
-			.collect();
-		let (client, row_roots) = (client.clone(), row_roots.clone());
-		async move {
-			for url in holders {
-				let url = format!("{url}{}", row_path(root, i));
-				match get_scale::<Chunks>(&client, &url, MAX_ROW).await {
-					Ok(chunks) => match check_row(&layout, &row_roots, i, &chunks) {
-						Ok(()) => return Ok((i, chunks)),
-						Err(e) => say(format!("{url}: {e}")),
-					},
-					Err(e) => say(format!("{e:#}")),
+	if source == Source::Rows {
+		let fetches = (0..layout.width()).map(|i| {
+			let (members, row_roots) = (&members, &row_roots);
+			async move {
+				for url in members.holding(i) {
+					let url = format!("{url}{}", row_path(root, i));
+					match get_scale::<Chunks>(&members.client, &url, MAX_ROW).await {
+						Ok(chunks) => match check_row(&layout, row_roots, i, &chunks) {
+							Ok(()) => return Ok((i, chunks)),
+							Err(e) => say(format!("{url}: {e}")),
+						},
+						Err(e) => say(format!("{e:#}")),
+					}
+				}
+				Err(i)
+			}
+		});
+		let mut fetched = stream::iter(fetches).buffer_unordered(ROW_FETCHES);
+		while let Some(result) = fetched.next().await {
+			if let Ok(row) = result {
+				rows.push(row);
+				if rows.len() == k {
+					break;
 				}
 			}
-			Err(i)
 		}
-	});
-	let mut rows: Vec<(u32, Chunks)> = Vec::with_capacity(k);
-	let mut fetched = stream::iter(fetches).buffer_unordered(ROW_FETCHES);
-	while let Some(result) = fetched.next().await {
-		if let Ok(row) = result {
-			rows.push(row);
-			if rows.len() == k {
-				break;
-			}
+		if rows.len() < k {
+			say(format!(
+				"{} whole rows of the {k} needed: the others from single chunks proven against the commitment",
+				rows.len()
+			));
 		}
 	}
-	drop(fetched);
+	// The rows still missing, each from k of its chunks along the row or its columns; the
+	// chunks of rows that do not reach k are kept for peeling.
+	let mut partial_rows = Vec::new();
 	if rows.len() < k {
-		bail!("only {} of the {k} rows needed could be fetched", rows.len());
+		let have: Vec<u32> = rows.iter().map(|(i, _)| *i).collect();
+		let missing = (0..layout.width()).filter(|i| !have.contains(i));
+		let members = &members;
+		let mut fetched =
+			stream::iter(missing.map(|i| async move { (i, members.row_cells(i).await) }))
+				.buffer_unordered(CELL_ROWS);
+		while let Some((i, cells)) = fetched.next().await {
+			if cells.len() < k {
+				partial_rows.push((i, cells));
+				continue;
+			}
+			match row_from_cells(&layout, &row_roots, i, &cells) {
+				Ok(row) => {
+					rows.push((i, row));
+					if rows.len() == k {
+						break;
+					}
+				},
+				Err(e) => say(format!("row {i}: {e}")),
+			}
+		}
 	}
 	// Rows and columns that disagree (each a codeword) would give other bytes from other rows:
 	// the blob is checked whole against its commitment.
 	let root = *root;
 	tokio::task::spawn_blocking(move || {
-		let blob = rebuild(&layout, &rows).map_err(|e| anyhow!("the rows do not decode: {e:?}"))?;
+		let blob = if rows.len() >= k {
+			rebuild(&layout, &rows).map_err(|e| anyhow!("the rows do not decode: {e:?}"))?
+		} else {
+			// No k rows: every chunk had, decoded along rows and columns in turn.
+			let mut square = Partial::new(layout);
+			for (i, chunks) in rows {
+				for (j, chunk) in chunks.into_iter().enumerate() {
+					square.set(i, j as u32, chunk);
+				}
+			}
+			for (i, cells) in partial_rows {
+				for (j, chunk) in cells {
+					square.set(i, j, chunk);
+				}
+			}
+			square.peel();
+			square.blob().ok_or_else(|| {
+				anyhow!(
+					"the chunks the members served ({} of {}) do not rebuild the blob",
+					square.known(),
+					layout.width() * layout.width()
+				)
+			})?
+		};
 		let again = extend(&blob).map_err(|e| anyhow!("the rebuilt blob: {e:?}"))?;
 		if again.data_root() != root {
 			bail!(

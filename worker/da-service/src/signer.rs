@@ -110,29 +110,20 @@ impl DaSigner {
 		self.account
 	}
 
-	/// What a delivery for `root` must be, from the chain: the blob pending, within its
+	/// What a delivery for `root` must be, from the chain's best block: the blob pending, within its
 	/// attestation period, this account a member of its committee, and `signature` the
 	/// disperser's sr25519 signature of [`delivery_auth`] for this member (so that nobody but
 	/// the disperser, who paid for the blob, can take a place with a body).
 	pub async fn expect(&self, root: &Hash, signature: &[u8; 64]) -> Result<Expected, SignerError> {
 		let _reading = self.expectations.try_acquire().map_err(|_| SignerError::Busy)?;
 		let hex = root_hex(root);
-		let blob = self
-			.chain
-			.da_blob(root)
-			.await
-			.map_err(SignerError::Chain)?
-			.ok_or_else(|| SignerError::NotOnChain(hex.clone()))?;
-		let best = self.chain.best_number().await.map_err(SignerError::Chain)?;
-		if best >= u64::from(blob.attest_by) {
-			return Err(SignerError::TooLate(hex, best, blob.attest_by));
+		// At the best block: a disperser delivers as soon as its blob is included.
+		let view = self.chain.da_view_best(root).await.map_err(SignerError::Chain)?;
+		let blob = view.blob.ok_or_else(|| SignerError::NotOnChain(hex.clone()))?;
+		if view.number >= u64::from(blob.attest_by) {
+			return Err(SignerError::TooLate(hex, view.number, blob.attest_by));
 		}
-		let committee = self
-			.chain
-			.da_committee(blob.epoch)
-			.await
-			.map_err(SignerError::Chain)?
-			.ok_or(SignerError::NoCommittee(blob.epoch))?;
+		let committee = view.committee.ok_or(SignerError::NoCommittee(blob.epoch))?;
 		let member = committee.member_index(&self.account).ok_or_else(|| {
 			SignerError::NotMember(zg_worker_chain::ss58(&self.account), blob.epoch)
 		})?;
@@ -228,7 +219,7 @@ impl DaSigner {
 	pub async fn collect_garbage(self: Arc<Self>, period: Duration) {
 		loop {
 			tokio::time::sleep(period).await;
-			let Ok(now) = self.chain.best_number().await else { continue };
+			let Ok(now) = self.chain.finalized_number().await else { continue };
 			for root in self.store.blobs() {
 				let Some(attest_by) = self.store.attest_by(&root) else { continue };
 				if now <= u64::from(attest_by) {

@@ -14,8 +14,9 @@
 //! challenge and a sampler) and whole rows (what a reader rebuilds the blob from).
 //!
 //! The other two sides of the same data: a disperser cuts its extended square into deliveries
-//! ([`Delivery::of_square`]), and a reader checks rows against their roots ([`check_row`])
-//! and rebuilds the blob from any `k` of them ([`rebuild`]).
+//! ([`Delivery::of_square`]), and a reader checks rows against their roots ([`check_row`]),
+//! rebuilds a row no member serves whole from `k` of its chunks ([`row_from_cells`]), and
+//! rebuilds the blob from any `k` rows ([`rebuild`]).
 
 use codec::{Decode, DecodeWithMemTracking, Encode};
 use std::{
@@ -123,6 +124,25 @@ fn check_chunks(
 	Ok(())
 }
 
+/// Row `index` of the blob from any `k` of its chunks (`(position, chunk)`, each proven
+/// against the commitment, along the row or along its column), decoded and checked against
+/// the row's committed root (from [`check_roots`]-checked `row_roots`). What a reader does for
+/// a row no member serves whole.
+pub fn row_from_cells(
+	layout: &BlobLayout,
+	row_roots: &[H256],
+	index: u32,
+	cells: &[(u32, Vec<u8>)],
+) -> Result<Chunks, DeliveryError> {
+	let line = Line::Row(index);
+	let k = layout.k() as usize;
+	let cells: Vec<(u32, &[u8])> =
+		cells.iter().take(k).map(|(pos, chunk)| (*pos, chunk.as_slice())).collect();
+	let row = decode_line(layout, &cells).map_err(|_| DeliveryError::Malformed(line))?;
+	check_row(layout, row_roots, index, &row)?;
+	Ok(row)
+}
+
 /// The blob from `k` checked rows of distinct indices (`(index, chunks)`): each of the first
 /// `k` columns is decoded from the chunks the rows give it, and the original square is read
 /// row by row.
@@ -143,6 +163,90 @@ pub fn rebuild(layout: &BlobLayout, rows: &[(u32, Chunks)]) -> Result<Vec<u8>, D
 	let mut blob: Vec<u8> = square.into_iter().flatten().flatten().collect();
 	blob.truncate(layout.size as usize);
 	Ok(blob)
+}
+
+/// A `2k × 2k` square of which some chunks are known: what a reader has when no `k` rows
+/// come whole. [`Partial::peel`] decodes every row and column that has `k` known chunks, and
+/// again with what that gave, until nothing more comes: the blob is back whenever the chunks
+/// missing are not enough to block every line (an unrecoverable square misses at least
+/// `(k + 1)²` chunks, the bound sampling relies on).
+pub struct Partial {
+	layout: BlobLayout,
+	cells: Vec<Option<Vec<u8>>>,
+}
+
+impl Partial {
+	/// A square of `layout` with nothing known.
+	pub fn new(layout: BlobLayout) -> Self {
+		let width = layout.width() as usize;
+		Self { layout, cells: vec![None; width * width] }
+	}
+
+	fn at(&self, row: u32, column: u32) -> usize {
+		row as usize * self.layout.width() as usize + column as usize
+	}
+
+	/// Sets chunk `(row, column)` (ignored outside the square).
+	pub fn set(&mut self, row: u32, column: u32, chunk: Vec<u8>) {
+		let width = self.layout.width();
+		if row < width && column < width && chunk.len() == CHUNK_SIZE {
+			let at = self.at(row, column);
+			self.cells[at] = Some(chunk);
+		}
+	}
+
+	/// The chunks known.
+	pub fn known(&self) -> usize {
+		self.cells.iter().filter(|c| c.is_some()).count()
+	}
+
+	/// Decodes every line with at least `k` known chunks, until nothing more comes. Lines are
+	/// decoded, not checked: [`Partial::blob`]'s caller checks the blob against its
+	/// commitment.
+	pub fn peel(&mut self) {
+		let (k, width) = (self.layout.k() as usize, self.layout.width());
+		let mut progress = true;
+		while progress {
+			progress = false;
+			for n in 0..2 * width {
+				let position = |p: u32| if n < width { (n, p) } else { (p, n - width) };
+				let known: Vec<(u32, &[u8])> = (0..width)
+					.filter_map(|p| {
+						let (i, j) = position(p);
+						self.cells[self.at(i, j)].as_deref().map(|c| (p, c))
+					})
+					.take(k)
+					.collect();
+				let missing = (0..width).any(|p| {
+					let (i, j) = position(p);
+					self.cells[self.at(i, j)].is_none()
+				});
+				if known.len() < k || !missing {
+					continue;
+				}
+				let Ok(line) = decode_line(&self.layout, &known) else { continue };
+				for (p, chunk) in line.into_iter().enumerate() {
+					let (i, j) = position(p as u32);
+					let at = self.at(i, j);
+					self.cells[at].get_or_insert(chunk);
+				}
+				progress = true;
+			}
+		}
+	}
+
+	/// The blob, if the original `k × k` square is whole.
+	pub fn blob(&self) -> Option<Vec<u8>> {
+		let k = self.layout.k();
+		let mut out = Vec::with_capacity((k * k) as usize * CHUNK_SIZE);
+		for i in 0..k {
+			for j in 0..k {
+				out.extend_from_slice(self.cells[self.at(i, j)].as_deref()?);
+			}
+		}
+		out.truncate(self.layout.size as usize);
+		Some(out)
+	}
 }
 
 /// Why a delivery is refused.

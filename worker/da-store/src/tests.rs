@@ -110,3 +110,95 @@ fn any_k_checked_rows_rebuild_the_blob() {
 	let d = delivery(&sq, &[0, 3, 5]);
 	assert!(d.encode().len() <= Delivery::max_encoded_len(&sq.layout, 3));
 }
+
+/// A row rebuilt from any `k` of its chunks, some taken along its columns, is the row; the
+/// blob comes back from rows rebuilt so and rows served whole; a tampered chunk, too few
+/// chunks, or a position out of the square are refused.
+#[test]
+fn rows_rebuilt_from_single_chunks_give_the_blob_back() {
+	let sq = square(200_000);
+	let (k, width) = (sq.layout.k(), sq.layout.width());
+	let roots = &sq.row_roots;
+	// Row i from the chunks at the odd positions, then the last ones (parity only).
+	let mut rows = Vec::new();
+	for i in 0..k {
+		let positions: Vec<u32> = if i % 2 == 0 {
+			(0..width).filter(|p| p % 2 == 1).take(k as usize).collect()
+		} else {
+			(width - k..width).collect()
+		};
+		let cells: Vec<(u32, Vec<u8>)> =
+			positions.iter().map(|&p| (p, sq.cell(i, p).to_vec())).collect();
+		let row = row_from_cells(&sq.layout, roots, i, &cells).unwrap();
+		assert_eq!(row, sq.line(Line::Row(i)).iter().map(|c| c.to_vec()).collect::<Chunks>());
+		rows.push((i, row));
+	}
+	// Half rebuilt from chunks, half of the parity rows served whole.
+	let mut mixed: Vec<(u32, Chunks)> = rows.drain(..(k / 2) as usize).collect();
+	for i in (width - k + k / 2)..width {
+		mixed.push((i, sq.line(Line::Row(i)).iter().map(|c| c.to_vec()).collect()));
+	}
+	assert_eq!(rebuild(&sq.layout, &mixed).unwrap(), sq.blob());
+
+	let cells: Vec<(u32, Vec<u8>)> = (0..k).map(|p| (p, sq.cell(3, p).to_vec())).collect();
+	let mut tampered = cells.clone();
+	tampered[5].1[0] ^= 1;
+	assert_eq!(
+		row_from_cells(&sq.layout, roots, 3, &tampered),
+		Err(DeliveryError::RootMismatch(Line::Row(3)))
+	);
+	assert_eq!(
+		row_from_cells(&sq.layout, roots, 3, &cells[1..]),
+		Err(DeliveryError::Malformed(Line::Row(3)))
+	);
+	let mut outside = cells.clone();
+	outside[0].0 = width;
+	assert_eq!(
+		row_from_cells(&sq.layout, roots, 3, &outside),
+		Err(DeliveryError::Malformed(Line::Row(3)))
+	);
+	assert_eq!(
+		row_from_cells(&sq.layout, roots, width, &cells),
+		Err(DeliveryError::Malformed(Line::Row(width)))
+	);
+}
+
+/// Peeling gives the blob back from chunks no `k` rows hold whole: one whole row and, in each
+/// other row, fewer than `k` chunks placed so that the columns decode first. With one chunk
+/// fewer in every column it stays stuck, and nothing is made up.
+#[test]
+fn peeling_rebuilds_what_rows_alone_cannot() {
+	let sq = square(20_000);
+	let (k, width) = (sq.layout.k(), sq.layout.width());
+	assert!(k >= 3);
+	let build = |per_column: u32| {
+		let mut partial = Partial::new(sq.layout);
+		for j in 0..width {
+			partial.set(0, j, sq.cell(0, j).to_vec());
+		}
+		// Each of the first k columns gets `per_column` more chunks, in rows that each get
+		// fewer than k.
+		for j in 0..k {
+			for n in 0..per_column {
+				let i = 1 + (j * per_column + n) % (width - 1);
+				partial.set(i, j, sq.cell(i, j).to_vec());
+			}
+		}
+		partial
+	};
+	let mut enough = build(k - 1);
+	for i in 1..width {
+		let in_row = (0..width).filter(|j| enough.cells[enough.at(i, *j)].is_some()).count();
+		assert!(in_row < k as usize, "row {i} holds {in_row} chunks: rows alone would do");
+	}
+	assert_eq!(enough.blob(), None);
+	enough.peel();
+	assert_eq!(enough.blob(), Some(sq.blob()));
+	assert_eq!(enough.known(), (width * width) as usize);
+
+	let mut short = build(k - 2);
+	let before = short.known();
+	short.peel();
+	assert_eq!(short.known(), before);
+	assert_eq!(short.blob(), None);
+}

@@ -22,7 +22,7 @@ impl StorageService {
 
 	/// One maintenance pass.
 	pub async fn maintain_once(&self) -> anyhow::Result<()> {
-		let best = self.chain.best_number().await?;
+		let best = self.chain.finalized_number().await?;
 		let files = self.chain.files().await?;
 		let on_chain: BTreeMap<Hash, &ChainFile> = files.iter().map(|(r, f)| (*r, f)).collect();
 		for (root, file) in &files {

@@ -14,7 +14,8 @@
 //! bytes and the deposit into escrow, the submission fee to the treasury), delivers every
 //! member of the epoch's committee its lines at its registered endpoint, checks each
 //! signature, submits them in one `Da.attest`, and reports the blob Available. `get`
-//! rebuilds a blob from any `k` rows, each checked against the commitment. `sample` asks the
+//! rebuilds a blob from any `k` rows, each checked against the commitment (a row no member
+//! serves whole from `k` of its chunks, each proven against the commitment). `sample` asks the
 //! members for random chunks with proofs and prints the probability that an unavailable blob
 //! would have passed. `keep` hands a blob to 0G Storage for the long term: it rebuilds it and
 //! uploads it exactly as `zg-storage upload` does (the `zg-storage` binary beside this one).
@@ -55,8 +56,16 @@ enum Command {
 		#[arg(long, hide = true)]
 		fault_bad_lines: bool,
 	},
-	/// Rebuilds the blob ROOT from any k rows of its members into OUT.
-	Get { root: String, out: PathBuf },
+	/// Rebuilds the blob ROOT from any k rows of its members into OUT (a row no member
+	/// serves whole is rebuilt from k of its chunks, each proven against the commitment).
+	Get {
+		root: String,
+		out: PathBuf,
+		/// Rebuild every row from single chunks (slower; what `get` falls back to for rows
+		/// no member serves whole).
+		#[arg(long)]
+		from_cells: bool,
+	},
 	/// Samples random chunks of the blob ROOT, each proven against its commitment.
 	Sample {
 		root: String,
@@ -124,11 +133,12 @@ async fn submit(chain: &Chain, file: &PathBuf, suri: &str, options: client::Opti
 	let d = client::disperse(chain, &key, blob, options, &say).await?;
 	let t = d.timings;
 	println!(
-		"encode {:.2} s, submit {:.2} s, deliver {:.2} s, attest {:.2} s; {} in {:.2} s",
+		"encode {:.2} s, submit {:.2} s, deliver {:.2} s, attest {:.2} s, finality {:.2} s; {} in {:.2} s",
 		t.encode.as_secs_f64(),
 		t.submit.as_secs_f64(),
 		t.deliver.as_secs_f64(),
 		t.attest.as_secs_f64(),
+		t.finality.as_secs_f64(),
 		if d.available { "available" } else { "not available" },
 		started.elapsed().as_secs_f64()
 	);
@@ -183,7 +193,7 @@ struct KeepArgs<'a> {
 
 async fn keep(chain: &Chain, node: &str, root: &str, args: KeepArgs<'_>) -> Result<()> {
 	let root = chain::parse_root(root)?;
-	let blob = client::retrieve(chain, &root, &say).await?;
+	let blob = client::retrieve(chain, &root, client::Source::Rows, &say).await?;
 	// A file of its own (created exclusively, removed when dropped), never a guessable path.
 	let mut file = tempfile::Builder::new().prefix("zg-da-keep-").suffix(".bin").tempfile()?;
 	std::io::Write::write_all(&mut file, &blob)?;
@@ -258,34 +268,48 @@ async fn bench(
 	let lanes = keys.len() as u32;
 	let started = Instant::now();
 	let quiet = |_: String| {};
+	// Each lane disperses its next blob as soon as the previous one's attestations are in a
+	// best block; the wait for their finality runs beside it, and a blob counts once final.
 	let runs = futures::future::join_all(keys.iter().enumerate().map(|(lane, key)| {
 		let quiet = &quiet;
 		async move {
-			let mut done = Vec::new();
+			let mut finishing = Vec::new();
 			for n in (lane as u32..blobs).step_by(lanes as usize) {
 				let mut blob = vec![0u8; (size_mib << 20) as usize];
 				rand::Rng::fill(&mut rand::thread_rng(), &mut blob[..]);
 				let t0 = Instant::now();
 				let options = client::Options::default();
-				let d = match client::disperse(chain, key, blob, options, quiet).await {
-					Ok(d) => d,
+				match client::disperse_included(chain, key, blob, options, quiet).await {
+					Ok(attested) => finishing.push(tokio::spawn(async move {
+						let d = attested.finalized().await;
+						(n, t0.elapsed(), d)
+					})),
 					Err(e) => {
 						let secs = t0.elapsed().as_secs_f64();
 						println!("blob {n}: failed after {secs:.2} s: {e:#}");
-						continue;
 					},
-				};
-				println!(
-					"blob {n}: {} {} in {:.2} s (encode {:.2}, submit {:.2}, deliver {:.2}, attest {:.2})",
-					root_hex(&d.root),
-					if d.available { "Available" } else { "NOT available" },
-					t0.elapsed().as_secs_f64(),
-					d.timings.encode.as_secs_f64(),
-					d.timings.submit.as_secs_f64(),
-					d.timings.deliver.as_secs_f64(),
-					d.timings.attest.as_secs_f64()
-				);
-				done.push(d);
+				}
+			}
+			let mut done = Vec::new();
+			for finish in finishing {
+				let (n, took, d) = finish.await?;
+				match d {
+					Ok(d) => {
+						println!(
+							"blob {n}: {} {} in {:.2} s (encode {:.2}, submit {:.2}, deliver {:.2}, attest {:.2}, finality {:.2})",
+							root_hex(&d.root),
+							if d.available { "Available" } else { "NOT available" },
+							took.as_secs_f64(),
+							d.timings.encode.as_secs_f64(),
+							d.timings.submit.as_secs_f64(),
+							d.timings.deliver.as_secs_f64(),
+							d.timings.attest.as_secs_f64(),
+							d.timings.finality.as_secs_f64()
+						);
+						done.push(d);
+					},
+					Err(e) => println!("blob {n}: failed after {:.2} s: {e:#}", took.as_secs_f64()),
+				}
 			}
 			anyhow::Ok(done)
 		}
@@ -302,15 +326,16 @@ async fn bench(
 		all.iter().map(|d| f(&d.timings)).sum::<f64>() / all.len().max(1) as f64
 	};
 	println!(
-		"{available} of {blobs} blobs of {size_mib} MiB Available in {elapsed:.1} s over {lanes} lanes: {:.2} MB/s of original data",
+		"{available} of {blobs} blobs of {size_mib} MiB Available (final) in {elapsed:.1} s over {lanes} lanes: {:.2} MB/s of original data",
 		bytes as f64 / 1e6 / elapsed
 	);
 	println!(
-		"mean per blob: encode {:.2} s, submit {:.2} s, deliver {:.2} s, attest {:.2} s",
+		"mean per blob: encode {:.2} s, submit {:.2} s, deliver {:.2} s, attest {:.2} s, then finality {:.2} s",
 		mean(|t| t.encode.as_secs_f64()),
 		mean(|t| t.submit.as_secs_f64()),
 		mean(|t| t.deliver.as_secs_f64()),
-		mean(|t| t.attest.as_secs_f64())
+		mean(|t| t.attest.as_secs_f64()),
+		mean(|t| t.finality.as_secs_f64())
 	);
 	Ok(())
 }
@@ -324,10 +349,11 @@ async fn main() -> Result<()> {
 			let options = client::Options { max_fee: *max_fee, fault_bad_lines: *fault_bad_lines };
 			submit(&chain, file, suri, options).await
 		},
-		Command::Get { root, out } => {
+		Command::Get { root, out, from_cells } => {
 			let root = chain::parse_root(root)?;
 			let started = Instant::now();
-			let blob = client::retrieve(&chain, &root, &say).await?;
+			let source = if *from_cells { client::Source::Cells } else { client::Source::Rows };
+			let blob = client::retrieve(&chain, &root, source, &say).await?;
 			tokio::fs::write(out, &blob)
 				.await
 				.with_context(|| format!("cannot write {}", out.display()))?;

@@ -291,7 +291,7 @@ async fn compute(
 					let c = &grant.capability;
 					// Too late for any block to settle it: dropped, not sent (a refused
 					// transaction still costs the provider its fee).
-					let best = chain.best_number().await.map_err(Unsettled::Failed)?;
+					let best = chain.finalized_number().await.map_err(Unsettled::Failed)?;
 					if best.saturating_add(1) >= u64::from(c.expires_at) {
 						return Err(Unsettled::Expired(c.expires_at));
 					}
@@ -352,7 +352,7 @@ async fn compute(
 /// best block (for API keys' expiry), every `period`.
 async fn refresh_prices(compute: Arc<ComputeState>, chain: chain::Chain, period: Duration) {
 	loop {
-		if let Ok(best) = chain.best_number().await {
+		if let Ok(best) = chain.finalized_number().await {
 			compute.set_best_block(best as u32);
 		}
 		match chain.compute_services(&compute.provider()).await {
@@ -480,7 +480,7 @@ async fn main() -> anyhow::Result<()> {
 	);
 	let compute = compute(&args, &chain, provider).await?;
 	if let Some(compute) = &compute {
-		compute.set_best_block(chain.best_number().await? as u32);
+		compute.set_best_block(chain.finalized_number().await? as u32);
 	}
 	let mut storage = StorageService::new(store, chain, limits, provider, backend, max_upload)?;
 	storage.gateway = args.gateway;
