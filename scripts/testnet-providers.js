@@ -14,7 +14,8 @@
 //   models (the deterministic engine runs both) and an embedding service;
 // - the worker is also the DA signer of the account (--da-suri): the four validators are
 //   bonded DA signers from genesis, registered at these workers' endpoints, and epoch 0's
-//   committee is theirs, so blobs can be dispersed at once.
+//   committee is theirs, so blobs can be dispersed at once; Alice's worker also disperses
+//   blobs handed to it over HTTP with a token (fresh for each run), paying with Eve's key.
 // Then Ferdie deposits 10 0G to compute, allocates 1 0G to Alice and signs an API key (a
 // spending capability of 0.1 0G for Alice, valid for a day), printed with examples.
 const { execFileSync } = require('child_process');
@@ -75,6 +76,8 @@ async function main() {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
+  const dispersalToken = require('crypto').randomBytes(16).toString('hex');
+  fs.writeFileSync(path.join(work, 'dispersal-token'), dispersalToken + '\n');
   const providers = [];
   for (const [i, name] of NAMES.entries()) {
     const suri = `//${cap(name)}`;
@@ -93,7 +96,7 @@ async function main() {
       '--embedding-model', `${EMBEDDER}=${minilm}`,
       '--model', `${SMOLLM}=${smollm}`,
     ];
-    if (name === 'alice') args.push('--gateway');
+    if (name === 'alice') args.push('--gateway', '--da-disperser-suri', '//Eve', '--da-disperse-token', dispersalToken);
     const child = startWorker(name, args, work);
     child.on('exit', (code, signal) => {
       if (signal !== 'SIGTERM') log(`${name}'s worker stopped (${signal ?? code}): see ${work}/${name}-worker.log`);
@@ -138,6 +141,10 @@ Disperse a blob to the DA committee (Ferdie pays), sample it, read it back:
   ${process.env.ZG_DA} submit ./some-file --suri //Ferdie
   ${process.env.ZG_DA} sample 0x<root>
   ${process.env.ZG_DA} get 0x<root> ./some-file.again
+or hand it to Alice's worker, which disperses it paying with Eve's key (the token is also in
+${work}/dispersal-token):
+  curl -s -X POST --data-binary @./some-file -H 'Authorization: Bearer ${dispersalToken}' http://127.0.0.1:8700/v1/dispersals
+  curl -s http://127.0.0.1:8700/v1/dispersals/0x<root>
 
 Call the OpenAI API of Alice's worker with Ferdie's API key (0.1 0G, valid for a day;
 also in ${work}/ferdie-api-key):

@@ -8,6 +8,8 @@
 // 2. Ferdie disperses a 16 MiB blob with `zg-da submit`: every member checks its lines and
 //    signs, and the chain reports the blob Available. `zg-da sample` proves 30 random chunks.
 //    Bad input to a signer changes nothing.
+//    Eve's worker disperses a 3 MiB blob handed to it over HTTP (`POST /v1/dispersals` with the
+//    operator's token), paying with Ferdie's key; bad requests are refused.
 // 3. Dave's worker is stopped; `zg-da get` still rebuilds the blob byte-identical from the
 //    other members' rows, and again from single chunks only (`--from-cells`).
 // 4. Dave's worker comes back withholding (--fault-da-withhold: it serves nothing): challenged
@@ -28,6 +30,7 @@ const ZG = 10n ** 18n;
 const NAMES = ['alice', 'bob', 'charlie', 'dave', 'eve'];
 const FAULTY = 'dave';
 const BASE_PORT = 8711;
+const TOKEN = crypto.randomBytes(16).toString('hex');
 
 function log(msg) {
   console.log(`[da] ${msg}`);
@@ -65,7 +68,9 @@ async function run(nodeName, networkInfo) {
   const startSigner = (name, extra = []) => {
     const { port, suri } = signers[name];
     const wsUri = networkInfo.nodesByName[name].wsUri;
-    const args = [...listenArgs(port), '--store', path.join(work, name), '--node', wsUri, '--da-suri', suri, ...extra];
+    // Eve's worker also disperses for clients with the token, paying with Ferdie's key.
+    const dispersal = name === 'eve' ? ['--da-disperser-suri', '//Ferdie', '--da-disperse-token', TOKEN] : [];
+    const args = [...listenArgs(port), '--store', path.join(work, name), '--node', wsUri, '--da-suri', suri, ...dispersal, ...extra];
     workers[name] = startWorker(`${name}${extra.length ? '-faulty' : ''}`, args, work);
   };
   const daBond = async (name) => {
@@ -148,6 +153,45 @@ async function run(nodeName, networkInfo) {
     const none = await fetch(`${bob}/v1/da/0x${'22'.repeat(32)}/rows/0`);
     if (none.status !== 404) throw new Error(`a row not held: ${none.status}`);
     log(`signers refuse deliveries for an unknown root (${statuses.unknown}), without (${statuses.unsigned}) or with another's signature than the disperser's (${statuses.notDisperser}), and a malformed one (${statuses.malformed}); a row not held is 404`);
+
+    // 2b. A blob handed to Eve's worker over HTTP, which disperses it paying with Ferdie's key.
+    const eve = `${signers.eve.endpoint}/v1/dispersals`;
+    const post = (body, token) =>
+      fetch(eve, { method: 'POST', body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const viaHttp = crypto.randomBytes(3 << 20);
+    const refusedPosts = {
+      noToken: (await post(viaHttp)).status,
+      wrongToken: (await post(viaHttp, `${TOKEN}x`)).status,
+      empty: (await post(Buffer.alloc(0), TOKEN)).status,
+      tooLarge: (await post(Buffer.alloc((32 << 20) + 1), TOKEN)).status,
+    };
+    const wantPosts = { noToken: 401, wrongToken: 401, empty: 400, tooLarge: 413 };
+    for (const [what, status] of Object.entries(refusedPosts)) {
+      if (status !== wantPosts[what]) throw new Error(`dispersal ${what}: ${status}, expected ${wantPosts[what]}`);
+    }
+    const httpStarted = Date.now();
+    const accepted = await post(viaHttp, TOKEN);
+    if (accepted.status !== 202) throw new Error(`dispersal through Eve: ${accepted.status} ${await accepted.text()}`);
+    const { root: httpRoot } = await accepted.json();
+    const progressUrl = `${signers.eve.endpoint}${accepted.headers.get('location')}`;
+    const duplicate = (await post(viaHttp, TOKEN)).status;
+    if (duplicate !== 409) throw new Error(`the same blob handed in twice: ${duplicate}, expected 409`);
+    const done = await waitFor(
+      'the dispersal through Eve to be final',
+      async () => {
+        const p = await (await fetch(progressUrl)).json();
+        if (p.stage === 'failed') throw new Error(`dispersal through Eve failed: ${JSON.stringify(p)}`);
+        return p.stage === 'available' ? p : null;
+      },
+      180_000,
+    );
+    const httpBlob = (await api.query.da.blobs(httpRoot)).unwrap();
+    if (!httpBlob.status.isAvailable || httpBlob.disperser.toString() !== ferdie.address) throw new Error(`blob dispersed through Eve: ${httpBlob.toString()}`);
+    const httpFile = path.join(work, 'via-http.bin');
+    fs.writeFileSync(httpFile, viaHttp);
+    const httpGot = await cli('get', httpRoot, `${httpFile}.out`);
+    if (!httpGot.ok || sha256(`${httpFile}.out`) !== sha256(httpFile)) throw new Error('the blob dispersed through Eve was not rebuilt byte-identical');
+    log(`3 MiB blob handed to Eve's worker over HTTP: Available (final) in ${(Date.now() - httpStarted) / 1000} s with ${done.attested_seats} of ${done.seats} seats, paid by Ferdie, rebuilt byte-identical; refused without the token (${refusedPosts.noToken}), with a wrong one (${refusedPosts.wrongToken}), empty (${refusedPosts.empty}), over 32 MiB (${refusedPosts.tooLarge}), twice (${duplicate})`);
 
     // 3. Dave's worker stopped: the blob is still rebuilt.
     workers[FAULTY].kill('SIGKILL');

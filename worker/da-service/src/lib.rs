@@ -16,10 +16,14 @@
 //!   challenges, through the node's offchain worker, and samplers).
 //! - [`client`]: what the `zg-da` CLI does: disperse a blob (extend, commit, submit, deliver
 //!   each member its lines, collect and check the signatures, submit them in one `attest`),
-//!   retrieve a blob from any `k` rows checked against the commitment, and sample random
-//!   chunks to estimate the probability that a blob is available.
+//!   retrieve a blob from `k` rows checked against the commitment (rows no member serves whole
+//!   from single proven chunks, decoded along rows and columns), and sample random chunks to
+//!   estimate the probability that a blob is available.
+//! - [`dispersal`]: the same dispersal as a worker's service, for clients that hand the
+//!   worker a blob over HTTP (with the operator's token; the operator's key pays).
 
 pub mod client;
+pub mod dispersal;
 pub mod signer;
 
 use codec::Encode;

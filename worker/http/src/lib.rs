@@ -4,7 +4,8 @@
 //!
 //! - **public** ([`public_router`]): the storage API ([`storage`]: uploads, downloads, shards
 //!   between providers, status), the DA signer's API ([`da`]: deliveries, roots, rows, chunks
-//!   with proofs) and the OpenAI-compatible API ([`openai`]); `/health`.
+//!   with proofs), dispersal for clients ([`dispersal`]) and the OpenAI-compatible API
+//!   ([`openai`]); `/health`.
 //! - **private** ([`private_router`]): what the node's offchain workers call ([`node`]:
 //!   proofs, held shards, inconsistent files, jobs) and `/metrics`; served on loopback, and
 //!   with a shared secret when one is set.
@@ -25,6 +26,7 @@
 //! `zg-storage-service` and `zg-compute-market`, and answers.
 
 pub mod da;
+pub mod dispersal;
 pub mod error;
 pub mod node;
 pub mod openai;
@@ -70,6 +72,8 @@ pub struct Worker {
 	pub compute: Option<Arc<ComputeState>>,
 	/// The DA signer role (`None`: not a DA signer).
 	pub da: Option<Arc<zg_da_service::signer::DaSigner>>,
+	/// Dispersal for clients (`None`: not offered).
+	pub dispersal: Option<Arc<zg_da_service::dispersal::Disperser>>,
 	/// Reads stored job inputs for the compute role.
 	pub fetch: Option<FetchFn>,
 	/// The secret the node must send to the private API (`None`: none needed; the private
@@ -164,6 +168,10 @@ pub fn public_router(worker: &Worker) -> Router {
 		let routes = Router::new()
 			.merge(da::delivery_routes(da.clone()))
 			.merge(bounded(da::read_routes(da.clone()), &in_flight));
+		router = router.merge(routes.layer(map_response(error::in_storage_shape)));
+	}
+	if let Some(service) = &worker.dispersal {
+		let routes = dispersal::routes(service.clone());
 		router = router.merge(routes.layer(map_response(error::in_storage_shape)));
 	}
 	if let Some(compute) = &worker.compute {

@@ -160,6 +160,7 @@ async fn serve_compute(compute: Arc<ComputeState>, secret: Option<&str>) -> Serv
 	let worker = Arc::new(Worker {
 		storage: None,
 		da: None,
+		dispersal: None,
 		compute: Some(compute.clone()),
 		fetch: None,
 		node_secret: secret.map(str::to_string),

@@ -22,6 +22,10 @@
 //! and chunks with their proofs (its node's offchain worker answers the availability
 //! challenges with them). Its lines are kept under `<store>/da`.
 //!
+//! With `--da-disperser-suri` and `--da-disperse-token` it disperses blobs for clients
+//! (`POST /v1/dispersals`, `zg_da_service::dispersal`): a client with the token hands it a
+//! blob, and it does what `zg-da submit` does, paying with that key.
+//!
 //! With `--model`, `--embedding-model` or `--forward` it also serves the compute role: the
 //! OpenAI-compatible API, whose API keys are spending capabilities signed by the users,
 //! metered against what they allow and settled on chain with the provider key, and the
@@ -45,7 +49,7 @@ use zg_compute_market::{
 	Budget, BudgetFn, ComputeConfig, ComputeState, FetchError, FetchFn, Grant, Meter, Prices,
 	SettleFn, Unsettled,
 };
-use zg_da_service::signer::DaSigner;
+use zg_da_service::{dispersal::Disperser, signer::DaSigner};
 use zg_engine_bert::BertModel;
 use zg_engine_det::{GptModel, LlamaModel};
 use zg_engine_forward::Forward;
@@ -174,6 +178,25 @@ struct Args {
 	/// withholding signer, for challenge tests).
 	#[arg(long, requires = "da_suri")]
 	fault_da_withhold: bool,
+	/// The key that pays for the blobs clients hand this worker to disperse
+	/// (`POST /v1/dispersals`): each costs it the blob's fee, the submission fee and a deposit
+	/// (refunded at the blob's expiry). Needs `--da-disperse-token`.
+	#[arg(
+		long,
+		env = "ZG_DA_DISPERSER_SURI",
+		hide_env_values = true,
+		requires = "da_disperse_token"
+	)]
+	da_disperser_suri: Option<String>,
+	/// The token a client must send (`Authorization: Bearer <token>`) to have a blob
+	/// dispersed by this worker.
+	#[arg(
+		long,
+		env = "ZG_DA_DISPERSE_TOKEN",
+		hide_env_values = true,
+		requires = "da_disperser_suri"
+	)]
+	da_disperse_token: Option<String>,
 	/// Test only: delete shards once they are confirmed on chain (a provider that confirms and
 	/// throws the data away; it is caught by the challenges and slashed).
 	#[arg(long)]
@@ -523,10 +546,26 @@ async fn main() -> anyhow::Result<()> {
 		},
 		None => None,
 	};
+	let dispersal = match (&args.da_disperser_suri, &args.da_disperse_token) {
+		(Some(suri), Some(token)) => {
+			if token.len() < 16 {
+				bail!("--da-disperse-token must be at least 16 characters: it lets clients spend the disperser key's 0G");
+			}
+			let key = chain::keypair(suri)?;
+			let service = Disperser::new(storage.chain.clone(), key, token.clone());
+			tracing::info!(
+				"DA dispersal for clients: paid by {} (POST /v1/dispersals with the token)",
+				chain::ss58(&service.account())
+			);
+			Some(Arc::new(service))
+		},
+		_ => None,
+	};
 	let storage = Arc::new(storage);
 	tokio::spawn(storage.clone().maintain(Duration::from_secs(args.maintain_every.max(1))));
 	let worker = Arc::new(Worker {
 		da,
+		dispersal,
 		fetch: Some(fetcher(storage.clone())),
 		storage: Some(storage),
 		compute,
