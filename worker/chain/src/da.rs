@@ -62,7 +62,7 @@ impl ChainBlob {
 }
 
 /// An epoch's committee (`Da.Committees`).
-#[derive(Clone, Debug, DecodeAsType)]
+#[derive(Clone, Debug, PartialEq, Eq, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub struct ChainCommittee {
 	/// The members and how many seats each holds.
@@ -172,8 +172,8 @@ impl Chain {
 	/// delivery against, so that a disperser can deliver as soon as its blob is included
 	/// (rather than a finality later). A signature given on a block that is then retracted
 	/// attests a submission that did not happen: it takes effect only if the same disperser
-	/// submits the same root in a block of the same number, and then the signer holds the
-	/// lines it signed for.
+	/// submits the same root in a block of the same number; the signer signs only for a
+	/// committee that is already final, so it then holds the lines it signed for.
 	pub async fn da_view_best(&self, root: &Hash) -> Result<DaView> {
 		view_at(self.at_best().await?, root).await
 	}

@@ -269,6 +269,9 @@ pub struct Chain {
 	/// The node's plain RPC methods, on the same connection (for its best block, which
 	/// subxt's block streams name only once it changes).
 	rpc: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
+	/// Held from reading an account's next nonce until its transaction is in the pool: two
+	/// tasks signing for one key at once would otherwise take the same nonce.
+	signing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Chain {
@@ -280,7 +283,7 @@ impl Chain {
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(client.clone())
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;
-		Ok(Self { api, rpc: LegacyRpcMethods::new(client) })
+		Ok(Self { api, rpc: LegacyRpcMethods::new(client), signing: Default::default() })
 	}
 
 	/// The chain at the node's latest finalized block. A node under load can answer that it
@@ -545,11 +548,13 @@ impl Chain {
 			match progress.next().await {
 				Some(Ok(TransactionStatus::InBestBlock(block))) => {
 					let number = landed(&block).await?;
-					return Ok(Included { number, block, progress: progress.into() });
+					let progress = progress.into();
+					return Ok(Included { number, block, progress, final_number: None });
 				},
 				Some(Ok(TransactionStatus::InFinalizedBlock(block))) => {
 					let number = landed(&block).await?;
-					return Ok(Included { number, block, progress: progress.into() });
+					let progress = progress.into();
+					return Ok(Included { number, block, progress, final_number: Some(number) });
 				},
 				Some(Ok(TransactionStatus::Invalid { message })) => {
 					return Err(TxError::NoEffect(anyhow!("the transaction is invalid: {message}")))
@@ -575,6 +580,7 @@ impl Chain {
 	) -> Result<Progress, TxError> {
 		let no_effect = |e: &dyn std::fmt::Display| TxError::NoEffect(anyhow!("{e}"));
 		let account = AccountId32(signer.public_key().0);
+		let _signing = self.signing.lock().await;
 		let nonce =
 			self.rpc.system_account_next_index(&account).await.map_err(|e| no_effect(&e))?;
 		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
@@ -600,6 +606,8 @@ pub struct Included {
 	// In a mutex only so that `&Included` can be held across an await in a spawned task (the
 	// stream is `Send`, not `Sync`); nothing locks it but `finalized`, which owns it.
 	progress: std::sync::Mutex<Progress>,
+	/// Set when the first status seen was already a finalized block (the stream then ends).
+	final_number: Option<u64>,
 }
 
 impl Included {
@@ -612,6 +620,9 @@ impl Included {
 	/// re-organisation can put it in another block than the one it was first included in),
 	/// and returns that block's number.
 	pub async fn finalized(self) -> Result<u64, TxError> {
+		if let Some(number) = self.final_number {
+			return Ok(number);
+		}
 		let progress = self.progress.into_inner().unwrap_or_else(|e| e.into_inner());
 		let in_block = progress
 			.wait_for_finalized()

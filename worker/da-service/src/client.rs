@@ -95,6 +95,22 @@ async fn endpoints(chain: &Chain, committee: &ChainCommittee) -> Result<Vec<Opti
 	Ok(out)
 }
 
+/// How long one read from a member may take when retrieving or sampling (a row of the largest
+/// square is 364 KiB): a member that stalls is given up quickly.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+fn reads() -> Result<reqwest::Client> {
+	Ok(reqwest::Client::builder().timeout(READ_TIMEOUT).connect_timeout(CONNECT_TIMEOUT).build()?)
+}
+
+/// Whether `e` says the member could not be reached or did not answer in time (rather than
+/// answering something wrong).
+fn unreachable(e: &anyhow::Error) -> bool {
+	e.chain().any(|c| {
+		c.downcast_ref::<reqwest::Error>().is_some_and(|r| r.is_timeout() || r.is_connect())
+	})
+}
+
 fn http() -> Result<reqwest::Client> {
 	Ok(reqwest::Client::builder()
 		.timeout(REQUEST_TIMEOUT)
@@ -503,16 +519,31 @@ struct Members<'a> {
 	layout: BlobLayout,
 	committee: ChainCommittee,
 	urls: Vec<Option<String>>,
+	/// Members that could not be reached or did not answer in time: not asked again.
+	gone: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Members<'_> {
-	/// The endpoints of the members that hold line index `index`.
+	/// The endpoints of the members that hold line index `index` (and have not gone).
 	fn holding(&self, index: u32) -> Vec<String> {
+		let gone = self.gone.lock().unwrap_or_else(|e| e.into_inner());
 		self.committee
 			.holders_of(index, self.root, &self.layout)
 			.into_iter()
 			.filter_map(|m| self.urls.get(m).cloned().flatten())
+			.filter(|url| !gone.contains(url))
 			.collect()
+	}
+
+	/// GETs `path` from the member at `url`; one that cannot be reached is not asked again.
+	async fn get<T: DecodeWithMemTracking>(&self, url: &str, path: &str, max: usize) -> Result<T> {
+		let answer = get_scale::<T>(&self.client, &format!("{url}{path}"), max).await;
+		if let Err(e) = &answer {
+			if unreachable(e) {
+				self.gone.lock().unwrap_or_else(|e| e.into_inner()).insert(url.to_string());
+			}
+		}
+		answer
 	}
 
 	/// Chunk `(row, column)` proven against the commitment, from any member holding its row
@@ -520,8 +551,8 @@ impl Members<'_> {
 	async fn cell(&self, row: u32, column: u32) -> Option<Vec<u8>> {
 		for (line, pos) in [(Line::Row(row), column), (Line::Column(column), row)] {
 			for url in self.holding(line.index()) {
-				let url = format!("{url}{}", da_cell_route(self.root, line, pos));
-				match get_scale::<CellProof>(&self.client, &url, MAX_CELL).await {
+				let path = da_cell_route(self.root, line, pos);
+				match self.get::<CellProof>(&url, &path, MAX_CELL).await {
 					Ok(p)
 						if p.line == line
 							&& p.pos == pos && verify_cell_proof(&self.layout, self.root, &p)
@@ -569,7 +600,8 @@ pub async fn retrieve(
 	say: &(dyn Fn(String) + Sync),
 ) -> Result<Vec<u8>> {
 	let (_, layout, committee, urls) = blob_and_committee(chain, root).await?;
-	let members = Members { client: http()?, root, layout, committee, urls };
+	let members =
+		Members { client: reads()?, root, layout, committee, urls, gone: Default::default() };
 	// The roots, from the first member that has them right.
 	let mut roots: Option<Roots> = None;
 	for url in members.urls.iter().flatten() {
@@ -594,8 +626,7 @@ pub async fn retrieve(
 			let (members, row_roots) = (&members, &row_roots);
 			async move {
 				for url in members.holding(i) {
-					let url = format!("{url}{}", row_path(root, i));
-					match get_scale::<Chunks>(&members.client, &url, MAX_ROW).await {
+					match members.get::<Chunks>(&url, &row_path(root, i), MAX_ROW).await {
 						Ok(chunks) => match check_row(&layout, row_roots, i, &chunks) {
 							Ok(()) => return Ok((i, chunks)),
 							Err(e) => say(format!("{url}: {e}")),
@@ -709,7 +740,7 @@ pub async fn sample(
 	say: &(dyn Fn(String) + Sync),
 ) -> Result<Sampling> {
 	let (_, layout, committee, urls) = blob_and_committee(chain, root).await?;
-	let client = http()?;
+	let client = reads()?;
 	let width = layout.width();
 	let cells: Vec<(u32, u32)> = {
 		let mut rng = rand::thread_rng();

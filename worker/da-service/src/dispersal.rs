@@ -83,8 +83,8 @@ pub enum DispersalError {
 	/// No token, or not the operator's.
 	#[error("dispersal needs the operator's token: Authorization: Bearer <token>")]
 	Unauthorized,
-	/// Too many at once.
-	#[error("{DISPERSALS} dispersals are running: try again shortly")]
+	/// Too many at once (or too many awaiting finality to remember another).
+	#[error("too many dispersals are running: try again shortly")]
 	Busy,
 	/// Not a blob of 1 byte to 32 MiB.
 	#[error("{0:#}")]
@@ -139,13 +139,37 @@ impl Disperser {
 		self.places.clone().try_acquire_owned().map_err(|_| DispersalError::Busy)
 	}
 
-	/// Encodes `blob` and starts dispersing it in the background (holding `place` until it is
-	/// attested); returns its first progress.
+	/// Encodes `blob` and disperses it in the background, holding `place` until the blob is
+	/// attested (or refused); returns its first progress once it is encoded. The work runs in
+	/// a task of its own: a client that hangs up does not free the place while its blob is
+	/// still encoded or dispersed.
 	pub async fn start(
 		self: &Arc<Self>,
 		blob: Vec<u8>,
 		place: OwnedSemaphorePermit,
 	) -> Result<Progress, DispersalError> {
+		let (first, answer) = tokio::sync::oneshot::channel();
+		let this = self.clone();
+		tokio::spawn(async move {
+			let encoded = match this.register(blob).await {
+				Ok((encoded, progress)) => {
+					let _ = first.send(Ok(progress));
+					encoded
+				},
+				Err(e) => {
+					let _ = first.send(Err(e));
+					return;
+				},
+			};
+			this.run(encoded, place).await
+		});
+		answer.await.unwrap_or_else(|_| {
+			Err(DispersalError::BadBlob(anyhow::anyhow!("the dispersal task ended")))
+		})
+	}
+
+	/// Encodes `blob` and enters it in the table.
+	async fn register(&self, blob: Vec<u8>) -> Result<(Encoded, Progress), DispersalError> {
 		let size = blob.len() as u64;
 		let encoded = client::encode(blob).await.map_err(DispersalError::BadBlob)?;
 		let root = encoded.root();
@@ -158,32 +182,35 @@ impl Disperser {
 			error: None,
 			log: vec![encoded.describe()],
 		};
-		{
-			let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
-			let (entries, order) = &mut *table;
-			if entries.contains_key(&root) {
-				return Err(DispersalError::Duplicate(root_hex(&root)));
-			}
-			// Forget the oldest finished dispersals beyond the bound (running ones stay: at
-			// most DISPERSALS of them).
-			while entries.len() >= REMEMBERED {
-				let finished = order.iter().position(|r| {
-					entries.get(r).is_some_and(|e| {
-						matches!(e.progress.stage, Stage::Available | Stage::Failed)
-					})
-				});
-				let Some(at) = finished else { break };
-				if let Some(old) = order.remove(at) {
-					entries.remove(&old);
-				}
-			}
-			entries.insert(root, Entry { progress: progress.clone(), started: Instant::now() });
-			order.push_back(root);
+		let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+		let (entries, order) = &mut *table;
+		// A blob that failed may be handed in again (the chain dropped it); any other is
+		// refused.
+		match entries.get(&root) {
+			Some(e) if e.progress.stage == Stage::Failed => {
+				entries.remove(&root);
+				order.retain(|r| *r != root);
+			},
+			Some(_) => return Err(DispersalError::Duplicate(root_hex(&root))),
+			None => {},
 		}
+		// Forget the oldest finished dispersals beyond the bound; with none finished (every
+		// one waiting for finality), refuse rather than grow.
+		while entries.len() >= REMEMBERED {
+			let finished = order.iter().position(|r| {
+				entries
+					.get(r)
+					.is_some_and(|e| matches!(e.progress.stage, Stage::Available | Stage::Failed))
+			});
+			let Some(at) = finished else { return Err(DispersalError::Busy) };
+			if let Some(old) = order.remove(at) {
+				entries.remove(&old);
+			}
+		}
+		entries.insert(root, Entry { progress: progress.clone(), started: Instant::now() });
+		order.push_back(root);
 		tracing::info!("DA: dispersing blob {} ({size} bytes) for a client", root_hex(&root));
-		let this = self.clone();
-		tokio::spawn(async move { this.run(encoded, place).await });
-		Ok(progress)
+		Ok((encoded, progress))
 	}
 
 	/// The progress of the dispersal of `root`, if it is remembered.

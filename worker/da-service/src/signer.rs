@@ -56,6 +56,9 @@ pub enum SignerError {
 	/// Too many deliveries at once.
 	#[error("too many deliveries at once: try again shortly")]
 	Busy,
+	/// The blob's committee is not final yet at this worker's node.
+	#[error("epoch {0}'s committee is not final yet: try again shortly")]
+	NotFinal(u32),
 	/// The chain could not be read.
 	#[error("cannot read the chain: {0:#}")]
 	Chain(anyhow::Error),
@@ -124,6 +127,13 @@ impl DaSigner {
 			return Err(SignerError::TooLate(hex, view.number, blob.attest_by));
 		}
 		let committee = view.committee.ok_or(SignerError::NoCommittee(blob.epoch))?;
+		// The signature names the blob's epoch, not the committee: on a fork drawn otherwise,
+		// this member could hold other lines than it would on the chain that is finalized, and
+		// be slashed for those. Only a committee already final is signed for.
+		let finalized = self.chain.da_committee(blob.epoch).await.map_err(SignerError::Chain)?;
+		if finalized.as_ref() != Some(&committee) {
+			return Err(SignerError::NotFinal(blob.epoch));
+		}
 		let member = committee.member_index(&self.account).ok_or_else(|| {
 			SignerError::NotMember(zg_worker_chain::ss58(&self.account), blob.epoch)
 		})?;
@@ -148,19 +158,22 @@ impl DaSigner {
 	}
 
 	/// Checks the delivery `body` against what `expected` says, stores its lines and signs
-	/// the blob's attestation (`_place`: from [`DaSigner::place`]).
+	/// the blob's attestation (`place`: from [`DaSigner::place`]).
 	pub async fn accept(
 		self: &Arc<Self>,
 		expected: Expected,
 		body: Vec<u8>,
-		_place: OwnedSemaphorePermit,
+		place: OwnedSemaphorePermit,
 	) -> Result<SignedAttestation, SignerError> {
 		if body.len() > expected.max_len {
 			return Err(SignerError::TooLarge(expected.lines.len(), expected.max_len));
 		}
 		let this = self.clone();
 		let exp = expected.clone();
+		// The place goes with the check: a client that hangs up does not free it while its
+		// body is still being checked.
 		tokio::task::spawn_blocking(move || -> Result<(), SignerError> {
+			let _place = place;
 			// Within twice the body: chunks of the right size take about their size.
 			let mut input = &body[..];
 			let delivery = Delivery::decode_with_mem_limit(&mut input, 2 * exp.max_len)

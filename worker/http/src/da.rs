@@ -45,7 +45,7 @@ impl From<SignerError> for DaFailure {
 			TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
 			Malformed => StatusCode::BAD_REQUEST,
 			Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-			Busy | Chain(_) => StatusCode::SERVICE_UNAVAILABLE,
+			Busy | NotFinal(_) | Chain(_) => StatusCode::SERVICE_UNAVAILABLE,
 			Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
 		};
 		Self(status, e.to_string())
