@@ -77,7 +77,12 @@ fn scale(value: impl Encode) -> Response {
 /// they must be and who may send them, under limits of its own ([`zg_da_service::signer`]).
 pub fn delivery_routes(signer: Signer) -> Router {
 	Router::new()
-		.route("/v1/da/:root", put(deliver).layer(DefaultBodyLimit::disable()))
+		.route(
+			"/v1/da/:root",
+			put(deliver)
+				.layer(DefaultBodyLimit::disable())
+				.layer(axum::middleware::map_response(crate::close_on_refusal)),
+		)
 		.with_state(signer)
 }
 

@@ -36,7 +36,12 @@ pub fn progress_path(root: &zg_primitives::Hash) -> String {
 /// The dispersal routes (bodies up to [`MAX_BLOB_SIZE`], read under their own limits).
 pub fn routes(service: Service) -> Router {
 	Router::new()
-		.route("/v1/dispersals", post(disperse).layer(DefaultBodyLimit::disable()))
+		.route(
+			"/v1/dispersals",
+			post(disperse)
+				.layer(DefaultBodyLimit::disable())
+				.layer(axum::middleware::map_response(crate::close_on_refusal)),
+		)
 		.route("/v1/dispersals/:root", get(progress))
 		.with_state(service)
 }

@@ -146,6 +146,18 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Arrived {
 	}
 }
 
+/// Closes the connection after a refusal of a request with a large body: the body may not
+/// have been read (the refusal comes first), so the client must not send its next request on
+/// this connection.
+pub(crate) async fn close_on_refusal(mut response: Response) -> Response {
+	if !response.status().is_success() {
+		response
+			.headers_mut()
+			.insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+	}
+	response
+}
+
 /// What every listener has: `/health`, the JSON 404, request logs.
 fn finish(router: Router) -> Router {
 	router
