@@ -269,9 +269,9 @@ pub struct Chain {
 	/// The node's plain RPC methods, on the same connection (for its best block, which
 	/// subxt's block streams name only once it changes).
 	rpc: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
-	/// Held from reading an account's next nonce until its transaction is in the pool: two
-	/// tasks signing for one key at once would otherwise take the same nonce.
-	signing: std::sync::Arc<tokio::sync::Mutex<()>>,
+	/// Per account, held from reading its next nonce until its transaction is in the pool:
+	/// two tasks signing for one key at once would otherwise take the same nonce.
+	signing: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Account, NonceLock>>>,
 }
 
 impl Chain {
@@ -580,7 +580,11 @@ impl Chain {
 	) -> Result<Progress, TxError> {
 		let no_effect = |e: &dyn std::fmt::Display| TxError::NoEffect(anyhow!("{e}"));
 		let account = AccountId32(signer.public_key().0);
-		let _signing = self.signing.lock().await;
+		let lock = {
+			let mut locks = self.signing.lock().unwrap_or_else(|e| e.into_inner());
+			locks.entry(account.0).or_default().clone()
+		};
+		let _signing = lock.lock().await;
 		let nonce =
 			self.rpc.system_account_next_index(&account).await.map_err(|e| no_effect(&e))?;
 		let params = PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
@@ -594,6 +598,9 @@ pub const READ_TRIES: u32 = 4;
 
 /// The pause between two tries of a read.
 const READ_PAUSE: Duration = Duration::from_millis(250);
+
+/// One account's signing lock.
+type NonceLock = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 /// A transaction's progress as subxt reports it.
 type Progress = TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
