@@ -290,40 +290,18 @@ impl Chain {
 	/// cannot find the header of the block it just named finalized (it is pinned and unpinned
 	/// between the two requests): the read is tried again, up to [`READ_TRIES`] times.
 	pub(crate) async fn at_finalized(&self) -> Result<OnlineClientAtBlock<PolkadotConfig>> {
-		let mut tries = 1;
-		loop {
-			match self.api.at_current_block().await {
-				Ok(at) => return Ok(at),
-				Err(e) if tries < READ_TRIES => {
-					tracing::debug!("cannot read the finalized block (try {tries}): {e}");
-					tries += 1;
-					tokio::time::sleep(READ_PAUSE).await;
-				},
-				Err(e) => return Err(e.into()),
-			}
-		}
+		retried("the finalized block", || async { Ok(self.api.at_current_block().await?) }).await
 	}
 
 	/// The chain at the node's best block (its head, not yet final: what a transaction just
 	/// included sees).
 	pub(crate) async fn at_best(&self) -> Result<OnlineClientAtBlock<PolkadotConfig>> {
-		let mut tries = 1;
-		loop {
-			let head = async {
-				let hash = self.rpc.chain_get_block_hash(None).await?;
-				let hash = hash.ok_or_else(|| anyhow!("the node names no best block"))?;
-				anyhow::Ok(self.api.at_block(hash).await?)
-			};
-			match head.await {
-				Ok(at) => return Ok(at),
-				Err(e) if tries < READ_TRIES => {
-					tracing::debug!("cannot read the best block (try {tries}): {e:#}");
-					tries += 1;
-					tokio::time::sleep(READ_PAUSE).await;
-				},
-				Err(e) => return Err(e),
-			}
-		}
+		retried("the best block", || async {
+			let hash = self.rpc.chain_get_block_hash(None).await?;
+			let hash = hash.ok_or_else(|| anyhow!("the node names no best block"))?;
+			Ok(self.api.at_block(hash).await?)
+		})
+		.await
 	}
 
 	/// The file committed under `root`, if any.
@@ -598,6 +576,25 @@ pub const READ_TRIES: u32 = 4;
 
 /// The pause between two tries of a read.
 const READ_PAUSE: Duration = Duration::from_millis(250);
+
+/// `read` (of `what`), tried up to [`READ_TRIES`] times, [`READ_PAUSE`] apart.
+async fn retried<T, F: std::future::Future<Output = Result<T>>>(
+	what: &str,
+	read: impl Fn() -> F,
+) -> Result<T> {
+	let mut tries = 1;
+	loop {
+		match read().await {
+			Ok(value) => return Ok(value),
+			Err(e) if tries < READ_TRIES => {
+				tracing::debug!("cannot read {what} (try {tries}): {e:#}");
+				tries += 1;
+				tokio::time::sleep(READ_PAUSE).await;
+			},
+			Err(e) => return Err(e),
+		}
+	}
+}
 
 /// One account's signing lock.
 type NonceLock = std::sync::Arc<tokio::sync::Mutex<()>>;

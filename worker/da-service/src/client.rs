@@ -100,7 +100,7 @@ async fn endpoints(chain: &Chain, committee: &ChainCommittee) -> Result<Vec<Opti
 pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
 
 fn reads() -> Result<reqwest::Client> {
-	Ok(reqwest::Client::builder().timeout(READ_TIMEOUT).connect_timeout(CONNECT_TIMEOUT).build()?)
+	client(READ_TIMEOUT)
 }
 
 /// Whether `e` says the member could not be reached or did not answer in time (rather than
@@ -112,10 +112,12 @@ fn unreachable(e: &anyhow::Error) -> bool {
 }
 
 fn http() -> Result<reqwest::Client> {
-	Ok(reqwest::Client::builder()
-		.timeout(REQUEST_TIMEOUT)
-		.connect_timeout(CONNECT_TIMEOUT)
-		.build()?)
+	client(REQUEST_TIMEOUT)
+}
+
+/// A client whose requests take at most `timeout` each.
+fn client(timeout: Duration) -> Result<reqwest::Client> {
+	Ok(reqwest::Client::builder().timeout(timeout).connect_timeout(CONNECT_TIMEOUT).build()?)
 }
 
 /// The body of `res`, at most `max` bytes (a member cannot make a client read more), decoded
