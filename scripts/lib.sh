@@ -11,7 +11,8 @@ ZG_WORKER="${ZG_WORKER:-$CARGO_TARGET_DIR/release/zg-worker}"
 ZG_STORAGE="${ZG_STORAGE:-$CARGO_TARGET_DIR/release/zg-storage}"
 ZG_DA="${ZG_DA:-$CARGO_TARGET_DIR/release/zg-da}"
 ZG_MODEL="${ZG_MODEL:-$CARGO_TARGET_DIR/release/zg-model}"
-export ZG_WORKER ZG_STORAGE ZG_DA ZG_MODEL
+ZG_ETH_RPC="${ZG_ETH_RPC:-$CARGO_TARGET_DIR/release/eth-rpc}"
+export ZG_WORKER ZG_STORAGE ZG_DA ZG_MODEL ZG_ETH_RPC
 # Open-weight models fetched from package registries (scripts/fetch-models.sh).
 export ZG_MODELS="${ZG_MODELS:-$HOME/.cache/zg-chain/models}"
 minilm_dir() { echo "$ZG_MODELS/all-minilm-l6-v2"; }
@@ -19,6 +20,15 @@ smollm_path() { echo "$ZG_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 
 log() { printf '\n\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# `-p NAME` for each workspace package of ours: the vendored crates under vendor/ keep their
+# upstream formatting (vendor/*/VENDORED.md).
+own_packages() {
+	local dir
+	for dir in $(sed -n '/^members = \[/,/^\]/p' "$ROOT/Cargo.toml" | tr -d '\t",' | grep -v '^members\|^\]\|^vendor/'); do
+		printf -- '-p %s ' "$(sed -n 's/^name = "\(.*\)"/\1/p' "$ROOT/$dir/Cargo.toml" | head -1)"
+	done
+}
 
 # Runs "$@" and prints how long it took.
 timed() {

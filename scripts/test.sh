@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
-# the polkadot.js e2e tests against a dev node, the zombienet smoke test of a 4-validator
+# the e2e tests against a dev node (polkadot.js; ethers, Hardhat and the precompiles through
+# eth-rpc), the zombienet smoke test of a 4-validator
 # network, and the zombienet staking, storage and DA (workers, CLIs, slashing, handover) and compute
 # (OpenAI SDK, jobs, disputes) tests. Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -8,7 +9,8 @@ total_start=$SECONDS
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 log "cargo fmt --check (before building: a formatting slip fails in seconds)"
-cargo fmt --all -- --check
+# shellcheck disable=SC2046 # one word per package
+cargo fmt $(own_packages) -- --check
 "$ROOT/scripts/build.sh"
 
 log "cargo test (release profile, sharing the node build)"
@@ -19,7 +21,7 @@ ZG_SMOLLM_PATH="$(smollm_path)"
 export ZG_MINILM_DIR ZG_SMOLLM_PATH
 timed cargo test --release --locked --workspace
 
-log "polkadot.js e2e tests (dev node, fast runtime)"
+log "e2e tests (dev node, fast runtime: polkadot.js; ethers, Hardhat and the precompiles through eth-rpc)"
 (cd "$ROOT/e2e" && timed node --test --test-concurrency=1 tests/)
 
 log "zombienet smoke test (4 validators, fast runtime)"
