@@ -152,6 +152,13 @@ also in ${work}/ferdie-api-key):
   curl -s $OPENAI_BASE_URL/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${SMOLLM}","messages":[{"role":"user","content":"What is the capital of France?"}],"temperature":0}'
   curl -s $OPENAI_BASE_URL/embeddings -H "Authorization: Bearer $OPENAI_API_KEY" -H 'content-type: application/json' -d '{"model":"${EMBEDDER}","input":["A man is eating food.","A man is riding a horse."]}'
 
+Ethereum tools (MetaMask, ethers, viem, Hardhat, Foundry) use eth-rpc: RPC URL
+http://127.0.0.1:8545, chain id 16699, currency 0G (18 decimals). The Ethereum dev accounts
+(Alith 0xf24FF3a9CF04c71Dbc94D0b566f7A27B94566cac, private key
+0x5fb92d6e98884f76de468fa3f6278f8807c48bebc13595d45af5bdc4da702133, public: dev chains only)
+hold 1 000 000 0G each. The Hardhat sample deploys an ERC-20:
+  cd examples/hardhat && npx hardhat run scripts/deploy.js --network zg
+
 Ctrl-C stops the network and the workers.`);
   await new Promise(() => {});
 }

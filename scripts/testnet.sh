@@ -3,11 +3,12 @@
 # (Alice, Bob, Charlie, Dave) with zombienet and, beside each validator, a worker registered on
 # chain as a storage provider and a compute provider serving the tiny model, the chat model
 # SmolLM2-135M-Instruct and the embedding model all-MiniLM-L6-v2, and as the validator's DA
-# signer (scripts/testnet-providers.js).
+# signer (scripts/testnet-providers.js), and eth-rpc, the Ethereum JSON-RPC server, beside Alice.
 # Prints the endpoints and examples; Ctrl-C stops everything.
 #
 #   RPC (polkadot.js Apps): ws://127.0.0.1:9944 (Alice), 9945 (Bob), 9946 (Charlie), 9947 (Dave)
 #   Workers: http://127.0.0.1:8700 (Alice, also the upload gateway), 8701, 8702, 8703
+#   Ethereum JSON-RPC (MetaMask, ethers, Hardhat, Foundry): http://127.0.0.1:8545, chain id 16699
 #
 # zombienet starts the nodes with their RPC open to every interface, unsafe methods included:
 # on a machine others can reach, keep ports 9944-9947 behind a firewall.
@@ -25,10 +26,20 @@ cd "$ROOT"
 "$ROOT/e2e/node_modules/.bin/zombienet" -p native spawn "$ROOT/zombienet/local-testnet.toml" \
 	>"$ZG_TESTNET_DIR/zombienet.log" 2>&1 &
 zombienet=$!
+# eth-rpc indexes every block into SQLite under $ZG_TESTNET_DIR/eth-rpc (Alice's node keeps the
+# state of every block for it: zombienet/local-testnet.toml).
+log "Starting eth-rpc on http://127.0.0.1:8545, chain id 16699 (log in $ZG_TESTNET_DIR/eth-rpc.log)"
+(
+	until (exec 3<>/dev/tcp/127.0.0.1/9944) 2>/dev/null; do sleep 1; done
+	exec "$ZG_ETH_RPC" --node-rpc-url ws://127.0.0.1:9944 --rpc-port 8545 --rpc-cors all \
+		--eth-pruning archive --base-path "$ZG_TESTNET_DIR/eth-rpc" --no-prometheus
+) >"$ZG_TESTNET_DIR/eth-rpc.log" 2>&1 &
+ethrpc=$!
 stop() {
 	trap - INT TERM EXIT
 	log "Stopping the testnet"
 	[ -n "${providers:-}" ] && kill -TERM "$providers" 2>/dev/null
+	kill -INT "$ethrpc" 2>/dev/null
 	kill -INT "$zombienet" 2>/dev/null
 	wait 2>/dev/null
 	exit 0
