@@ -49,14 +49,18 @@ if ! rustup component list --installed | grep -q '^clippy'; then
 	rustup component add clippy
 fi
 
-# npm packages, exactly as locked.
-lock="$ROOT/e2e/package-lock.json"
-stamp="$ROOT/e2e/node_modules/.zg-lock-stamp"
-if [ ! -f "$stamp" ] || ! cmp -s "$lock" "$stamp"; then
-	log "Installing the npm packages of e2e/ (npm ci)"
-	(cd "$ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error)
-	cp "$lock" "$stamp"
-fi
+# npm packages, exactly as locked: the e2e tests' (polkadot.js, solc, ethers, zombienet) and the
+# Hardhat 2 sample project's (run by the e2e tests against eth-rpc).
+npm_ci_once() {
+	local dir="$ROOT/$1" stamp="$ROOT/$1/node_modules/.zg-lock-stamp"
+	if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+		log "Installing the npm packages of $1/ (npm ci)"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$dir/package-lock.json" "$stamp"
+	fi
+}
+npm_ci_once e2e
+npm_ci_once examples/hardhat
 
 # The open-weight models the testnet's workers serve and the tests check against.
 "$ROOT/scripts/fetch-models.sh"

@@ -66,9 +66,9 @@ export async function connect(wsUrl) {
 /**
  * Starts a single-validator dev node (Alice) on the fast runtime (2 s blocks) with a temporary
  * database, and returns `{ api, wsUrl, stop }`. The node's log goes to `$E2E_LOG_DIR` or a
- * temporary folder.
+ * temporary folder. `extraArgs` are added to the node's command line.
  */
-export async function startDevNode({ chain = 'dev-fast' } = {}) {
+export async function startDevNode({ chain = 'dev-fast', extraArgs = [] } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const logDir = process.env.E2E_LOG_DIR || mkdtempSync(join(tmpdir(), 'zg-e2e-'));
@@ -79,6 +79,7 @@ export async function startDevNode({ chain = 'dev-fast' } = {}) {
     '--rpc-port', String(rpcPort), '--port', String(p2pPort),
     '--no-prometheus', '--no-telemetry', '--no-mdns',
     '-linfo,runtime=debug',
+    ...extraArgs,
   ];
   const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
