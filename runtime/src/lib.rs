@@ -43,6 +43,7 @@ pub mod fast_runtime {
 extern crate alloc;
 
 pub mod genesis_config_presets;
+pub mod precompiles;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -919,7 +920,8 @@ impl pallet_revive::Config for Runtime {
 	type RuntimeOrigin = RuntimeOrigin;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type WeightInfo = pallet_revive::weights::SubstrateWeight<Self>;
-	type Precompiles = ();
+	// The 0G pallets in reach of Solidity, at fixed addresses (precompiles/*.sol).
+	type Precompiles = precompiles::Precompiles;
 	type FindAuthor = <Runtime as pallet_authorship::Config>::FindAuthor;
 	type DepositPerByte = DepositPerByte;
 	type DepositPerItem = DepositPerItem;

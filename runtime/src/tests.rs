@@ -24,7 +24,7 @@ fn merge(base: &mut Value, patch: Value) {
 }
 
 /// The externalities of a chain started from the named preset.
-fn ext_from_preset(name: &str) -> sp_io::TestExternalities {
+pub(crate) fn ext_from_preset(name: &str) -> sp_io::TestExternalities {
 	let patch: Value = serde_json::from_slice(
 		&genesis_config_presets::get_preset(&name.into()).expect("preset exists"),
 	)
