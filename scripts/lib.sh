@@ -21,15 +21,6 @@ smollm_path() { echo "$ZG_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 log() { printf '\n\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# `-p NAME` for each workspace package of ours: the vendored crates under vendor/ keep their
-# upstream formatting (vendor/*/VENDORED.md).
-own_packages() {
-	local dir
-	for dir in $(sed -n '/^members = \[/,/^\]/p' "$ROOT/Cargo.toml" | tr -d '\t",' | grep -v '^members\|^\]\|^vendor/'); do
-		printf -- '-p %s ' "$(sed -n 's/^name = "\(.*\)"/\1/p' "$ROOT/$dir/Cargo.toml" | head -1)"
-	done
-}
-
 # Runs "$@" and prints how long it took.
 timed() {
 	local start=$SECONDS

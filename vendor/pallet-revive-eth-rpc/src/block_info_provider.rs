@@ -113,8 +113,8 @@ impl SubxtBlockInfoProvider {
 
 		// A finalized block is on the best chain, so the best block is never behind it.
 		let mut best = self.latest_block.write().await;
-		if finalized_block.block_number() >= best.block_number() &&
-			finalized_block.block_hash() != best.block_hash()
+		if finalized_block.block_number() >= best.block_number()
+			&& finalized_block.block_hash() != best.block_hash()
 		{
 			log::debug!(target: LOG_TARGET,
 				"Advancing the latest block #{} ({:?}) to the finalized block #{} ({:?}): it is no longer ahead",
@@ -216,8 +216,8 @@ impl BlockInfoProvider for SubxtBlockInfoProvider {
 		match self.api.at_block(hash).await {
 			Ok(block) => Ok(Some(Arc::new(block))),
 			Err(
-				OnlineClientAtBlockError::BlockHeaderNotFound { .. } |
-				OnlineClientAtBlockError::BlockNotFound { .. },
+				OnlineClientAtBlockError::BlockHeaderNotFound { .. }
+				| OnlineClientAtBlockError::BlockNotFound { .. },
 			) => Ok(None),
 			Err(err) => Err(err.into()),
 		}
@@ -237,8 +237,8 @@ impl BlockInfoProvider for SubxtBlockInfoProvider {
 		match self.api.at_block(*hash).await {
 			Ok(block) => Ok(Some(Arc::new(block))),
 			Err(
-				OnlineClientAtBlockError::BlockHeaderNotFound { .. } |
-				OnlineClientAtBlockError::BlockNotFound { .. },
+				OnlineClientAtBlockError::BlockHeaderNotFound { .. }
+				| OnlineClientAtBlockError::BlockNotFound { .. },
 			) => {
 				log::trace!(target: LOG_TARGET, "block_by_hash: block {hash:?} not found");
 				Ok(None)
@@ -395,8 +395,8 @@ pub mod test {
 	}
 
 	const _: () = assert!(
-		MockBlockId::MAIN_BRANCH_OFFSET as u64 + MockBlockId::MAX_BLOCK_NUMBER <
-			MockBlockId::SIDE_BRANCH_OFFSET as u64,
+		MockBlockId::MAIN_BRANCH_OFFSET as u64 + MockBlockId::MAX_BLOCK_NUMBER
+			< MockBlockId::SIDE_BRANCH_OFFSET as u64,
 		"a main-branch hash must stay below the side-branch range"
 	);
 
@@ -456,9 +456,7 @@ pub mod test {
 			block: MockBlockId,
 		) {
 			*self.best_block.lock().unwrap() = block;
-			provider
-				.update_latest(block_at(api, block).await, SubscriptionType::BestBlocks)
-				.await;
+			provider.update_latest(block_at(api, block).await, SubscriptionType::BestBlocks).await;
 		}
 
 		/// Build the clients that talk to this mocked chain.
@@ -582,9 +580,7 @@ pub mod test {
 		let (provider, api) = chain_heads.provider().await;
 		let best = chain_heads.best_block.lock().unwrap().number();
 
-		chain_heads
-			.import_best(&provider, &api, MockBlockId::MainBranch(best + 1))
-			.await;
+		chain_heads.import_best(&provider, &api, MockBlockId::MainBranch(best + 1)).await;
 		assert_eq!(
 			provider.latest_block().await.block_hash(),
 			MockBlockId::MainBranch(best + 1).hash(),
@@ -596,9 +592,7 @@ pub mod test {
 			"no block hash lookup for a higher block"
 		);
 
-		chain_heads
-			.import_best(&provider, &api, MockBlockId::SideBranch(best + 1))
-			.await;
+		chain_heads.import_best(&provider, &api, MockBlockId::SideBranch(best + 1)).await;
 		assert_eq!(
 			provider.latest_block().await.block_hash(),
 			MockBlockId::SideBranch(best + 1).hash(),
@@ -610,9 +604,7 @@ pub mod test {
 			"one block hash lookup to accept a same-number block from another branch"
 		);
 
-		chain_heads
-			.import_best(&provider, &api, MockBlockId::SideBranch(best + 2))
-			.await;
+		chain_heads.import_best(&provider, &api, MockBlockId::SideBranch(best + 2)).await;
 		assert_eq!(
 			provider.latest_block().await.block_hash(),
 			MockBlockId::SideBranch(best + 2).hash(),
@@ -649,9 +641,7 @@ pub mod test {
 		let best = chain_heads.best_block.lock().unwrap().number();
 		let finalized = chain_heads.finalized_block.number();
 
-		chain_heads
-			.import_best(&provider, &api, MockBlockId::SideBranch(best - 1))
-			.await;
+		chain_heads.import_best(&provider, &api, MockBlockId::SideBranch(best - 1)).await;
 		assert_eq!(
 			provider.latest_block().await.block_hash(),
 			MockBlockId::SideBranch(best - 1).hash(),
@@ -792,9 +782,7 @@ pub mod test {
 		);
 
 		chain_heads.fail_block_hash_lookups.store(false, Ordering::SeqCst);
-		chain_heads
-			.import_best(&provider, &api, MockBlockId::SideBranch(best - 1))
-			.await;
+		chain_heads.import_best(&provider, &api, MockBlockId::SideBranch(best - 1)).await;
 		assert_eq!(
 			provider.latest_block().await.block_hash(),
 			MockBlockId::SideBranch(best - 1).hash(),
@@ -860,9 +848,7 @@ pub mod test {
 			"the latest block follows a finalized block ahead of it"
 		);
 
-		chain_heads
-			.import_best(&provider, &api, MockBlockId::SideBranch(best + 2))
-			.await;
+		chain_heads.import_best(&provider, &api, MockBlockId::SideBranch(best + 2)).await;
 		provider
 			.update_latest(
 				block_at(&api, MockBlockId::MainBranch(best + 2)).await,
@@ -899,8 +885,8 @@ pub mod test {
 		let finalized = chain_heads.finalized_block.number();
 
 		assert!(
-			provider.latest_finalized_block().await.block_number() >
-				provider.latest_block().await.block_number(),
+			provider.latest_finalized_block().await.block_number()
+				> provider.latest_block().await.block_number(),
 			"the latest block starts below the latest finalized block"
 		);
 
@@ -983,11 +969,8 @@ pub mod test {
 		let best = chain_heads.best_block.lock().unwrap().number();
 		let finalized = chain_heads.finalized_block.number();
 
-		let block = provider
-			.block_by_hash(&MockBlockId::MainBranch(best).hash())
-			.await
-			.unwrap()
-			.unwrap();
+		let block =
+			provider.block_by_hash(&MockBlockId::MainBranch(best).hash()).await.unwrap().unwrap();
 		assert_eq!(block.block_number(), best, "the latest block is returned for its hash");
 
 		let block = provider
@@ -1001,11 +984,8 @@ pub mod test {
 			"the latest finalized block is returned for its hash"
 		);
 
-		let block = provider
-			.block_by_hash(&MockBlockId::SideBranch(best).hash())
-			.await
-			.unwrap()
-			.unwrap();
+		let block =
+			provider.block_by_hash(&MockBlockId::SideBranch(best).hash()).await.unwrap().unwrap();
 		assert_eq!(
 			block.block_hash(),
 			MockBlockId::SideBranch(best).hash(),

@@ -298,11 +298,8 @@ impl Client {
 
 		log::info!(target: LOG_TARGET, "⬇️ Backward sync: #{from} down to #{to}");
 
-		let mut block = self
-			.block_provider()
-			.block_by_number(from)
-			.await?
-			.ok_or(ClientError::BlockNotFound)?;
+		let mut block =
+			self.block_provider().block_by_number(from).await?.ok_or(ClientError::BlockNotFound)?;
 
 		let mut blocks_synced = 0u64;
 		let mut last_synced: Option<(SubstrateBlockNumber, H256)> = None;

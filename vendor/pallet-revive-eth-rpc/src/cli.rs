@@ -106,15 +106,9 @@ impl std::str::FromStr for EthPruningMode {
 		match input {
 			"archive" => Ok(Self::Archive),
 			n => {
-				n.parse::<usize>()
-					.ok()
-					.filter(|&v| v >= 1)
-					.map(Self::KeepLatest)
-					.ok_or_else(|| {
-						format!(
-							"Invalid pruning mode '{n}': expected 'archive' or a positive integer"
-						)
-					})
+				n.parse::<usize>().ok().filter(|&v| v >= 1).map(Self::KeepLatest).ok_or_else(|| {
+					format!("Invalid pruning mode '{n}': expected 'archive' or a positive integer")
+				})
 			},
 		}
 	}
@@ -418,28 +412,26 @@ pub fn run(cmd: CliCommand) -> anyhow::Result<()> {
 		None,
 	)?;
 
-	task_manager
-		.spawn_essential_handle()
-		.spawn("block-subscription", None, async move {
-			let mut futures: Vec<BoxFuture<'_, Result<(), _>>> = vec![
-				Box::pin(client.subscribe_and_cache_new_blocks(SubscriptionType::BestBlocks)),
-				Box::pin(client.subscribe_and_cache_new_blocks(SubscriptionType::FinalizedBlocks)),
-			];
+	task_manager.spawn_essential_handle().spawn("block-subscription", None, async move {
+		let mut futures: Vec<BoxFuture<'_, Result<(), _>>> = vec![
+			Box::pin(client.subscribe_and_cache_new_blocks(SubscriptionType::BestBlocks)),
+			Box::pin(client.subscribe_and_cache_new_blocks(SubscriptionType::FinalizedBlocks)),
+		];
 
-			if eth_pruning.is_archive() {
-				futures.push(Box::pin(client.sync_backward()));
-			}
+		if eth_pruning.is_archive() {
+			futures.push(Box::pin(client.sync_backward()));
+		}
 
-			// Backfill gaps caused by subscription reconnects.
-			futures.push(Box::pin(async {
-				client.run_subscription_gap_filler(gap_fill_rx).await;
-				Ok::<_, ClientError>(())
-			}));
+		// Backfill gaps caused by subscription reconnects.
+		futures.push(Box::pin(async {
+			client.run_subscription_gap_filler(gap_fill_rx).await;
+			Ok::<_, ClientError>(())
+		}));
 
-			if let Err(err) = futures::future::try_join_all(futures).await {
-				panic!("Block subscription task failed: {err:?}",)
-			}
-		});
+		if let Err(err) = futures::future::try_join_all(futures).await {
+			panic!("Block subscription task failed: {err:?}",)
+		}
+	});
 
 	task_manager.keep_alive(rpc_server_handle);
 	let signals = tokio_runtime.block_on(async { Signals::capture() })?;
@@ -477,9 +469,7 @@ fn rpc_module(
 	module.merge(eth_api).map_err(|e| sc_service::Error::Application(e.into()))?;
 	module.merge(health_api).map_err(|e| sc_service::Error::Application(e.into()))?;
 	module.merge(debug_api).map_err(|e| sc_service::Error::Application(e.into()))?;
-	module
-		.merge(polkadot_api)
-		.map_err(|e| sc_service::Error::Application(e.into()))?;
+	module.merge(polkadot_api).map_err(|e| sc_service::Error::Application(e.into()))?;
 	Ok(module)
 }
 

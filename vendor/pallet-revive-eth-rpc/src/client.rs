@@ -275,8 +275,8 @@ impl From<ClientError> for ErrorObjectOwned {
 				subxt::error::BackendError::Rpc(subxt::error::RpcError::ClientError(
 					subxt::rpcs::Error::User(err),
 				)),
-			)) |
-			ClientError::RpcError(subxt::rpcs::Error::User(err)) => {
+			))
+			| ClientError::RpcError(subxt::rpcs::Error::User(err)) => {
 				// Changed for 0G Chain (VENDORED.md): the node's reason ("Inability to pay some
 				// fees", "Transaction is outdated", ...) is kept, in the message and as the data.
 				let reason = err
@@ -392,9 +392,8 @@ impl SubscriptionGapQueue {
 
 	/// Mark one request as processed.
 	pub fn mark_done(&self) {
-		let res = self
-			.pending
-			.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| v.checked_sub(1));
+		let res =
+			self.pending.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| v.checked_sub(1));
 		if res.is_err() {
 			debug_assert!(false, "subscription gap queue pending counter underflowed");
 			log::error!(target: LOG_TARGET,
@@ -546,9 +545,9 @@ impl Client {
 	/// Advance the sync_state head label if safe to do so.
 	/// Requires: archive mode, historic backfill complete, and no pending gap fills.
 	async fn advance_sync_head(&self, block_number: SubstrateBlockNumber, hash: H256) {
-		if !self.is_archive ||
-			!self.backfill_complete.load(Ordering::Acquire) ||
-			self.subscription_gap_queue.has_pending()
+		if !self.is_archive
+			|| !self.backfill_complete.load(Ordering::Acquire)
+			|| self.subscription_gap_queue.has_pending()
 		{
 			return;
 		}
@@ -714,9 +713,7 @@ impl Client {
 		);
 		time!(
 			"insert_block_receipts",
-			self.receipt_provider
-				.insert_block_receipts(block, &receipts, &eth_block.hash)
-				.await?
+			self.receipt_provider.insert_block_receipts(block, &receipts, &eth_block.hash).await?
 		);
 
 		let (_, receipt_infos): (Vec<_>, Vec<_>) = receipts.into_iter().unzip();
@@ -1014,9 +1011,7 @@ impl Client {
 		block_hash: &H256,
 		transaction_index: usize,
 	) -> Option<ReceiptInfo> {
-		self.receipt_provider
-			.receipt_by_block_hash_and_index(block_hash, transaction_index)
-			.await
+		self.receipt_provider.receipt_by_block_hash_and_index(block_hash, transaction_index).await
 	}
 
 	pub async fn signed_tx_by_hash(&self, tx_hash: &H256) -> Option<TransactionSigned> {

@@ -188,10 +188,8 @@ impl FeeHistoryProvider {
 		}
 
 		// Next block base fee, use constant value for now
-		let base_fee = cache
-			.last_key_value()
-			.map(|(_, block)| U256::from(block.base_fee))
-			.unwrap_or_default();
+		let base_fee =
+			cache.last_key_value().map(|(_, block)| U256::from(block.base_fee)).unwrap_or_default();
 		response.base_fee_per_gas.push(base_fee);
 		Ok(response)
 	}

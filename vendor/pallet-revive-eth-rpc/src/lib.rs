@@ -150,12 +150,12 @@ impl From<EthRpcError> for ErrorObjectOwned {
 			EthRpcError::ClientError(err) => return Self::from(err),
 			EthRpcError::ConversionError => ErrorCode::InvalidParams.code(),
 			// Matches Geth/Nethermind, which return `-32000` for these execution-time errors.
-			EthRpcError::RlpError(_) |
-			EthRpcError::InvalidSignature |
-			EthRpcError::AccountNotFound(_) |
-			EthRpcError::InvalidTransaction |
-			EthRpcError::InvalidRewardPercentiles(_) |
-			EthRpcError::TransactionTypeNotSupported(_) => CALL_EXECUTION_FAILED_CODE,
+			EthRpcError::RlpError(_)
+			| EthRpcError::InvalidSignature
+			| EthRpcError::AccountNotFound(_)
+			| EthRpcError::InvalidTransaction
+			| EthRpcError::InvalidRewardPercentiles(_)
+			| EthRpcError::TransactionTypeNotSupported(_) => CALL_EXECUTION_FAILED_CODE,
 		};
 		Self::owned::<String>(code, message, None)
 	}
@@ -275,7 +275,9 @@ impl EthRpcServer for EthRpcServerImpl {
 			if let Some(chain_id) = chain_id.filter(|id| !id.is_zero() && *id != expected) {
 				return Err(ErrorObjectOwned::owned::<String>(
 					jsonrpsee::types::error::CALL_EXECUTION_FAILED_CODE,
-					format!("Invalid transaction: signed for chain id {chain_id}, this chain's is {expected}"),
+					format!(
+						"Invalid transaction: signed for chain id {chain_id}, this chain's is {expected}"
+					),
 					None,
 				));
 			}

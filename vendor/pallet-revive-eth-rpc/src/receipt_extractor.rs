@@ -979,9 +979,7 @@ mod tests {
 	#[tokio::test]
 	async fn extract_eth_transacts_collects_revive_calls() {
 		let (calls, undecoded) =
-			extract_from(vec![non_revive_extrinsic(), eth_transact_extrinsic()])
-				.await
-				.unwrap();
+			extract_from(vec![non_revive_extrinsic(), eth_transact_extrinsic()]).await.unwrap();
 
 		assert!(!undecoded, "every extrinsic decoded");
 		assert_eq!(calls.len(), 1, "only the revive extrinsic is collected");

@@ -163,8 +163,8 @@ macro_rules! upsert_sync_label {
 			VALUES ($1, $2, $3)
 			ON CONFLICT(label) DO UPDATE
 				SET block_number = excluded.block_number, block_hash = excluded.block_hash
-			WHERE sync_state.block_number " +
-				$op + " excluded.block_number
+			WHERE sync_state.block_number "
+				+ $op + " excluded.block_number
 			",
 			label_str,
 			block_number,
@@ -201,10 +201,7 @@ impl<B: BlockInfoProvider> ReceiptProvider<B> {
 		receipt_extractor: ReceiptExtractor,
 		keep_latest_n_blocks: Option<usize>,
 	) -> Result<Self, ClientError> {
-		sqlx::migrate!()
-			.run(&db_ctx.pool)
-			.await
-			.map_err(|e| sqlx::Error::Migrate(e.into()))?;
+		sqlx::migrate!().run(&db_ctx.pool).await.map_err(|e| sqlx::Error::Migrate(e.into()))?;
 
 		let provider = Self {
 			db_ctx,
@@ -224,11 +221,11 @@ impl<B: BlockInfoProvider> ReceiptProvider<B> {
 			BlockNumberOrTag::Number(block_number) => {
 				self.receipt_extractor.is_before_first_evm_block(*block_number)
 			},
-			BlockNumberOrTag::Latest |
-			BlockNumberOrTag::Finalized |
-			BlockNumberOrTag::Safe |
-			BlockNumberOrTag::Earliest |
-			BlockNumberOrTag::Pending => false,
+			BlockNumberOrTag::Latest
+			| BlockNumberOrTag::Finalized
+			| BlockNumberOrTag::Safe
+			| BlockNumberOrTag::Earliest
+			| BlockNumberOrTag::Pending => false,
 		}
 	}
 
@@ -525,9 +522,7 @@ impl<B: BlockInfoProvider> ReceiptProvider<B> {
 		block: &SubstrateBlock,
 		ethereum_hash: H256,
 	) -> Result<Vec<(TransactionSigned, ReceiptInfo)>, ClientError> {
-		self.receipt_extractor
-			.extract_from_block_with_eth_hash(block, ethereum_hash)
-			.await
+		self.receipt_extractor.extract_from_block_with_eth_hash(block, ethereum_hash).await
 	}
 
 	/// Fetch all receipts for the given block.
@@ -545,10 +540,8 @@ impl<B: BlockInfoProvider> ReceiptProvider<B> {
 		block: &SubstrateBlock,
 		ethereum_hash: &H256,
 	) -> Result<(), ClientError> {
-		let receipts = self
-			.receipt_extractor
-			.extract_from_block_with_eth_hash(block, *ethereum_hash)
-			.await?;
+		let receipts =
+			self.receipt_extractor.extract_from_block_with_eth_hash(block, *ethereum_hash).await?;
 		self.insert_into_db(block, &receipts, ethereum_hash).await?;
 		Ok(())
 	}
@@ -824,11 +817,8 @@ impl<B: BlockInfoProvider> ReceiptProvider<B> {
 			.push(" ORDER BY log_index LIMIT ")
 			.push_bind(MAX_LOG_RESULTS as i64);
 
-		let logs = query_builder
-			.build()
-			.try_map(parse_log_row)
-			.fetch_all(&self.db_ctx.pool)
-			.await?;
+		let logs =
+			query_builder.build().try_map(parse_log_row).fetch_all(&self.db_ctx.pool).await?;
 
 		if logs.len() == MAX_LOG_RESULTS {
 			log::warn!(
@@ -963,9 +953,7 @@ mod tests {
 	async fn count(pool: &SqlitePool, table: &str, block_hash: Option<H256>) -> usize {
 		let count: i64 = match block_hash {
 			None => {
-				sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-					.fetch_one(pool)
-					.await
+				sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(pool).await
 			},
 			Some(hash) => {
 				sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE block_hash = ?"))
@@ -1410,9 +1398,8 @@ mod tests {
 			BlockNumberOrTag::Safe,
 			BlockNumberOrTag::Pending,
 		] {
-			let logs = provider
-				.logs(Some(Filter::new().from_block(tag)), &resolve_block_number)
-				.await?;
+			let logs =
+				provider.logs(Some(Filter::new().from_block(tag)), &resolve_block_number).await?;
 			assert_eq!(logs, vec![log2.clone()], "tag {tag:?} should resolve to the latest block");
 		}
 
@@ -1451,9 +1438,8 @@ mod tests {
 		let failing = |_: BlockNumberOrTag| {
 			std::future::ready(Err::<U256, anyhow::Error>(anyhow::anyhow!("resolver failed")))
 		};
-		let result = provider
-			.logs(Some(Filter::new().from_block(BlockNumberOrTag::Latest)), &failing)
-			.await;
+		let result =
+			provider.logs(Some(Filter::new().from_block(BlockNumberOrTag::Latest)), &failing).await;
 		assert!(result.is_err(), "a resolver error should propagate");
 
 		Ok(())
@@ -1634,26 +1620,18 @@ mod tests {
 		let hash_b = H256::repeat_byte(0xBB);
 
 		// First insert creates the row.
-		provider
-			.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(100, hash_a))
-			.await?;
+		provider.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(100, hash_a)).await?;
 		let checkpoint = provider.get_sync_label(SyncLabel::Head).await?.unwrap();
 		assert_eq!((checkpoint.block_number, checkpoint.block_hash), (100, Some(hash_a)));
 
 		// Higher value advances.
-		provider
-			.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(200, hash_b))
-			.await?;
+		provider.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(200, hash_b)).await?;
 		let checkpoint = provider.get_sync_label(SyncLabel::Head).await?.unwrap();
 		assert_eq!((checkpoint.block_number, checkpoint.block_hash), (200, Some(hash_b)));
 
 		// Lower and equal values are ignored (strict >).
-		provider
-			.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(50, hash_a))
-			.await?;
-		provider
-			.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(200, hash_a))
-			.await?;
+		provider.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(50, hash_a)).await?;
+		provider.advance_sync_label(SyncLabel::Head, SyncCheckpoint::new(200, hash_a)).await?;
 		let checkpoint = provider.get_sync_label(SyncLabel::Head).await?.unwrap();
 		assert_eq!((checkpoint.block_number, checkpoint.block_hash), (200, Some(hash_b)));
 
@@ -1667,26 +1645,18 @@ mod tests {
 		let hash_b = H256::repeat_byte(0xBB);
 
 		// First insert creates the row.
-		provider
-			.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(100, hash_a))
-			.await?;
+		provider.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(100, hash_a)).await?;
 		let checkpoint = provider.get_sync_label(SyncLabel::Tail).await?.unwrap();
 		assert_eq!((checkpoint.block_number, checkpoint.block_hash), (100, Some(hash_a)));
 
 		// Lower value recedes.
-		provider
-			.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(50, hash_b))
-			.await?;
+		provider.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(50, hash_b)).await?;
 		let checkpoint = provider.get_sync_label(SyncLabel::Tail).await?.unwrap();
 		assert_eq!((checkpoint.block_number, checkpoint.block_hash), (50, Some(hash_b)));
 
 		// Higher and equal values are ignored (strict <).
-		provider
-			.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(200, hash_a))
-			.await?;
-		provider
-			.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(50, hash_a))
-			.await?;
+		provider.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(200, hash_a)).await?;
+		provider.recede_sync_label(SyncLabel::Tail, SyncCheckpoint::new(50, hash_a)).await?;
 		let checkpoint = provider.get_sync_label(SyncLabel::Tail).await?.unwrap();
 		assert_eq!((checkpoint.block_number, checkpoint.block_hash), (50, Some(hash_b)));
 
@@ -1849,9 +1819,7 @@ mod tests {
 		assert_eq!(count(&provider.db_ctx.pool, "eth_to_substrate_blocks", None).await, 1);
 
 		// Delete only the block mapping so the EXISTS guard won't short-circuit.
-		sqlx::query("DELETE FROM eth_to_substrate_blocks")
-			.execute(&provider.db_ctx.pool)
-			.await?;
+		sqlx::query("DELETE FROM eth_to_substrate_blocks").execute(&provider.db_ctx.pool).await?;
 		assert_eq!(count(&provider.db_ctx.pool, "eth_to_substrate_blocks", None).await, 0);
 
 		// Second insert hits the actual INSERT OR REPLACE statements.
@@ -1944,12 +1912,7 @@ mod tests {
 		);
 
 		// Wrong hash for same block number
-		assert!(
-			provider
-				.get_processed_eth_block_hash(10, H256::from([0xCC; 32]))
-				.await
-				.is_none()
-		);
+		assert!(provider.get_processed_eth_block_hash(10, H256::from([0xCC; 32])).await.is_none());
 
 		// Wrong block number
 		assert!(provider.get_processed_eth_block_hash(11, block.hash).await.is_none());

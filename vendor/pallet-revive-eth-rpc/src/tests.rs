@@ -210,9 +210,8 @@ async fn prepare_substrate_transactions(
 			vec![subxt::dynamic::Value::from_bytes(remark_data.as_bytes())],
 		);
 
-		let params = subxt::config::polkadot::PolkadotExtrinsicParamsBuilder::new()
-			.nonce(nonce)
-			.build();
+		let params =
+			subxt::config::polkadot::PolkadotExtrinsicParamsBuilder::new().nonce(nonce).build();
 
 		let tx = tx_client.create_signed(&call, signer, params).await?;
 		substrate_txs.push(tx);
@@ -257,8 +256,8 @@ async fn submit_substrate_transactions(
 					log::trace!(target: LOG_TARGET, "Substrate tx {i} submitted");
 					while let Some(status) = progress.next().await {
 						match status {
-							Ok(TxStatus::InFinalizedBlock(block)) |
-							Ok(TxStatus::InBestBlock(block)) => {
+							Ok(TxStatus::InFinalizedBlock(block))
+							| Ok(TxStatus::InBestBlock(block)) => {
 								log::trace!(target: LOG_TARGET,
 									"Substrate tx {i} included in block {:?}",
 									block.block_hash()
@@ -445,11 +444,8 @@ async fn test_transfer() -> anyhow::Result<()> {
 	let initial_balance = client.get_balance(ethan.address(), Default::default()).await?;
 
 	let value = 1_000_000_000_000_000_000_000u128.into();
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(ethan.address())
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(ethan.address()).send().await?;
 
 	let receipt = tx.wait_for_receipt().await?;
 	assert_eq!(
@@ -476,11 +472,8 @@ async fn test_deploy_and_call() -> anyhow::Result<()> {
 	let ethan = Account::from(subxt_signer::eth::dev::ethan());
 	let initial_balance = client.get_balance(ethan.address(), Default::default()).await?;
 	let value = 1_000_000_000_000_000_000_000u128.into();
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(ethan.address())
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(ethan.address()).send().await?;
 
 	let receipt = tx.wait_for_receipt().await?;
 	assert_eq!(
@@ -524,11 +517,8 @@ async fn test_deploy_and_call() -> anyhow::Result<()> {
 	);
 
 	// Call contract
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_address)
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_address).send().await?;
 	let receipt = tx.wait_for_receipt().await?;
 
 	assert_eq!(
@@ -546,11 +536,8 @@ async fn test_deploy_and_call() -> anyhow::Result<()> {
 
 	// Balance transfer to contract
 	let initial_balance = client.get_balance(contract_address, Default::default()).await?;
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_address)
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_address).send().await?;
 
 	tx.wait_for_receipt().await?;
 
@@ -700,20 +687,12 @@ async fn test_runtime_api_dry_run_addr_works() -> anyhow::Result<()> {
 	);
 
 	// runtime_api.at_latest() uses the latest finalized block, query nonce accordingly
-	let nonce = client
-		.get_transaction_count(account.address(), BlockNumberOrTag::Finalized.into())
-		.await?;
+	let nonce =
+		client.get_transaction_count(account.address(), BlockNumberOrTag::Finalized.into()).await?;
 	let contract_address = create1(&account.address(), nonce.try_into().unwrap());
 
-	let res = node_client
-		.at_current_block()
-		.await?
-		.runtime_apis()
-		.call(payload)
-		.await?
-		.0
-		.result
-		.unwrap();
+	let res =
+		node_client.at_current_block().await?.runtime_apis().call(payload).await?.0.result.unwrap();
 
 	assert_eq!(res.addr, contract_address);
 	Ok(())
@@ -748,10 +727,8 @@ async fn get_evm_block_from_storage(
 	node_rpc_client: &RpcClient,
 	block_number: U256,
 ) -> anyhow::Result<BlockV1> {
-	let block_hash: H256 = node_rpc_client
-		.request("chain_getBlockHash", rpc_params![block_number])
-		.await
-		.unwrap();
+	let block_hash: H256 =
+		node_rpc_client.request("chain_getBlockHash", rpc_params![block_number]).await.unwrap();
 
 	let query = subxt_client::storage().revive().ethereum_block();
 	let at_block = node_client.at_block(block_hash).await?;
@@ -770,11 +747,8 @@ async fn test_evm_blocks_should_match() -> anyhow::Result<()> {
 	// Deploy a contract to have some interesting blocks
 	let (bytes, _) = pallet_revive_fixtures::compile_module("dummy")?;
 	let value = U256::from(5_000_000_000_000u128);
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.input(bytes.to_vec())
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).input(bytes.to_vec()).send().await?;
 
 	let receipt = tx.wait_for_receipt().await?;
 	let block_number = receipt.block_number;
@@ -840,10 +814,8 @@ async fn test_evm_blocks_hydrated_should_match() -> anyhow::Result<()> {
 	);
 
 	// Verify transaction info
-	let unsigned_tx = tx
-		.generic_transaction()
-		.try_into_unsigned()
-		.expect("Transaction shall be converted");
+	let unsigned_tx =
+		tx.generic_transaction().try_into_unsigned().expect("Transaction shall be converted");
 	let signed_tx = signer_copy.sign_transaction(unsigned_tx);
 	let expected_tx_info = receipt.transaction_info(signed_tx);
 
@@ -866,10 +838,8 @@ async fn test_get_block_receipts() -> anyhow::Result<()> {
 	let provider = SharedResources::provider();
 	let from = AlloyAddress::from(Account::default().address().0);
 	let (bytecode, _) = pallet_revive_fixtures::compile_module("dummy")?;
-	let deploy_tx = TransactionRequest::default()
-		.from(from)
-		.input(AlloyBytes::from(bytecode).into())
-		.create();
+	let deploy_tx =
+		TransactionRequest::default().from(from).input(AlloyBytes::from(bytecode).into()).create();
 
 	// Act
 	let receipt = provider.send_transaction(deploy_tx).await?.get_receipt().await?;
@@ -908,21 +878,16 @@ async fn test_block_hash_for_tag_with_proper_ethereum_block_hash_works() -> anyh
 	// Deploy a transaction to create a block with transactions
 	let (bytes, _) = pallet_revive_fixtures::compile_module("dummy")?;
 	let value = U256::from(5_000_000_000_000u128);
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.input(bytes.to_vec())
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).input(bytes.to_vec()).send().await?;
 
 	let receipt = tx.wait_for_receipt().await?;
 	let ethereum_block_hash = receipt.block_hash;
 
 	log::trace!(target: LOG_TARGET, "Testing with Ethereum block hash: {ethereum_block_hash:?}");
 
-	let block_by_hash = client
-		.get_block_by_hash(ethereum_block_hash, false)
-		.await?
-		.expect("Block should exist");
+	let block_by_hash =
+		client.get_block_by_hash(ethereum_block_hash, false).await?.expect("Block should exist");
 
 	let account = Account::default();
 	let balance = client
@@ -942,9 +907,8 @@ async fn test_block_hash_for_tag_with_invalid_ethereum_block_hash_fails() -> any
 	log::trace!(target: LOG_TARGET, "Testing with fake Ethereum hash: {fake_eth_hash:?}");
 
 	let account = Account::default();
-	let result = client
-		.get_balance(account.address(), BlockId::hash(B256::from(fake_eth_hash.0)))
-		.await;
+	let result =
+		client.get_balance(account.address(), BlockId::hash(B256::from(fake_eth_hash.0))).await;
 
 	assert!(result.is_err(), "Should fail with non-existent Ethereum hash");
 
@@ -958,9 +922,8 @@ async fn test_block_hash_for_tag_with_block_number_works() -> anyhow::Result<()>
 	log::trace!(target: LOG_TARGET, "Testing with block number: {block_number}");
 
 	let account = Account::default();
-	let balance = client
-		.get_balance(account.address(), BlockId::number(block_number.as_u64()))
-		.await?;
+	let balance =
+		client.get_balance(account.address(), BlockId::number(block_number.as_u64())).await?;
 
 	assert!(balance >= U256::zero(), "Balance should be retrievable with block number");
 	Ok(())
@@ -1080,9 +1043,8 @@ async fn test_earliest_block_tag() -> anyhow::Result<()> {
 	assert!(balance > U256::zero(), "dev account should have a non-zero balance at genesis");
 
 	// eth_getTransactionCount
-	let nonce = client
-		.get_transaction_count(account.address(), BlockNumberOrTag::Earliest.into())
-		.await?;
+	let nonce =
+		client.get_transaction_count(account.address(), BlockNumberOrTag::Earliest.into()).await?;
 	assert_eq!(nonce, U256::zero(), "nonce at genesis should be 0");
 
 	// eth_getCode
@@ -1096,9 +1058,8 @@ async fn test_earliest_block_tag() -> anyhow::Result<()> {
 	assert!(storage.0.iter().all(|&b| b == 0), "EOA should have zero storage");
 
 	// eth_getBlockTransactionCountByNumber
-	let tx_count = client
-		.get_block_transaction_count_by_number(Some(BlockNumberOrTag::Earliest))
-		.await?;
+	let tx_count =
+		client.get_block_transaction_count_by_number(Some(BlockNumberOrTag::Earliest)).await?;
 	assert_eq!(tx_count, Some(U256::zero()), "genesis block should have no transactions");
 
 	// eth_getTransactionByBlockNumberAndIndex
@@ -1122,9 +1083,8 @@ async fn test_earliest_block_tag() -> anyhow::Result<()> {
 	assert!(!fee.base_fee_per_gas.is_empty(), "feeHistory should include base fee");
 
 	// eth_getLogs
-	let filter = Filter::new()
-		.from_block(BlockNumberOrTag::Earliest)
-		.to_block(BlockNumberOrTag::Earliest);
+	let filter =
+		Filter::new().from_block(BlockNumberOrTag::Earliest).to_block(BlockNumberOrTag::Earliest);
 	let logs = client.get_logs(Some(filter)).await?;
 	assert_eq!(logs, FilterResults::default(), "genesis block should have no logs");
 
@@ -1281,20 +1241,16 @@ async fn test_runtime_pallets_address_upload_code() -> anyhow::Result<()> {
 async fn test_new_heads_subscription_delivers_matching_header_via_alloy() -> anyhow::Result<()> {
 	// Arrange
 	let client = Arc::new(SharedResources::client().await);
-	let provider = ProviderBuilder::new()
-		.connect_ws(WsConnect::new("ws://localhost:45788"))
-		.await?;
+	let provider =
+		ProviderBuilder::new().connect_ws(WsConnect::new("ws://localhost:45788")).await?;
 	let ethan = Account::from(subxt_signer::eth::dev::ethan());
 	let value = U256::from(1_000_000_000_000u128);
 
 	let mut sub = provider.subscribe_blocks().await?;
 
 	// Act
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(ethan.address())
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(ethan.address()).send().await?;
 	let receipt = tx.wait_for_receipt().await?;
 
 	let header = tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.recv_result())
@@ -1346,11 +1302,8 @@ async fn test_subscribe_logs() -> anyhow::Result<()> {
 
 	// Act
 	let value = U256::from(1_000_000_000_000u128);
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_address)
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_address).send().await?;
 	let call_receipt = tx.wait_for_receipt().await?;
 
 	let notification = tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1415,11 +1368,8 @@ async fn test_subscribe_logs_with_address_filter() -> anyhow::Result<()> {
 
 	// Act
 	let value = U256::from(1_000_000_000_000u128);
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_address)
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_address).send().await?;
 	tx.wait_for_receipt().await?;
 
 	let notification = tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1469,11 +1419,8 @@ async fn test_subscribe_logs_with_topic_filter() -> anyhow::Result<()> {
 
 	// Act
 	let value = U256::from(1_000_000_000_000u128);
-	let tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_address)
-		.send()
-		.await?;
+	let tx =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_address).send().await?;
 	tx.wait_for_receipt().await?;
 
 	let notification = tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1511,18 +1458,12 @@ async fn test_subscribe_new_heads_multiple_blocks() -> anyhow::Result<()> {
 	let mut sub = client.eth_subscribe(SubscriptionKind::NewBlockHeaders, None).await?;
 
 	// Act
-	let tx1 = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(ethan.address())
-		.send()
-		.await?;
+	let tx1 =
+		TransactionBuilder::new(client.clone()).value(value).to(ethan.address()).send().await?;
 	tx1.wait_for_receipt().await?;
 
-	let tx2 = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(ethan.address())
-		.send()
-		.await?;
+	let tx2 =
+		TransactionBuilder::new(client.clone()).value(value).to(ethan.address()).send().await?;
 	tx2.wait_for_receipt().await?;
 
 	let header1 = match tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1598,18 +1539,12 @@ async fn test_subscribe_logs_address_filter_excludes_non_matching() -> anyhow::R
 
 	// Act
 	let value = U256::from(1_000_000_000_000u128);
-	let tx_b_call = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_b)
-		.send()
-		.await?;
+	let tx_b_call =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_b).send().await?;
 	tx_b_call.wait_for_receipt().await?;
 
-	let tx_a_call = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_a)
-		.send()
-		.await?;
+	let tx_a_call =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_a).send().await?;
 	tx_a_call.wait_for_receipt().await?;
 
 	let notification = tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1669,18 +1604,12 @@ async fn test_subscribe_logs_with_multiple_addresses_filter() -> anyhow::Result<
 
 	// Act
 	let value = U256::from(1_000_000_000_000u128);
-	let tx_a_call = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_a)
-		.send()
-		.await?;
+	let tx_a_call =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_a).send().await?;
 	tx_a_call.wait_for_receipt().await?;
 
-	let tx_b_call = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_b)
-		.send()
-		.await?;
+	let tx_b_call =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_b).send().await?;
 	tx_b_call.wait_for_receipt().await?;
 
 	let log1 = match tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1737,18 +1666,12 @@ async fn test_subscribe_logs_no_event_transaction_ignored() -> anyhow::Result<()
 
 	// Act
 	let value = U256::from(1_000_000_000_000u128);
-	let plain_tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(ethan.address())
-		.send()
-		.await?;
+	let plain_tx =
+		TransactionBuilder::new(client.clone()).value(value).to(ethan.address()).send().await?;
 	plain_tx.wait_for_receipt().await?;
 
-	let contract_tx = TransactionBuilder::new(client.clone())
-		.value(value)
-		.to(contract_address)
-		.send()
-		.await?;
+	let contract_tx =
+		TransactionBuilder::new(client.clone()).value(value).to(contract_address).send().await?;
 	contract_tx.wait_for_receipt().await?;
 
 	let notification = tokio::time::timeout(tokio::time::Duration::from_secs(10), sub.next())
@@ -1813,9 +1736,8 @@ async fn test_estimate_gas_of_contract_with_consume_all_gas() -> anyhow::Result<
 		.await?
 		.wait_for_receipt()
 		.await?;
-	let contract_address = receipt
-		.contract_address
-		.expect("Expected the transaction to publish a contract");
+	let contract_address =
+		receipt.contract_address.expect("Expected the transaction to publish a contract");
 
 	// Act
 	let test_function_selector = [0xf8, 0xa8, 0xfd, 0x6d].to_vec();
@@ -1851,9 +1773,8 @@ async fn test_gas_estimation_for_contract_requiring_binary_search() -> anyhow::R
 		.await?
 		.wait_for_receipt()
 		.await?;
-	let contract_address = receipt
-		.contract_address
-		.expect("Expected the transaction to publish a contract");
+	let contract_address =
+		receipt.contract_address.expect("Expected the transaction to publish a contract");
 
 	// Act
 	let main_function_selector = [0xdf, 0xfe, 0xad, 0xd0];
@@ -2057,13 +1978,8 @@ async fn test_trace_block_returns_v1_trace_on_v1_input_and_v2_trace_on_v2_input(
 		.revive_api()
 		.trace_block_versioned(subxt::utils::Static(v1_input))
 		.unvalidated();
-	let v1_output = node_client
-		.at_block(parent_hash)
-		.await?
-		.runtime_apis()
-		.call(v1_payload)
-		.await?
-		.0;
+	let v1_output =
+		node_client.at_block(parent_hash).await?.runtime_apis().call(v1_payload).await?.0;
 	let TraceBlockVersionedOutputPayload::V1(v1_output) = v1_output else {
 		return Err(anyhow!("V1 trace_block input should return V1 output"));
 	};
@@ -2086,13 +2002,8 @@ async fn test_trace_block_returns_v1_trace_on_v1_input_and_v2_trace_on_v2_input(
 		.revive_api()
 		.trace_block_versioned(subxt::utils::Static(v2_input))
 		.unvalidated();
-	let v2_output = node_client
-		.at_block(parent_hash)
-		.await?
-		.runtime_apis()
-		.call(v2_payload)
-		.await?
-		.0;
+	let v2_output =
+		node_client.at_block(parent_hash).await?.runtime_apis().call(v2_payload).await?.0;
 	let TraceBlockVersionedOutputPayload::V2(v2_output) = v2_output else {
 		return Err(anyhow!("V2 trace_block input should return V2 output"));
 	};
@@ -2128,9 +2039,8 @@ async fn test_gas_estimation_with_no_funds_no_gas_specified() -> anyhow::Result<
 		.await?
 		.wait_for_receipt()
 		.await?;
-	let contract_address = receipt
-		.contract_address
-		.expect("Expected the transaction to publish a contract");
+	let contract_address =
+		receipt.contract_address.expect("Expected the transaction to publish a contract");
 
 	// Act
 	let test_function_selector = [0xf8, 0xa8, 0xfd, 0x6d].to_vec();
@@ -2330,9 +2240,8 @@ async fn test_gas_estimation_with_no_funds_and_with_gas_specified() -> anyhow::R
 		.await?
 		.wait_for_receipt()
 		.await?;
-	let contract_address = receipt
-		.contract_address
-		.expect("Expected the transaction to publish a contract");
+	let contract_address =
+		receipt.contract_address.expect("Expected the transaction to publish a contract");
 
 	// Act
 	let test_function_selector = [0xf8, 0xa8, 0xfd, 0x6d].to_vec();
@@ -2374,31 +2283,19 @@ async fn test_block_sync_resume_interrupted() -> anyhow::Result<()> {
 	let chain_len = client.latest_finalized_block().await.block_number();
 
 	let tail_num = chain_len / 3;
-	let tail_block = client
-		.block_provider()
-		.block_by_number(tail_num)
-		.await?
-		.expect("Tail block should exist");
+	let tail_block =
+		client.block_provider().block_by_number(tail_num).await?.expect("Tail block should exist");
 
 	let head_num = chain_len * 2 / 3;
-	let head_block = client
-		.block_provider()
-		.block_by_number(head_num)
-		.await?
-		.expect("Head block should exist");
+	let head_block =
+		client.block_provider().block_by_number(head_num).await?.expect("Head block should exist");
 
 	// Overwrite both labels to simulate an interrupted sync with a partial range.
 	let interrupted_tail = SyncCheckpoint::new(tail_block.block_number(), tail_block.block_hash());
 	let interrupted_head = SyncCheckpoint::new(head_block.block_number(), head_block.block_hash());
 
-	client
-		.receipt_provider()
-		.set_sync_label(SyncLabel::Tail, interrupted_tail)
-		.await?;
-	client
-		.receipt_provider()
-		.set_sync_label(SyncLabel::Head, interrupted_head)
-		.await?;
+	client.receipt_provider().set_sync_label(SyncLabel::Tail, interrupted_tail).await?;
+	client.receipt_provider().set_sync_label(SyncLabel::Head, interrupted_head).await?;
 
 	// Capture finalized before resume — Head will be set to this snapshot.
 	let finalized_before_resume = client.latest_finalized_block().await.block_number();
@@ -2458,28 +2355,19 @@ async fn test_block_sync_detects_corruption() -> anyhow::Result<()> {
 
 	// --- ChainMismatch: overwrite Genesis with a fake hash ---
 	let fake_genesis = SyncCheckpoint::new(0, H256::from([0xdeu8; 32]));
-	client
-		.receipt_provider()
-		.set_sync_label(ChainMetadata::Genesis, fake_genesis)
-		.await?;
+	client.receipt_provider().set_sync_label(ChainMetadata::Genesis, fake_genesis).await?;
 
 	let err = client.sync_backward().await.unwrap_err();
 	assert!(matches!(err, ClientError::ChainMismatch), "Expected ChainMismatch, got: {err:?}");
 
 	// Restore the real genesis so we can test the next corruption.
 	let real_genesis = SyncCheckpoint::new(0, client.api().genesis_hash());
-	client
-		.receipt_provider()
-		.set_sync_label(ChainMetadata::Genesis, real_genesis)
-		.await?;
+	client.receipt_provider().set_sync_label(ChainMetadata::Genesis, real_genesis).await?;
 
 	// --- SyncBoundaryMismatch: corrupted Head hash ---
 	let chain_len = client.latest_finalized_block().await.block_number();
 	let corrupted_upper = SyncCheckpoint::new(chain_len / 2, H256::from([0xbau8; 32]));
-	client
-		.receipt_provider()
-		.set_sync_label(SyncLabel::Head, corrupted_upper)
-		.await?;
+	client.receipt_provider().set_sync_label(SyncLabel::Head, corrupted_upper).await?;
 
 	let err = client.sync_backward().await.unwrap_err();
 	assert!(
@@ -2515,11 +2403,7 @@ async fn test_block_sync_picks_up_new_blocks() -> anyhow::Result<()> {
 
 	// The new block should have an ethereum hash mapping in client2's DB.
 	assert!(
-		client2
-			.receipt_provider()
-			.get_ethereum_hash(&finalized2.block_hash())
-			.await
-			.is_some(),
+		client2.receipt_provider().get_ethereum_hash(&finalized2.block_hash()).await.is_some(),
 		"New finalized block #{} should be synced in client2",
 		finalized2.block_number(),
 	);
@@ -2542,10 +2426,8 @@ async fn test_state_override_balance() -> anyhow::Result<()> {
 	let sender = AlloyAddress::from([0xAA; 20]);
 	let recipient = AlloyAddress::from([0xBB; 20]);
 
-	let tx = TransactionRequest::default()
-		.from(sender)
-		.to(recipient)
-		.value(AlloyU256::from(1_000u64));
+	let tx =
+		TransactionRequest::default().from(sender).to(recipient).value(AlloyU256::from(1_000u64));
 
 	let overrides = StateOverride::from_iter([(
 		sender,
@@ -2615,10 +2497,8 @@ async fn deploy_contract(
 	let input: Vec<u8> = bytecode.into_iter().chain(constructor_args.iter().copied()).collect();
 	let from = AlloyAddress::from(Account::default().address().0);
 	let nonce = provider.get_transaction_count(from).await?;
-	let deploy_tx = TransactionRequest::default()
-		.from(from)
-		.input(AlloyBytes::from(input).into())
-		.create();
+	let deploy_tx =
+		TransactionRequest::default().from(from).input(AlloyBytes::from(input).into()).create();
 	provider.send_transaction(deploy_tx).await?.get_receipt().await?;
 	Ok(from.create(nonce))
 }
@@ -2723,10 +2603,8 @@ async fn test_state_override_code_eoa_to_evm() -> anyhow::Result<()> {
 
 	let call_data = Callee::echoCall { _data: 55 }.abi_encode();
 
-	let tx = TransactionRequest::default()
-		.from(from)
-		.to(eoa)
-		.input(AlloyBytes::from(call_data).into());
+	let tx =
+		TransactionRequest::default().from(from).to(eoa).input(AlloyBytes::from(call_data).into());
 
 	let overrides = StateOverride::from_iter([(
 		eoa,
@@ -2768,10 +2646,8 @@ async fn test_state_override_code_eoa_to_pvm() -> anyhow::Result<()> {
 
 	let call_data = Callee::echoCall { _data: 55 }.abi_encode();
 
-	let tx = TransactionRequest::default()
-		.from(from)
-		.to(eoa)
-		.input(AlloyBytes::from(call_data).into());
+	let tx =
+		TransactionRequest::default().from(from).to(eoa).input(AlloyBytes::from(call_data).into());
 
 	let overrides = StateOverride::from_iter([(
 		eoa,
@@ -3274,10 +3150,8 @@ async fn test_state_override_balance_on_from_account() -> anyhow::Result<()> {
 	let recipient = AlloyAddress::from([0xD2; 20]);
 
 	// sender has no on-chain balance — the override provides it.
-	let tx = TransactionRequest::default()
-		.from(sender)
-		.to(recipient)
-		.value(AlloyU256::from(500u64));
+	let tx =
+		TransactionRequest::default().from(sender).to(recipient).value(AlloyU256::from(500u64));
 
 	let overrides = StateOverride::from_iter([(
 		sender,
@@ -3476,10 +3350,8 @@ async fn test_state_override_balance_zero() -> anyhow::Result<()> {
 	let ethan_alloy = AlloyAddress::from(ethan.address().0);
 	let recipient = AlloyAddress::from([0xBB; 20]);
 
-	let tx = TransactionRequest::default()
-		.from(ethan_alloy)
-		.to(recipient)
-		.value(AlloyU256::from(1u64));
+	let tx =
+		TransactionRequest::default().from(ethan_alloy).to(recipient).value(AlloyU256::from(1u64));
 
 	let overrides = StateOverride::from_iter([(
 		ethan_alloy,
@@ -3596,9 +3468,7 @@ async fn test_subscription_gap_filler_backfills_queued_range() -> anyhow::Result
 		tokio::spawn(async move { bg_client.run_subscription_gap_filler(gap_fill_rx).await });
 
 	assert!(!sync_client.subscription_gap_queue().has_pending());
-	sync_client
-		.subscription_gap_queue()
-		.detect_and_queue(new_finalized_number, head_after_sync);
+	sync_client.subscription_gap_queue().detect_and_queue(new_finalized_number, head_after_sync);
 	assert!(sync_client.subscription_gap_queue().has_pending());
 
 	// Wait for the pending request to be processed.

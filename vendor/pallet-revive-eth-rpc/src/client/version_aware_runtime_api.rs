@@ -639,10 +639,8 @@ impl VersionAwareRuntimeApi {
 					}
 				},
 			);
-		let trace_call_with_config_future = self
-			.capabilities
-			.trace_call_with_config
-			.handle::<'_, _, _, _, _, BoxFuture<'_, _>>(
+		let trace_call_with_config_future =
+			self.capabilities.trace_call_with_config.handle::<'_, _, _, _, _, BoxFuture<'_, _>>(
 				|| {
 					let transaction = transaction.clone();
 					let tracer_type = tracer_type.clone();

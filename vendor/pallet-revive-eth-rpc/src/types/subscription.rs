@@ -149,9 +149,9 @@ impl LogsSubscriptionFilter {
 	/// Checks if a certain log matches this filter.
 	pub fn matches(&self, log: &Log) -> bool {
 		// Check the emitter address. If it doesn't match, then we return.
-		if let Some(ref address_filter) = self.addresses &&
-			!address_filter.contains(&log.address) &&
-			!address_filter.is_empty()
+		if let Some(ref address_filter) = self.addresses
+			&& !address_filter.contains(&log.address)
+			&& !address_filter.is_empty()
 		{
 			return false;
 		}
