@@ -9,22 +9,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import {
-  ContractFactory, Contract, JsonRpcProvider, Wallet, Transaction, parseEther, id as topicOf,
-  zeroPadValue, getAddress,
+  ContractFactory, Contract, Wallet, Transaction, parseEther, id as topicOf, zeroPadValue,
+  getAddress,
 } from 'ethers';
-import { startDevNode } from '../lib/node.mjs';
-import { startEthRpc, rpc } from '../lib/ethrpc.mjs';
+import { CHAIN_ID, accountOf, mined, rpc, startEthChain } from '../lib/ethrpc.mjs';
 import { compile } from '../lib/solidity.mjs';
 
-const CHAIN_ID = 16699n;
 // The example ERC-20, the one the Hardhat sample project deploys too.
 const HARDHAT = fileURLToPath(new URL('../../examples/hardhat/', import.meta.url));
 const TOKEN_SOL = '../../examples/hardhat/contracts/Token.sol';
 const ZG = 10n ** 18n;
-// Ethereum dev accounts endowed by the genesis presets (public keys, never use them elsewhere).
-const ALITH = '0x5fb92d6e98884f76de468fa3f6278f8807c48bebc13595d45af5bdc4da702133';
-const BALTATHAR = '0x8075991ce870b93a8870eca0c0f91913d12f47948ca0fd25b49c6fa7cdbeee8b';
-
+let chain;
 let node;
 let eth;
 let provider;
@@ -34,30 +29,16 @@ let token;
 let tokenArtifact;
 
 before(async () => {
-  // eth-rpc indexes every block from the first, so the node keeps every block's state.
-  node = await startDevNode({ extraArgs: ['--state-pruning', 'archive'] });
-  eth = await startEthRpc(node.wsUrl);
-  provider = new JsonRpcProvider(eth.url, Number(CHAIN_ID), { staticNetwork: true, pollingInterval: 500 });
-  alith = new Wallet(ALITH, provider);
-  baltathar = new Wallet(BALTATHAR, provider);
+  chain = await startEthChain();
+  ({ node, eth, provider } = chain);
+  alith = chain.wallet('Alith');
+  baltathar = chain.wallet('Baltathar');
   tokenArtifact = compile(fileURLToPath(new URL(TOKEN_SOL, import.meta.url)), 'Token');
 });
 
 after(async () => {
-  provider?.destroy();
-  if (eth) await eth.stop();
-  if (node) await node.stop();
+  if (chain) await chain.stop();
 });
-
-/** The 32-byte account a 20-byte Ethereum address maps to (pallet-revive: the address, then 12 × 0xEE). */
-const accountOf = (address) => `${address.toLowerCase()}${'ee'.repeat(12)}`;
-
-/** Resolves with the receipt of `tx` once mined; asserts it succeeded. */
-async function mined(tx) {
-  const receipt = await tx.wait(1, 60_000);
-  assert.equal(receipt.status, 1, `transaction ${tx.hash} succeeded`);
-  return receipt;
-}
 
 test('eth-rpc names the chain and its blocks', async () => {
   assert.equal((await provider.getNetwork()).chainId, CHAIN_ID);

@@ -9,16 +9,9 @@ import { u8aToHex } from '@polkadot/util';
 import { Interface, Wallet, concat } from 'ethers';
 import { startDevNode, sendAndFinalize, errorName } from '../lib/node.mjs';
 import { compile } from '../lib/solidity.mjs';
+import { ETH_DEV } from '../lib/ethrpc.mjs';
 
 const ZG = 10n ** 18n;
-// The Ethereum dev accounts of the genesis presets and their (public) private keys.
-const ETH_DEV = {
-  Alith: ['0xf24FF3a9CF04c71Dbc94D0b566f7A27B94566cac', '0x5fb92d6e98884f76de468fa3f6278f8807c48bebc13595d45af5bdc4da702133'],
-  Baltathar: ['0x3Cd0A705a2DC65e5b1E1205896BaA2be8A07c6e0', '0x8075991ce870b93a8870eca0c0f91913d12f47948ca0fd25b49c6fa7cdbeee8b'],
-  Charleth: ['0x798d4Ba9baf0064Ec19eB4F0a1a45785ae9D6DFc', '0x0b6e18cafb6ed99687ec547bd28139cafdd2bffe70e6b688025de6b445aa5c5b'],
-  Dorothy: ['0x773539d4Ac0e786233D90A233654ccEE26a613D9', '0x39539ab1876910bbf3a223d84a29e28f1cb4e2e456503e7e91ed39b2e7223d68'],
-  Ethan: ['0xFf64d3F6efE2317EE2807d223a0Bdc4c0c49dfDB', '0x7dce9bc8babb68fec1409be38c8e1a52650206a7ed90ff956ae8a6d15eeaaef4'],
-};
 
 let node;
 let api;

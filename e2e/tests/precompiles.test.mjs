@@ -5,9 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { Contract, ContractFactory, Interface, JsonRpcProvider, Wallet, hexlify, randomBytes } from 'ethers';
-import { startDevNode } from '../lib/node.mjs';
-import { startEthRpc, rpc } from '../lib/ethrpc.mjs';
+import { Contract, ContractFactory, Interface, hexlify, randomBytes } from 'ethers';
+import { accountOf, mined, rpc, startEthChain } from '../lib/ethrpc.mjs';
 import { compile, interfaceAbi } from '../lib/solidity.mjs';
 
 const ZG = 10n ** 18n;
@@ -17,15 +16,9 @@ const ADDRESSES = {
   ICompute: '0x000000000000000000000000000000000a030000',
   IDa: '0x000000000000000000000000000000000A040000',
 };
-// Ethereum dev accounts of the genesis presets (public keys: dev chains only).
-const KEYS = {
-  Baltathar: '0x8075991ce870b93a8870eca0c0f91913d12f47948ca0fd25b49c6fa7cdbeee8b',
-  Charleth: '0x0b6e18cafb6ed99687ec547bd28139cafdd2bffe70e6b688025de6b445aa5c5b',
-  Dorothy: '0x39539ab1876910bbf3a223d84a29e28f1cb4e2e456503e7e91ed39b2e7223d68',
-  Ethan: '0x7dce9bc8babb68fec1409be38c8e1a52650206a7ed90ff956ae8a6d15eeaaef4',
-};
 const sol = (path) => fileURLToPath(new URL(path, import.meta.url));
 
+let chain;
 let node;
 let eth;
 let provider;
@@ -33,29 +26,17 @@ const wallets = {};
 const precompile = {};
 
 before(async () => {
-  node = await startDevNode({ extraArgs: ['--state-pruning', 'archive'] });
-  eth = await startEthRpc(node.wsUrl);
-  provider = new JsonRpcProvider(eth.url, 16699, { staticNetwork: true, pollingInterval: 500 });
-  for (const [name, key] of Object.entries(KEYS)) wallets[name] = new Wallet(key, provider);
+  chain = await startEthChain();
+  ({ node, eth, provider } = chain);
+  for (const name of ['Baltathar', 'Charleth', 'Dorothy', 'Ethan']) wallets[name] = chain.wallet(name);
   for (const [name, address] of Object.entries(ADDRESSES)) {
     precompile[name] = new Contract(address, interfaceAbi(sol(`../../precompiles/${name}.sol`), name), provider);
   }
 });
 
 after(async () => {
-  provider?.destroy();
-  if (eth) await eth.stop();
-  if (node) await node.stop();
+  if (chain) await chain.stop();
 });
-
-/** The 32-byte account an Ethereum address maps to (the address, then 12 × 0xEE). */
-const accountOf = (address) => `${address.toLowerCase()}${'ee'.repeat(12)}`;
-
-async function mined(tx) {
-  const receipt = await tx.wait(1, 60_000);
-  assert.equal(receipt.status, 1);
-  return receipt;
-}
 
 /** The revert reason of a failed eth_call / estimate, from ethers' error. */
 const reasonOf = (e) => e.reason ?? e.revert?.args?.[0] ?? e.shortMessage ?? e.message;
