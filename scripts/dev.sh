@@ -15,7 +15,7 @@ log "Starting zg-node --dev (log in $work/zg-node.log)"
 "$ZG_NODE" --dev --chain "${ZG_DEV_CHAIN:-dev}" --state-pruning archive --base-path "$work/node" \
 	--rpc-port 9944 --rpc-cors all >"$work/zg-node.log" 2>&1 &
 node=$!
-until (exec 3<>/dev/tcp/127.0.0.1/9944) 2>/dev/null; do
+until port_open 9944; do
 	kill -0 "$node" 2>/dev/null || die "zg-node stopped: see $work/zg-node.log"
 	sleep 1
 done

@@ -21,6 +21,9 @@ smollm_path() { echo "$ZG_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 log() { printf '\n\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# Whether something listens on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # Runs "$@" and prints how long it took.
 timed() {
 	local start=$SECONDS

@@ -30,7 +30,7 @@ zombienet=$!
 # state of every block for it: zombienet/local-testnet.toml).
 log "Starting eth-rpc on http://127.0.0.1:8545, chain id 16699 (log in $ZG_TESTNET_DIR/eth-rpc.log)"
 (
-	until (exec 3<>/dev/tcp/127.0.0.1/9944) 2>/dev/null; do sleep 1; done
+	until port_open 9944; do sleep 1; done
 	exec "$ZG_ETH_RPC" --node-rpc-url ws://127.0.0.1:9944 --rpc-port 8545 --rpc-cors all \
 		--eth-pruning archive --base-path "$ZG_TESTNET_DIR/eth-rpc" --no-prometheus
 ) >"$ZG_TESTNET_DIR/eth-rpc.log" 2>&1 &
