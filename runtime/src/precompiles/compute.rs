@@ -2,15 +2,15 @@
 //! submit verifiable jobs as the caller's own account; read ledgers, allocations and jobs.
 
 use super::{
-	address_read, balance, caller_address, charge_reads, dispatch, emit, evm_amount, map_read,
-	revert,
+	account_of, act, address_id, address_read, balance, caller_address, charge_reads, dispatch,
+	emit, evm_amount, map_read, revert, ZgPrecompile,
 };
 use crate::{AccountId, Runtime, RuntimeCall};
 use alloc::vec::Vec;
 use core::num::NonZero;
 use pallet_revive::precompiles::{
 	alloy::{primitives::FixedBytes, sol, sol_types::SolCall},
-	AddressMatcher, Error, Ext, Precompile, H160, H256,
+	Error, Ext, H256,
 };
 use pallet_zg_compute as compute;
 use zg_primitives::compute::JobOutcome;
@@ -39,36 +39,27 @@ fn submit_job(
 	Ok(ICompute::submitJobCall::abi_encode_returns(&job))
 }
 
-impl Precompile for ComputePrecompile {
-	type T = Runtime;
+impl ZgPrecompile for ComputePrecompile {
 	type Interface = IComputeCalls;
-	const MATCHER: AddressMatcher = AddressMatcher::Fixed(NonZero::new(0x0A03).unwrap());
-	const HAS_CONTRACT_INFO: bool = false;
+	const ID: NonZero<u16> = address_id(0x0A03);
 
-	fn call(
-		_address: &[u8; 20],
-		input: &Self::Interface,
-		env: &mut impl Ext<T = Self::T>,
-	) -> Result<Vec<u8>, Error> {
-		super::refuse_value(env)?;
+	fn call(input: &Self::Interface, env: &mut impl Ext<T = Runtime>) -> Result<Vec<u8>, Error> {
 		match input {
 			IComputeCalls::deposit(ICompute::depositCall { amount }) => {
 				let amount = balance(*amount)?;
-				dispatch(env, RuntimeCall::Compute(compute::Call::deposit { amount }))?;
-				let who = caller_address(env);
-				emit(env, &ICompute::Deposited { who, amount: evm_amount(amount) })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Compute(compute::Call::deposit { amount }), |who| {
+					ICompute::Deposited { who, amount: evm_amount(amount) }
+				})
 			},
 			IComputeCalls::allocate(ICompute::allocateCall { provider, amount }) => {
 				let amount = balance(*amount)?;
 				let call =
 					compute::Call::allocate { provider: AccountId::from(provider.0), amount };
-				dispatch(env, RuntimeCall::Compute(call))?;
-				let who = caller_address(env);
-				let event =
-					ICompute::Allocated { who, provider: *provider, amount: evm_amount(amount) };
-				emit(env, &event)?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Compute(call), |who| ICompute::Allocated {
+					who,
+					provider: *provider,
+					amount: evm_amount(amount),
+				})
 			},
 			IComputeCalls::submitJob(ICompute::submitJobCall {
 				service,
@@ -96,37 +87,31 @@ impl Precompile for ComputePrecompile {
 				let amount = balance(*amount)?;
 				let from = (*provider != FixedBytes::ZERO).then(|| AccountId::from(provider.0));
 				let call = compute::Call::request_refund { provider: from, amount };
-				dispatch(env, RuntimeCall::Compute(call))?;
-				let who = caller_address(env);
-				let event = ICompute::RefundRequested {
+				act(env, RuntimeCall::Compute(call), |who| ICompute::RefundRequested {
 					who,
 					provider: *provider,
 					amount: evm_amount(amount),
-				};
-				emit(env, &event)?;
-				Ok(Vec::new())
+				})
 			},
 			IComputeCalls::withdraw(_) => {
-				dispatch(env, RuntimeCall::Compute(compute::Call::withdraw {}))?;
-				let who = caller_address(env);
-				emit(env, &ICompute::Withdrawn { who })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Compute(compute::Call::withdraw {}), |who| {
+					ICompute::Withdrawn { who }
+				})
 			},
-			IComputeCalls::challenge(ICompute::challengeCall { job }) => {
-				dispatch(env, RuntimeCall::Compute(compute::Call::challenge { job: *job }))?;
-				let challenger = caller_address(env);
-				emit(env, &ICompute::Challenged { job: *job, challenger })?;
-				Ok(Vec::new())
-			},
+			IComputeCalls::challenge(ICompute::challengeCall { job }) => act(
+				env,
+				RuntimeCall::Compute(compute::Call::challenge { job: *job }),
+				|challenger| ICompute::Challenged { job: *job, challenger },
+			),
 			IComputeCalls::ledgerOf(ICompute::ledgerOfCall { who }) => {
 				charge_reads(env, 2, map_read::<compute::Ledger>() + address_read())?;
-				let who = env.to_account_id(&H160::from(who.0 .0));
+				let who = account_of(env, who);
 				let free = compute::Ledgers::<Runtime>::get(&who).map_or(0, |l| l.free);
 				Ok(ICompute::ledgerOfCall::abi_encode_returns(&evm_amount(free)))
 			},
 			IComputeCalls::allocationOf(ICompute::allocationOfCall { user, provider }) => {
 				charge_reads(env, 2, map_read::<u128>() + 48 + address_read())?;
-				let user = env.to_account_id(&H160::from(user.0 .0));
+				let user = account_of(env, user);
 				let amount =
 					compute::Allocations::<Runtime>::get(&user, AccountId::from(provider.0));
 				Ok(ICompute::allocationOfCall::abi_encode_returns(&evm_amount(amount)))

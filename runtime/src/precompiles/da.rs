@@ -1,15 +1,13 @@
 //! `IDa` (`precompiles/IDa.sol`): commit blobs as the caller's own account; read a blob's
 //! availability and the fee of one.
 
-use super::{
-	caller_address, charge_reads, dispatch, emit, evm_amount, map_read, revert, revert_of,
-};
+use super::{act, address_id, charge_reads, evm_amount, map_read, revert, revert_of, ZgPrecompile};
 use crate::{Runtime, RuntimeCall};
 use alloc::vec::Vec;
 use core::num::NonZero;
 use pallet_revive::precompiles::{
 	alloy::{primitives::FixedBytes, sol, sol_types::SolCall},
-	AddressMatcher, Error, Ext, Precompile, H256,
+	Error, Ext, H256,
 };
 use pallet_zg_da as da;
 use zg_primitives::da::BlobLayout;
@@ -26,18 +24,11 @@ fn layout(size: u64) -> Result<BlobLayout, Error> {
 	BlobLayout::new(size).map_err(|e| revert(alloc::format!("invalid blob size: {e:?}")))
 }
 
-impl Precompile for DaPrecompile {
-	type T = Runtime;
+impl ZgPrecompile for DaPrecompile {
 	type Interface = IDaCalls;
-	const MATCHER: AddressMatcher = AddressMatcher::Fixed(NonZero::new(0x0A04).unwrap());
-	const HAS_CONTRACT_INFO: bool = false;
+	const ID: NonZero<u16> = address_id(0x0A04);
 
-	fn call(
-		_address: &[u8; 20],
-		input: &Self::Interface,
-		env: &mut impl Ext<T = Self::T>,
-	) -> Result<Vec<u8>, Error> {
-		super::refuse_value(env)?;
+	fn call(input: &Self::Interface, env: &mut impl Ext<T = Runtime>) -> Result<Vec<u8>, Error> {
 		match input {
 			IDaCalls::submitBlob(IDa::submitBlobCall { root, size, maxFee }) => {
 				let call = da::Call::submit_blob {
@@ -45,10 +36,11 @@ impl Precompile for DaPrecompile {
 					layout: layout(*size)?,
 					max_fee: super::balance(*maxFee)?,
 				};
-				dispatch(env, RuntimeCall::Da(call))?;
-				let disperser = caller_address(env);
-				emit(env, &IDa::BlobSubmitted { disperser, root: *root, size: *size })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Da(call), |disperser| IDa::BlobSubmitted {
+					disperser,
+					root: *root,
+					size: *size,
+				})
 			},
 			IDaCalls::isAvailable(IDa::isAvailableCall { root }) => {
 				charge_reads(env, 1, map_read::<da::BlobInfo<Runtime>>())?;

@@ -5,15 +5,17 @@
 //! an externally owned account's mapped account, or the calling contract's. What they share is
 //! here, written once:
 //!
-//! - [`refuse_value`], first in every call, views included: a value sent along would stay at
-//!   the precompile's address, which nothing can spend.
+//! - [`Precompiled`] makes each [`ZgPrecompile`] a pallet-revive precompile at its fixed
+//!   address, and refuses a value first, for every call, views included: a value sent along
+//!   would stay at the precompile's address, which nothing can spend.
 //! - [`dispatch`] runs a pallet call with the caller's signed origin. It refuses a static call
 //!   (no state may change), a delegate call (the caller of a delegate call is another account's
 //!   code acting as that account) and the root origin. It charges the call's benchmarked weight before it runs, refunds what the
 //!   call reports unused, and turns a failure into a revert that names the pallet's error
 //!   (`Staking.NotBonded`); the whole call frame's changes are then undone.
 //! - [`charge_reads`] charges a view for the storage items it reads.
-//! - [`emit`] turns an event of the interface into an Ethereum log.
+//! - [`emit`] turns an event of the interface into an Ethereum log; [`act`] dispatches a call
+//!   and logs its event.
 //!
 //! | address | interface | pallet |
 //! |---|---|---|
@@ -24,6 +26,7 @@
 
 use crate::{AccountId, AllPalletsWithSystem, Balance, Runtime, RuntimeCall, RuntimeOrigin};
 use alloc::{format, string::String, vec::Vec};
+use core::{marker::PhantomData, num::NonZero};
 use frame_support::{
 	dispatch::{extract_actual_weight, GetDispatchInfo},
 	traits::PalletsInfoAccess,
@@ -32,9 +35,9 @@ use frame_support::{
 use pallet_revive::precompiles::{
 	alloy::{
 		primitives::{Address, U256 as EvmU256},
-		sol_types::{Revert, SolEvent},
+		sol_types::{Revert, SolEvent, SolInterface},
 	},
-	Error, Ext, RuntimeCosts, H256,
+	AddressMatcher, Error, Ext, Precompile, RuntimeCosts, H160, H256,
 };
 use sp_runtime::{traits::Dispatchable, DispatchError, ModuleError};
 
@@ -51,7 +54,47 @@ pub use staking::StakingPrecompile;
 pub use storage::StoragePrecompile;
 
 /// The precompiles of the runtime, in `pallet_revive::Config::Precompiles`.
-pub type Precompiles = (StakingPrecompile, StoragePrecompile, ComputePrecompile, DaPrecompile);
+pub type Precompiles = (
+	Precompiled<StakingPrecompile>,
+	Precompiled<StoragePrecompile>,
+	Precompiled<ComputePrecompile>,
+	Precompiled<DaPrecompile>,
+);
+
+/// One 0G precompile: its Solidity interface, its address and its calls.
+pub trait ZgPrecompile {
+	/// The calls of the interface (`sol!`), decoded by pallet-revive.
+	type Interface: SolInterface;
+	/// The address is `0x00000000000000000000000000000000{ID:04x}0000`.
+	const ID: NonZero<u16>;
+	/// Runs one call; a value sent along has already been refused.
+	fn call(input: &Self::Interface, env: &mut impl Ext<T = Runtime>) -> Result<Vec<u8>, Error>;
+}
+
+/// A [`ZgPrecompile`] as pallet-revive calls it: at its fixed address, without contract info,
+/// refusing a value before anything else.
+pub struct Precompiled<P>(PhantomData<P>);
+
+impl<P: ZgPrecompile> Precompile for Precompiled<P> {
+	type T = Runtime;
+	type Interface = P::Interface;
+	const MATCHER: AddressMatcher = AddressMatcher::Fixed(P::ID);
+	const HAS_CONTRACT_INFO: bool = false;
+
+	fn call(
+		_address: &[u8; 20],
+		input: &Self::Interface,
+		env: &mut impl Ext<T = Self::T>,
+	) -> Result<Vec<u8>, Error> {
+		refuse_value(env)?;
+		P::call(input, env)
+	}
+}
+
+/// The [`ZgPrecompile::ID`] `id` (at least 1: the ids are the constants of the precompiles).
+pub const fn address_id(id: u16) -> NonZero<u16> {
+	NonZero::<u16>::MIN.saturating_add(id.saturating_sub(1))
+}
 
 /// A revert with `reason` (what Solidity's `revert("…")` gives the caller).
 pub fn revert(reason: impl Into<String>) -> Error {
@@ -62,7 +105,7 @@ pub fn revert(reason: impl Into<String>) -> Error {
 /// raised it, which may not be the one called), the kind of error otherwise.
 pub fn revert_of(error: DispatchError) -> Error {
 	let reason = match error {
-		DispatchError::Module(ModuleError { index, message, error }) => {
+		DispatchError::Module(ModuleError { index, message, error: [code, ..] }) => {
 			let pallet = AllPalletsWithSystem::infos()
 				.into_iter()
 				.find(|p| p.index == index as usize)
@@ -70,7 +113,7 @@ pub fn revert_of(error: DispatchError) -> Error {
 				.unwrap_or("UnknownPallet");
 			match message {
 				Some(message) => format!("{pallet}.{message}"),
-				None => format!("{pallet}.Error{}", error[0]),
+				None => format!("{pallet}.Error{code}"),
 			}
 		},
 		other => {
@@ -93,9 +136,8 @@ fn acting_account(env: &impl Ext<T = Runtime>) -> Result<AccountId, Error> {
 }
 
 /// Refuses a call that carries a value: pallet-revive has moved it to the precompile's address
-/// before the precompile runs, where nothing could ever spend it. Every precompile calls this
-/// first, views included.
-pub fn refuse_value(env: &impl Ext<T = Runtime>) -> Result<(), Error> {
+/// before the precompile runs, where nothing could ever spend it.
+fn refuse_value(env: &impl Ext<T = Runtime>) -> Result<(), Error> {
 	if env.value_transferred().is_zero() {
 		Ok(())
 	} else {
@@ -118,6 +160,25 @@ pub fn dispatch(env: &mut impl Ext<T = Runtime>, call: RuntimeCall) -> Result<Ac
 	env.adjust_gas(charged, extract_actual_weight(&result, &info));
 	result.map_err(|e| revert_of(e.error))?;
 	Ok(who)
+}
+
+/// Dispatches `call` as [`dispatch`] does, then logs the event `log` makes of the caller's
+/// address; returns nothing to the caller.
+pub fn act<E: SolEvent>(
+	env: &mut impl Ext<T = Runtime>,
+	call: RuntimeCall,
+	log: impl FnOnce(Address) -> E,
+) -> Result<Vec<u8>, Error> {
+	dispatch(env, call)?;
+	let event = log(caller_address(env));
+	emit(env, &event)?;
+	Ok(Vec::new())
+}
+
+/// The account of the Ethereum address `who` (its original account when it has one); the read
+/// is charged with [`address_read`].
+pub fn account_of(env: &impl Ext<T = Runtime>, who: &Address) -> AccountId {
+	env.to_account_id(&H160::from(who.0 .0))
 }
 
 /// Charges `reads` storage reads whose keys and values take at most `proof_bytes` together in

@@ -2,7 +2,8 @@
 //! caller's own account; read a bond, delegations, the era and its reward.
 
 use super::{
-	address_read, balance, caller_address, charge_reads, dispatch, emit, evm_amount, map_read,
+	account_of, act, address_id, address_read, balance, caller_address, charge_reads, dispatch,
+	emit, evm_amount, map_read, ZgPrecompile,
 };
 use crate::{AccountId, Runtime, RuntimeCall};
 use alloc::vec::Vec;
@@ -10,7 +11,7 @@ use core::num::NonZero;
 use frame_support::BoundedVec;
 use pallet_revive::precompiles::{
 	alloy::{primitives::FixedBytes, sol, sol_types::SolCall},
-	AddressMatcher, Error, Ext, Precompile, H160,
+	Error, Ext,
 };
 use pallet_zg_staking as staking;
 
@@ -29,18 +30,11 @@ fn account(id: &FixedBytes<32>) -> AccountId {
 	AccountId::from(id.0)
 }
 
-impl Precompile for StakingPrecompile {
-	type T = Runtime;
+impl ZgPrecompile for StakingPrecompile {
 	type Interface = IStakingCalls;
-	const MATCHER: AddressMatcher = AddressMatcher::Fixed(NonZero::new(0x0A01).unwrap());
-	const HAS_CONTRACT_INFO: bool = false;
+	const ID: NonZero<u16> = address_id(0x0A01);
 
-	fn call(
-		_address: &[u8; 20],
-		input: &Self::Interface,
-		env: &mut impl Ext<T = Self::T>,
-	) -> Result<Vec<u8>, Error> {
-		super::refuse_value(env)?;
+	fn call(input: &Self::Interface, env: &mut impl Ext<T = Runtime>) -> Result<Vec<u8>, Error> {
 		match input {
 			IStakingCalls::bond(IStaking::bondCall { value }) => {
 				let value = balance(*value)?;
@@ -55,30 +49,27 @@ impl Precompile for StakingPrecompile {
 				} else {
 					staking::Call::bond { value }
 				};
-				dispatch(env, RuntimeCall::Staking(call))?;
-				let who = caller_address(env);
-				emit(env, &IStaking::Bonded { who, value: evm_amount(value) })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Staking(call), |who| IStaking::Bonded {
+					who,
+					value: evm_amount(value),
+				})
 			},
 			IStakingCalls::unbond(IStaking::unbondCall { value }) => {
 				let value = balance(*value)?;
-				dispatch(env, RuntimeCall::Staking(staking::Call::unbond { value }))?;
-				let who = caller_address(env);
-				emit(env, &IStaking::Unbonded { who, value: evm_amount(value) })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Staking(staking::Call::unbond { value }), |who| {
+					IStaking::Unbonded { who, value: evm_amount(value) }
+				})
 			},
 			IStakingCalls::rebond(IStaking::rebondCall { value }) => {
 				let value = balance(*value)?;
-				dispatch(env, RuntimeCall::Staking(staking::Call::rebond { value }))?;
-				let who = caller_address(env);
-				emit(env, &IStaking::Rebonded { who, value: evm_amount(value) })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Staking(staking::Call::rebond { value }), |who| {
+					IStaking::Rebonded { who, value: evm_amount(value) }
+				})
 			},
 			IStakingCalls::chill(_) => {
-				dispatch(env, RuntimeCall::Staking(staking::Call::chill {}))?;
-				let who = caller_address(env);
-				emit(env, &IStaking::Chilled { who })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Staking(staking::Call::chill {}), |who| IStaking::Chilled {
+					who,
+				})
 			},
 			IStakingCalls::withdrawUnbonded(_) => {
 				charge_reads(env, 1, map_read::<staking::StakingLedger<Runtime>>())?;
@@ -93,10 +84,11 @@ impl Precompile for StakingPrecompile {
 			},
 			IStakingCalls::delegate(IStaking::delegateCall { targets }) => {
 				let accounts = targets.iter().map(account).collect();
-				dispatch(env, RuntimeCall::Staking(staking::Call::delegate { targets: accounts }))?;
-				let who = caller_address(env);
-				emit(env, &IStaking::Delegated { who, targets: targets.clone() })?;
-				Ok(Vec::new())
+				act(
+					env,
+					RuntimeCall::Staking(staking::Call::delegate { targets: accounts }),
+					|who| IStaking::Delegated { who, targets: targets.clone() },
+				)
 			},
 			IStakingCalls::payoutStakers(IStaking::payoutStakersCall { validator, era, page }) => {
 				let call = staking::Call::payout_stakers {
@@ -111,7 +103,7 @@ impl Precompile for StakingPrecompile {
 			IStakingCalls::stakeOf(IStaking::stakeOfCall { who }) => {
 				let ledger = map_read::<staking::StakingLedger<Runtime>>();
 				charge_reads(env, 2, ledger + address_read())?;
-				let who = env.to_account_id(&H160::from(who.0 .0));
+				let who = account_of(env, who);
 				let ledger = staking::Ledger::<Runtime>::get(&who);
 				let (active, total) = ledger.as_ref().map_or((0, 0), |l| (l.active, l.total));
 				let unlocking = ledger.as_ref().map_or(0, |l| {
@@ -125,7 +117,7 @@ impl Precompile for StakingPrecompile {
 			},
 			IStakingCalls::delegationsOf(IStaking::delegationsOfCall { who }) => {
 				charge_reads(env, 2, map_read::<Targets>() + address_read())?;
-				let who = env.to_account_id(&H160::from(who.0 .0));
+				let who = account_of(env, who);
 				let targets: Vec<FixedBytes<32>> = staking::Delegations::<Runtime>::get(&who)
 					.map(|t| t.iter().map(|a| FixedBytes(*a.as_ref())).collect())
 					.unwrap_or_default();

@@ -2,14 +2,14 @@
 //! read a file's state and the price of storing one.
 
 use super::{
-	balance, caller_address, charge_reads, dispatch, emit, evm_amount, map_read, revert, revert_of,
+	act, address_id, balance, charge_reads, evm_amount, map_read, revert, revert_of, ZgPrecompile,
 };
 use crate::{Runtime, RuntimeCall};
 use alloc::vec::Vec;
 use core::num::NonZero;
 use pallet_revive::precompiles::{
 	alloy::{primitives::FixedBytes, sol, sol_types::SolCall},
-	AddressMatcher, Error, Ext, Precompile, H256,
+	Error, Ext, H256,
 };
 use pallet_zg_storage as storage;
 use zg_primitives::storage::FileLayout;
@@ -21,18 +21,11 @@ use IStorage::IStorageCalls;
 /// The storage precompile, at `0x000000000000000000000000000000000A020000`.
 pub struct StoragePrecompile;
 
-impl Precompile for StoragePrecompile {
-	type T = Runtime;
+impl ZgPrecompile for StoragePrecompile {
 	type Interface = IStorageCalls;
-	const MATCHER: AddressMatcher = AddressMatcher::Fixed(NonZero::new(0x0A02).unwrap());
-	const HAS_CONTRACT_INFO: bool = false;
+	const ID: NonZero<u16> = address_id(0x0A02);
 
-	fn call(
-		_address: &[u8; 20],
-		input: &Self::Interface,
-		env: &mut impl Ext<T = Self::T>,
-	) -> Result<Vec<u8>, Error> {
-		super::refuse_value(env)?;
+	fn call(input: &Self::Interface, env: &mut impl Ext<T = Runtime>) -> Result<Vec<u8>, Error> {
 		match input {
 			IStorageCalls::submit(IStorage::submitCall {
 				root,
@@ -52,16 +45,12 @@ impl Precompile for StoragePrecompile {
 					lifetime: *lifetime,
 					max_fee: balance(*maxFee)?,
 				};
-				dispatch(env, RuntimeCall::Storage(call))?;
-				let owner = caller_address(env);
-				let event = IStorage::FileSubmitted {
+				act(env, RuntimeCall::Storage(call), |owner| IStorage::FileSubmitted {
 					owner,
 					root: *root,
 					size: *size,
 					lifetime: *lifetime,
-				};
-				emit(env, &event)?;
-				Ok(Vec::new())
+				})
 			},
 			IStorageCalls::renew(IStorage::renewCall { root, extra, maxFee }) => {
 				let call = storage::Call::renew {
@@ -69,10 +58,11 @@ impl Precompile for StoragePrecompile {
 					extra: *extra,
 					max_fee: balance(*maxFee)?,
 				};
-				dispatch(env, RuntimeCall::Storage(call))?;
-				let payer = caller_address(env);
-				emit(env, &IStorage::FileRenewed { payer, root: *root, extra: *extra })?;
-				Ok(Vec::new())
+				act(env, RuntimeCall::Storage(call), |payer| IStorage::FileRenewed {
+					payer,
+					root: *root,
+					extra: *extra,
+				})
 			},
 			IStorageCalls::fileOf(IStorage::fileOfCall { root }) => {
 				charge_reads(env, 1, map_read::<storage::FileInfo<Runtime>>())?;

@@ -70,20 +70,28 @@ fn call(who: &AccountId, address: H160, data: Vec<u8>, value: u128) -> Outcome {
 	Outcome { output: value.data, reverted, reason, weight: result.weight_consumed, logs }
 }
 
-fn address(id: u16) -> H160 {
-	let mut a = [0u8; 20];
-	a[16..18].copy_from_slice(&id.to_be_bytes());
-	H160(a)
+/// The address pallet-revive calls `P` at.
+fn address_of<P: ZgPrecompile>() -> H160 {
+	H160(<Precompiled<P> as pallet_revive::precompiles::Precompile>::MATCHER.base_address())
 }
 
 fn staking_address() -> H160 {
-	address(0x0A01)
+	address_of::<StakingPrecompile>()
 }
 
 #[test]
 fn the_addresses_are_the_documented_ones() {
-	assert_eq!(address(0x0A01).0, hex_literal::hex!("000000000000000000000000000000000a010000"));
-	assert_eq!(address(0x0A04).0, hex_literal::hex!("000000000000000000000000000000000a040000"));
+	use hex_literal::hex;
+	assert_eq!(staking_address().0, hex!("000000000000000000000000000000000a010000"));
+	assert_eq!(
+		address_of::<StoragePrecompile>().0,
+		hex!("000000000000000000000000000000000a020000")
+	);
+	assert_eq!(
+		address_of::<ComputePrecompile>().0,
+		hex!("000000000000000000000000000000000a030000")
+	);
+	assert_eq!(address_of::<DaPrecompile>().0, hex!("000000000000000000000000000000000a040000"));
 }
 
 #[test]
@@ -233,7 +241,7 @@ fn a_file_commitment_is_submitted_read_and_renewed() {
 			parityShards: 1,
 			blocks: lifetime,
 		};
-		let out = call(&alith, address(0x0A02), fee_call.abi_encode(), 0);
+		let out = call(&alith, address_of::<StoragePrecompile>(), fee_call.abi_encode(), 0);
 		let fee = storage::IStorage::feeCall::abi_decode_returns(&out.output).unwrap();
 		assert_eq!(fee, U256::from(crate::Storage::fee(&layout, lifetime).unwrap()));
 
@@ -247,18 +255,18 @@ fn a_file_commitment_is_submitted_read_and_renewed() {
 			lifetime,
 			maxFee: fee,
 		};
-		let out = call(&alith, address(0x0A02), submit.abi_encode(), 0);
+		let out = call(&alith, address_of::<StoragePrecompile>(), submit.abi_encode(), 0);
 		assert_eq!(out.reason.as_deref(), Some("Storage.RootMismatch"));
 
 		submit.root = FixedBytes(root.0);
-		let out = call(&alith, address(0x0A02), submit.abi_encode(), 0);
+		let out = call(&alith, address_of::<StoragePrecompile>(), submit.abi_encode(), 0);
 		assert!(!out.reverted, "{:?}", out.reason);
 		let file = pallet_zg_storage::Files::<Runtime>::get(root).expect("committed");
 		assert_eq!(file.owner, alith, "the caller owns the file");
 		assert_eq!(out.logs.len(), 1);
 
 		let read = storage::IStorage::fileOfCall { root: FixedBytes(root.0) }.abi_encode();
-		let out = call(&alith, address(0x0A02), read.clone(), 0);
+		let out = call(&alith, address_of::<StoragePrecompile>(), read.clone(), 0);
 		let state = storage::IStorage::fileOfCall::abi_decode_returns(&out.output).unwrap();
 		assert_eq!(state.status, 1, "assigning");
 		assert_eq!(state.owner, FixedBytes(*alith.as_ref()));
@@ -267,9 +275,9 @@ fn a_file_commitment_is_submitted_read_and_renewed() {
 
 		let renew =
 			storage::IStorage::renewCall { root: FixedBytes(root.0), extra: 10, maxFee: fee };
-		let out = call(&alith, address(0x0A02), renew.abi_encode(), 0);
+		let out = call(&alith, address_of::<StoragePrecompile>(), renew.abi_encode(), 0);
 		assert!(!out.reverted, "{:?}", out.reason);
-		let out = call(&alith, address(0x0A02), read, 0);
+		let out = call(&alith, address_of::<StoragePrecompile>(), read, 0);
 		let state = storage::IStorage::fileOfCall::abi_decode_returns(&out.output).unwrap();
 		assert_eq!(state.expiresAt, expires + 10);
 	});
@@ -280,10 +288,10 @@ fn a_compute_ledger_is_funded_and_a_job_to_an_unknown_service_is_refused() {
 	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		let (alith_address, alith) = alith();
 		let data = compute::ICompute::depositCall { amount: U256::from(5 * ZG) }.abi_encode();
-		let out = call(&alith, address(0x0A03), data, 0);
+		let out = call(&alith, address_of::<ComputePrecompile>(), data, 0);
 		assert!(!out.reverted, "{:?}", out.reason);
 		let data = compute::ICompute::ledgerOfCall { who: alith_address.0.into() }.abi_encode();
-		let out = call(&alith, address(0x0A03), data, 0);
+		let out = call(&alith, address_of::<ComputePrecompile>(), data, 0);
 		let free = compute::ICompute::ledgerOfCall::abi_decode_returns(&out.output).unwrap();
 		assert_eq!(free, U256::from(5 * ZG));
 
@@ -295,11 +303,11 @@ fn a_compute_ledger_is_funded_and_a_job_to_an_unknown_service_is_refused() {
 			maxFee: U256::from(ZG),
 		}
 		.abi_encode();
-		let out = call(&alith, address(0x0A03), data, 0);
+		let out = call(&alith, address_of::<ComputePrecompile>(), data, 0);
 		assert!(out.reason.unwrap_or_default().starts_with("Compute."));
 		assert_eq!(pallet_zg_compute::NextJobId::<Runtime>::get(), next, "no job");
 		let data = compute::ICompute::jobOfCall { job: next }.abi_encode();
-		let out = call(&alith, address(0x0A03), data, 0);
+		let out = call(&alith, address_of::<ComputePrecompile>(), data, 0);
 		let job = compute::ICompute::jobOfCall::abi_decode_returns(&out.output).unwrap();
 		assert_eq!(job.status, 0, "none");
 
@@ -308,11 +316,16 @@ fn a_compute_ledger_is_funded_and_a_job_to_an_unknown_service_is_refused() {
 			provider: FixedBytes::ZERO,
 			amount: U256::from(2 * ZG),
 		};
-		let out = call(&alith, address(0x0A03), refund.abi_encode(), 0);
+		let out = call(&alith, address_of::<ComputePrecompile>(), refund.abi_encode(), 0);
 		assert!(!out.reverted, "{:?}", out.reason);
 		assert_eq!(pallet_zg_compute::Ledgers::<Runtime>::get(&alith).unwrap().free, 3 * ZG);
 		assert!(pallet_zg_compute::Refunds::<Runtime>::get(&alith).is_some());
-		let out = call(&alith, address(0x0A03), compute::ICompute::withdrawCall {}.abi_encode(), 0);
+		let out = call(
+			&alith,
+			address_of::<ComputePrecompile>(),
+			compute::ICompute::withdrawCall {}.abi_encode(),
+			0,
+		);
 		assert!(out.reason.unwrap_or_default().starts_with("Compute."), "still locked");
 	});
 }
@@ -322,30 +335,44 @@ fn a_blob_commitment_is_submitted_and_not_yet_available() {
 	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		let (_, alith) = alith();
 		let size = 1024 * 1024;
-		let out = call(&alith, address(0x0A04), da::IDa::feeCall { size }.abi_encode(), 0);
+		let out =
+			call(&alith, address_of::<DaPrecompile>(), da::IDa::feeCall { size }.abi_encode(), 0);
 		let fee = da::IDa::feeCall::abi_decode_returns(&out.output).unwrap();
 		let layout = zg_primitives::da::BlobLayout::new(size).unwrap();
 		assert_eq!(fee, U256::from(Da::fee(&layout).unwrap()));
 
 		let root = FixedBytes([5; 32]);
 		let data = da::IDa::submitBlobCall { root, size, maxFee: fee }.abi_encode();
-		let out = call(&alith, address(0x0A04), data, 0);
+		let out = call(&alith, address_of::<DaPrecompile>(), data, 0);
 		assert!(!out.reverted, "{:?}", out.reason);
 		let blob = pallet_zg_da::Blobs::<Runtime>::get(H256(root.0)).expect("committed");
 		assert_eq!(blob.disperser, alith);
 
-		let out = call(&alith, address(0x0A04), da::IDa::isAvailableCall { root }.abi_encode(), 0);
+		let out = call(
+			&alith,
+			address_of::<DaPrecompile>(),
+			da::IDa::isAvailableCall { root }.abi_encode(),
+			0,
+		);
 		assert!(!da::IDa::isAvailableCall::abi_decode_returns(&out.output).unwrap());
-		let out = call(&alith, address(0x0A04), da::IDa::blobOfCall { root }.abi_encode(), 0);
+		let out = call(
+			&alith,
+			address_of::<DaPrecompile>(),
+			da::IDa::blobOfCall { root }.abi_encode(),
+			0,
+		);
 		let view = da::IDa::blobOfCall::abi_decode_returns(&out.output).unwrap();
 		assert_eq!((view.status, view.size), (1, size));
 
 		// The same root again is refused, and a size no blob can have too.
 		let data = da::IDa::submitBlobCall { root, size, maxFee: fee }.abi_encode();
-		assert!(call(&alith, address(0x0A04), data, 0).reason.unwrap().starts_with("Da."));
+		assert!(call(&alith, address_of::<DaPrecompile>(), data, 0)
+			.reason
+			.unwrap()
+			.starts_with("Da."));
 		let data = da::IDa::submitBlobCall { root: FixedBytes([6; 32]), size: 0, maxFee: fee }
 			.abi_encode();
-		let reason = call(&alith, address(0x0A04), data, 0).reason.unwrap();
+		let reason = call(&alith, address_of::<DaPrecompile>(), data, 0).reason.unwrap();
 		assert!(reason.starts_with("invalid blob size"), "{reason}");
 	});
 }
