@@ -23,8 +23,10 @@ use codec::{Decode, Encode};
 use sp_runtime::offchain::storage::{StorageRetrievalError, StorageValueRef};
 
 /// Blocks after which a submitted duty whose transaction did not change the chain is tried
-/// again.
-pub const RETRY_AFTER: u32 = 5;
+/// again. A transaction is normally included in the next block or the one after; one lost
+/// (dropped by the pool, or in a block that a reorg retracted) is sent again 3 blocks later,
+/// so that a duty gets three tries within the fast runtime's 10-block challenge windows.
+pub const RETRY_AFTER: u32 = 3;
 
 /// Provider keys: sr25519 keys of type `zgsp` in the node's keystore.
 pub mod crypto {
