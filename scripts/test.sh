@@ -12,7 +12,10 @@ log "cargo fmt --check (before building: a formatting slip fails in seconds)"
 cargo fmt --all -- --check
 "$ROOT/scripts/build.sh"
 
-log "cargo test (release profile, sharing the node build)"
+log "cargo build of the tests and benchmarks (release profile, sharing the node build)"
+timed cargo build --release --locked --workspace --all-targets
+
+log "cargo test"
 # The built-in engines are also checked against references on real models: all-MiniLM-L6-v2's
 # vectors, SmolLM2-135M-Instruct's tokens, template, logits and answers (scripts/fetch-models.sh).
 ZG_MINILM_DIR="$(minilm_dir)"
@@ -25,7 +28,19 @@ log "e2e tests (dev node, fast runtime: polkadot.js; ethers, Hardhat and the pre
 
 log "zombienet smoke test (4 validators, fast runtime)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# The networks' directories go at the end; on a failure their nodes' logs are copied out first,
+# for whoever reads CI's output.
+keep_logs() {
+	local status=$?
+	if [ "$status" -ne 0 ]; then
+		local kept="$HOME/.cache/zg-chain/failed-runs/$(date -u +%Y%m%dT%H%M%SZ)"
+		mkdir -p "$kept"
+		(cd "$work" && find . -name '*.log' -exec cp --parents {} "$kept" \;)
+		log "failed (exit $status); the nodes' logs are kept in $kept"
+	fi
+	rm -rf "$work"
+}
+trap keep_logs EXIT
 "$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
 export ZG_CHAIN_SPEC="$work/local-fast-raw.json"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet" test "$ROOT/zombienet/smoke.zndsl"

@@ -54,6 +54,40 @@ async function waitFor(what, check, timeoutMs) {
   }
 }
 
+// The events of the finalized chain for which `pred(event)` holds, as `{ block, event }`, from
+// block 1 to the best block when called (waiting up to `timeoutMs` for it to be finalized). An
+// event subscription follows the best block, forks included: a fault seen there may belong to
+// a block that was later retracted; the finalized chain's events are final.
+async function finalizedEvents(api, pred, timeoutMs = 60_000) {
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor(`block ${best} to be finalized`, async () => {
+    const head = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
+    return head.number.toNumber() >= best;
+  }, timeoutMs);
+  const found = [];
+  for (let block = 1; block <= best; block++) {
+    const at = await api.at(await api.rpc.chain.getBlockHash(block));
+    for (const { event } of await at.query.system.events()) if (pred(event)) found.push({ block, event });
+  }
+  return found;
+}
+
+// What `address` signed in blocks `from..=to` of the canonical chain, one line per extrinsic
+// (`#block section.method ok|failed`): the evidence when a duty was not done in time.
+async function signedBy(api, address, from, to) {
+  const lines = [];
+  for (let block = from; block <= to; block++) {
+    const hash = await api.rpc.chain.getBlockHash(block);
+    const [signed, events] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.events.at(hash)]);
+    signed.block.extrinsics.forEach((ext, index) => {
+      if (!ext.isSigned || ext.signer.toString() !== address) return;
+      const failed = events.some(({ phase, event }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.eq(index) && event.method === 'ExtrinsicFailed');
+      lines.push(`#${block} ${ext.method.section}.${ext.method.method} ${failed ? 'failed' : 'ok'}`);
+    });
+  }
+  return lines;
+}
+
 const hex = (text) => '0x' + Buffer.from(text).toString('hex');
 
 // The secret the workers started here share with their nodes (the worker's --node-secret, from
@@ -127,4 +161,4 @@ async function signCapability(api, user, provider, capAmount, nonce, blocks = 1_
   return { capability, signature, key };
 }
 
-module.exports = { send, waitFor, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };
+module.exports = { send, waitFor, finalizedEvents, signedBy, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };

@@ -22,7 +22,7 @@
 //    files back byte-identical (sha256) and checked against their roots; no honest provider
 //    missed a challenge.
 const { execFile } = require('child_process');
-const { send, waitFor, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
+const { send, waitFor, finalizedEvents, signedBy, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -177,8 +177,14 @@ async function run(nodeName, networkInfo) {
     }
     log('both files downloaded byte-identical and checked against their roots');
     const honest = ['alice', 'bob', 'charlie', 'eve'].filter((n) => n !== leaver);
-    for (const name of honest) {
-      if (find('ChallengeMissed', (d) => nameOf(d.provider) === name)) throw new Error(`${name} missed a challenge with its worker running`);
+    const challenges = await finalizedEvents(api, (e) => e.section === 'storage' && ['ChallengeIssued', 'ChallengeMissed'].includes(e.method));
+    for (const { block, event } of challenges.filter((c) => c.event.method === 'ChallengeMissed')) {
+      const name = nameOf(event.data.provider);
+      if (!honest.includes(name)) continue;
+      const issued = challenges.find((c) => c.event.method === 'ChallengeIssued' && c.event.data.id.eq(event.data.id));
+      const from = issued ? issued.block : block - 20;
+      const sent = await signedBy(api, providers[name].pair.address, from, block);
+      throw new Error(`${name} missed challenge ${event.data.id} (issued in block ${from}, missed in ${block}) with its worker running; it signed: ${sent.join(', ') || 'nothing'}`);
     }
     log(`honest providers (${honest.join(', ')}) answered every challenge`);
   } catch (e) {
