@@ -462,6 +462,7 @@ impl pallet_zg_staking::Config for Runtime {
 	type ReporterShare = ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = TreasuryAccount;
+	type SessionInterface = Session;
 	type Obligations = (Storage, Compute, Da);
 	type WeightInfo = pallet_zg_staking::weights::SubstrateWeight<Runtime>;
 }
@@ -997,8 +998,9 @@ pub type UncheckedExtrinsic =
 /// The payload that a Substrate extrinsic's signature covers.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations to run on the next runtime upgrade.
-pub type Migrations = ();
+/// Storage migrations to run on the next runtime upgrade (each runs once: it checks the
+/// pallet's storage version).
+pub type Migrations = (pallet_zg_staking::migrations::v1::MigrateToV1<Runtime>,);
 
 /// Executes blocks: dispatches extrinsics to the pallets in order.
 pub type Executive = frame_executive::Executive<

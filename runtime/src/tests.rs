@@ -253,3 +253,32 @@ fn worker_metadata_is_the_runtimes() {
 		current.len()
 	);
 }
+
+/// An equivocation reported through pallet-offences disables the offender in pallet-session
+/// (BABE refuses blocks of a disabled authority) and queues its slash for the era
+/// `SlashDeferDuration` after the offence.
+#[test]
+fn an_offender_is_disabled_by_the_session_pallet_and_its_slash_queued() {
+	use sp_staking::offence::{OffenceDetails, OnOffenceHandler};
+	ext_from_preset(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let index = pallet_session::Validators::<Runtime>::get()
+			.iter()
+			.position(|v| v == &bob)
+			.expect("Bob validates") as u32;
+		assert!(!Session::disabled_validators().contains(&index));
+		let details = [OffenceDetails { offender: (bob.clone(), ()), reporters: vec![] }];
+		let _ = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
+			&details,
+			&[Perbill::zero()],
+			0,
+		);
+		assert!(Session::disabled_validators().contains(&index));
+		let queued = pallet_zg_staking::UnappliedSlashes::<Runtime>::get(
+			staking_params::SLASH_DEFER_DURATION,
+		);
+		assert_eq!(queued.len(), 1);
+		assert_eq!(queued[0].validator, bob);
+		assert_eq!(queued[0].fraction, OffenceSlashFraction::get());
+	});
+}

@@ -91,7 +91,7 @@ impl pallet_zg_staking::Config for Test {
 	type UnixTime = Timestamp;
 	type SessionsPerEra = ConstU32<3>;
 	type BondingDuration = ConstU32<2>;
-	type SlashDeferDuration = ConstU32<2>;
+	type SlashDeferDuration = ConstU32<1>;
 	type HistoryDepth = ConstU32<8>;
 	type MaxValidators = ConstU32<8>;
 	type MaxDelegationTargets = ConstU32<3>;
@@ -105,6 +105,7 @@ impl pallet_zg_staking::Config for Test {
 	type ReporterShare = ();
 	type PalletId = StakingPalletId;
 	type Treasury = Treasury;
+	type SessionInterface = pallet_zg_staking::testing::NoSessions<AccountId>;
 	type Obligations = Da;
 	type WeightInfo = ();
 }

@@ -351,6 +351,20 @@ mod benchmarks {
 		set_minimums::<T>();
 		set_active_era::<T>(1);
 		ErasStartSessionIndex::<T>::insert(1, 3);
+		// The worst case: every queue before the last one an offence of era 1 may wait in is
+		// full, so that each offender looks through all of them.
+		let first = (1 + T::SlashDeferDuration::get()).max(2);
+		let last = 1 + T::BondingDuration::get();
+		for era in first..last {
+			let full: Vec<_> = (0..T::MaxSlashesPerEra::get())
+				.map(|i| UnappliedSlash {
+					validator: account::<T::AccountId>("queued", i, SEED),
+					offence_era: 1,
+					fraction: Perbill::from_percent(10),
+				})
+				.collect();
+			UnappliedSlashes::<T>::insert(era, BoundedVec::truncate_from(full));
+		}
 		let offenders: Vec<_> = (0..o)
 			.map(|i| {
 				let v = validator::<T>(i);
@@ -367,6 +381,7 @@ mod benchmarks {
 			>>::on_offence(&offenders, &[], 4);
 		}
 		assert_eq!(Validators::<T>::count(), 0);
+		assert_eq!(UnappliedSlashes::<T>::get(last).len() as u32, o);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::bare().build(), crate::mock::Test);

@@ -30,11 +30,18 @@
 //!
 //! ## Slashing
 //! BABE and GRANDPA equivocations reach the pallet through pallet-offences
-//! ([`sp_staking::offence::OnOffenceHandler`]). The offender is chilled at once and a slash of
-//! [`Config::OffenceSlashFraction`] of its exposure (its own stake and every backer's) is
-//! applied [`Config::SlashDeferDuration`] eras later, unless root cancels it with
-//! [`Pallet::cancel_deferred_slash`]. Slashed funds go to the [`Config::Treasury`]. A validator
-//! that authored no block during a whole era it was elected for is chilled.
+//! ([`sp_staking::offence::OnOffenceHandler`]). The offender is chilled at once, disabled for
+//! the rest of the session (pallet-session's disabling strategy, [`Config::SessionInterface`])
+//! and slashed the larger of pallet-offences' fraction (which grows with the number of
+//! offenders) and [`Config::OffenceSlashFraction`] of its exposure in the offence's era (its own
+//! stake and every backer's). A later report of the same era with a larger fraction tops the
+//! slash up. The slash is applied at the start of the era [`Config::SlashDeferDuration`] eras
+//! after the offence (or the next era, for a late report), unless root cancels it with
+//! [`Pallet::cancel_deferred_slash`]; when that era's queue is full, it waits for the next, at
+//! the latest until the offence era's unbonded funds unlock. Offences at least
+//! [`Config::BondingDuration`] eras old are refused, and the historical sessions that their
+//! reports would be checked against are pruned. Slashed funds go to the [`Config::Treasury`].
+//! A validator that authored no block during a whole era it was elected for is chilled.
 //!
 //! ## Service roles
 //! [`Pallet::register_role`] bonds $0G for a [`Role`] (storage provider, DA signer, compute
@@ -48,8 +55,11 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
+#[cfg(feature = "std")]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -69,13 +79,17 @@ use frame_support::{
 	weights::Weight,
 	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
 };
+use pallet_session::SessionInterface as _;
 use scale_info::TypeInfo;
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{AccountIdConversion, Zero},
+	traits::{AccountIdConversion, Saturating, Zero},
 	Perbill, Rounding, SaturatedConversion,
 };
-use sp_staking::{offence::OffenceDetails, SessionIndex};
+use sp_staking::{
+	offence::{OffenceDetails, OffenceSeverity},
+	SessionIndex,
+};
 use zg_primitives::Balance;
 
 /// Index of an era.
@@ -219,6 +233,16 @@ pub struct UnappliedSlash<AccountId> {
 	pub fraction: Perbill,
 }
 
+/// The largest fraction reported for a validator's offences in an era, and the era at whose
+/// start its last queued slash is (or was) due.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct OffenceRecord {
+	/// The part of the era's exposure slashed in all (queued, applied or cancelled).
+	pub fraction: Perbill,
+	/// Where the last slash for it was queued.
+	pub apply_era: EraIndex,
+}
+
 /// Why a validator stopped validating.
 #[derive(
 	Encode,
@@ -289,7 +313,9 @@ pub mod pallet {
 		/// Eras before unbonded funds (and unregistered role bonds) can be withdrawn.
 		#[pallet::constant]
 		type BondingDuration: Get<EraIndex>;
-		/// Eras between an offence being reported and its slash being applied.
+		/// Eras between an offence and its slash being applied (less than
+		/// [`Config::BondingDuration`], so that funds unbonded after the offence are still held
+		/// when it is).
 		#[pallet::constant]
 		type SlashDeferDuration: Get<EraIndex>;
 		/// Eras for which exposures, points and rewards are kept (and rewards can be claimed).
@@ -330,6 +356,9 @@ pub mod pallet {
 		type PalletId: Get<frame_support::PalletId>;
 		/// Receives slashed funds.
 		type Treasury: Get<Self::AccountId>;
+		/// pallet-session: an offender is disabled through it, and the historical sessions
+		/// that reports of too old offences would be checked against are pruned.
+		type SessionInterface: pallet_session::SessionInterface<ValidatorId = Self::AccountId>;
 		/// The service pallets: whether an account still owes work in a role. An unbonded role
 		/// bond is not released while it does.
 		type Obligations: RoleObligations<Self::AccountId>;
@@ -337,7 +366,11 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// The bond of each staking account.
@@ -466,10 +499,11 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Validators already reported for an offence in an era: one slash per era.
+	/// Validators reported for an offence in an era: the fraction slashed so far and where the
+	/// slash was queued. One slash per era and validator, topped up by a larger report.
 	#[pallet::storage]
 	pub type OffenceSeen<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, T::AccountId, ()>;
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, T::AccountId, OffenceRecord>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -562,7 +596,8 @@ pub mod pallet {
 		/// `stash` was paid `amount` for backing `validator` (or being it) in `era`.
 		Rewarded { era: EraIndex, validator: T::AccountId, stash: T::AccountId, amount: Balance },
 		/// `validator` equivocated in `offence_era`; `fraction` of its exposure will be slashed
-		/// at the start of `apply_era`.
+		/// at the start of `apply_era` (for a re-report with a larger fraction: the queued
+		/// slash, raised, or the top-up).
 		SlashReported {
 			validator: T::AccountId,
 			offence_era: EraIndex,
@@ -571,6 +606,12 @@ pub mod pallet {
 		},
 		/// `amount` of the stake of `stash` went to the treasury.
 		Slashed { stash: T::AccountId, amount: Balance },
+		/// An offence of `validator` in `offence_era` was reported at least
+		/// [`Config::BondingDuration`] eras later: too late, ignored.
+		OffenceTooOld { validator: T::AccountId, offence_era: EraIndex },
+		/// Every queue up to the unlocking of the offence era's unbonded funds was full: the
+		/// slash of `validator` for `offence_era` was applied at once.
+		SlashAppliedAtOnce { validator: T::AccountId, offence_era: EraIndex },
 		/// Root cancelled the slash of `validator` due at `apply_era`.
 		SlashCancelled { apply_era: EraIndex, validator: T::AccountId },
 		/// `who` bonded `bond` for `role`.
@@ -684,8 +725,13 @@ pub mod pallet {
 				"MaxBackersPerValidator / MaxExposurePageSize must be at most 32 pages"
 			);
 			assert!(
-				T::SlashDeferDuration::get() < T::HistoryDepth::get(),
-				"exposures must outlive deferred slashes: SlashDeferDuration < HistoryDepth"
+				T::SlashDeferDuration::get() < T::BondingDuration::get(),
+				"a slash must be applied before the funds unbonded after the offence unlock: \
+				 SlashDeferDuration < BondingDuration"
+			);
+			assert!(
+				T::BondingDuration::get() <= T::HistoryDepth::get(),
+				"exposures must outlive the offences still accepted: BondingDuration <= HistoryDepth"
 			);
 			assert!(
 				T::MinimumValidatorCount::get() <= T::MaxValidators::get(),
@@ -1277,6 +1323,15 @@ impl<T: Config> Pallet<T> {
 		if let Some(old) = era.checked_sub(T::HistoryDepth::get().saturating_add(1)) {
 			Self::clear_era(old);
 		}
+		// From now on offences of `era - BondingDuration` and earlier are refused: forget the
+		// validator sets of their sessions, against which their reports would be checked.
+		if let Some(first_kept) =
+			era.checked_sub(T::BondingDuration::get()).map(|e| e.saturating_add(1))
+		{
+			if let Some(session) = ErasStartSessionIndex::<T>::get(first_kept) {
+				T::SessionInterface::prune_up_to(session);
+			}
+		}
 		Self::deposit_event(Event::EraStarted { era });
 	}
 
@@ -1453,7 +1508,39 @@ impl<T: Config> Pallet<T> {
 			if s != backing.total {
 				return Err(TryRuntimeError::Other("backing total != sum of shares"));
 			}
-			let _ = validator;
+			for (delegator, _) in backing.backers.iter() {
+				if !Delegations::<T>::get(delegator).is_some_and(|t| t.contains(&validator)) {
+					return Err(TryRuntimeError::Other(
+						"a backer does not delegate to its validator",
+					));
+				}
+			}
+		}
+		for (delegator, targets) in Delegations::<T>::iter() {
+			let active = Ledger::<T>::get(&delegator).map(|l| l.active).unwrap_or_default();
+			for (target, share) in targets.iter().zip(Self::shares(active, targets.len())) {
+				let backed = Backers::<T>::get(target)
+					.backers
+					.iter()
+					.any(|(d, b)| d == &delegator && *b == share);
+				if !backed {
+					return Err(TryRuntimeError::Other("a delegation is not its share in Backers"));
+				}
+			}
+		}
+		let active = Self::active_era();
+		for (apply_era, slashes) in UnappliedSlashes::<T>::iter() {
+			if apply_era <= active && !slashes.is_empty() {
+				return Err(TryRuntimeError::Other("a slash is queued for an era already started"));
+			}
+			for slash in slashes.iter() {
+				if apply_era > slash.offence_era.saturating_add(T::BondingDuration::get()) {
+					return Err(TryRuntimeError::Other("a slash is due after the funds unlock"));
+				}
+				if !OffenceSeen::<T>::contains_key(slash.offence_era, &slash.validator) {
+					return Err(TryRuntimeError::Other("a queued slash has no offence record"));
+				}
+			}
 		}
 		if T::Currency::balance(&Self::reward_pot()) < UnclaimedRewards::<T>::get() {
 			return Err(TryRuntimeError::Other("reward pot holds less than the unclaimed rewards"));
@@ -1619,39 +1706,117 @@ impl<T: Config, FullIdentification>
 {
 	fn on_offence(
 		offenders: &[OffenceDetails<T::AccountId, (T::AccountId, FullIdentification)>],
-		_slash_fraction: &[Perbill],
+		slash_fraction: &[Perbill],
 		session: SessionIndex,
 	) -> Weight {
-		let weight = T::WeightInfo::on_offence(offenders.len() as u32);
+		let mut weight = T::WeightInfo::on_offence(offenders.len() as u32);
 		let Some(era) = Self::era_of_session(session) else { return weight };
-		let apply_era = Self::active_era().saturating_add(T::SlashDeferDuration::get());
-		let fraction = T::OffenceSlashFraction::get();
-		for details in offenders {
+		let too_old = era.saturating_add(T::BondingDuration::get()) <= Self::active_era();
+		for (i, details) in offenders.iter().enumerate() {
 			let validator = &details.offender.0;
-			if OffenceSeen::<T>::contains_key(era, validator)
-				|| !ErasStakersOverview::<T>::contains_key(era, validator)
-			{
+			if !ErasStakersOverview::<T>::contains_key(era, validator) {
 				continue;
 			}
-			OffenceSeen::<T>::insert(era, validator, ());
-			if Validators::<T>::contains_key(validator) {
+			if too_old {
+				Self::deposit_event(Event::OffenceTooOld {
+					validator: validator.clone(),
+					offence_era: era,
+				});
+				continue;
+			}
+			let reported = slash_fraction.get(i).copied().unwrap_or_default();
+			let fraction = reported.max(T::OffenceSlashFraction::get());
+			let previous = OffenceSeen::<T>::get(era, validator);
+			let slashed = previous.map(|r| r.fraction).unwrap_or_default();
+			if previous.is_some() && fraction <= slashed {
+				continue;
+			}
+			if previous.is_none() && Validators::<T>::contains_key(validator) {
 				Self::do_chill(validator, ChillReason::Offence);
 			}
-			let slash = UnappliedSlash { validator: validator.clone(), offence_era: era, fraction };
-			Self::deposit_event(Event::SlashReported {
-				validator: validator.clone(),
-				offence_era: era,
-				apply_era,
-				fraction,
-			});
-			let deferred = apply_era > Self::active_era()
-				&& UnappliedSlashes::<T>::try_mutate(apply_era, |s| s.try_push(slash.clone()))
-					.is_ok();
-			if !deferred {
-				Self::apply_slash(&slash);
+			T::SessionInterface::report_offence(validator.clone(), OffenceSeverity(fraction));
+			let top_up = fraction.saturating_sub(slashed);
+			// A re-report whose slash is still queued raises it in place.
+			let slash =
+				UnappliedSlash { validator: validator.clone(), offence_era: era, fraction: top_up };
+			let queued = previous
+				.filter(|r| Self::raise_queued(r.apply_era, validator, era, top_up))
+				.map(|r| r.apply_era)
+				.or_else(|| Self::queue_slash(&slash));
+			match queued {
+				Some(apply_era) => {
+					OffenceSeen::<T>::insert(era, validator, OffenceRecord { fraction, apply_era });
+					let fraction = UnappliedSlashes::<T>::get(apply_era)
+						.iter()
+						.find(|s| &s.validator == validator && s.offence_era == era)
+						.map(|s| s.fraction)
+						.unwrap_or(top_up);
+					Self::deposit_event(Event::SlashReported {
+						validator: validator.clone(),
+						offence_era: era,
+						apply_era,
+						fraction,
+					});
+				},
+				None => {
+					// No queue had room (or slashes are not deferred): applied now, and weighed.
+					let now = Self::active_era();
+					OffenceSeen::<T>::insert(
+						era,
+						validator,
+						OffenceRecord { fraction, apply_era: now },
+					);
+					Self::apply_slash(&slash);
+					weight.saturating_accrue(T::WeightInfo::start_era(1));
+					if !T::SlashDeferDuration::get().is_zero() {
+						Self::deposit_event(Event::SlashAppliedAtOnce {
+							validator: validator.clone(),
+							offence_era: era,
+						});
+					}
+				},
 			}
 		}
 		weight
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Adds `top_up` to the slash of `validator` for `offence_era` queued at `apply_era`, if
+	/// it is still there. Returns whether it was.
+	fn raise_queued(
+		apply_era: EraIndex,
+		validator: &T::AccountId,
+		offence_era: EraIndex,
+		top_up: Perbill,
+	) -> bool {
+		if apply_era <= Self::active_era() {
+			return false;
+		}
+		UnappliedSlashes::<T>::mutate(apply_era, |slashes| {
+			slashes
+				.iter_mut()
+				.find(|s| &s.validator == validator && s.offence_era == offence_era)
+				.map(|s| s.fraction = s.fraction.saturating_add(top_up))
+				.is_some()
+		})
+	}
+
+	/// Queues `slash` at the first era with room from [`Config::SlashDeferDuration`] eras after
+	/// its offence (and after the active era) to the era in which the offence era's unbonded
+	/// funds unlock, whose slashes are applied before any withdrawal. Returns that era, or
+	/// `None` when none had room or slashes are not deferred (the caller applies it at once).
+	fn queue_slash(slash: &UnappliedSlash<T::AccountId>) -> Option<EraIndex> {
+		let defer = T::SlashDeferDuration::get();
+		if defer.is_zero() {
+			return None;
+		}
+		let first =
+			slash.offence_era.saturating_add(defer).max(Self::active_era().saturating_add(1));
+		let last = slash.offence_era.saturating_add(T::BondingDuration::get());
+		(first..=last).find(|apply_era| {
+			UnappliedSlashes::<T>::try_mutate(apply_era, |s| s.try_push(slash.clone())).is_ok()
+		})
 	}
 }
 

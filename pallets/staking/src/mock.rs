@@ -1,5 +1,6 @@
 //! A mock runtime: system, timestamp, balances and staking. Sessions are driven by the tests
-//! through the `SessionManager` calls that pallet-session would make.
+//! through the `SessionManager` calls that pallet-session would make; [`Session`] keeps what
+//! pallet-session would (the validators, the disabled ones, the pruned history).
 
 use crate::{self as pallet_zg_staking, *};
 use frame_support::{
@@ -55,7 +56,7 @@ parameter_types! {
 	pub const Treasury: AccountId = TREASURY;
 	pub static SessionsPerEra: SessionIndex = 3;
 	pub static BondingDuration: EraIndex = 2;
-	pub static SlashDeferDuration: EraIndex = 2;
+	pub static SlashDeferDuration: EraIndex = 1;
 	pub static YearlyInflation: Perbill = Perbill::from_percent(10);
 	pub static OffenceSlashFraction: Perbill = Perbill::from_percent(10);
 	pub static ReporterShare: Perbill = Perbill::from_percent(20);
@@ -92,6 +93,7 @@ impl Config for Test {
 	type ReporterShare = ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = Treasury;
+	type SessionInterface = Session;
 	type Obligations = TestObligations;
 	type WeightInfo = ();
 }
@@ -191,6 +193,10 @@ parameter_types! {
 	pub static CurrentSession: SessionIndex = 0;
 	pub static SessionValidators: Vec<AccountId> = vec![];
 	pub static QueuedValidators: Option<Vec<AccountId>> = None;
+	/// The validators disabled in the current session, with the severity reported.
+	pub static DisabledValidators: Vec<(AccountId, Perbill)> = vec![];
+	/// The session before which the historical sessions were pruned.
+	pub static PrunedUpTo: SessionIndex = 0;
 }
 
 /// The parts of pallet-session the tests need.
@@ -220,6 +226,7 @@ impl Session {
 		if let Some(queued) = QueuedValidators::take() {
 			SessionValidators::set(queued);
 		}
+		DisabledValidators::set(vec![]);
 		<Staking as SessionManager<AccountId>>::end_session(ending);
 		<Staking as SessionManager<AccountId>>::start_session(starting);
 		CurrentSession::set(starting);
@@ -230,6 +237,41 @@ impl Session {
 		System::set_block_number(block);
 		Timestamp::set_timestamp(pallet_timestamp::Now::<Test>::get() + SESSION_MS);
 		Staking::on_finalize(block);
+	}
+}
+
+/// What pallet-session offers the staking pallet. A reported offender of the current set is
+/// disabled until the session ends (pallet-session's strategy, without its one-third limit).
+impl pallet_session::SessionInterface for Session {
+	type ValidatorId = AccountId;
+	type AccountId = AccountId;
+	type Keys = sp_runtime::testing::UintAuthorityId;
+
+	fn validators() -> Vec<AccountId> {
+		SessionValidators::get()
+	}
+	fn prune_up_to(index: SessionIndex) {
+		PrunedUpTo::set(PrunedUpTo::get().max(index));
+	}
+	fn report_offence(offender: AccountId, severity: sp_staking::offence::OffenceSeverity) {
+		if SessionValidators::get().contains(&offender) {
+			DisabledValidators::mutate(|d| {
+				d.retain(|(v, _)| *v != offender);
+				d.push((offender, severity.0));
+			});
+		}
+	}
+	fn set_keys(_: &AccountId, _: Self::Keys) -> frame_support::dispatch::DispatchResult {
+		Ok(())
+	}
+	fn purge_keys(_: &AccountId) -> frame_support::dispatch::DispatchResult {
+		Ok(())
+	}
+	fn set_keys_weight() -> Weight {
+		Weight::zero()
+	}
+	fn purge_keys_weight() -> Weight {
+		Weight::zero()
 	}
 }
 

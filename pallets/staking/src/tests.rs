@@ -18,14 +18,25 @@ fn pay_fees(amount: Balance) {
 	FeesToRewardPot::<Test>::on_unbalanced(Balances::issue(amount));
 }
 
+/// Reports an offence of `validator` in `session` with a fraction below the pallet's minimum
+/// ([`Config::OffenceSlashFraction`], 10 % in the mock), which therefore applies.
 fn report_offence(validator: AccountId, session: SessionIndex) {
-	let details = OffenceDetails::<AccountId, (AccountId, ())> {
-		offender: (validator, ()),
-		reporters: vec![],
-	};
+	report_offences(&[validator], session, Perbill::zero());
+}
+
+/// Reports one offence of each of `validators` in `session`, as pallet-offences does, with
+/// `fraction` for each.
+fn report_offences(validators: &[AccountId], session: SessionIndex, fraction: Perbill) {
+	let details: Vec<_> = validators
+		.iter()
+		.map(|v| OffenceDetails::<AccountId, (AccountId, ())> {
+			offender: (*v, ()),
+			reporters: vec![],
+		})
+		.collect();
 	let _ = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
-		&[details],
-		&[Perbill::from_percent(50)],
+		&details,
+		&vec![fraction; validators.len()],
 		session,
 	);
 }
@@ -296,18 +307,16 @@ fn equivocation_is_slashed_after_the_deferral() {
 			author_blocks(1);
 			start_era(1);
 			let treasury = free(TREASURY);
-			// An equivocation of 10 in session 3 (era 1).
+			// An equivocation of 10 in session 3 (era 1): due at era 1 + SlashDeferDuration.
 			report_offence(10, 3);
 			assert!(!Validators::<Test>::contains_key(10));
-			assert_eq!(UnappliedSlashes::<Test>::get(3).len(), 1);
+			assert_eq!(UnappliedSlashes::<Test>::get(2).len(), 1);
 			// Reported twice: still one slash.
 			report_offence(10, 3);
-			assert_eq!(UnappliedSlashes::<Test>::get(3).len(), 1);
-			author_blocks(1);
-			start_era(2);
+			assert_eq!(UnappliedSlashes::<Test>::get(2).len(), 1);
 			assert_eq!(held(10, HoldReason::Staking), 1_000 * ZG);
 			author_blocks(1);
-			start_era(3);
+			start_era(2);
 			// 10 % of the era-1 exposure: 100 of 10's own 1000, 100 of 40's 1000.
 			assert_eq!(held(10, HoldReason::Staking), 900 * ZG);
 			assert_eq!(held(40, HoldReason::Staking), 900 * ZG);
@@ -325,19 +334,19 @@ fn root_cancels_a_deferred_slash() {
 		start_era(1);
 		report_offence(20, 4);
 		assert_noop!(
-			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 3, vec![1]),
+			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 2, vec![1]),
 			Error::<Test>::InvalidSlashIndex
 		);
 		assert_noop!(
-			Staking::cancel_deferred_slash(origin(1), 3, vec![0]),
+			Staking::cancel_deferred_slash(origin(1), 2, vec![0]),
 			sp_runtime::DispatchError::BadOrigin
 		);
-		assert_ok!(Staking::cancel_deferred_slash(RuntimeOrigin::root(), 3, vec![0]));
-		assert!(UnappliedSlashes::<Test>::get(3).is_empty());
+		assert_ok!(Staking::cancel_deferred_slash(RuntimeOrigin::root(), 2, vec![0]));
+		assert!(UnappliedSlashes::<Test>::get(2).is_empty());
 		author_blocks(1);
-		start_era(3);
+		start_era(2);
 		assert_eq!(held(20, HoldReason::Staking), 2_000 * ZG);
-		assert!(staking_events().contains(&Event::SlashCancelled { apply_era: 3, validator: 20 }));
+		assert!(staking_events().contains(&Event::SlashCancelled { apply_era: 2, validator: 20 }));
 	});
 }
 
@@ -353,7 +362,7 @@ fn slashed_unbonding_funds_cannot_escape() {
 			assert_ok!(Staking::chill(origin(40)));
 			assert_ok!(Staking::unbond(origin(40), 1_000 * ZG));
 			author_blocks(1);
-			start_era(3);
+			start_era(2);
 			let ledger = Ledger::<Test>::get(40).unwrap();
 			assert_eq!(ledger.total, 900 * ZG);
 			assert_eq!(ledger.unlocking[0].value, 900 * ZG);
@@ -560,4 +569,185 @@ fn a_rejected_genesis_staker_is_left_out() {
 			assert!(RoleBonds::<Test>::get(41, Role::DaSigner).is_none());
 			assert_eq!(Session::validators(), vec![20, 10]);
 		});
+}
+
+/// Validator security 1: the slash is the larger of pallet-offences' fraction (which grows with
+/// the number of offenders) and the minimum; a re-report with a larger fraction raises the
+/// queued slash, or tops up one already applied. Today's code slashed the minimum whatever the
+/// report said, once.
+#[test]
+fn validator_security_1_the_reported_fraction_counts_and_a_larger_report_tops_up() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			author_blocks(1);
+			start_era(1);
+			report_offences(&[10], 3, Perbill::from_percent(30));
+			assert_eq!(UnappliedSlashes::<Test>::get(2)[0].fraction, Perbill::from_percent(30));
+			// A smaller or equal report changes nothing; a larger one raises the queued slash.
+			report_offences(&[10], 3, Perbill::from_percent(20));
+			report_offences(&[10], 3, Perbill::from_percent(50));
+			let queued = UnappliedSlashes::<Test>::get(2);
+			assert_eq!(queued.len(), 1);
+			assert_eq!(queued[0].fraction, Perbill::from_percent(50));
+			author_blocks(1);
+			start_era(2);
+			assert_eq!(held(10, HoldReason::Staking), 500 * ZG);
+			assert_eq!(held(40, HoldReason::Staking), 500 * ZG);
+			// Reported again at 60 % once applied: the 10 % top-up of the era-1 exposure is
+			// queued (at the last era before the offence era's unbonded funds unlock).
+			report_offences(&[10], 3, Perbill::from_percent(60));
+			assert_eq!(UnappliedSlashes::<Test>::get(3)[0].fraction, Perbill::from_percent(10));
+			author_blocks(1);
+			start_era(3);
+			assert_eq!(held(10, HoldReason::Staking), 400 * ZG);
+			assert_eq!(held(40, HoldReason::Staking), 400 * ZG);
+			assert_eq!(
+				OffenceSeen::<Test>::get(1, 10),
+				Some(OffenceRecord { fraction: Perbill::from_percent(60), apply_era: 3 })
+			);
+		});
+}
+
+/// Validator security 2: the slash is due from the offence's era, and a report that comes
+/// when the offence era's unbonded funds may already be withdrawn is refused, its sessions'
+/// history pruned. Today's code queued a late report from the report's era, past the unlock,
+/// and accepted offences up to HistoryDepth eras old.
+#[test]
+fn validator_security_2_late_reports_cannot_outwait_the_unbonding() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			<Staking as frame_support::traits::Hooks<u64>>::integrity_test();
+			author_blocks(1);
+			start_era(1);
+			// 40 unbonds everything in era 1 (unlocks at era 3), 10 equivocates in era 1.
+			assert_ok!(Staking::chill(origin(40)));
+			assert_ok!(Staking::unbond(origin(40), 1_000 * ZG));
+			author_blocks(1);
+			start_era(2);
+			// Reported in era 2: due at era 3, applied before 40 can withdraw.
+			report_offence(10, 3);
+			assert_eq!(UnappliedSlashes::<Test>::get(3).len(), 1);
+			author_blocks(1);
+			start_era(3);
+			let f = free(40);
+			assert_ok!(Staking::withdraw_unbonded(origin(40)));
+			assert_eq!(free(40) - f, 900 * ZG);
+			// An offence of era 1 reported in era 3 is too late: refused, nothing queued.
+			report_offence(20, 4);
+			assert!(
+				staking_events().contains(&Event::OffenceTooOld { validator: 20, offence_era: 1 })
+			);
+			assert!(OffenceSeen::<Test>::get(1, 20).is_none());
+			assert!(UnappliedSlashes::<Test>::iter().all(|(_, s)| s.is_empty()));
+			assert_eq!(held(20, HoldReason::Staking), 2_000 * ZG);
+			// And the sessions of era 1 are pruned from the history reports are checked against.
+			assert_eq!(PrunedUpTo::get(), ErasStartSessionIndex::<Test>::get(2).unwrap());
+		});
+}
+
+/// Validator security 3: an equivocating validator of the current set is disabled (through
+/// pallet-session's disabling) for the rest of the session. Today's code only chilled it, so
+/// it kept authoring until the era ended.
+#[test]
+fn validator_security_3_an_offender_is_disabled_for_the_rest_of_the_session() {
+	ExtBuilder::default().build_and_execute(|| {
+		author_blocks(1);
+		start_era(1);
+		assert!(Session::validators().contains(&10));
+		report_offences(&[10], 3, Perbill::from_percent(20));
+		assert_eq!(DisabledValidators::get(), vec![(10, Perbill::from_percent(20))]);
+		// A validator outside the current set is not disabled.
+		report_offence(30, 3);
+		assert_eq!(DisabledValidators::get().len(), 1);
+		Session::rotate();
+		assert!(DisabledValidators::get().is_empty());
+	});
+}
+
+/// Validator security 4: a full slash queue overflows to the next era (the slash stays
+/// cancellable), and only when every era up to the unlocking of the offence era's unbonded
+/// funds is full is it applied at once, weighed. Today's code applied it at once as soon as
+/// one era's queue was full.
+#[test]
+fn validator_security_4_a_full_queue_overflows_to_the_next_era() {
+	ExtBuilder::default().build_and_execute(|| {
+		author_blocks(1);
+		start_era(1);
+		// Fill era 2's queue (MaxSlashesPerEra is 4) with other offences of era 1.
+		let fill = |era: EraIndex, first: AccountId| {
+			let slashes: Vec<_> = (first..first + 4)
+				.map(|v| {
+					OffenceSeen::<Test>::insert(
+						1,
+						v,
+						OffenceRecord { fraction: Perbill::from_percent(10), apply_era: era },
+					);
+					UnappliedSlash {
+						validator: v,
+						offence_era: 1,
+						fraction: Perbill::from_percent(10),
+					}
+				})
+				.collect();
+			UnappliedSlashes::<Test>::insert(era, BoundedVec::truncate_from(slashes));
+		};
+		fill(2, 200);
+		report_offence(10, 3);
+		assert_eq!(UnappliedSlashes::<Test>::get(3)[0].validator, 10);
+		assert_eq!(held(10, HoldReason::Staking), 1_000 * ZG);
+		assert!(staking_events().contains(&Event::SlashReported {
+			validator: 10,
+			offence_era: 1,
+			apply_era: 3,
+			fraction: Perbill::from_percent(10),
+		}));
+		// With era 3 full too, the next offence is slashed at once, and its weight counted.
+		UnappliedSlashes::<Test>::remove(3);
+		OffenceSeen::<Test>::remove(1, 10);
+		fill(3, 300);
+		let details = [OffenceDetails::<AccountId, (AccountId, ())> {
+			offender: (20, ()),
+			reporters: vec![],
+		}];
+		let weight = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
+			&details,
+			&[Perbill::zero()],
+			3,
+		);
+		assert_eq!(held(20, HoldReason::Staking), 1_800 * ZG);
+		assert!(
+			staking_events().contains(&Event::SlashAppliedAtOnce { validator: 20, offence_era: 1 })
+		);
+		assert_eq!(
+			weight,
+			<() as WeightInfo>::on_offence(1).saturating_add(<() as WeightInfo>::start_era(1))
+		);
+	});
+}
+
+/// The storage migration to version 1: a validator reported under version 0 keeps its record,
+/// now with the fraction the old code slashed, and a larger report tops the slash up.
+#[test]
+fn offence_records_of_version_0_are_migrated() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		author_blocks(1);
+		start_era(1);
+		StorageVersion::new(0).put::<Staking>();
+		frame_support::storage::unhashed::put_raw(&OffenceSeen::<Test>::hashed_key_for(1, 10), &[]);
+		assert!(OffenceSeen::<Test>::get(1, 10).is_none());
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Staking::on_chain_storage_version(), 1);
+		assert_eq!(
+			OffenceSeen::<Test>::get(1, 10),
+			Some(OffenceRecord { fraction: Perbill::from_percent(10), apply_era: 1 })
+		);
+		// Run once only.
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(OffenceSeen::<Test>::iter().count(), 1);
+		report_offences(&[10], 3, Perbill::from_percent(30));
+		assert_eq!(UnappliedSlashes::<Test>::get(2)[0].fraction, Perbill::from_percent(20));
+	});
 }
