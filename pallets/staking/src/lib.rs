@@ -30,8 +30,9 @@
 //!
 //! ## Slashing
 //! BABE and GRANDPA equivocations reach the pallet through pallet-offences
-//! ([`sp_staking::offence::OnOffenceHandler`]). The offender is chilled at once, disabled for
-//! the rest of the session (pallet-session's disabling strategy, [`Config::SessionInterface`])
+//! ([`sp_staking::offence::OnOffenceHandler`]). The offender is chilled at once, disabled until
+//! the validator set changes, at the next era (pallet-session's disabling strategy,
+//! [`Config::SessionInterface`]; only for an offence of the active era)
 //! and slashed the larger of pallet-offences' fraction (which grows with the number of
 //! offenders) and [`Config::OffenceSlashFraction`] of its exposure in the offence's era (its own
 //! stake and every backer's). A later report of the same era with a larger fraction tops the
@@ -812,7 +813,10 @@ pub mod pallet {
 			if Delegations::<T>::contains_key(&who) {
 				ensure!(remaining >= MinDelegatorBond::<T>::get(), Error::<T>::InsufficientBond);
 			}
-			let unlock_era = Self::active_era().saturating_add(T::BondingDuration::get());
+			// From the planned era, not the active one: stake unbonded in an era's last session is
+			// already exposed in the next era, whose slashes must reach it.
+			let planned = CurrentEra::<T>::get().unwrap_or(0).max(Self::active_era());
+			let unlock_era = planned.saturating_add(T::BondingDuration::get());
 			match ledger.unlocking.last_mut() {
 				Some(chunk) if chunk.era == unlock_era => {
 					chunk.value = chunk.value.saturating_add(value)
@@ -1734,7 +1738,10 @@ impl<T: Config, FullIdentification>
 			if previous.is_none() && Validators::<T>::contains_key(validator) {
 				Self::do_chill(validator, ChillReason::Offence);
 			}
-			T::SessionInterface::report_offence(validator.clone(), OffenceSeverity(fraction));
+			// Only an offender of the active era's set is in the session's validators.
+			if era == Self::active_era() {
+				T::SessionInterface::report_offence(validator.clone(), OffenceSeverity(fraction));
+			}
 			let top_up = fraction.saturating_sub(slashed);
 			// A re-report whose slash is still queued raises it in place.
 			let slash =

@@ -648,8 +648,8 @@ fn validator_security_2_late_reports_cannot_outwait_the_unbonding() {
 }
 
 /// Validator security 3: an equivocating validator of the current set is disabled (through
-/// pallet-session's disabling) for the rest of the session. Today's code only chilled it, so
-/// it kept authoring until the era ended.
+/// pallet-session's disabling) until the set changes. Today's code only chilled it, so it kept
+/// authoring until the era ended. An offence of a past era disables nobody.
 #[test]
 fn validator_security_3_an_offender_is_disabled_for_the_rest_of_the_session() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -663,7 +663,42 @@ fn validator_security_3_an_offender_is_disabled_for_the_rest_of_the_session() {
 		assert_eq!(DisabledValidators::get().len(), 1);
 		Session::rotate();
 		assert!(DisabledValidators::get().is_empty());
+		author_blocks(1);
+		start_era(2);
+		report_offence(20, 4);
+		assert!(DisabledValidators::get().is_empty());
 	});
+}
+
+/// Stake unbonded in an era's last session, after the next era was planned with it exposed,
+/// unlocks from the planned era: a slash of that era, even reported late, is applied first.
+/// Today's code counted from the active era, so the stake unlocked one era too early.
+#[test]
+fn stake_unbonded_after_the_next_election_unlocks_from_the_planned_era() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			author_blocks(1);
+			start_era(1);
+			// Sessions 3, 4, 5 make era 1; starting session 5 plans era 2 with 40 behind 10.
+			Session::author_and_rotate();
+			Session::author_and_rotate();
+			assert_eq!(CurrentEra::<Test>::get(), Some(2));
+			assert!(ErasStakersOverview::<Test>::get(2, 10).is_some());
+			assert_ok!(Staking::chill(origin(40)));
+			assert_ok!(Staking::unbond(origin(40), 1_000 * ZG));
+			assert_eq!(Ledger::<Test>::get(40).unwrap().unlocking[0].era, 4);
+			author_blocks(1);
+			start_era(3);
+			// 10's offence in era 2 (session 6), reported late in era 3.
+			report_offence(10, 6);
+			assert_noop!(Staking::withdraw_unbonded(origin(40)), Error::<Test>::NothingToWithdraw);
+			author_blocks(1);
+			start_era(4);
+			let f = free(40);
+			assert_ok!(Staking::withdraw_unbonded(origin(40)));
+			assert_eq!(free(40) - f, 900 * ZG);
+		});
 }
 
 /// Validator security 4: a full slash queue overflows to the next era (the slash stays
