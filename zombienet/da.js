@@ -20,7 +20,7 @@
 //    its fee and deposit are refunded (the submission fee is lost).
 // 6. The honest signers answered every availability challenge the chain drew.
 const { execFile } = require('child_process');
-const { send, waitFor, finalizedEvents, signedBy, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
+const { send, waitFor, assertNoMissedChallenge, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -243,15 +243,7 @@ async function run(nodeName, networkInfo) {
 
     // 6. The honest signers answered every challenge.
     const honest = NAMES.filter((n) => n !== FAULTY);
-    const challenges = await finalizedEvents(api, (e) => e.section === 'da' && ['ChallengeIssued', 'ChallengeMissed'].includes(e.method));
-    for (const { block, event } of challenges.filter((c) => c.event.method === 'ChallengeMissed')) {
-      const name = nameOf(event.data.signer);
-      if (!honest.includes(name)) continue;
-      const issued = challenges.find((c) => c.event.method === 'ChallengeIssued' && c.event.data.id.eq(event.data.id));
-      const from = issued ? issued.block : block - 20;
-      const sent = await signedBy(api, signers[name].pair.address, from, block);
-      throw new Error(`${name} missed challenge ${event.data.id} (issued in block ${from}, missed in ${block}) with its worker running; it signed: ${sent.join(', ') || 'nothing'}`);
-    }
+    await assertNoMissedChallenge(api, 'da', honest, (d) => d.signer, nameOf, (n) => signers[n].pair.address);
     const answered = events.filter((e) => e.section === 'da' && e.method === 'ChallengeAnswered').length;
     log(`honest signers (${honest.join(', ')}) missed no challenge; ${answered} challenges answered by their nodes' offchain workers`);
     if (answered === 0) throw new Error('no challenge was answered');

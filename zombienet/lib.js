@@ -88,6 +88,21 @@ async function signedBy(api, address, from, to) {
   return lines;
 }
 
+// Throws if any of `honest` (names) missed a `section` challenge on the finalized chain, naming
+// the challenge, its blocks and what the party signed in between. `partyOf(eventData)` is the
+// account the challenge was for; `nameOf` and `addressOf` map accounts to names and back.
+async function assertNoMissedChallenge(api, section, honest, partyOf, nameOf, addressOf) {
+  const challenges = await finalizedEvents(api, (e) => e.section === section && ['ChallengeIssued', 'ChallengeMissed'].includes(e.method));
+  for (const { block, event } of challenges.filter((c) => c.event.method === 'ChallengeMissed')) {
+    const name = nameOf(partyOf(event.data));
+    if (!honest.includes(name)) continue;
+    const issued = challenges.find((c) => c.event.method === 'ChallengeIssued' && c.event.data.id.eq(event.data.id));
+    const from = issued ? issued.block : block - 20;
+    const sent = await signedBy(api, addressOf(name), from, block);
+    throw new Error(`${name} missed challenge ${event.data.id} (issued in block ${from}, missed in ${block}) with its worker running; it signed: ${sent.join(', ') || 'nothing'}`);
+  }
+}
+
 const hex = (text) => '0x' + Buffer.from(text).toString('hex');
 
 // The secret the workers started here share with their nodes (the worker's --node-secret, from
@@ -161,4 +176,4 @@ async function signCapability(api, user, provider, capAmount, nonce, blocks = 1_
   return { capability, signature, key };
 }
 
-module.exports = { send, waitFor, finalizedEvents, signedBy, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };
+module.exports = { send, waitFor, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };

@@ -22,7 +22,7 @@
 //    files back byte-identical (sha256) and checked against their roots; no honest provider
 //    missed a challenge.
 const { execFile } = require('child_process');
-const { send, waitFor, finalizedEvents, signedBy, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
+const { send, waitFor, assertNoMissedChallenge, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -177,15 +177,7 @@ async function run(nodeName, networkInfo) {
     }
     log('both files downloaded byte-identical and checked against their roots');
     const honest = ['alice', 'bob', 'charlie', 'eve'].filter((n) => n !== leaver);
-    const challenges = await finalizedEvents(api, (e) => e.section === 'storage' && ['ChallengeIssued', 'ChallengeMissed'].includes(e.method));
-    for (const { block, event } of challenges.filter((c) => c.event.method === 'ChallengeMissed')) {
-      const name = nameOf(event.data.provider);
-      if (!honest.includes(name)) continue;
-      const issued = challenges.find((c) => c.event.method === 'ChallengeIssued' && c.event.data.id.eq(event.data.id));
-      const from = issued ? issued.block : block - 20;
-      const sent = await signedBy(api, providers[name].pair.address, from, block);
-      throw new Error(`${name} missed challenge ${event.data.id} (issued in block ${from}, missed in ${block}) with its worker running; it signed: ${sent.join(', ') || 'nothing'}`);
-    }
+    await assertNoMissedChallenge(api, 'storage', honest, (d) => d.provider, nameOf, (n) => providers[n].pair.address);
     log(`honest providers (${honest.join(', ')}) answered every challenge`);
   } catch (e) {
     log(`failed; workers' logs and data kept in ${work}`);
