@@ -276,9 +276,28 @@ fn an_offender_is_disabled_by_the_session_pallet_and_its_slash_queued() {
 		assert!(Session::disabled_validators().contains(&index));
 		let queued = pallet_zg_staking::UnappliedSlashes::<Runtime>::get(
 			staking_params::SLASH_DEFER_DURATION,
-		);
-		assert_eq!(queued.len(), 1);
-		assert_eq!(queued[0].validator, bob);
-		assert_eq!(queued[0].fraction, OffenceSlashFraction::get());
+			(&bob, 0),
+		)
+		.expect("the slash waits");
+		assert_eq!(queued.fraction, OffenceSlashFraction::get());
+		assert_eq!(pallet_zg_staking::UnappliedSlashes::<Runtime>::iter().count(), 1);
 	});
+}
+
+/// The slashes applied in one block (at an era start, or draining the ones left over) take at
+/// most half of the block's compute, by the generated weights of their worst case (every backer
+/// a delegator spread over the most validators): blocks that apply them still take transactions.
+#[test]
+fn a_block_of_slashes_leaves_room_for_transactions() {
+	use pallet_zg_staking::WeightInfo;
+	type StakingConfig = <Runtime as pallet_zg_staking::Config>::WeightInfo;
+	let max = <Runtime as pallet_zg_staking::Config>::MaxSlashesPerBlock::get();
+	let block = RuntimeBlockWeights::get().max_block.ref_time();
+	for weight in [StakingConfig::start_era(max), StakingConfig::apply_slashes(max)] {
+		assert!(
+			weight.ref_time().saturating_mul(2) <= block,
+			"{max} slashes weigh {} of a block's {block}",
+			weight.ref_time()
+		);
+	}
 }

@@ -106,11 +106,12 @@ impl pallet_zg_staking::Config for Test {
 	type SlashDeferDuration = ConstU32<1>;
 	type HistoryDepth = ConstU32<8>;
 	type MaxValidators = ConstU32<8>;
+	type MaxCandidates = ConstU32<16>;
 	type MaxDelegationTargets = ConstU32<3>;
 	type MaxBackersPerValidator = ConstU32<8>;
 	type MaxExposurePageSize = ConstU32<2>;
 	type MaxUnlockingChunks = ConstU32<4>;
-	type MaxSlashesPerEra = ConstU32<4>;
+	type MaxSlashesPerBlock = ConstU32<4>;
 	type MinimumValidatorCount = ConstU32<1>;
 	type YearlyInflation = ();
 	type OffenceSlashFraction = ();

@@ -34,16 +34,48 @@ fn validator<T: Config>(index: u32) -> T::AccountId {
 	who
 }
 
-/// Fills the backers of `v` up to one below the maximum, with dummy shares.
-fn fill_backers<T: Config>(v: &T::AccountId) {
+/// Fills the backers of `v` up to `room` below the maximum, with dummy shares of 1 000 0G.
+fn fill_backers_but<T: Config>(v: &T::AccountId, room: u32) {
 	Backers::<T>::mutate(v, |b| {
 		let mut i = b.backers.len() as u32;
-		while (b.backers.len() as u32) + 1 < T::MaxBackersPerValidator::get() {
-			let _ = b.backers.try_push((account("filler", i, SEED), ZG));
-			b.total = b.total.saturating_add(ZG);
+		while (b.backers.len() as u32) + room < T::MaxBackersPerValidator::get() {
+			let _ = b.backers.try_push((account("filler", i, SEED), 1_000 * ZG));
+			b.total = b.total.saturating_add(1_000 * ZG);
 			i += 1;
 		}
 	});
+}
+
+/// Fills the backers of `v` up to one below the maximum.
+fn fill_backers<T: Config>(v: &T::AccountId) {
+	fill_backers_but::<T>(v, 1);
+}
+
+/// `count` delegators of group `group`, each bonded `MaxDelegationTargets × 100` 0G and backing
+/// the group's `MaxDelegationTargets` validators with 100 0G each: slashing one re-splits its
+/// bond over that many full backer lists (the worst case of a slashed backer). Groups share no
+/// account, so that nothing is cached from one slash to the next.
+fn spread_delegators<T: Config>(group: u32, count: u32) -> Vec<T::AccountId> {
+	let n = T::MaxDelegationTargets::get();
+	let targets: Vec<_> = (0..n).map(|i| validator::<T>(10_000 + group * n + i)).collect();
+	let targets: BoundedVec<_, T::MaxDelegationTargets> = BoundedVec::truncate_from(targets);
+	let mut delegators = Vec::new();
+	for j in 0..count {
+		let who = funded::<T>("spread", group * count + j);
+		Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 100 * ZG * n as u128).unwrap();
+		Delegations::<T>::insert(&who, &targets);
+		delegators.push(who);
+	}
+	for target in targets.iter() {
+		Backers::<T>::mutate(target, |b| {
+			for who in &delegators {
+				if b.backers.try_push((who.clone(), 100 * ZG)).is_ok() {
+					b.total = b.total.saturating_add(100 * ZG);
+				}
+			}
+		});
+	}
+	delegators
 }
 
 /// A delegator backing `n` validators, each with (almost) full backer lists.
@@ -65,23 +97,30 @@ fn set_active_era<T: Config>(index: EraIndex) {
 
 /// Puts an elected `validator` with `backers` bonded backers into era `era`'s exposure.
 fn expose<T: Config>(era: EraIndex, validator: &T::AccountId, backers: u32, bonded: bool) {
-	let page_size = T::MaxExposurePageSize::get();
-	let mut pages: Vec<Vec<(T::AccountId, Balance)>> = Vec::new();
-	for i in 0..backers {
-		let who: T::AccountId = if bonded {
-			let who = funded::<T>("backer", i);
-			if !Ledger::<T>::contains_key(&who) {
-				Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 100 * ZG).unwrap();
+	let backers: Vec<T::AccountId> = (0..backers)
+		.map(|i| {
+			if bonded {
+				let who = funded::<T>("backer", i);
+				if !Ledger::<T>::contains_key(&who) {
+					Pallet::<T>::bond(RawOrigin::Signed(who.clone()).into(), 100 * ZG).unwrap();
+				}
+				who
+			} else {
+				account("backer", i, SEED)
 			}
-			who
-		} else {
-			account("backer", i, SEED)
-		};
-		if i % page_size == 0 {
-			pages.push(Vec::new());
-		}
-		pages.last_mut().unwrap().push((who, 100 * ZG));
-	}
+		})
+		.collect();
+	expose_backers::<T>(era, validator, &backers);
+}
+
+/// Puts an elected `validator` backed by `backers` (100 0G each) into era `era`'s exposure.
+fn expose_backers<T: Config>(era: EraIndex, validator: &T::AccountId, backers: &[T::AccountId]) {
+	let page_size = T::MaxExposurePageSize::get() as usize;
+	let pages: Vec<Vec<(T::AccountId, Balance)>> = backers
+		.chunks(page_size)
+		.map(|chunk| chunk.iter().map(|who| (who.clone(), 100 * ZG)).collect())
+		.collect();
+	let backers = backers.len() as u32;
 	let page_count = (pages.len() as u32).max(1);
 	for (p, page) in pages.into_iter().enumerate() {
 		let page: BoundedVec<_, T::MaxExposurePageSize> = BoundedVec::truncate_from(page);
@@ -98,6 +137,29 @@ fn expose<T: Config>(era: EraIndex, validator: &T::AccountId, backers: u32, bond
 			commission: Perbill::from_percent(5),
 		},
 	);
+}
+
+/// Queues a slash of `validator` for `offence_era`, due at `apply_era`.
+fn queue_slash<T: Config>(validator: &T::AccountId, offence_era: EraIndex, apply_era: EraIndex) {
+	let fraction = Perbill::from_percent(10);
+	UnappliedSlashes::<T>::insert(
+		apply_era,
+		(validator, offence_era),
+		UnappliedSlash { fraction, reporter: Some(account("reporter", 0, SEED)) },
+	);
+	OffenceSeen::<T>::insert(offence_era, validator, OffenceRecord { fraction, apply_era });
+}
+
+/// Queues `s` slashes due at `apply_era` of validators exposed in `offence_era` with the
+/// most backers, each backer spread over the most validators (each offender's own).
+fn queue_spread_slashes<T: Config>(s: u32, offence_era: EraIndex, apply_era: EraIndex) {
+	for i in 0..s {
+		let backers = spread_delegators::<T>(i, T::MaxBackersPerValidator::get());
+		let v = validator::<T>(i);
+		expose_backers::<T>(offence_era, &v, &backers);
+		queue_slash::<T>(&v, offence_era, apply_era);
+	}
+	T::Currency::set_balance(&T::Treasury::get(), 1_000 * ZG);
 }
 
 #[benchmarks]
@@ -177,18 +239,41 @@ mod benchmarks {
 		assert!(!Delegations::<T>::contains_key(&who));
 	}
 
+	/// Delegating to `n` full validators, each of whose smallest backer is evicted and
+	/// re-split over the most other full validators.
 	#[benchmark]
 	fn delegate(n: Linear<1, { T::MaxDelegationTargets::get() }>) {
 		set_minimums::<T>();
 		// Already delegating to the maximum: the old backing is removed first.
 		let who = delegator::<T>(T::MaxDelegationTargets::get());
-		let targets: Vec<_> = (0..n).map(|i| validator::<T>(i)).collect();
-		for t in &targets {
-			fill_backers::<T>(t);
+		let max = T::MaxDelegationTargets::get();
+		let others: Vec<_> = (1..max).map(|i| validator::<T>(3_000 + i)).collect();
+		for o in &others {
+			fill_backers_but::<T>(o, max);
 		}
+		let mut evictees = Vec::new();
+		let targets: Vec<_> = (0..n)
+			.map(|i| {
+				let target = validator::<T>(i);
+				fill_backers::<T>(&target);
+				// The smallest backer: the minimum share on each of the most targets.
+				let evictee = funded::<T>("evictee", i);
+				let mut its_targets = alloc::vec![target.clone()];
+				its_targets.extend(others.iter().cloned());
+				let amount = 10 * ZG * its_targets.len() as u128;
+				Pallet::<T>::bond(RawOrigin::Signed(evictee.clone()).into(), amount).unwrap();
+				Pallet::<T>::delegate(RawOrigin::Signed(evictee.clone()).into(), its_targets)
+					.unwrap();
+				evictees.push(evictee);
+				target
+			})
+			.collect();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), targets);
 		assert_eq!(Delegations::<T>::get(&who).unwrap().len() as u32, n);
+		for evictee in evictees {
+			assert_eq!(Delegations::<T>::get(&evictee).unwrap().len() as u32, max - 1);
+		}
 	}
 
 	#[benchmark]
@@ -248,25 +333,19 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn cancel_deferred_slash(s: Linear<1, { T::MaxSlashesPerEra::get() }>) {
-		let slashes: Vec<_> = (0..s)
-			.map(|i| UnappliedSlash {
-				validator: account("validator", i, SEED),
-				offence_era: 0,
-				fraction: Perbill::from_percent(10),
-			})
-			.collect();
-		let slashes: BoundedVec<_, T::MaxSlashesPerEra> = BoundedVec::truncate_from(slashes);
-		UnappliedSlashes::<T>::insert(3, slashes);
+	fn cancel_deferred_slash() {
+		let v: T::AccountId = account("validator", 0, SEED);
+		queue_slash::<T>(&v, 0, 3);
 		#[extrinsic_call]
-		_(RawOrigin::Root, 3, (0..s).collect::<Vec<_>>());
-		assert!(UnappliedSlashes::<T>::get(3).is_empty());
+		_(RawOrigin::Root, v.clone(), 0);
+		assert_eq!(UnappliedSlashes::<T>::iter().count(), 0);
 	}
 
-	/// Electing `c` validators (all candidates are elected) with `b` backers each.
+	/// Electing among `c` candidates with `b` backers each (all are elected, up to
+	/// `MaxValidators`).
 	#[benchmark]
 	fn plan_era(
-		c: Linear<1, { T::MaxValidators::get() }>,
+		c: Linear<1, { T::MaxCandidates::get() }>,
 		b: Linear<0, { T::MaxBackersPerValidator::get() }>,
 	) {
 		set_minimums::<T>();
@@ -294,10 +373,10 @@ mod benchmarks {
 		{
 			elected = Pallet::<T>::plan_era(1, T::SessionsPerEra::get());
 		}
-		assert_eq!(elected.map(|e| e.len() as u32), Some(c));
+		assert_eq!(elected.map(|e| e.len() as u32), Some(c.min(T::MaxValidators::get())));
 	}
 
-	/// Ending an era whose `v` elected validators all authored nothing (all are chilled).
+	/// Ending an era whose `v` elected validators all authored nothing (a third are chilled).
 	#[benchmark]
 	fn end_era(v: Linear<1, { T::MaxValidators::get() }>) {
 		set_minimums::<T>();
@@ -310,28 +389,19 @@ mod benchmarks {
 		{
 			Pallet::<T>::end_era(0, Some(0));
 		}
-		assert_eq!(Validators::<T>::count(), 0);
+		assert_eq!(Validators::<T>::count(), v - v / 3);
 		assert!(ErasValidatorReward::<T>::get(0).is_some());
 	}
 
-	/// Starting an era that applies `s` slashes, each of a validator with the most backers,
-	/// and forgets a full old era.
+	/// Starting an era at which `s` slashes fall due and are applied, each of a validator
+	/// with the most backers, each backer a delegator spread over the most validators; and
+	/// forgetting a full old era.
 	#[benchmark]
-	fn start_era(s: Linear<0, { T::MaxSlashesPerEra::get() }>) {
+	fn start_era(s: Linear<0, { T::MaxSlashesPerBlock::get() }>) {
 		set_minimums::<T>();
 		let era = T::HistoryDepth::get() + 1;
-		let mut slashes = Vec::new();
-		for i in 0..s {
-			let v = validator::<T>(i);
-			expose::<T>(1, &v, T::MaxBackersPerValidator::get(), true);
-			slashes.push(UnappliedSlash {
-				validator: v,
-				offence_era: 1,
-				fraction: Perbill::from_percent(10),
-			});
-		}
-		let slashes: BoundedVec<_, T::MaxSlashesPerEra> = BoundedVec::truncate_from(slashes);
-		UnappliedSlashes::<T>::insert(era, slashes);
+		set_active_era::<T>(era - 1);
+		queue_spread_slashes::<T>(s, era - 1, era);
 		for i in 0..T::MaxValidators::get() {
 			let v: T::AccountId = account("old", i, SEED);
 			expose::<T>(0, &v, T::MaxBackersPerValidator::get(), false);
@@ -343,33 +413,40 @@ mod benchmarks {
 		}
 		assert_eq!(Pallet::<T>::active_era(), era);
 		assert!(ErasValidatorReward::<T>::get(0).is_none());
+		assert_eq!(UnappliedSlashes::<T>::iter().count(), 0);
 	}
 
-	/// Reporting `o` offenders of the active era (each chilled, its slash deferred).
+	/// Applying `s` due slashes in a block (as `start_era`'s).
 	#[benchmark]
-	fn on_offence(o: Linear<1, { T::MaxSlashesPerEra::get() }>) {
+	fn apply_slashes(s: Linear<0, { T::MaxSlashesPerBlock::get() }>) {
+		set_minimums::<T>();
+		let era = T::BondingDuration::get();
+		set_active_era::<T>(era);
+		queue_spread_slashes::<T>(s, era - 1, era);
+		SlashesDue::<T>::put(era);
+		let applied;
+		#[block]
+		{
+			applied = Pallet::<T>::apply_due_slashes(T::MaxSlashesPerBlock::get());
+		}
+		assert_eq!(applied, s);
+		assert!(!SlashesDue::<T>::exists());
+	}
+
+	/// Reporting `o` offenders of the active era (each chilled, disabled, its slash queued).
+	#[benchmark]
+	fn on_offence(o: Linear<1, { T::MaxValidators::get() }>) {
 		set_minimums::<T>();
 		set_active_era::<T>(1);
 		ErasStartSessionIndex::<T>::insert(1, 3);
-		// The worst case: every queue before the last one an offence of era 1 may wait in is
-		// full, so that each offender looks through all of them.
-		let first = (1 + T::SlashDeferDuration::get()).max(2);
-		let last = 1 + T::BondingDuration::get();
-		for era in first..last {
-			let full: Vec<_> = (0..T::MaxSlashesPerEra::get())
-				.map(|i| UnappliedSlash {
-					validator: account::<T::AccountId>("queued", i, SEED),
-					offence_era: 1,
-					fraction: Perbill::from_percent(10),
-				})
-				.collect();
-			UnappliedSlashes::<T>::insert(era, BoundedVec::truncate_from(full));
-		}
 		let offenders: Vec<_> = (0..o)
 			.map(|i| {
 				let v = validator::<T>(i);
 				expose::<T>(1, &v, 0, false);
-				OffenceDetails { offender: (v, ()), reporters: Vec::<T::AccountId>::new() }
+				OffenceDetails {
+					offender: (v, ()),
+					reporters: alloc::vec![account::<T::AccountId>("reporter", i, SEED)],
+				}
 			})
 			.collect();
 		#[block]
@@ -381,7 +458,7 @@ mod benchmarks {
 			>>::on_offence(&offenders, &[], 4);
 		}
 		assert_eq!(Validators::<T>::count(), 0);
-		assert_eq!(UnappliedSlashes::<T>::get(last).len() as u32, o);
+		assert_eq!(UnappliedSlashes::<T>::iter().count() as u32, o);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::bare().build(), crate::mock::Test);

@@ -71,18 +71,22 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let active = Self::active_era();
-		for (apply_era, slashes) in UnappliedSlashes::<T>::iter() {
-			if apply_era <= active && !slashes.is_empty() {
-				return Err(TryRuntimeError::Other("a slash is queued for an era already started"));
+		let due = SlashesDue::<T>::get();
+		for (apply_era, (validator, offence_era), _) in UnappliedSlashes::<T>::iter() {
+			if apply_era <= active && due.is_none_or(|d| apply_era < d) {
+				return Err(TryRuntimeError::Other("a due slash is not being applied"));
 			}
-			for slash in slashes.iter() {
-				if apply_era > slash.offence_era.saturating_add(T::BondingDuration::get()) {
-					return Err(TryRuntimeError::Other("a slash is due after the funds unlock"));
-				}
-				if !OffenceSeen::<T>::contains_key(slash.offence_era, &slash.validator) {
-					return Err(TryRuntimeError::Other("a queued slash has no offence record"));
-				}
+			if apply_era > offence_era.saturating_add(T::BondingDuration::get()) {
+				return Err(TryRuntimeError::Other("a slash is due after the funds unlock"));
 			}
+			let recorded = OffenceSeen::<T>::get(offence_era, &validator)
+				.is_some_and(|r| r.apply_era == apply_era);
+			if !recorded {
+				return Err(TryRuntimeError::Other("a queued slash has no offence record"));
+			}
+		}
+		if due.is_some_and(|d| d > active) {
+			return Err(TryRuntimeError::Other("slashes are due for an era not started"));
 		}
 		if T::Currency::balance(&Self::reward_pot()) < UnclaimedRewards::<T>::get() {
 			return Err(TryRuntimeError::Other("reward pot holds less than the unclaimed rewards"));

@@ -56,6 +56,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod delegation;
 mod era;
 mod invariants;
 pub mod migrations;
@@ -100,6 +101,10 @@ use zg_primitives::Balance;
 
 /// Index of an era.
 pub type EraIndex = u32;
+
+/// A validator as elected: its account, own stake, total stake, commission and backers.
+pub type Elected<T> =
+	(<T as frame_system::Config>::AccountId, Balance, Balance, Perbill, Backing<T>);
 
 /// Era points that the author of a block earns.
 pub const POINTS_PER_BLOCK: u32 = 20;
@@ -228,15 +233,15 @@ pub struct RoleBond {
 	pub unbonding_era: Option<EraIndex>,
 }
 
-/// A validator offence waiting to be applied.
+/// A validator offence waiting to be applied, kept in [`UnappliedSlashes`] under the era it is
+/// due at, the offender and the offence era.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub struct UnappliedSlash<AccountId> {
-	/// The offender.
-	pub validator: AccountId,
-	/// The era of the offence: its exposure is slashed.
-	pub offence_era: EraIndex,
-	/// The part of every exposed stake that is slashed.
+	/// The part of every stake exposed behind the offender in the offence era that is slashed.
 	pub fraction: Perbill,
+	/// Who reported the offence first (never the offender): it is paid
+	/// [`Config::ReporterShare`] of what the offender's own stake loses.
+	pub reporter: Option<AccountId>,
 }
 
 /// The largest fraction reported for a validator's offences in an era, and the era at whose
@@ -269,6 +274,10 @@ pub enum ChillReason {
 	Idle,
 	/// It committed an offence (equivocation).
 	Offence,
+	/// Its own active bond fell below [`MinValidatorBond`] (found at an election).
+	BelowMinimum,
+	/// Larger delegations took its place among the backers of each of its validators.
+	Evicted,
 }
 
 /// How an account takes part in staking at genesis.
@@ -327,9 +336,12 @@ pub mod pallet {
 		/// Eras for which exposures, points and rewards are kept (and rewards can be claimed).
 		#[pallet::constant]
 		type HistoryDepth: Get<u32>;
-		/// Maximum number of validator candidates (and of elected validators).
+		/// Maximum number of elected validators.
 		#[pallet::constant]
 		type MaxValidators: Get<u32>;
+		/// Maximum number of validator candidates (at least [`Config::MaxValidators`]).
+		#[pallet::constant]
+		type MaxCandidates: Get<u32>;
 		/// Maximum number of validators one delegator backs.
 		#[pallet::constant]
 		type MaxDelegationTargets: Get<u32>;
@@ -342,10 +354,13 @@ pub mod pallet {
 		/// Maximum number of unlocking chunks of a ledger.
 		#[pallet::constant]
 		type MaxUnlockingChunks: Get<u32>;
-		/// Maximum number of slashes applied at one era start.
+		/// Maximum number of slashes applied in one block: the slashes due at an era start
+		/// beyond it are applied in the next blocks.
 		#[pallet::constant]
-		type MaxSlashesPerEra: Get<u32>;
-		/// Fewer elected validators than this and the current set stays in place.
+		type MaxSlashesPerBlock: Get<u32>;
+		/// The fewest validators ever elected: with fewer candidates, the current set stays in
+		/// place. The election also needs two thirds of the target or of the set in place
+		/// ([`Pallet::minimum_validator_count`]).
 		#[pallet::constant]
 		type MinimumValidatorCount: Get<u32>;
 		/// Inflation per year, as a part of the total issuance.
@@ -354,7 +369,9 @@ pub mod pallet {
 		/// The part of an equivocating validator's exposure (own and backers') that is slashed.
 		#[pallet::constant]
 		type OffenceSlashFraction: Get<Perbill>;
-		/// The part of a slashed role bond paid to the reporter, when there is one.
+		/// The part of a slash paid to the reporter, when there is one: of a role bond's slash,
+		/// or of the offender's own part of a validator offence's slash (not its backers',
+		/// which would let a validator with large backing profit from reporting itself).
 		#[pallet::constant]
 		type ReporterShare: Get<Perbill>;
 		/// Identifier of the reward pot account.
@@ -373,7 +390,7 @@ pub mod pallet {
 	}
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -401,6 +418,14 @@ pub mod pallet {
 		BoundedVec<T::AccountId, T::MaxDelegationTargets>,
 	>;
 
+	/// Delegators that evicted others, and the era until whose start they cannot chill,
+	/// re-delegate or unbond: the era after the one planned when they evicted, so that their
+	/// stake is in at least one election's exposure (slashable, and earning). Evicting costs
+	/// stake at work, not only fees.
+	#[pallet::storage]
+	pub type EvictorLockedUntil<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, EraIndex>;
+
 	/// The delegators backing each validator.
 	#[pallet::storage]
 	pub type Backers<T: Config> = StorageMap<_, Twox64Concat, T::AccountId, Backing<T>, ValueQuery>;
@@ -413,7 +438,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type MinValidatorBond<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Minimum active bond of a delegator (and of any new bond).
+	/// Minimum of any new bond, and of each share of a delegator's active bond (the bond is
+	/// split evenly among its validators).
 	#[pallet::storage]
 	pub type MinDelegatorBond<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
@@ -495,15 +521,30 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type UnclaimedRewards<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Slashes to apply at the start of an era.
+	/// Slashes waiting to be applied, under the era at whose start they are due, then the
+	/// offender and the offence era. One per offence; offences are recorded for elected
+	/// validators only and refused once [`Config::BondingDuration`] eras old, so at most
+	/// `MaxValidators × BondingDuration` wait.
 	#[pallet::storage]
-	pub type UnappliedSlashes<T: Config> = StorageMap<
+	pub type UnappliedSlashes<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
 		EraIndex,
-		BoundedVec<UnappliedSlash<T::AccountId>, T::MaxSlashesPerEra>,
-		ValueQuery,
+		Twox64Concat,
+		(T::AccountId, EraIndex),
+		UnappliedSlash<T::AccountId>,
 	>;
+
+	/// The oldest started era whose slashes are not all applied yet. While it is set, up to
+	/// [`Config::MaxSlashesPerBlock`] are applied each block and no unbonded funds are
+	/// withdrawn.
+	#[pallet::storage]
+	pub type SlashesDue<T: Config> = StorageValue<_, EraIndex>;
+
+	/// pallet-session's historical sessions before this one are pruned. Pruning catches up
+	/// at most two eras of sessions per era, so that no era start prunes without bound.
+	#[pallet::storage]
+	pub type HistoryPrunedUpTo<T: Config> = StorageValue<_, SessionIndex, ValueQuery>;
 
 	/// Validators reported for an offence in an era: the fraction slashed so far and where the
 	/// slash was queued. One slash per era and validator, topped up by a larger report.
@@ -553,14 +594,17 @@ pub mod pallet {
 				frame_system::RawOrigin::Signed(who.clone()).into()
 			};
 			for (who, bond, status) in &self.stakers {
-				let result = Pallet::<T>::bond(signed(who), *bond).and_then(|()| match status {
-					StakerStatus::Idle => Ok(()),
-					StakerStatus::Validator(commission) => {
-						Pallet::<T>::validate(signed(who), *commission)
-					},
-					StakerStatus::Delegator(targets) => {
-						Pallet::<T>::delegate(signed(who), targets.clone())
-					},
+				// All or nothing, as a transaction would be.
+				let result = frame_support::storage::with_storage_layer(|| {
+					Pallet::<T>::bond(signed(who), *bond).and_then(|()| match status {
+						StakerStatus::Idle => Ok(()),
+						StakerStatus::Validator(commission) => {
+							Pallet::<T>::validate(signed(who), *commission)
+						},
+						StakerStatus::Delegator(targets) => {
+							Pallet::<T>::delegate(signed(who), targets.clone())
+						},
+					})
 				});
 				if let Err(e) = result {
 					log::error!(target: "runtime::zg-staking", "genesis staker {who:?}: {e:?}");
@@ -587,6 +631,9 @@ pub mod pallet {
 		Rebonded { stash: T::AccountId, amount: Balance },
 		/// `amount` of unbonded funds (staking and role bonds) was released to `stash`.
 		Withdrawn { stash: T::AccountId, amount: Balance },
+		/// Larger delegations took the place of `delegator` among the backers of `validator`;
+		/// its bond is re-split among its other validators.
+		DelegationEvicted { delegator: T::AccountId, validator: T::AccountId },
 		/// `validator` is a candidate with this commission.
 		ValidatorPrefsSet { validator: T::AccountId, commission: Perbill },
 		/// `delegator` now backs `targets`.
@@ -615,11 +662,17 @@ pub mod pallet {
 		/// An offence of `validator` in `offence_era` was reported at least
 		/// [`Config::BondingDuration`] eras later: too late, ignored.
 		OffenceTooOld { validator: T::AccountId, offence_era: EraIndex },
-		/// Every queue up to the unlocking of the offence era's unbonded funds was full: the
-		/// slash of `validator` for `offence_era` was applied at once.
-		SlashAppliedAtOnce { validator: T::AccountId, offence_era: EraIndex },
-		/// Root cancelled the slash of `validator` due at `apply_era`.
-		SlashCancelled { apply_era: EraIndex, validator: T::AccountId },
+		/// `reporter` was paid `amount` for reporting the offence of `validator` in
+		/// `offence_era`, out of its slash.
+		ReporterRewarded {
+			reporter: T::AccountId,
+			validator: T::AccountId,
+			offence_era: EraIndex,
+			amount: Balance,
+		},
+		/// The waiting slash of `validator` for `offence_era` (`fraction` of its exposure) was
+		/// cancelled. A later report of a larger fraction slashes only the excess.
+		SlashCancelled { validator: T::AccountId, offence_era: EraIndex, fraction: Perbill },
 		/// `who` bonded `bond` for `role`.
 		RoleRegistered { who: T::AccountId, role: Role, bond: Balance },
 		/// `who` left `role`; its bond is withdrawable from `unlock_era`.
@@ -668,7 +721,7 @@ pub mod pallet {
 		RoleHasObligations,
 		/// The target is not a validator candidate.
 		NotValidator,
-		/// The maximum number of validator candidates is reached.
+		/// The maximum number of validator candidates ([`Config::MaxCandidates`]) is reached.
 		TooManyValidators,
 		/// No targets given.
 		EmptyTargets,
@@ -676,8 +729,15 @@ pub mod pallet {
 		TooManyTargets,
 		/// A target appears twice.
 		DuplicateTarget,
-		/// A target has the maximum number of backers.
+		/// A target has the maximum number of backers, none with a smaller share than the
+		/// caller's.
 		TooManyBackers,
+		/// Split among the targets, a share would be below [`MinDelegatorBond`]: bond more or
+		/// choose fewer targets.
+		ShareTooSmall,
+		/// This delegation evicted other backers: it cannot be chilled, changed or unbonded
+		/// before the era in [`EvictorLockedUntil`] starts.
+		DelegationLocked,
 		/// A validator cannot delegate: chill first.
 		IsValidator,
 		/// A delegator cannot validate: chill first.
@@ -698,8 +758,12 @@ pub mod pallet {
 		InvalidPage,
 		/// That page was already paid.
 		AlreadyClaimed,
-		/// No slash at that index.
-		InvalidSlashIndex,
+		/// No slash of that validator for that era is waiting: never reported, already
+		/// applied or already cancelled.
+		NoSuchSlash,
+		/// Slashes that fell due at the last era start are still being applied (a few per
+		/// block): withdraw in a few blocks.
+		SlashesPending,
 		/// The validator count is above `MaxValidators`.
 		ValidatorCountTooHigh,
 	}
@@ -707,8 +771,13 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			// Reserve the weight of `on_finalize`.
-			T::DbWeight::get().reads(1)
+			// The weight of `on_finalize` and of looking for due slashes.
+			let mut weight = T::DbWeight::get().reads(2);
+			if SlashesDue::<T>::exists() {
+				let applied = Self::apply_due_slashes(T::MaxSlashesPerBlock::get());
+				weight.saturating_accrue(T::WeightInfo::apply_slashes(applied));
+			}
+			weight
 		}
 
 		fn on_finalize(_n: BlockNumberFor<T>) {
@@ -723,6 +792,11 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::SessionsPerEra::get() > 0, "SessionsPerEra must be positive");
 			assert!(T::MaxValidators::get() > 0, "MaxValidators must be positive");
+			assert!(
+				T::MaxValidators::get() <= T::MaxCandidates::get(),
+				"MaxCandidates must be at least MaxValidators"
+			);
+			assert!(T::MaxSlashesPerBlock::get() > 0, "MaxSlashesPerBlock must be positive");
 			assert!(T::MaxExposurePageSize::get() > 0, "MaxExposurePageSize must be positive");
 			assert!(T::MaxDelegationTargets::get() > 0, "MaxDelegationTargets must be positive");
 			assert!(T::MaxUnlockingChunks::get() > 0, "MaxUnlockingChunks must be positive");
@@ -802,8 +876,9 @@ pub mod pallet {
 		/// slashed) for [`Config::BondingDuration`] eras, then [`Pallet::withdraw_unbonded`]
 		/// releases it.
 		///
-		/// A validator must keep [`MinValidatorBond`] and a delegator [`MinDelegatorBond`]
-		/// active; to go lower, [`Pallet::chill`] first. Emits [`Event::Unbonded`].
+		/// A validator must keep [`MinValidatorBond`] active, and a delegator
+		/// [`MinDelegatorBond`] per validator it backs; to go lower, [`Pallet::chill`] first.
+		/// Emits [`Event::Unbonded`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::unbond())]
 		pub fn unbond(origin: OriginFor<T>, #[pallet::compact] value: Balance) -> DispatchResult {
@@ -812,11 +887,15 @@ pub mod pallet {
 			ensure!(!value.is_zero(), Error::<T>::ZeroAmount);
 			ensure!(value <= ledger.active, Error::<T>::NotEnoughBonded);
 			let remaining = ledger.active.saturating_sub(value);
+			Self::ensure_not_locked(&who)?;
 			if Validators::<T>::contains_key(&who) {
 				ensure!(remaining >= MinValidatorBond::<T>::get(), Error::<T>::InsufficientBond);
 			}
-			if Delegations::<T>::contains_key(&who) {
-				ensure!(remaining >= MinDelegatorBond::<T>::get(), Error::<T>::InsufficientBond);
+			if let Some(targets) = Delegations::<T>::get(&who) {
+				ensure!(
+					Self::smallest_share(remaining, targets.len()) >= MinDelegatorBond::<T>::get(),
+					Error::<T>::InsufficientBond
+				);
 			}
 			// From the planned era, not the active one: stake unbonded in an era's last session is
 			// already exposed in the next era, whose slashes must reach it.
@@ -848,6 +927,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			ensure!(!SlashesDue::<T>::exists(), Error::<T>::SlashesPending);
 			let era = Self::active_era();
 			let mut released: Balance = 0;
 			if let Some(mut ledger) = Ledger::<T>::get(&who) {
@@ -912,7 +992,7 @@ pub mod pallet {
 		/// updates its commission.
 		///
 		/// Needs an active bond of at least [`MinValidatorBond`], no delegation, and room among
-		/// the [`Config::MaxValidators`] candidates. A commission above 100 % cannot be
+		/// the [`Config::MaxCandidates`] candidates. A commission above 100 % cannot be
 		/// encoded: `Perbill` refuses it when the transaction is decoded. Emits
 		/// [`Event::ValidatorPrefsSet`].
 		#[pallet::call_index(5)]
@@ -924,7 +1004,7 @@ pub mod pallet {
 			ensure!(!Delegations::<T>::contains_key(&who), Error::<T>::IsDelegator);
 			if !Validators::<T>::contains_key(&who) {
 				ensure!(
-					Validators::<T>::count() < T::MaxValidators::get(),
+					Validators::<T>::count() < T::MaxCandidates::get(),
 					Error::<T>::TooManyValidators
 				);
 			}
@@ -943,6 +1023,7 @@ pub mod pallet {
 				Validators::<T>::contains_key(&who) || Delegations::<T>::contains_key(&who),
 				Error::<T>::NothingToChill
 			);
+			Self::ensure_not_locked(&who)?;
 			Self::do_chill(&who, ChillReason::Requested);
 			Ok(())
 		}
@@ -950,28 +1031,37 @@ pub mod pallet {
 		/// Delegates the caller's active bond to `targets`, split evenly, replacing any
 		/// previous delegation.
 		///
-		/// Needs an active bond of at least [`MinDelegatorBond`]; the caller must not
-		/// validate; the targets must be distinct validator candidates, at most
-		/// [`Config::MaxDelegationTargets`] of them, each with room for another backer. Emits
-		/// [`Event::Delegated`].
+		/// Each share must be at least [`MinDelegatorBond`]; the caller must not validate; the
+		/// targets must be distinct validator candidates, at most
+		/// [`Config::MaxDelegationTargets`] of them. A target with
+		/// [`Config::MaxBackersPerValidator`] backers takes the caller only if its share is
+		/// larger than the smallest backer's, which is evicted ([`Event::DelegationEvicted`]).
+		/// Emits [`Event::Delegated`].
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::delegate(targets.len() as u32))]
 		pub fn delegate(origin: OriginFor<T>, targets: Vec<T::AccountId>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let ledger = Ledger::<T>::get(&who).ok_or(Error::<T>::NotBonded)?;
-			ensure!(ledger.active >= MinDelegatorBond::<T>::get(), Error::<T>::InsufficientBond);
 			ensure!(!Validators::<T>::contains_key(&who), Error::<T>::IsValidator);
 			ensure!(!targets.is_empty(), Error::<T>::EmptyTargets);
 			let targets: BoundedVec<T::AccountId, T::MaxDelegationTargets> =
 				targets.try_into().map_err(|_| Error::<T>::TooManyTargets)?;
+			ensure!(
+				Self::smallest_share(ledger.active, targets.len()) >= MinDelegatorBond::<T>::get(),
+				Error::<T>::ShareTooSmall
+			);
 			for (i, target) in targets.iter().enumerate() {
 				ensure!(!targets[..i].contains(target), Error::<T>::DuplicateTarget);
 				ensure!(Validators::<T>::contains_key(target), Error::<T>::NotValidator);
 			}
+			Self::ensure_not_locked(&who)?;
 			if let Some(old) = Delegations::<T>::get(&who) {
 				Self::remove_backing(&who, &old);
 			}
-			Self::add_backing(&who, &targets, ledger.active)?;
+			if Self::join_backers(&who, &targets, ledger.active)? {
+				let planned = CurrentEra::<T>::get().unwrap_or(0).max(Self::active_era());
+				EvictorLockedUntil::<T>::insert(&who, planned.saturating_add(1));
+			}
 			Delegations::<T>::insert(&who, &targets);
 			Self::deposit_event(Event::Delegated { delegator: who, targets: targets.into_inner() });
 			Ok(())
@@ -1073,33 +1163,20 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Root: cancels the slashes due at `apply_era` at the given indices of
-		/// [`UnappliedSlashes`]. Emits [`Event::SlashCancelled`] for each.
+		/// Root: cancels the waiting slash of `validator` for its offences in `offence_era`
+		/// (see [`OffenceSeen`] for the offences reported). The cancelled fraction stays
+		/// cancelled: a later report of a larger fraction slashes only the excess. Fails with
+		/// [`Error::NoSuchSlash`] when none waits. Emits [`Event::SlashCancelled`].
 		#[pallet::call_index(13)]
-		#[pallet::weight(T::WeightInfo::cancel_deferred_slash(T::MaxSlashesPerEra::get()))]
+		#[pallet::weight(T::WeightInfo::cancel_deferred_slash())]
 		pub fn cancel_deferred_slash(
 			origin: OriginFor<T>,
-			apply_era: EraIndex,
-			indices: Vec<u32>,
+			validator: T::AccountId,
+			offence_era: EraIndex,
 		) -> DispatchResult {
 			ensure_root(origin)?;
-			let mut slashes = UnappliedSlashes::<T>::get(apply_era);
-			let mut indices = indices;
-			indices.sort_unstable();
-			indices.dedup();
-			ensure!(
-				!indices.is_empty()
-					&& indices.last().is_some_and(|i| (*i as usize) < slashes.len()),
-				Error::<T>::InvalidSlashIndex
-			);
-			for i in indices.into_iter().rev() {
-				let slash = slashes.remove(i as usize);
-				Self::deposit_event(Event::SlashCancelled {
-					apply_era,
-					validator: slash.validator,
-				});
-			}
-			UnappliedSlashes::<T>::insert(apply_era, slashes);
+			let fraction = Self::do_cancel_slash(&validator, offence_era)?;
+			Self::deposit_event(Event::SlashCancelled { validator, offence_era, fraction });
 			Ok(())
 		}
 	}
@@ -1145,6 +1222,18 @@ impl<T: Config> Pallet<T> {
 		T::Currency::release(&reason.into(), who, value, Precision::BestEffort).unwrap_or(0)
 	}
 
+	/// Fails with [`Error::DelegationLocked`] while `who` may not withdraw a delegation that
+	/// evicted others; forgets an expired lock.
+	fn ensure_not_locked(who: &T::AccountId) -> Result<(), Error<T>> {
+		if let Some(until) = EvictorLockedUntil::<T>::get(who) {
+			if Self::active_era() < until {
+				return Err(Error::<T>::DelegationLocked);
+			}
+			EvictorLockedUntil::<T>::remove(who);
+		}
+		Ok(())
+	}
+
 	/// Stores `ledger` (or removes it when empty) and re-splits a delegator's bond.
 	fn update_ledger(who: &T::AccountId, ledger: StakingLedger<T>) {
 		let active = ledger.active;
@@ -1158,8 +1247,7 @@ impl<T: Config> Pallet<T> {
 		Ledger::<T>::insert(who, ledger);
 		if let Some(targets) = Delegations::<T>::get(who) {
 			Self::remove_backing(who, &targets);
-			// The same delegator on the same targets: there is room.
-			let _ = Self::add_backing(who, &targets, active);
+			Self::add_backing(who, &targets, active);
 		}
 	}
 
@@ -1171,42 +1259,6 @@ impl<T: Config> Pallet<T> {
 		}
 		if was_validator || delegations.is_some() {
 			Self::deposit_event(Event::Chilled { stash: who.clone(), reason });
-		}
-	}
-
-	/// Splits `active` evenly among `targets` (the first takes the remainder).
-	fn shares(active: Balance, count: usize) -> impl Iterator<Item = Balance> {
-		let count = (count as u128).max(1);
-		let each = active / count;
-		let first = each.saturating_add(active % count);
-		core::iter::once(first).chain(core::iter::repeat(each))
-	}
-
-	fn add_backing(
-		delegator: &T::AccountId,
-		targets: &[T::AccountId],
-		active: Balance,
-	) -> Result<(), Error<T>> {
-		for (target, share) in targets.iter().zip(Self::shares(active, targets.len())) {
-			Backers::<T>::try_mutate(target, |b| {
-				b.backers
-					.try_push((delegator.clone(), share))
-					.map_err(|_| Error::<T>::TooManyBackers)?;
-				b.total = b.total.saturating_add(share);
-				Ok::<_, Error<T>>(())
-			})?;
-		}
-		Ok(())
-	}
-
-	fn remove_backing(delegator: &T::AccountId, targets: &[T::AccountId]) {
-		for target in targets {
-			Backers::<T>::mutate(target, |b| {
-				if let Some(i) = b.backers.iter().position(|(d, _)| d == delegator) {
-					let (_, share) = b.backers.swap_remove(i);
-					b.total = b.total.saturating_sub(share);
-				}
-			});
 		}
 	}
 }

@@ -1,12 +1,17 @@
-//! Storage migrations of the staking pallet.
+//! Storage migrations of the staking pallet, in order: [`v1::MigrateToV1`], then
+//! [`v2::MigrateToV2`].
 
 use super::*;
-use frame_support::{migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade};
+use frame_support::{
+	migrations::VersionedMigration, pallet_prelude::ValueQuery, traits::UncheckedOnRuntimeUpgrade,
+	Twox64Concat,
+};
 
 /// Version 0 → 1: [`OffenceSeen`] kept `()` for a reported validator (slashed the fixed
 /// [`Config::OffenceSlashFraction`]); it now keeps an [`OffenceRecord`]. A record's slash may
 /// still be queued or already applied: it is recorded as due at the offence era, so that a later
-/// larger report queues the difference as a top-up (the total is then right either way).
+/// larger report queues the difference as a top-up (the total is then right either way); the
+/// queued ones are given their era by [`v2::MigrateToV2`].
 pub mod v1 {
 	use super::*;
 
@@ -18,7 +23,7 @@ pub mod v1 {
 			let fraction = T::OffenceSlashFraction::get();
 			let mut count = 0u64;
 			OffenceSeen::<T>::translate::<(), _>(|era, _, ()| {
-				count = count.saturating_add(1);
+				count.saturating_inc();
 				Some(OffenceRecord { fraction, apply_era: era })
 			});
 			T::DbWeight::get().reads_writes(count, count)
@@ -44,6 +49,114 @@ pub mod v1 {
 		0,
 		1,
 		InnerMigrateToV1<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 1 → 2: the slash queue and the pruning of the session history.
+///
+/// - [`UnappliedSlashes`] kept one list per era (a full list applied slashes at once); it now
+///   keeps one entry per offence. A slash queued after the offence era's unbonded funds unlock
+///   is moved to that era, or to the next era if that one has started; one queued twice (an
+///   overflow) is merged.
+/// - [`HistoryPrunedUpTo`] is set to the session up to which version 1 pruned (at the start of
+///   the active era), so that pruning goes on from there.
+pub mod v2 {
+	use super::*;
+
+	/// The storage of versions 0 and 1.
+	pub mod old {
+		use super::*;
+
+		/// A queued slash of versions 0 and 1.
+		#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+		pub struct UnappliedSlash<AccountId> {
+			/// The offender.
+			pub validator: AccountId,
+			/// The era of the offence.
+			pub offence_era: EraIndex,
+			/// The part of every exposed stake that is slashed.
+			pub fraction: Perbill,
+		}
+
+		/// The slashes to apply at the start of each era.
+		#[frame_support::storage_alias]
+		pub type UnappliedSlashes<T: Config> = StorageMap<
+			Pallet<T>,
+			Twox64Concat,
+			EraIndex,
+			Vec<UnappliedSlash<<T as frame_system::Config>::AccountId>>,
+			ValueQuery,
+		>;
+	}
+
+	/// The unversioned step; use [`MigrateToV2`].
+	pub struct InnerMigrateToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut reads = 1u64;
+			let mut writes = 1u64;
+			let active = Pallet::<T>::active_era();
+			let queued: Vec<_> = old::UnappliedSlashes::<T>::drain().collect();
+			for (apply_era, slashes) in queued {
+				reads.saturating_inc();
+				writes.saturating_inc();
+				for slash in slashes {
+					let unlock = slash.offence_era.saturating_add(T::BondingDuration::get());
+					let apply_era = apply_era.min(unlock).max(active.saturating_add(1));
+					let key = (slash.validator.clone(), slash.offence_era);
+					UnappliedSlashes::<T>::mutate(apply_era, &key, |queued| {
+						let queued = queued.get_or_insert(UnappliedSlash {
+							fraction: Perbill::zero(),
+							reporter: None,
+						});
+						queued.fraction = queued.fraction.saturating_add(slash.fraction);
+					});
+					OffenceSeen::<T>::mutate(slash.offence_era, &slash.validator, |record| {
+						let record = record
+							.get_or_insert(OffenceRecord { fraction: slash.fraction, apply_era });
+						record.apply_era = apply_era;
+					});
+					reads.saturating_accrue(2);
+					writes.saturating_accrue(2);
+				}
+			}
+			// Version 1 pruned up to the first session of the oldest era whose offences are
+			// still accepted, at each era start.
+			let first_kept =
+				active.checked_sub(T::BondingDuration::get()).map(|e| e.saturating_add(1));
+			if let Some(session) = first_kept.and_then(ErasStartSessionIndex::<T>::get) {
+				HistoryPrunedUpTo::<T>::put(session);
+			}
+			reads.saturating_inc();
+			T::DbWeight::get().reads_writes(reads, writes)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			let slashes: u64 =
+				old::UnappliedSlashes::<T>::iter_values().map(|s| s.len() as u64).sum();
+			Ok(slashes.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let slashes = u64::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("bad pre-upgrade state"))?;
+			let queued = UnappliedSlashes::<T>::iter().count() as u64;
+			frame_support::ensure!(queued <= slashes, "a queued slash appeared from nowhere");
+			frame_support::ensure!(slashes == 0 || queued > 0, "the queued slashes were lost");
+			Ok(())
+		}
+	}
+
+	/// [`InnerMigrateToV2`], run once: only while the pallet's storage version is 1.
+	pub type MigrateToV2<T> = VersionedMigration<
+		1,
+		2,
+		InnerMigrateToV2<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

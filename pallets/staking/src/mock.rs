@@ -82,11 +82,12 @@ impl Config for Test {
 	type SlashDeferDuration = SlashDeferDuration;
 	type HistoryDepth = ConstU32<8>;
 	type MaxValidators = ConstU32<8>;
+	type MaxCandidates = ConstU32<16>;
 	type MaxDelegationTargets = ConstU32<3>;
 	type MaxBackersPerValidator = ConstU32<8>;
 	type MaxExposurePageSize = ConstU32<2>;
 	type MaxUnlockingChunks = ConstU32<4>;
-	type MaxSlashesPerEra = ConstU32<4>;
+	type MaxSlashesPerBlock = ConstU32<2>;
 	type MinimumValidatorCount = MinimumValidatorCount;
 	type YearlyInflation = YearlyInflation;
 	type OffenceSlashFraction = OffenceSlashFraction;
@@ -220,7 +221,10 @@ impl Session {
 	/// Rotates to the next session the way pallet-session does: the queued set becomes
 	/// active, the session ends and starts, and the set for the session after is asked for.
 	/// Time moves on by one session.
+	/// Staking's `on_initialize` runs in the same block, before pallet-session's (as in the
+	/// runtime, where Staking comes first), and the block's timestamp is set after both.
 	pub fn rotate() {
+		Staking::on_initialize(System::block_number());
 		let ending = CurrentSession::get();
 		let starting = ending + 1;
 		if let Some(queued) = QueuedValidators::take() {
@@ -233,9 +237,17 @@ impl Session {
 		if let Some(next) = <Staking as SessionManager<AccountId>>::new_session(starting + 1) {
 			QueuedValidators::set(Some(next));
 		}
+		let block = System::block_number();
+		System::set_block_number(block + 1);
+		Timestamp::set_timestamp(pallet_timestamp::Now::<Test>::get() + SESSION_MS);
+		Staking::on_finalize(block + 1);
+	}
+
+	/// A block within the session: its `on_initialize` and `on_finalize`.
+	pub fn next_block() {
 		let block = System::block_number() + 1;
 		System::set_block_number(block);
-		Timestamp::set_timestamp(pallet_timestamp::Now::<Test>::get() + SESSION_MS);
+		Staking::on_initialize(block);
 		Staking::on_finalize(block);
 	}
 }

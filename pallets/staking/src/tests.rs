@@ -41,6 +41,31 @@ fn report_offences(validators: &[AccountId], session: SessionIndex, fraction: Pe
 	);
 }
 
+/// Reports an offence of `validator` in `session` (10 %), with `reporter`.
+fn report_offence_by(validator: AccountId, session: SessionIndex, reporter: AccountId) {
+	let details = [OffenceDetails::<AccountId, (AccountId, ())> {
+		offender: (validator, ()),
+		reporters: vec![reporter],
+	}];
+	let _ = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
+		&details,
+		&[Perbill::zero()],
+		session,
+	);
+}
+
+/// The offenders, chilled by their offence, stand again (so that the next eras are elected).
+fn revalidate(validators: &[AccountId]) {
+	for v in validators {
+		assert_ok!(Staking::validate(origin(*v), Perbill::zero()));
+	}
+}
+
+/// The fraction of the slash of `validator` for `offence_era` waiting at `apply_era`.
+fn queued(apply_era: EraIndex, validator: AccountId, offence_era: EraIndex) -> Option<Perbill> {
+	UnappliedSlashes::<Test>::get(apply_era, (validator, offence_era)).map(|s| s.fraction)
+}
+
 #[test]
 fn genesis_elects_the_most_backed_validators_in_order() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -286,17 +311,24 @@ fn a_commission_above_100_percent_cannot_be_submitted() {
 
 #[test]
 fn an_idle_validator_is_chilled() {
-	ExtBuilder::default().build_and_execute(|| {
-		// Only 20 authors in era 0.
-		<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(20);
-		start_era_silently(1);
-		assert!(!Validators::<Test>::contains_key(10));
-		assert!(Validators::<Test>::contains_key(20));
-		assert!(staking_events().contains(&Event::Chilled { stash: 10, reason: ChillReason::Idle }));
-		// The next election (for era 2) takes 30 instead.
-		start_era(2);
-		assert_eq!(Session::validators(), vec![20, 30]);
-	});
+	ExtBuilder::default()
+		.validator_count(3)
+		.staker(40, 400 * ZG, StakerStatus::Validator(Perbill::zero()))
+		.build_and_execute(|| {
+			assert_eq!(Session::validators(), vec![20, 10, 30]);
+			// Only 20 and 10 author in era 0.
+			<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(20);
+			<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(10);
+			start_era_silently(1);
+			assert!(!Validators::<Test>::contains_key(30));
+			assert!(Validators::<Test>::contains_key(10));
+			assert!(
+				staking_events().contains(&Event::Chilled { stash: 30, reason: ChillReason::Idle })
+			);
+			// The next election (for era 2) takes 40 instead.
+			start_era(2);
+			assert_eq!(Session::validators(), vec![20, 10, 40]);
+		});
 }
 
 #[test]
@@ -310,10 +342,10 @@ fn equivocation_is_slashed_after_the_deferral() {
 			// An equivocation of 10 in session 3 (era 1): due at era 1 + SlashDeferDuration.
 			report_offence(10, 3);
 			assert!(!Validators::<Test>::contains_key(10));
-			assert_eq!(UnappliedSlashes::<Test>::get(2).len(), 1);
+			assert_eq!(UnappliedSlashes::<Test>::iter_prefix(2).count(), 1);
 			// Reported twice: still one slash.
 			report_offence(10, 3);
-			assert_eq!(UnappliedSlashes::<Test>::get(2).len(), 1);
+			assert_eq!(UnappliedSlashes::<Test>::iter_prefix(2).count(), 1);
 			assert_eq!(held(10, HoldReason::Staking), 1_000 * ZG);
 			author_blocks(1);
 			start_era(2);
@@ -327,6 +359,8 @@ fn equivocation_is_slashed_after_the_deferral() {
 		});
 }
 
+/// A cancelled slash stays cancelled: a later, larger report of the same era slashes only
+/// the excess.
 #[test]
 fn root_cancels_a_deferred_slash() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -334,19 +368,36 @@ fn root_cancels_a_deferred_slash() {
 		start_era(1);
 		report_offence(20, 4);
 		assert_noop!(
-			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 2, vec![1]),
-			Error::<Test>::InvalidSlashIndex
+			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 20, 0),
+			Error::<Test>::NoSuchSlash
 		);
 		assert_noop!(
-			Staking::cancel_deferred_slash(origin(1), 2, vec![0]),
+			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 10, 1),
+			Error::<Test>::NoSuchSlash
+		);
+		assert_noop!(
+			Staking::cancel_deferred_slash(origin(1), 20, 1),
 			sp_runtime::DispatchError::BadOrigin
 		);
-		assert_ok!(Staking::cancel_deferred_slash(RuntimeOrigin::root(), 2, vec![0]));
-		assert!(UnappliedSlashes::<Test>::get(2).is_empty());
+		assert_ok!(Staking::cancel_deferred_slash(RuntimeOrigin::root(), 20, 1));
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 0);
+		assert!(staking_events().contains(&Event::SlashCancelled {
+			validator: 20,
+			offence_era: 1,
+			fraction: Perbill::from_percent(10),
+		}));
+		assert_noop!(
+			Staking::cancel_deferred_slash(RuntimeOrigin::root(), 20, 1),
+			Error::<Test>::NoSuchSlash
+		);
+		report_offences(&[20], 4, Perbill::from_percent(10));
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 0);
+		report_offences(&[20], 4, Perbill::from_percent(30));
+		assert_eq!(queued(2, 20, 1), Some(Perbill::from_percent(20)));
+		revalidate(&[20]);
 		author_blocks(1);
 		start_era(2);
-		assert_eq!(held(20, HoldReason::Staking), 2_000 * ZG);
-		assert!(staking_events().contains(&Event::SlashCancelled { apply_era: 2, validator: 20 }));
+		assert_eq!(held(20, HoldReason::Staking), 1_600 * ZG);
 	});
 }
 
@@ -583,13 +634,12 @@ fn validator_security_1_the_reported_fraction_counts_and_a_larger_report_tops_up
 			author_blocks(1);
 			start_era(1);
 			report_offences(&[10], 3, Perbill::from_percent(30));
-			assert_eq!(UnappliedSlashes::<Test>::get(2)[0].fraction, Perbill::from_percent(30));
+			assert_eq!(queued(2, 10, 1), Some(Perbill::from_percent(30)));
 			// A smaller or equal report changes nothing; a larger one raises the queued slash.
 			report_offences(&[10], 3, Perbill::from_percent(20));
 			report_offences(&[10], 3, Perbill::from_percent(50));
-			let queued = UnappliedSlashes::<Test>::get(2);
-			assert_eq!(queued.len(), 1);
-			assert_eq!(queued[0].fraction, Perbill::from_percent(50));
+			assert_eq!(UnappliedSlashes::<Test>::iter().count(), 1);
+			assert_eq!(queued(2, 10, 1), Some(Perbill::from_percent(50)));
 			author_blocks(1);
 			start_era(2);
 			assert_eq!(held(10, HoldReason::Staking), 500 * ZG);
@@ -597,7 +647,7 @@ fn validator_security_1_the_reported_fraction_counts_and_a_larger_report_tops_up
 			// Reported again at 60 % once applied: the 10 % top-up of the era-1 exposure is
 			// queued (at the last era before the offence era's unbonded funds unlock).
 			report_offences(&[10], 3, Perbill::from_percent(60));
-			assert_eq!(UnappliedSlashes::<Test>::get(3)[0].fraction, Perbill::from_percent(10));
+			assert_eq!(queued(3, 10, 1), Some(Perbill::from_percent(10)));
 			author_blocks(1);
 			start_era(3);
 			assert_eq!(held(10, HoldReason::Staking), 400 * ZG);
@@ -628,7 +678,7 @@ fn validator_security_2_late_reports_cannot_outwait_the_unbonding() {
 			start_era(2);
 			// Reported in era 2: due at era 3, applied before 40 can withdraw.
 			report_offence(10, 3);
-			assert_eq!(UnappliedSlashes::<Test>::get(3).len(), 1);
+			assert_eq!(queued(3, 10, 1), Some(Perbill::from_percent(10)));
 			author_blocks(1);
 			start_era(3);
 			let f = free(40);
@@ -640,7 +690,7 @@ fn validator_security_2_late_reports_cannot_outwait_the_unbonding() {
 				staking_events().contains(&Event::OffenceTooOld { validator: 20, offence_era: 1 })
 			);
 			assert!(OffenceSeen::<Test>::get(1, 20).is_none());
-			assert!(UnappliedSlashes::<Test>::iter().all(|(_, s)| s.is_empty()));
+			assert_eq!(UnappliedSlashes::<Test>::iter().count(), 0);
 			assert_eq!(held(20, HoldReason::Staking), 2_000 * ZG);
 			// And the sessions of era 1 are pruned from the history reports are checked against.
 			assert_eq!(PrunedUpTo::get(), ErasStartSessionIndex::<Test>::get(2).unwrap());
@@ -701,88 +751,287 @@ fn stake_unbonded_after_the_next_election_unlocks_from_the_planned_era() {
 		});
 }
 
-/// Validator security 4: a full slash queue overflows to the next era (the slash stays
-/// cancellable), and only when every era up to the unlocking of the offence era's unbonded
-/// funds is full is it applied at once, weighed. Today's code applied it at once as soon as
-/// one era's queue was full.
+/// Validator security 4: no queue is full and no slash is applied at once. Slashes are kept
+/// one per offence (bounded by the elected validators and the bonding duration); those due at
+/// an era start are applied a few per block, and no unbonded funds are withdrawn until all
+/// are. Today's code applied a slash at once, unweighed and uncancellable, when the era's
+/// queue was full.
 #[test]
-fn validator_security_4_a_full_queue_overflows_to_the_next_era() {
-	ExtBuilder::default().build_and_execute(|| {
+fn validator_security_4_a_burst_of_slashes_is_applied_over_blocks_never_at_once() {
+	let mut builder = ExtBuilder::default().validator_count(5);
+	for v in [50, 60] {
+		builder = builder.staker(v, 800 * ZG, StakerStatus::Validator(Perbill::zero()));
+	}
+	builder.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10])).build_and_execute(|| {
 		author_blocks(1);
 		start_era(1);
-		// Fill era 2's queue (MaxSlashesPerEra is 4) with other offences of era 1.
-		let fill = |era: EraIndex, first: AccountId| {
-			let slashes: Vec<_> = (first..first + 4)
-				.map(|v| {
-					OffenceSeen::<Test>::insert(
-						1,
-						v,
-						OffenceRecord { fraction: Perbill::from_percent(10), apply_era: era },
-					);
-					UnappliedSlash {
-						validator: v,
-						offence_era: 1,
-						fraction: Perbill::from_percent(10),
-					}
-				})
-				.collect();
-			UnappliedSlashes::<Test>::insert(era, BoundedVec::truncate_from(slashes));
-		};
-		fill(2, 200);
-		report_offence(10, 3);
-		assert_eq!(UnappliedSlashes::<Test>::get(3)[0].validator, 10);
+		assert_ok!(Staking::chill(origin(40)));
+		assert_ok!(Staking::unbond(origin(40), 1_000 * ZG));
+		// All five elected validators equivocate in era 1: more than a block applies
+		// (MaxSlashesPerBlock is 2). Nothing is slashed at once; each stays cancellable.
+		report_offences(&[10, 20, 30, 50, 60], 3, Perbill::zero());
+		revalidate(&[10, 20, 30, 50, 60]);
+		assert_eq!(UnappliedSlashes::<Test>::iter_prefix(2).count(), 5);
 		assert_eq!(held(10, HoldReason::Staking), 1_000 * ZG);
-		assert!(staking_events().contains(&Event::SlashReported {
-			validator: 10,
-			offence_era: 1,
-			apply_era: 3,
-			fraction: Perbill::from_percent(10),
-		}));
-		// With era 3 full too, the next offence is slashed at once, and its weight counted.
-		UnappliedSlashes::<Test>::remove(3);
-		OffenceSeen::<Test>::remove(1, 10);
-		fill(3, 300);
-		let details = [OffenceDetails::<AccountId, (AccountId, ())> {
-			offender: (20, ()),
-			reporters: vec![],
-		}];
-		let weight = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
-			&details,
-			&[Perbill::zero()],
-			3,
-		);
-		assert_eq!(held(20, HoldReason::Staking), 1_800 * ZG);
-		assert!(
-			staking_events().contains(&Event::SlashAppliedAtOnce { validator: 20, offence_era: 1 })
-		);
-		assert_eq!(
-			weight,
-			<() as WeightInfo>::on_offence(1).saturating_add(<() as WeightInfo>::start_era(1))
-		);
+		assert_ok!(Staking::cancel_deferred_slash(RuntimeOrigin::root(), 60, 1));
+		author_blocks(1);
+		start_era(2);
+		// Era 2's start applied two (MaxSlashesPerBlock), the next block the other two.
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 2);
+		assert_eq!(SlashesDue::<Test>::get(), Some(2));
+		Session::next_block();
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 0);
+		assert!(!SlashesDue::<Test>::exists());
+		for (v, own) in [(10, 1_000), (20, 2_000), (30, 500), (50, 800)] {
+			assert_eq!(held(v, HoldReason::Staking), own * ZG * 9 / 10);
+		}
+		assert_eq!(held(60, HoldReason::Staking), 800 * ZG);
+		assert_eq!(held(40, HoldReason::Staking), 900 * ZG);
 	});
 }
 
-/// The storage migration to version 1: a validator reported under version 0 keeps its record,
-/// now with the fraction the old code slashed, and a larger report tops the slash up.
+/// While due slashes wait for the next block, unbonded funds stay where the slashes reach them.
 #[test]
-fn offence_records_of_version_0_are_migrated() {
+fn withdrawals_wait_for_the_due_slashes() {
+	let mut builder = ExtBuilder::default().validator_count(5);
+	for v in [50, 60] {
+		builder = builder.staker(v, 800 * ZG, StakerStatus::Validator(Perbill::zero()));
+	}
+	builder.build_and_execute(|| {
+		author_blocks(1);
+		start_era(1);
+		assert_ok!(Staking::unbond(origin(20), 100 * ZG));
+		report_offences(&[10, 20, 30, 50, 60], 3, Perbill::zero());
+		revalidate(&[10, 20, 30, 50, 60]);
+		author_blocks(1);
+		start_era(2);
+		// Five slashes of era 1 fell due at era 2 and two are applied, two per block after.
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 3);
+		assert_eq!(SlashesDue::<Test>::get(), Some(2));
+		assert_noop!(Staking::withdraw_unbonded(origin(20)), Error::<Test>::SlashesPending);
+		Session::next_block();
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 1);
+		assert_noop!(Staking::withdraw_unbonded(origin(20)), Error::<Test>::SlashesPending);
+		Session::next_block();
+		assert!(!SlashesDue::<Test>::exists());
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 0);
+		// Nothing has finished unbonding yet: the usual refusal.
+		assert_noop!(Staking::withdraw_unbonded(origin(20)), Error::<Test>::NothingToWithdraw);
+	});
+}
+
+/// The storage migrations to version 2. Version 0 records get the fraction the old code
+/// slashed (version 1); the per-era queue of versions 0 and 1 moves to one entry per offence,
+/// never due after the offence era's unbonded funds unlock, and pruning resumes where version 1
+/// left it (version 2); a larger report then raises or tops the slashes up.
+#[test]
+fn offence_records_and_queue_of_versions_0_and_1_are_migrated() {
+	use crate::migrations::{
+		v1::MigrateToV1,
+		v2::{old, MigrateToV2},
+	};
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	ExtBuilder::default().build_and_execute(|| {
 		author_blocks(1);
 		start_era(1);
+		author_blocks(1);
+		start_era(2);
 		StorageVersion::new(0).put::<Staking>();
-		frame_support::storage::unhashed::put_raw(&OffenceSeen::<Test>::hashed_key_for(1, 10), &[]);
-		assert!(OffenceSeen::<Test>::get(1, 10).is_none());
-		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
-		assert_eq!(Staking::on_chain_storage_version(), 1);
-		assert_eq!(
-			OffenceSeen::<Test>::get(1, 10),
-			Some(OffenceRecord { fraction: Perbill::from_percent(10), apply_era: 1 })
+		HistoryPrunedUpTo::<Test>::kill();
+		for v in [10, 20] {
+			frame_support::storage::unhashed::put_raw(
+				&OffenceSeen::<Test>::hashed_key_for(1, v),
+				&[],
+			);
+		}
+		// 10's slash was queued by the old code at era 5, after era 1's funds unlock (era 3).
+		old::UnappliedSlashes::<Test>::insert(
+			5,
+			vec![old::UnappliedSlash {
+				validator: 10,
+				offence_era: 1,
+				fraction: Perbill::from_percent(10),
+			}],
 		);
-		// Run once only.
-		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
-		assert_eq!(OffenceSeen::<Test>::iter().count(), 1);
-		report_offences(&[10], 3, Perbill::from_percent(30));
-		assert_eq!(UnappliedSlashes::<Test>::get(2)[0].fraction, Perbill::from_percent(20));
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Staking::on_chain_storage_version(), 1);
+		MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Staking::on_chain_storage_version(), 2);
+		assert_eq!(queued(3, 10, 1), Some(Perbill::from_percent(10)));
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 1);
+		let record = |apply_era| OffenceRecord { fraction: Perbill::from_percent(10), apply_era };
+		assert_eq!(OffenceSeen::<Test>::get(1, 10), Some(record(3)));
+		assert_eq!(OffenceSeen::<Test>::get(1, 20), Some(record(1)));
+		// Version 1 pruned up to era 1's first session at era 2's start.
+		assert_eq!(
+			HistoryPrunedUpTo::<Test>::get(),
+			ErasStartSessionIndex::<Test>::get(1).unwrap()
+		);
+		// Each runs once only.
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(OffenceSeen::<Test>::iter().count(), 2);
+		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 1);
+		Staking::do_try_state().unwrap();
+		// 10's queued slash is raised; 20's (applied) is topped up.
+		report_offences(&[10, 20], 3, Perbill::from_percent(30));
+		assert_eq!(queued(3, 10, 1), Some(Perbill::from_percent(30)));
+		assert_eq!(queued(3, 20, 1), Some(Perbill::from_percent(20)));
 	});
+}
+
+/// Validator security 5a: the minimum delegation holds for each share, not for the total
+/// split over up to `MaxDelegationTargets` validators. Today's code accepted a 10 0G bond
+/// spread over 16 validators.
+#[test]
+fn validator_security_5_the_minimum_delegation_is_per_share() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Staking::bond(origin(50), 25 * ZG));
+		// 25 over three validators: shares of 8.3 < 10.
+		assert_noop!(Staking::delegate(origin(50), vec![10, 20, 30]), Error::<Test>::ShareTooSmall);
+		assert_ok!(Staking::delegate(origin(50), vec![10, 20]));
+		// Keeping 19: shares of 9.5.
+		assert_noop!(Staking::unbond(origin(50), 6 * ZG), Error::<Test>::InsufficientBond);
+		assert_ok!(Staking::unbond(origin(50), 5 * ZG));
+		assert_eq!(Backers::<Test>::get(10).total, 10 * ZG);
+	});
+}
+
+/// Validator security 5b: a full backer list no longer refuses every newcomer: a larger share
+/// evicts the smallest, whose bond is re-split among its other validators (or which is
+/// chilled when it has none left); the evictor's stake stays until it has been in an election.
+/// Today's code let eight minimal delegations block a validator's backing for good.
+#[test]
+fn validator_security_5_a_larger_share_evicts_the_smallest_backer() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 41 backs 10 and 20 with 15 each; 42..=48 back 10 with 20 each: 10 is full (8).
+		assert_ok!(Staking::bond(origin(41), 30 * ZG));
+		assert_ok!(Staking::delegate(origin(41), vec![10, 20]));
+		for d in 42..=48 {
+			assert_ok!(Staking::bond(origin(d), 20 * ZG));
+			assert_ok!(Staking::delegate(origin(d), vec![10]));
+		}
+		assert_eq!(Backers::<Test>::get(10).backers.len(), 8);
+		// A share no larger than the smallest is refused.
+		assert_ok!(Staking::bond(origin(49), 15 * ZG));
+		assert_noop!(Staking::delegate(origin(49), vec![10]), Error::<Test>::TooManyBackers);
+		// A larger one evicts 41, which keeps backing 20 with all of its 30.
+		assert_ok!(Staking::bond_extra(origin(49), 85 * ZG));
+		assert_ok!(Staking::delegate(origin(49), vec![10]));
+		assert!(
+			staking_events().contains(&Event::DelegationEvicted { delegator: 41, validator: 10 })
+		);
+		assert_eq!(Delegations::<Test>::get(41).unwrap().into_inner(), vec![20]);
+		assert_eq!(Backers::<Test>::get(20).total, 30 * ZG);
+		// The next evicts one of the 20s, which had no other validator: it is chilled.
+		assert_ok!(Staking::bond(origin(50), 100 * ZG));
+		assert_ok!(Staking::delegate(origin(50), vec![10]));
+		let evicted = (42..=48).find(|d| !Delegations::<Test>::contains_key(d)).unwrap();
+		assert!(staking_events()
+			.contains(&Event::Chilled { stash: evicted, reason: ChillReason::Evicted }));
+		assert_eq!(Ledger::<Test>::get(evicted).unwrap().active, 20 * ZG);
+		assert_eq!(Backers::<Test>::get(10).backers.len(), 8);
+		// An evictor cannot take its stake away before it has been in an election (era 1's):
+		// evicting costs stake at work, not only fees.
+		assert_eq!(EvictorLockedUntil::<Test>::get(50), Some(1));
+		assert_noop!(Staking::chill(origin(50)), Error::<Test>::DelegationLocked);
+		assert_noop!(Staking::delegate(origin(50), vec![20]), Error::<Test>::DelegationLocked);
+		assert_noop!(Staking::unbond(origin(50), 10 * ZG), Error::<Test>::DelegationLocked);
+		start_era(1);
+		assert!(ErasStakersPaged::<Test>::iter_prefix_values((1, 10))
+			.flatten()
+			.any(|(d, _)| d == 50));
+		assert_ok!(Staking::chill(origin(50)));
+		assert!(!EvictorLockedUntil::<Test>::contains_key(50));
+	});
+}
+
+/// Validator security 5c: the candidate list has its own cap, above the elected count, so
+/// that filling it does not take the places of the elected. Today's code used one cap for
+/// both.
+#[test]
+fn validator_security_5_candidates_have_their_own_cap() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Three candidates at genesis; MaxValidators is 8, MaxCandidates 16.
+		for v in 51..=63 {
+			assert_ok!(Staking::bond(origin(v), 100 * ZG));
+			assert_ok!(Staking::validate(origin(v), Perbill::zero()));
+		}
+		assert_eq!(Validators::<Test>::count(), 16);
+		assert_ok!(Staking::bond(origin(64), 100 * ZG));
+		assert_noop!(
+			Staking::validate(origin(64), Perbill::zero()),
+			Error::<Test>::TooManyValidators
+		);
+		assert_ok!(Staking::set_config(RuntimeOrigin::root(), 8, 100 * ZG, 10 * ZG));
+		start_era(1);
+		assert_eq!(Session::validators().len(), 8);
+	});
+}
+
+/// Validator security 6: an outage cannot shrink the set to one. At most a third of the set is
+/// chilled as idle per era, and an election needs two thirds of the target (or of the set in
+/// place, so that a small set still grows); with fewer candidates, the set in place tops it up
+/// and the era still starts. Today's code chilled every idle validator and elected down to
+/// `MinimumValidatorCount` (1).
+#[test]
+fn validator_security_6_an_outage_shrinks_the_set_by_a_third_at_most() {
+	let mut builder = ExtBuilder::default().validator_count(6);
+	for v in [40, 50, 60] {
+		builder = builder.staker(v, 400 * ZG, StakerStatus::Validator(Perbill::zero()));
+	}
+	builder.build_and_execute(|| {
+		assert_eq!(Session::validators().len(), 6);
+		// An outage: only 20 authors in era 0. Two of the five idle are chilled.
+		<Staking as pallet_authorship::EventHandler<AccountId, u64>>::note_author(20);
+		start_era_silently(1);
+		let idle_chills = staking_events()
+			.iter()
+			.filter(|e| matches!(e, Event::Chilled { reason: ChillReason::Idle, .. }))
+			.count();
+		assert_eq!(idle_chills, 2);
+		assert_eq!(Validators::<Test>::count(), 4);
+		// Two more leave: 2 candidates < 4 (two thirds of 6): the best backed of the set in
+		// place make up the rest, and era 2 starts.
+		assert_ok!(Staking::chill(origin(10)));
+		assert_ok!(Staking::chill(origin(30)));
+		assert_eq!(Staking::minimum_validator_count(2), 4);
+		author_blocks(1);
+		start_era(2);
+		assert_eq!(Session::validators(), vec![20, 40, 10, 30]);
+		// A small set grows: with 2 in place and 6 wanted, 3 candidates are enough.
+		ValidatorCount::<Test>::put(6);
+		ErasElected::<Test>::insert(2, BoundedVec::truncate_from(vec![20, 40]));
+		assert_eq!(Staking::minimum_validator_count(3), 2);
+	});
+}
+
+/// Validator security 7: whoever reports a validator offence is paid `ReporterShare` of the
+/// offender's own slash, from the treasury that received it; the offender reporting itself gets
+/// nothing, and a self-report through another account loses more than it earns.
+/// Today's code paid reporters of role offences only.
+#[test]
+fn validator_security_7_the_reporter_of_an_equivocation_is_paid() {
+	ExtBuilder::default()
+		.staker(40, 1_000 * ZG, StakerStatus::Delegator(vec![10]))
+		.build_and_execute(|| {
+			author_blocks(1);
+			start_era(1);
+			report_offence_by(10, 3, 77);
+			report_offence_by(20, 3, 20);
+			revalidate(&[10, 20]);
+			let (f77, f20) = (free(77), free(20));
+			author_blocks(1);
+			start_era(2);
+			// 10 % of 10's exposure (its own 1 000 and 40's 1 000): 20 % of 10's own 100 goes
+			// to 77, nothing of 40's part (or 10 would profit from reporting itself).
+			assert_eq!(free(77) - f77, 20 * ZG);
+			assert_eq!(free(20), f20);
+			assert!(staking_events().contains(&Event::ReporterRewarded {
+				reporter: 77,
+				validator: 10,
+				offence_era: 1,
+				amount: 20 * ZG,
+			}));
+		});
 }
