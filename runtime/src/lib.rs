@@ -180,8 +180,16 @@ pub mod fees {
 	/// [`GAS_SCALE`]), that is about 17 000 gas, close to Ethereum's 21 000.
 	pub const FEE_PER_REF_TIME: u128 = 100_000;
 
-	/// Fee per byte of an extrinsic: 10 gwei.
-	pub const FEE_PER_BYTE: Balance = 10 * GWEI;
+	/// Fee per byte of an extrinsic: 100 gwei (0.0000001 0G; 100 gas per byte seen from an
+	/// Ethereum wallet, where calldata costs 16).
+	///
+	/// Filling the normal class of every block of a day (75 % of 5 MiB × 14 400 blocks,
+	/// 56.6 GB of chain history that every node keeps) costs 5 662 0G in byte fees alone; the
+	/// fee multiplier follows weight only, so it does not rise with length. The block length
+	/// stays 5 MiB because a runtime upgrade's preimage (the compressed runtime, about 1.3 MB)
+	/// is noted in one normal extrinsic. Higher, and the providers' offchain duties (Merkle
+	/// proofs of about 1 KB each) would cost more than a transfer's weight.
+	pub const FEE_PER_BYTE: Balance = 100 * GWEI;
 
 	/// pallet-revive's gas scale: the Ethereum gas price is `multiplier × GAS_SCALE` wei, i.e.
 	/// 1 gwei while blocks are not congested.
