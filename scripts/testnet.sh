@@ -26,6 +26,9 @@ cd "$ROOT"
 "$ROOT/e2e/node_modules/.bin/zombienet" -p native spawn "$ROOT/zombienet/local-testnet.toml" \
 	>"$ZG_TESTNET_DIR/zombienet.log" 2>&1 &
 zombienet=$!
+# Each launch is a new chain: an index left by an earlier launch in the same ZG_TESTNET_DIR would
+# not match it (eth-rpc stops with "ChainMismatch").
+rm -rf "$ZG_TESTNET_DIR/eth-rpc"
 # eth-rpc indexes every block into SQLite under $ZG_TESTNET_DIR/eth-rpc (Alice's node keeps the
 # state of every block for it: zombienet/local-testnet.toml).
 log "Starting eth-rpc on http://127.0.0.1:8545, chain id 16699 (log in $ZG_TESTNET_DIR/eth-rpc.log)"
