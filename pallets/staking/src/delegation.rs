@@ -10,9 +10,8 @@ use super::*;
 impl<T: Config> Pallet<T> {
 	/// Splits `active` evenly among `count` targets (the first takes the remainder).
 	pub(crate) fn shares(active: Balance, count: usize) -> impl Iterator<Item = Balance> {
-		let count = (count as u128).max(1);
-		let each = active / count;
-		let first = each.saturating_add(active % count);
+		let each = Self::smallest_share(active, count);
+		let first = each.saturating_add(active % (count as u128).max(1));
 		core::iter::once(first).chain(core::iter::repeat(each))
 	}
 
@@ -79,9 +78,14 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let active = Ledger::<T>::get(delegator).map(|l| l.active).unwrap_or_default();
-		Self::remove_backing(delegator, &targets);
-		Self::add_backing(delegator, &targets, active);
+		Self::resplit(delegator, &targets, active);
 		Delegations::<T>::insert(delegator, targets);
+	}
+
+	/// Splits `active` anew among the `targets` that `delegator` already backs.
+	pub(crate) fn resplit(delegator: &T::AccountId, targets: &[T::AccountId], active: Balance) {
+		Self::remove_backing(delegator, targets);
+		Self::add_backing(delegator, targets, active);
 	}
 
 	/// Adds `delegator` with its shares of `active` to the backers of `targets`, which it has

@@ -899,7 +899,7 @@ pub mod pallet {
 			}
 			// From the planned era, not the active one: stake unbonded in an era's last session is
 			// already exposed in the next era, whose slashes must reach it.
-			let planned = CurrentEra::<T>::get().unwrap_or(0).max(Self::active_era());
+			let planned = Self::planned_era();
 			let unlock_era = planned.saturating_add(T::BondingDuration::get());
 			match ledger.unlocking.last_mut() {
 				Some(chunk) if chunk.era == unlock_era => {
@@ -1059,8 +1059,7 @@ pub mod pallet {
 				Self::remove_backing(&who, &old);
 			}
 			if Self::join_backers(&who, &targets, ledger.active)? {
-				let planned = CurrentEra::<T>::get().unwrap_or(0).max(Self::active_era());
-				EvictorLockedUntil::<T>::insert(&who, planned.saturating_add(1));
+				EvictorLockedUntil::<T>::insert(&who, Self::planned_era().saturating_add(1));
 			}
 			Delegations::<T>::insert(&who, &targets);
 			Self::deposit_event(Event::Delegated { delegator: who, targets: targets.into_inner() });
@@ -1188,6 +1187,12 @@ impl<T: Config> Pallet<T> {
 		T::PalletId::get().into_account_truncating()
 	}
 
+	/// The latest era elected, started or not: stake changed now is first exposed in the era
+	/// after it, or in it when it has not been elected yet.
+	pub fn planned_era() -> EraIndex {
+		CurrentEra::<T>::get().unwrap_or(0).max(Self::active_era())
+	}
+
 	/// The index of the active era (0 before the first).
 	pub fn active_era() -> EraIndex {
 		ActiveEra::<T>::get().map(|a| a.index).unwrap_or(0)
@@ -1246,8 +1251,7 @@ impl<T: Config> Pallet<T> {
 		}
 		Ledger::<T>::insert(who, ledger);
 		if let Some(targets) = Delegations::<T>::get(who) {
-			Self::remove_backing(who, &targets);
-			Self::add_backing(who, &targets, active);
+			Self::resplit(who, &targets, active);
 		}
 	}
 

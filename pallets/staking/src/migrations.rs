@@ -107,13 +107,7 @@ pub mod v2 {
 					let unlock = slash.offence_era.saturating_add(T::BondingDuration::get());
 					let apply_era = apply_era.min(unlock).max(active.saturating_add(1));
 					let key = (slash.validator.clone(), slash.offence_era);
-					UnappliedSlashes::<T>::mutate(apply_era, &key, |queued| {
-						let queued = queued.get_or_insert(UnappliedSlash {
-							fraction: Perbill::zero(),
-							reporter: None,
-						});
-						queued.fraction = queued.fraction.saturating_add(slash.fraction);
-					});
+					Pallet::<T>::add_to_slash(apply_era, &key, slash.fraction, None);
 					OffenceSeen::<T>::mutate(slash.offence_era, &slash.validator, |record| {
 						let record = record
 							.get_or_insert(OffenceRecord { fraction: slash.fraction, apply_era });

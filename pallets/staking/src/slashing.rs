@@ -5,8 +5,8 @@
 //! eras after the offence (or the next era, for a late report), never later than the era in
 //! which the offence era's unbonded funds unlock. An offence is recorded once per era and
 //! validator in [`OffenceSeen`]; a later report with a larger fraction raises the waiting slash
-//! or queues the difference (also after a cancellation, which cancels only what was reported). Offences at least [`Config::BondingDuration`] eras old are refused,
-//! so the queue holds at most `MaxValidators × BondingDuration` slashes and never overflows.
+//! or queues the difference (also after a cancellation, which cancels only what was reported).
+//! Offences at least [`Config::BondingDuration`] eras old are refused, so the queue holds at most `MaxValidators × BondingDuration` slashes and never overflows.
 //!
 //! When an era starts, its slashes become due ([`SlashesDue`]): up to
 //! [`Config::MaxSlashesPerBlock`] are applied at once, the rest in the next blocks'
@@ -53,11 +53,7 @@ impl<T: Config> Pallet<T> {
 			era.saturating_add(T::SlashDeferDuration::get()).max(active.saturating_add(1))
 		});
 		let reporter = reporters.iter().find(|r| *r != validator).cloned();
-		let slash = UnappliedSlashes::<T>::mutate(apply_era, &key, |slash| {
-			let slash = slash.get_or_insert(UnappliedSlash { fraction: Perbill::zero(), reporter });
-			slash.fraction = slash.fraction.saturating_add(top_up);
-			slash.clone()
-		});
+		let slash = Self::add_to_slash(apply_era, &key, top_up, reporter);
 		OffenceSeen::<T>::insert(era, validator, OffenceRecord { fraction, apply_era });
 		Self::deposit_event(Event::SlashReported {
 			validator: validator.clone(),
@@ -65,6 +61,21 @@ impl<T: Config> Pallet<T> {
 			apply_era,
 			fraction: slash.fraction,
 		});
+	}
+
+	/// Adds `fraction` to the slash of `key` (offender, offence era) due at `apply_era`,
+	/// queueing it with `reporter` if none waits there. Returns the slash as it now waits.
+	pub(crate) fn add_to_slash(
+		apply_era: EraIndex,
+		key: &(T::AccountId, EraIndex),
+		fraction: Perbill,
+		reporter: Option<T::AccountId>,
+	) -> UnappliedSlash<T::AccountId> {
+		UnappliedSlashes::<T>::mutate(apply_era, key, |slash| {
+			let slash = slash.get_or_insert(UnappliedSlash { fraction: Perbill::zero(), reporter });
+			slash.fraction = slash.fraction.saturating_add(fraction);
+			slash.clone()
+		})
 	}
 
 	/// Makes the slashes of `era` due (it has just started) and applies the first of them.

@@ -27,11 +27,21 @@ fn report_offence(validator: AccountId, session: SessionIndex) {
 /// Reports one offence of each of `validators` in `session`, as pallet-offences does, with
 /// `fraction` for each.
 fn report_offences(validators: &[AccountId], session: SessionIndex, fraction: Perbill) {
+	report(validators, session, fraction, vec![]);
+}
+
+/// Reports one offence of each of `validators` in `session` with `fraction`, by `reporters`.
+fn report(
+	validators: &[AccountId],
+	session: SessionIndex,
+	fraction: Perbill,
+	reporters: Vec<AccountId>,
+) {
 	let details: Vec<_> = validators
 		.iter()
 		.map(|v| OffenceDetails::<AccountId, (AccountId, ())> {
 			offender: (*v, ()),
-			reporters: vec![],
+			reporters: reporters.clone(),
 		})
 		.collect();
 	let _ = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
@@ -43,15 +53,7 @@ fn report_offences(validators: &[AccountId], session: SessionIndex, fraction: Pe
 
 /// Reports an offence of `validator` in `session` (10 %), with `reporter`.
 fn report_offence_by(validator: AccountId, session: SessionIndex, reporter: AccountId) {
-	let details = [OffenceDetails::<AccountId, (AccountId, ())> {
-		offender: (validator, ()),
-		reporters: vec![reporter],
-	}];
-	let _ = <Staking as OnOffenceHandler<AccountId, (AccountId, ()), Weight>>::on_offence(
-		&details,
-		&[Perbill::zero()],
-		session,
-	);
+	report(&[validator], session, Perbill::zero(), vec![reporter]);
 }
 
 /// The offenders, chilled by their offence, stand again (so that the next eras are elected).
