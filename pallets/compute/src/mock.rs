@@ -120,6 +120,8 @@ impl pallet_zg_staking::Config for Test {
 	type Treasury = Treasury;
 	type SessionInterface = pallet_zg_staking::testing::NoSessions<AccountId>;
 	type Obligations = Compute;
+	type AdminOrigin = frame_system::EnsureRoot<Self::AccountId>;
+	type SlashCancelOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type WeightInfo = ();
 }
 

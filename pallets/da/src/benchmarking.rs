@@ -3,6 +3,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_support::traits::EnsureOrigin;
 use frame_support::traits::Hooks;
 use frame_system::RawOrigin;
 use zg_primitives::{
@@ -409,11 +410,14 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_params() {
+	fn set_params() -> Result<(), BenchmarkError> {
 		let params = DaParams { seats: T::MaxSeats::get(), price: 7 };
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(RawOrigin::Root, params);
+		_(origin as T::RuntimeOrigin, params);
 		assert_eq!(Params::<T>::get(), params);
+		Ok(())
 	}
 
 	/// `on_initialize` with no epoch work, nothing due and no available blob.

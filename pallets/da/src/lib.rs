@@ -593,6 +593,8 @@ pub mod pallet {
 		/// over to the next blocks.
 		#[pallet::constant]
 		type DeadlineWeight: Get<Weight>;
+		/// Who sets the governed parameters (root or a governance track).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 		/// Signs attestations in benchmarks.
@@ -1040,11 +1042,11 @@ pub mod pallet {
 		}
 
 		/// Sets the governed parameters: committee seats (from the next committee on) and the
-		/// price per extended byte (for blobs submitted from now on). Root only.
+		/// price per extended byte (for blobs submitted from now on). [`Config::AdminOrigin`] only.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: DaParams) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(params.seats >= 1 && params.seats <= T::MaxSeats::get(), Error::<T>::BadSeats);
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });

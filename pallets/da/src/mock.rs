@@ -108,6 +108,8 @@ impl pallet_zg_staking::Config for Test {
 	type Treasury = Treasury;
 	type SessionInterface = pallet_zg_staking::testing::NoSessions<AccountId>;
 	type Obligations = Da;
+	type AdminOrigin = frame_system::EnsureRoot<Self::AccountId>;
+	type SlashCancelOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type WeightInfo = ();
 }
 
@@ -196,6 +198,7 @@ impl Config for Test {
 	type ReporterShare = ReporterShare;
 	type MaxEndpointLen = ConstU32<64>;
 	type DeadlineWeight = DeadlineWeight;
+	type AdminOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchSigner;

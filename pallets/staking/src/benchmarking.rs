@@ -4,6 +4,7 @@
 use super::*;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
+use frame_support::traits::EnsureOrigin;
 use frame_system::RawOrigin;
 use zg_primitives::currency::ZG;
 
@@ -318,27 +319,36 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_config() {
+	fn set_config() -> Result<(), BenchmarkError> {
 		let count = T::MaxValidators::get();
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(RawOrigin::Root, count, 1_000 * ZG, 10 * ZG);
+		_(origin as T::RuntimeOrigin, count, 1_000 * ZG, 10 * ZG);
 		assert_eq!(ValidatorCount::<T>::get(), count);
+		Ok(())
 	}
 
 	#[benchmark]
-	fn set_min_role_bond() {
+	fn set_min_role_bond() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(RawOrigin::Root, Role::ComputeProvider, 1_000 * ZG);
+		_(origin as T::RuntimeOrigin, Role::ComputeProvider, 1_000 * ZG);
 		assert_eq!(MinRoleBond::<T>::get(Role::ComputeProvider), 1_000 * ZG);
+		Ok(())
 	}
 
 	#[benchmark]
-	fn cancel_deferred_slash() {
+	fn cancel_deferred_slash() -> Result<(), BenchmarkError> {
 		let v: T::AccountId = account("validator", 0, SEED);
 		queue_slash::<T>(&v, 0, 3);
+		let origin = T::SlashCancelOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(RawOrigin::Root, v.clone(), 0);
+		_(origin as T::RuntimeOrigin, v.clone(), 0);
 		assert_eq!(UnappliedSlashes::<T>::iter().count(), 0);
+		Ok(())
 	}
 
 	/// Electing among `c` candidates with `b` backers each (all are elected, up to

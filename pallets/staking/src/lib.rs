@@ -385,6 +385,11 @@ pub mod pallet {
 		/// The service pallets: whether an account still owes work in a role. An unbonded role
 		/// bond is not released while it does.
 		type Obligations: RoleObligations<Self::AccountId>;
+		/// Who sets the validator count and the minimum bonds (root or a governance track).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Who cancels a waiting slash (root, a governance track, or a committee that can act
+		/// within the defer window).
+		type SlashCancelOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Weights of the calls and the era transitions.
 		type WeightInfo: WeightInfo;
 	}
@@ -1124,7 +1129,8 @@ pub mod pallet {
 			Ok(Some(T::WeightInfo::payout_stakers(paid_backers)).into())
 		}
 
-		/// Root: sets how many validators are elected and the minimum bonds. Emits
+		/// [`Config::AdminOrigin`]: sets how many validators are elected and the minimum bonds.
+		/// Emits
 		/// [`Event::ConfigSet`].
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::set_config())]
@@ -1134,7 +1140,7 @@ pub mod pallet {
 			#[pallet::compact] min_validator_bond: Balance,
 			#[pallet::compact] min_delegator_bond: Balance,
 		) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(validator_count <= T::MaxValidators::get(), Error::<T>::ValidatorCountTooHigh);
 			ValidatorCount::<T>::put(validator_count);
 			MinValidatorBond::<T>::put(min_validator_bond);
@@ -1147,7 +1153,7 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Root: sets the minimum bond of `role`. Existing bonds below it stop being
+		/// [`Config::AdminOrigin`]: sets the minimum bond of `role`. Existing bonds below it stop being
 		/// eligible. Emits [`Event::MinRoleBondSet`].
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::set_min_role_bond())]
@@ -1156,13 +1162,13 @@ pub mod pallet {
 			role: Role,
 			#[pallet::compact] bond: Balance,
 		) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			MinRoleBond::<T>::insert(role, bond);
 			Self::deposit_event(Event::MinRoleBondSet { role, bond });
 			Ok(())
 		}
 
-		/// Root: cancels the waiting slash of `validator` for its offences in `offence_era`
+		/// [`Config::SlashCancelOrigin`]: cancels the waiting slash of `validator` for its offences in `offence_era`
 		/// (see [`OffenceSeen`] for the offences reported). The cancelled fraction stays
 		/// cancelled: a later report of a larger fraction slashes only the excess. Fails with
 		/// [`Error::NoSuchSlash`] when none waits. Emits [`Event::SlashCancelled`].
@@ -1173,7 +1179,7 @@ pub mod pallet {
 			validator: T::AccountId,
 			offence_era: EraIndex,
 		) -> DispatchResult {
-			ensure_root(origin)?;
+			T::SlashCancelOrigin::ensure_origin(origin)?;
 			let fraction = Self::do_cancel_slash(&validator, offence_era)?;
 			Self::deposit_event(Event::SlashCancelled { validator, offence_era, fraction });
 			Ok(())

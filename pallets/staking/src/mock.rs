@@ -96,6 +96,8 @@ impl Config for Test {
 	type Treasury = Treasury;
 	type SessionInterface = Session;
 	type Obligations = TestObligations;
+	type AdminOrigin = frame_system::EnsureRoot<Self::AccountId>;
+	type SlashCancelOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type WeightInfo = ();
 }
 

@@ -8,6 +8,7 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
+use frame_support::traits::EnsureOrigin;
 use frame_system::RawOrigin;
 use zg_primitives::{
 	currency::ZG,
@@ -371,10 +372,13 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn set_price() {
+	fn set_price() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(RawOrigin::Root, 42);
+		_(origin as T::RuntimeOrigin, 42);
 		assert_eq!(Price::<T>::get(), 42);
+		Ok(())
 	}
 
 	/// `on_initialize` with nothing due and nothing to challenge.

@@ -454,6 +454,8 @@ pub mod pallet {
 		/// over to the next blocks.
 		#[pallet::constant]
 		type DeadlineWeight: Get<Weight>;
+		/// Who sets the storage price (root or a governance track).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Weights of the calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -1011,7 +1013,7 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets the storage price in plancks per charged byte and block. Root only. Applies to
+		/// Sets the storage price in plancks per charged byte and block. [`Config::AdminOrigin`] only. Applies to
 		/// later submissions and renewals; escrowed fees do not change.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::set_price())]
@@ -1019,7 +1021,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			#[pallet::compact] price: Balance,
 		) -> DispatchResult {
-			ensure_root(origin)?;
+			T::AdminOrigin::ensure_origin(origin)?;
 			Price::<T>::put(price);
 			Self::deposit_event(Event::PriceSet { price });
 			Ok(())

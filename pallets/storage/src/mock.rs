@@ -97,6 +97,8 @@ impl pallet_zg_staking::Config for Test {
 	type Treasury = Treasury;
 	type SessionInterface = pallet_zg_staking::testing::NoSessions<AccountId>;
 	type Obligations = Storage;
+	type AdminOrigin = frame_system::EnsureRoot<Self::AccountId>;
+	type SlashCancelOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type WeightInfo = ();
 }
 
@@ -189,6 +191,7 @@ impl Config for Test {
 	type MaxBatch = ConstU32<8>;
 	type HandoverPage = ConstU32<2>;
 	type DeadlineWeight = DeadlineWeight;
+	type AdminOrigin = frame_system::EnsureRoot<Self::AccountId>;
 	type WeightInfo = ();
 }
 
