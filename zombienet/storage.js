@@ -8,7 +8,7 @@
 //    valid proofs, then throws the data away.
 // 2. Ferdie uploads a 32 MiB file A with `zg-storage upload` (2 data + 3 parity shards: one per
 //    provider) through Alice's worker; the CLI returns once the chain reports it Finalized (every
-//    provider's offchain worker proved its shard).
+//    provider's offchain worker proved its shard). Its fee is the chain's current price's.
 // 3. The challenge sweep catches Dave: it misses its challenge, is slashed, earns nothing more
 //    (no ChallengeAnswered after the miss), its shard is released and the file reported
 //    Degraded; the honest providers answer and are paid.
@@ -111,6 +111,21 @@ async function run(nodeName, networkInfo) {
     const started = Date.now();
     const rootA = await upload(inputA, 2, 3);
     log(`file A uploaded and Finalized in ${(Date.now() - started) / 1000} s: ${rootA}`);
+    // The CLI charged the chain's price of the moment (governance.js, run before in this
+    // network, has just doubled it by referendum): five 16 MiB shards for 3000 blocks.
+    const price = (await api.query.storage.price()).toBigInt();
+    const submittedA = find('FileSubmitted', (d) => d.root.toHex() === rootA);
+    const expectedFee = 5n * (16n << 20n) * price * 3000n;
+    if (!submittedA || submittedA.data.fee.toBigInt() !== expectedFee) {
+      throw new Error(`file A's fee: ${submittedA?.data.fee}, expected ${expectedFee} at price ${price}`);
+    }
+    log(`file A's fee ${expectedFee} is the current price's (${price})`);
+    // And the submission fee is the governed parameter's (its default 0.01 0G when unset).
+    const governed = await api.query.parameters.parameters({ Storage: { SubmissionFee: null } });
+    const submissionFee = governed.isSome ? governed.unwrap().asStorage.asSubmissionFee.toBigInt() : ZG / 100n;
+    if (submittedA.data.submissionFee.toBigInt() !== submissionFee) {
+      throw new Error(`file A's submission fee: ${submittedA.data.submissionFee}, expected ${submissionFee}`);
+    }
     const holdersA = await holders(rootA);
     if ([...holdersA].sort().join() !== [...NAMES].sort().join()) throw new Error(`holders of A: ${holdersA}`);
     const daveShard = holdersA.indexOf(FAULTY);

@@ -25,8 +25,10 @@ after(async () => {
   if (node) await node.stop();
 });
 
-// The staking reward pot, where fees collect: the account of PalletId "zg/stake".
+// The staking reward pot, where 80 % of fees collect: the account of PalletId "zg/stake".
 const REWARD_POT = encodeAddress(u8aConcat(stringToU8a('modl'), stringToU8a('zg/stake'), new Uint8Array(20)), 42);
+// The treasury, which gets the other 20 %: the account of PalletId "zg/trsry".
+const TREASURY = encodeAddress(u8aConcat(stringToU8a('modl'), stringToU8a('zg/trsry'), new Uint8Array(20)), 42);
 
 const free = async (who, at) => (await (at ? api.query.system.account.at(at, who) : api.query.system.account(who))).data.free.toBigInt();
 
@@ -72,7 +74,7 @@ test('Alice transfers 0G to Bob: balances, fee and Transfer event', async () => 
   assert.ok(fee > 0n && fee < ZG / 1000n, `a small fee in 0G, got ${fee}`);
   assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
 
-  // The books balance exactly: the fee goes to the staking reward pot (see the next test).
+  // The books balance exactly: the fee goes to the treasury and the reward pot (next test).
   assert.equal(bobAfter, bobBefore + amount, 'Bob receives the amount');
   assert.equal(aliceAfter, aliceBefore - amount - fee, 'Alice pays the amount and the fee');
 });
@@ -99,15 +101,18 @@ test('a transfer above the balance fails by name and changes nothing but the fee
     .event.data.actualFee.toBigInt();
   assert.equal(await free(bob.address, blockHash), bobBefore, 'Bob receives nothing');
   assert.equal(await free(poor.address, blockHash), poorBefore - fee, 'the sender pays only the fee');
-  // The fee goes to the staking reward pot; the supply only grows by the era inflation
-  // minted into the pot when the block ends an era.
+  // 20 % of the fee (rounded down) goes to the treasury, the rest to the staking reward pot;
+  // the supply only grows by the era inflation minted into the pot when the block ends an era.
   const parent = (await api.rpc.chain.getHeader(blockHash)).parentHash;
   const eraPaid = (await api.query.system.events.at(blockHash))
     .map(({ event }) => event)
     .find((e) => api.events.staking.EraPaid.is(e));
   const inflation = eraPaid ? eraPaid.data.inflation.toBigInt() : 0n;
-  assert.equal(await free(REWARD_POT, blockHash), (await free(REWARD_POT, parent)) + fee + inflation,
-    'the fee lands in the reward pot');
+  const toTreasury = fee * 20n / 100n;
+  assert.equal(await free(TREASURY, blockHash), (await free(TREASURY, parent)) + toTreasury,
+    '20 % of the fee lands in the treasury');
+  assert.equal(await free(REWARD_POT, blockHash), (await free(REWARD_POT, parent)) + fee - toTreasury + inflation,
+    'the rest of the fee lands in the reward pot');
   const issuance = async (at) => (await api.query.balances.totalIssuance.at(at)).toBigInt();
   assert.equal(await issuance(blockHash), (await issuance(parent)) + inflation, 'no $0G is created or lost');
   assert.ok(issuanceBefore <= await issuance(parent));

@@ -7,7 +7,8 @@
 
 use crate::{
 	AccountId, BabeConfig, Balance, BalancesConfig, DaConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, StakingConfig, StorageConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	SessionKeys, StakingConfig, StorageConfig, SudoConfig, TechnicalMembershipConfig,
+	BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use core::str::FromStr;
@@ -72,11 +73,16 @@ fn da_endpoint(i: usize) -> Vec<u8> {
 	alloc::format!("http://127.0.0.1:{}", 8700 + i).into_bytes()
 }
 
-/// A genesis state with the given validators, endowed accounts and sudo key. With at least
+/// A genesis state with the given validators, endowed accounts and sudo key (none: governed by
+/// referenda from the first block). The validators are the technical committee. With at least
 /// four validators (the fewest candidates a DA committee is drawn from), each is also a DA
 /// signer whose worker is at [`da_endpoint`], and epoch 0's committee is drawn from them at
 /// genesis, so that blobs can be dispersed from the first block.
-fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: AccountId) -> Value {
+fn genesis(
+	validators: &[Sr25519Keyring],
+	endowed: Vec<AccountId>,
+	root: Option<AccountId>,
+) -> Value {
 	let da_signers: Vec<AccountId> = if validators.len() >= 4 {
 		validators.iter().map(|v| v.to_account_id()).collect()
 	} else {
@@ -124,16 +130,27 @@ fn genesis(validators: &[Sr25519Keyring], endowed: Vec<AccountId>, root: Account
 				.map(|(i, a)| (a.clone(), da_endpoint(i)))
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		technical_membership: TechnicalMembershipConfig {
+			// At most the committee's seats (50): the first validators.
+			members: frame_support::BoundedVec::truncate_from(
+				validators.iter().map(|v| v.to_account_id()).collect::<Vec<_>>()
+			),
+		},
+		sudo: SudoConfig { key: root },
 	})
 }
 
-/// `development`: Alice alone produces and finalizes blocks.
+/// `development`: Alice alone produces and finalizes blocks, and holds the sudo key.
 pub fn development_config_genesis() -> Value {
-	genesis(&[Sr25519Keyring::Alice], endowed_accounts(), Sr25519Keyring::Alice.to_account_id())
+	genesis(
+		&[Sr25519Keyring::Alice],
+		endowed_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
 }
 
-/// `local_testnet`: Alice, Bob, Charlie and Dave validate, and are DA signers.
+/// `local_testnet`: Alice, Bob, Charlie and Dave validate, are DA signers and the technical
+/// committee. No sudo key: the chain is governed by referenda from genesis.
 pub fn local_testnet_genesis() -> Value {
 	genesis(
 		&[
@@ -143,7 +160,7 @@ pub fn local_testnet_genesis() -> Value {
 			Sr25519Keyring::Dave,
 		],
 		endowed_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		None,
 	)
 }
 

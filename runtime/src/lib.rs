@@ -19,12 +19,24 @@
 //! | 8 | `Session` | session keys and the validator set of each session (elected by staking) |
 //! | 9 | `Historical` | per-session validator roots, for equivocation proofs |
 //! | 10 | `Grandpa` | finality |
-//! | 11 | `Sudo` | a root key for the testnet |
+//! | 11 | `Sudo` | a root key, set only in the `development` preset |
 //! | 12 | `Utility` | batches |
 //! | 13 | `Beacon` | randomness of later blocks for every service draw (BABE VRF outputs) |
 //! | 14 | `Storage` | 0G Storage: erasure-coded file commitments, provider challenges, escrowed fees |
 //! | 15 | `Compute` | 0G Compute: AI services, user ledgers, escrowed jobs, disputes with verifiers |
+//! | 16 | `Da` | 0G DA: blobs attested by a committee of signers, challenges, escrowed fees |
+//! | 17 | `Preimage` | calls noted for referenda and the committee, against a deposit |
+//! | 18 | `Scheduler` | enacts approved referenda at their block |
 //! | 20 | `Revive` | EVM and PolkaVM contracts, Ethereum transactions |
+//! | 21 | `Referenda` | $0G holders' referenda, on the tracks of [`governance::tracks`] |
+//! | 22 | `ConvictionVoting` | votes with conviction (bonded 0G votes too) |
+//! | 23 | `Origins` | the origins of the non-root tracks |
+//! | 24 | `Whitelist` | calls the technical committee fast-tracks |
+//! | 25 | `TechnicalCommittee` | a committee that whitelists calls and cancels waiting slashes |
+//! | 26 | `TechnicalMembership` | who sits on the committee (chosen by `root` referenda) |
+//! | 27 | `Treasury` | the treasury: slashes and 20 % of fees in, spends by referendum |
+//! | 28 | `Parameters` | the 0G parameters governed at run time (fees, slashes, periods, inflation) |
+//! | 29 | `Params` | sets a parameter for its track's origin, within its bounds |
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime!` does a lot of recursion and requires us to increase the limit.
@@ -43,6 +55,7 @@ pub mod fast_runtime {
 extern crate alloc;
 
 pub mod genesis_config_presets;
+pub mod governance;
 pub mod precompiles;
 mod session;
 #[cfg(test)]
@@ -68,6 +81,8 @@ use frame_system::{
 	limits::{BlockLength, BlockWeights},
 	EnsureSigned,
 };
+use governance::params::dynamic_params;
+pub use governance::params::{RuntimeParameters, RuntimeParametersKey, RuntimeParametersValue};
 use pallet_revive::{
 	evm::{
 		fees::{BlockRatioFee, Info as FeeInfo},
@@ -118,7 +133,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("zg"),
 	impl_name: Cow::Borrowed("zg-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -357,11 +372,10 @@ parameter_types! {
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	// Fees (and tips) collect in the staking reward pot and are paid out with the era reward.
-	type OnChargeTransaction = pallet_transaction_payment::FungibleAdapter<
-		Balances,
-		pallet_zg_staking::FeesToRewardPot<Runtime>,
-	>;
+	// 20 % of fees go to the treasury; the rest, and tips, collect in the staking reward pot
+	// and are paid out with the era reward (governance::fees).
+	type OnChargeTransaction =
+		pallet_transaction_payment::FungibleAdapter<Balances, governance::fees::DealWithFees>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	// pallet-revive's gas mapping requires this fee shape.
 	type WeightToFee = BlockRatioFee<FEE_PER_REF_TIME, 1, Self, Balance>;
@@ -433,20 +447,14 @@ parameter_types! {
 	pub const BondingDuration: u32 = staking_params::BONDING_DURATION;
 	pub const SlashDeferDuration: u32 = staking_params::SLASH_DEFER_DURATION;
 	pub const StakingPalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/stake");
-	/// Inflation per year: 5 % of the total issuance, paid to validators and delegators.
-	pub const YearlyInflation: Perbill = Perbill::from_percent(5);
-	/// An equivocating validator and its backers lose 10 % of their exposed stake.
-	pub const OffenceSlashFraction: Perbill = Perbill::from_percent(10);
-	/// Whoever reports a service offence earns 10 % of the slash.
-	pub const ReporterShare: Perbill = Perbill::from_percent(10);
 	/// Equivocation reports are valid this many blocks: the bonding duration.
 	pub const ReportLongevity: u64 = BondingDuration::get() as u64
 		* SessionsPerEra::get() as u64
 		* EpochDuration::get();
-	/// The treasury: slashed funds go here.
+	/// The treasury's account (pallet-treasury's): slashed funds and a share of fees go here.
 	pub TreasuryAccount: AccountId =
 		sp_runtime::traits::AccountIdConversion::into_account_truncating(
-			&frame_support::PalletId(*b"zg/trsry"),
+			&governance::TreasuryPalletId::get(),
 		);
 }
 
@@ -469,13 +477,16 @@ impl pallet_zg_staking::Config for Runtime {
 	// weighs about 0.21 s of the 2 s block (benchmarked): four leave half the block.
 	type MaxSlashesPerBlock = ConstU32<4>;
 	type MinimumValidatorCount = ConstU32<1>;
-	type YearlyInflation = YearlyInflation;
-	type OffenceSlashFraction = OffenceSlashFraction;
-	type ReporterShare = ReporterShare;
+	// Governed at run time (governance::params): 5 %, 10 % and 10 % by default.
+	type YearlyInflation = dynamic_params::staking::YearlyInflation;
+	type OffenceSlashFraction = dynamic_params::staking::OffenceSlashFraction;
+	type ReporterShare = dynamic_params::staking::ReporterShare;
 	type PalletId = StakingPalletId;
 	type Treasury = TreasuryAccount;
 	type SessionInterface = Session;
 	type Obligations = (Storage, Compute, Da);
+	type AdminOrigin = governance::StakingAdminOrigin;
+	type SlashCancelOrigin = governance::SlashCancelOrigin;
 	type WeightInfo = pallet_zg_staking::weights::SubstrateWeight<Runtime>;
 }
 
@@ -532,8 +543,6 @@ pub mod storage_params {
 
 parameter_types! {
 	pub const StoragePalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/store");
-	/// A missed or wrong storage proof, or a missed handover, costs 10 % of the role bond.
-	pub const StorageFaultSlash: Perbill = Perbill::from_percent(10);
 	/// Whoever proves a file inconsistent earns 10 % of what the file still holds.
 	pub const InconsistencyReward: Perbill = Perbill::from_percent(10);
 	/// What each service pallet may spend on due deadlines in a block: 10 % of the block.
@@ -579,7 +588,8 @@ impl pallet_zg_storage::Config for Runtime {
 	type MinParityShards = ConstU32<1>;
 	type MaxParityShards = ConstU32<16>;
 	type MinShardSize = ConstU64<{ storage_params::MIN_SHARD_SIZE }>;
-	type SubmissionFee = ConstU128<{ storage_params::SUBMISSION_FEE }>;
+	// Governed at run time (governance::params), as is the fault slash.
+	type SubmissionFee = dynamic_params::storage::SubmissionFee;
 	type MinLifetime = ConstU32<{ storage_params::MIN_LIFETIME }>;
 	type MaxLifetime = ConstU32<{ storage_params::MAX_LIFETIME }>;
 	type ConfirmationPeriod = ConstU32<{ storage_params::CONFIRMATION_PERIOD }>;
@@ -588,13 +598,14 @@ impl pallet_zg_storage::Config for Runtime {
 	type SweepPeriod = ConstU32<{ storage_params::SWEEP_PERIOD }>;
 	type ChallengeRegion = ConstU32<{ storage_params::CHALLENGE_REGION }>;
 	type MaxChallengesPerBlock = ConstU32<32>;
-	type FaultSlash = StorageFaultSlash;
+	type FaultSlash = dynamic_params::storage::FaultSlash;
 	type InconsistencyReward = InconsistencyReward;
 	type MaxProviders = ConstU32<256>;
 	type MaxEndpointLen = ConstU32<256>;
 	type MaxBatch = ConstU32<16>;
 	type HandoverPage = ConstU32<16>;
 	type DeadlineWeight = DeadlineWeight;
+	type AdminOrigin = governance::ParamsAdminOrigin;
 	type WeightInfo = pallet_zg_storage::weights::SubstrateWeight<Runtime>;
 }
 
@@ -649,10 +660,6 @@ parameter_types! {
 	pub const DaPalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/dablb");
 	/// No signer takes more than a quarter of a committee's seats.
 	pub const DaMaxSeatShare: Perbill = Perbill::from_percent(25);
-	/// An unanswered availability challenge costs 10 % of the role bond.
-	pub const WithholdingSlash: Perbill = Perbill::from_percent(10);
-	/// Attesting while holding a line that is no codeword costs 20 % of the role bond.
-	pub const BadLineSlash: Perbill = Perbill::from_percent(20);
 	/// Half of a bad disperser's deposit pays whoever proves the bad encoding.
 	pub const DaReporterShare: Perbill = Perbill::from_percent(50);
 }
@@ -671,18 +678,20 @@ impl pallet_zg_da::Config for Runtime {
 	type MaxSigners = ConstU32<128>;
 	type MaxSeats = ConstU32<64>;
 	type MaxSeatShare = DaMaxSeatShare;
-	type SubmissionFee = ConstU128<{ da_params::SUBMISSION_FEE }>;
+	// Governed at run time (governance::params), as are the challenge window and slashes.
+	type SubmissionFee = dynamic_params::da::SubmissionFee;
 	type DisperserDeposit = ConstU128<{ da_params::DISPERSER_DEPOSIT }>;
 	type ChallengeDeposit = ConstU128<{ da_params::CHALLENGE_DEPOSIT }>;
 	type AttestationPeriod = ConstU32<{ da_params::ATTESTATION_PERIOD }>;
 	type Retention = ConstU32<{ da_params::RETENTION }>;
-	type ChallengeWindow = ConstU32<{ da_params::CHALLENGE_WINDOW }>;
+	type ChallengeWindow = dynamic_params::da::ChallengeWindow;
 	type RandomChallenges = ConstU32<1>;
-	type WithholdingSlash = WithholdingSlash;
-	type BadLineSlash = BadLineSlash;
+	type WithholdingSlash = dynamic_params::da::WithholdingSlash;
+	type BadLineSlash = dynamic_params::da::BadLineSlash;
 	type ReporterShare = DaReporterShare;
 	type MaxEndpointLen = ConstU32<256>;
 	type DeadlineWeight = DeadlineWeight;
+	type AdminOrigin = governance::ParamsAdminOrigin;
 	type WeightInfo = pallet_zg_da::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = DaBenchmarkHelper;
@@ -753,12 +762,6 @@ pub mod compute_params {
 
 parameter_types! {
 	pub const ComputePalletId: frame_support::PalletId = frame_support::PalletId(*b"zg/cmpte");
-	/// A job left unanswered costs 1 % of the provider's role bond.
-	pub const MissedJobSlash: Perbill = Perbill::from_percent(1);
-	/// A result that loses a dispute costs 10 % of the provider's role bond.
-	pub const WrongResultSlash: Perbill = Perbill::from_percent(10);
-	/// A verifier that does not vote, or votes against a decisive majority, loses 1 %.
-	pub const VerifierSlash: Perbill = Perbill::from_percent(1);
 	/// Half of a dispute's reward pot goes to the majority verifiers.
 	pub const VerifierShare: Perbill = Perbill::from_percent(50);
 }
@@ -781,20 +784,21 @@ impl pallet_zg_compute::Config for Runtime {
 	type MaxConcurrency = ConstU32<4>;
 	type MaxOpenJobsPerProvider = ConstU32<16>;
 	type MaxBatch = ConstU32<16>;
-	type JobTimeout = ConstU32<{ compute_params::JOB_TIMEOUT }>;
+	// Governed at run time (governance::params), as are the fees, deposit and slashes below.
+	type JobTimeout = dynamic_params::compute::JobTimeout;
 	type ChallengeWindow = ConstU32<{ compute_params::CHALLENGE_WINDOW }>;
 	type DisputePeriod = ConstU32<{ compute_params::DISPUTE_PERIOD }>;
 	type RefundLock = ConstU32<{ compute_params::REFUND_LOCK }>;
 	type MaxCapabilityLifetime = ConstU32<{ compute_params::MAX_CAPABILITY_LIFETIME }>;
-	type JobSubmissionFee = ConstU128<{ compute_params::JOB_SUBMISSION_FEE }>;
+	type JobSubmissionFee = dynamic_params::compute::JobSubmissionFee;
 	type RefusalFee = ConstU128<{ compute_params::REFUSAL_FEE }>;
-	type MinDisputeDeposit = ConstU128<{ compute_params::MIN_DISPUTE_DEPOSIT }>;
+	type MinDisputeDeposit = dynamic_params::compute::MinDisputeDeposit;
 	type DisputeDepositFactor = ConstU32<10>;
 	type VerifiersPerDispute = ConstU32<3>;
 	type VerifierShare = VerifierShare;
-	type MissedJobSlash = MissedJobSlash;
-	type WrongResultSlash = WrongResultSlash;
-	type VerifierSlash = VerifierSlash;
+	type MissedJobSlash = dynamic_params::compute::MissedJobSlash;
+	type WrongResultSlash = dynamic_params::compute::WrongResultSlash;
+	type VerifierSlash = dynamic_params::compute::VerifierSlash;
 	type DeadlineWeight = DeadlineWeight;
 	type WeightInfo = pallet_zg_compute::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -1083,8 +1087,30 @@ mod runtime {
 	pub type Compute = pallet_zg_compute;
 	#[runtime::pallet_index(16)]
 	pub type Da = pallet_zg_da;
+	#[runtime::pallet_index(17)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(18)]
+	pub type Scheduler = pallet_scheduler;
 	#[runtime::pallet_index(20)]
 	pub type Revive = pallet_revive;
+	#[runtime::pallet_index(21)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(22)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(23)]
+	pub type Origins = governance::origins;
+	#[runtime::pallet_index(24)]
+	pub type Whitelist = pallet_whitelist;
+	#[runtime::pallet_index(25)]
+	pub type TechnicalCommittee = pallet_collective<Instance1>;
+	#[runtime::pallet_index(26)]
+	pub type TechnicalMembership = pallet_membership<Instance1>;
+	#[runtime::pallet_index(27)]
+	pub type Treasury = pallet_treasury;
+	#[runtime::pallet_index(28)]
+	pub type Parameters = pallet_parameters;
+	#[runtime::pallet_index(29)]
+	pub type Params = governance::params::pallet_bounded_params;
 }
 
 use pallet_grandpa::AuthorityId as GrandpaId;

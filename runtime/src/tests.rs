@@ -279,7 +279,7 @@ fn an_offender_is_disabled_by_the_session_pallet_and_its_slash_queued() {
 			(&bob, 0),
 		)
 		.expect("the slash waits");
-		assert_eq!(queued.fraction, OffenceSlashFraction::get());
+		assert_eq!(queued.fraction, dynamic_params::staking::OffenceSlashFraction::get());
 		assert_eq!(pallet_zg_staking::UnappliedSlashes::<Runtime>::iter().count(), 1);
 	});
 }
