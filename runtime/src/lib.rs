@@ -136,7 +136,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_version: 103,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
-	transaction_version: 3,
+	transaction_version: 4,
 	system_version: 1,
 };
 
@@ -880,6 +880,7 @@ where
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
 			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::default(),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 			frame_system::WeightReclaim::<Runtime>::new(),
 		);
 		let payload = SignedPayload::new(call, extension)
@@ -978,6 +979,10 @@ pub type TxExtension = (
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	// Turns the origin of an Ethereum transaction into its mapped account; encodes nothing.
 	pallet_revive::evm::tx_extension::SetOrigin<Runtime>,
+	// The signer's proof of the metadata it showed (RFC-0078: hardware wallets and offline
+	// signers). A mode byte in the extrinsic; the runtime is not yet built with its metadata
+	// hash, so signers send mode 0 (disabled).
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	// Last, so that it sees the refunds of every extension before it.
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -1003,6 +1008,7 @@ impl EthExtra for EthExtraImpl {
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
 			pallet_revive::evm::tx_extension::SetOrigin::<Runtime>::new_from_eth_transaction(),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 			frame_system::WeightReclaim::<Runtime>::new(),
 		)
 	}
