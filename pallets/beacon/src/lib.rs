@@ -61,7 +61,11 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
+	/// The in-code storage version: the layout of the first release (a migration bumps it).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// The output of block `b`, at slot `b mod History`, with the block it belongs to.

@@ -113,6 +113,7 @@ impl pallet_zg_staking::Config for Test {
 	type MaxUnlockingChunks = ConstU32<4>;
 	type MaxSlashesPerBlock = ConstU32<4>;
 	type MinimumValidatorCount = ConstU32<1>;
+	type MinBondFloor = frame_support::traits::ConstU128<1>;
 	type YearlyInflation = ();
 	type OffenceSlashFraction = ();
 	type ReporterShare = ReporterShare;

@@ -862,6 +862,8 @@ pub mod pallet {
 		EncodingSound,
 		/// Seats must be between 1 and `MaxSeats`.
 		BadSeats,
+		/// A zero price: every blob would be dispersed for free, so anyone could fill the signers' stores for the fee of a transaction.
+		ZeroPrice,
 	}
 
 	#[pallet::hooks]
@@ -1042,12 +1044,14 @@ pub mod pallet {
 		}
 
 		/// Sets the governed parameters: committee seats (from the next committee on) and the
-		/// price per extended byte (for blobs submitted from now on). [`Config::AdminOrigin`] only.
+		/// price per extended byte (for blobs submitted from now on), above zero (`ZeroPrice`).
+		/// [`Config::AdminOrigin`] only.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::set_params())]
 		pub fn set_params(origin: OriginFor<T>, params: DaParams) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(params.seats >= 1 && params.seats <= T::MaxSeats::get(), Error::<T>::BadSeats);
+			ensure!(params.price > 0, Error::<T>::ZeroPrice);
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
 			Ok(())

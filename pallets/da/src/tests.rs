@@ -475,6 +475,10 @@ fn params_are_governed_by_root_within_bounds() {
 			Da::set_params(RuntimeOrigin::root(), DaParams { seats: 0, price: 7 }),
 			Error::<Test>::BadSeats
 		);
+		assert_noop!(
+			Da::set_params(RuntimeOrigin::root(), DaParams { seats: 16, price: 0 }),
+			Error::<Test>::ZeroPrice
+		);
 		assert_ok!(Da::set_params(RuntimeOrigin::root(), params));
 		// The next committee has the new seats (4 signers at a cap of half: 16 dealt).
 		assert_eq!(first_committee().seat_count(), 16);

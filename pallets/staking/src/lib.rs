@@ -363,6 +363,11 @@ pub mod pallet {
 		/// ([`Pallet::minimum_validator_count`]).
 		#[pallet::constant]
 		type MinimumValidatorCount: Get<u32>;
+		/// The least that [`Pallet::set_config`] and [`Pallet::set_min_role_bond`] accept for
+		/// any minimum bond (validator, delegator, role): a zero minimum would let anyone
+		/// take a role or fill a backer list with dust, at no stake.
+		#[pallet::constant]
+		type MinBondFloor: Get<Balance>;
 		/// Inflation per year, as a part of the total issuance.
 		#[pallet::constant]
 		type YearlyInflation: Get<Perbill>;
@@ -771,6 +776,10 @@ pub mod pallet {
 		SlashesPending,
 		/// The validator count is above `MaxValidators`.
 		ValidatorCountTooHigh,
+		/// The validator count is below [`Config::MinimumValidatorCount`].
+		ValidatorCountTooLow,
+		/// A minimum bond below [`Config::MinBondFloor`].
+		MinimumBondTooLow,
 	}
 
 	#[pallet::hooks]
@@ -822,6 +831,7 @@ pub mod pallet {
 				T::MinimumValidatorCount::get() <= T::MaxValidators::get(),
 				"MinimumValidatorCount must not exceed MaxValidators"
 			);
+			assert!(T::MinBondFloor::get() > 0, "MinBondFloor must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -1130,7 +1140,9 @@ pub mod pallet {
 		}
 
 		/// [`Config::AdminOrigin`]: sets how many validators are elected and the minimum bonds.
-		/// Emits
+		/// The count must lie between [`Config::MinimumValidatorCount`] and
+		/// [`Config::MaxValidators`] (`ValidatorCountTooLow`, `ValidatorCountTooHigh`), each
+		/// bond at least [`Config::MinBondFloor`] (`MinimumBondTooLow`). Emits
 		/// [`Event::ConfigSet`].
 		#[pallet::call_index(11)]
 		#[pallet::weight(T::WeightInfo::set_config())]
@@ -1142,6 +1154,15 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
 			ensure!(validator_count <= T::MaxValidators::get(), Error::<T>::ValidatorCountTooHigh);
+			ensure!(
+				validator_count >= T::MinimumValidatorCount::get(),
+				Error::<T>::ValidatorCountTooLow
+			);
+			ensure!(
+				min_validator_bond >= T::MinBondFloor::get()
+					&& min_delegator_bond >= T::MinBondFloor::get(),
+				Error::<T>::MinimumBondTooLow
+			);
 			ValidatorCount::<T>::put(validator_count);
 			MinValidatorBond::<T>::put(min_validator_bond);
 			MinDelegatorBond::<T>::put(min_delegator_bond);
@@ -1153,7 +1174,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// [`Config::AdminOrigin`]: sets the minimum bond of `role`. Existing bonds below it stop being
+		/// [`Config::AdminOrigin`]: sets the minimum bond of `role`, at least
+		/// [`Config::MinBondFloor`] (`MinimumBondTooLow`). Existing bonds below it stop being
 		/// eligible. Emits [`Event::MinRoleBondSet`].
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::set_min_role_bond())]
@@ -1163,6 +1185,7 @@ pub mod pallet {
 			#[pallet::compact] bond: Balance,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(bond >= T::MinBondFloor::get(), Error::<T>::MinimumBondTooLow);
 			MinRoleBond::<T>::insert(role, bond);
 			Self::deposit_event(Event::MinRoleBondSet { role, bond });
 			Ok(())

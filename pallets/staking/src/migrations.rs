@@ -1,5 +1,6 @@
 //! Storage migrations of the staking pallet, in order: [`v1::MigrateToV1`], then
-//! [`v2::MigrateToV2`].
+//! [`v2::MigrateToV2`] (single-block, run by the runtime's executive); then the multi-block
+//! [`raise_minimum_bonds::RaiseMinimumBonds`] (run by pallet-migrations).
 
 use super::*;
 use frame_support::{
@@ -154,4 +155,97 @@ pub mod v2 {
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;
+}
+
+/// A multi-block migration (a [`SteppedMigration`] that pallet-migrations runs, starting in
+/// the upgrade's block): no minimum bond may be below [`Config::MinBondFloor`] any more (a zero
+/// minimum let anyone take a role or back a validator with dust), so the ones below are raised
+/// to it. Each minimum (the validator's, the delegator's, each role's) is one unit of work of
+/// one read and one write; a step does as many as the block's migration weight allows and
+/// resumes from its cursor in the next block.
+///
+/// Like pallet-revive's, the pallet's multi-block migrations are numbered in a series of their
+/// own ([`MIGRATIONS_ID`], 0 → 1 for this one) and leave the storage version alone: the
+/// executive checks after the upgrade's single-block migrations that every pallet's storage
+/// version is its in-code one, before any multi-block migration has run. pallet-migrations
+/// records each completed identifier, so this runs once; raising to the floor is idempotent
+/// besides.
+pub mod raise_minimum_bonds {
+	use super::*;
+	use frame_support::{
+		migrations::{MigrationId, SteppedMigration, SteppedMigrationError},
+		weights::WeightMeter,
+	};
+
+	/// The pallet's part of its multi-block migrations' identifiers.
+	pub const MIGRATIONS_ID: [u8; 10] = *b"zg-staking";
+
+	/// How many minimums there are: the validator's, the delegator's, then one per role.
+	fn minimums() -> u32 {
+		2u32.saturating_add(Role::ALL.len() as u32)
+	}
+
+	/// Raises minimum number `index` to the floor.
+	fn raise<T: Config>(index: u32) {
+		let floor = T::MinBondFloor::get();
+		match index {
+			0 => MinValidatorBond::<T>::mutate(|b| *b = (*b).max(floor)),
+			1 => MinDelegatorBond::<T>::mutate(|b| *b = (*b).max(floor)),
+			i => {
+				if let Some(role) = Role::ALL.get(i.saturating_sub(2) as usize) {
+					MinRoleBond::<T>::mutate(role, |b| *b = (*b).max(floor));
+				}
+			},
+		}
+	}
+
+	/// Raises every minimum bond below [`Config::MinBondFloor`] to it; see the [module](self).
+	pub struct RaiseMinimumBonds<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> SteppedMigration for RaiseMinimumBonds<T> {
+		/// The index of the next minimum to raise.
+		type Cursor = u32;
+		type Identifier = MigrationId<10>;
+
+		fn id() -> Self::Identifier {
+			MigrationId { pallet_id: MIGRATIONS_ID, version_from: 0, version_to: 1 }
+		}
+
+		fn step(
+			cursor: Option<u32>,
+			meter: &mut WeightMeter,
+		) -> Result<Option<u32>, SteppedMigrationError> {
+			let unit = T::DbWeight::get().reads_writes(1, 1);
+			// One unit: the least progress a step makes.
+			if !meter.can_consume(unit) {
+				return Err(SteppedMigrationError::InsufficientWeight { required: unit });
+			}
+			let mut next = cursor.unwrap_or(0);
+			while next < minimums() {
+				if meter.try_consume(unit).is_err() {
+					return Ok(Some(next));
+				}
+				raise::<T>(next);
+				next.saturating_inc();
+			}
+			Ok(None)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok(alloc::vec::Vec::new())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let floor = T::MinBondFloor::get();
+			frame_support::ensure!(
+				MinValidatorBond::<T>::get() >= floor
+					&& MinDelegatorBond::<T>::get() >= floor
+					&& Role::ALL.iter().all(|r| MinRoleBond::<T>::get(r) >= floor),
+				"a minimum bond is below the floor"
+			);
+			Ok(())
+		}
+	}
 }

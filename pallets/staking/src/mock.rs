@@ -5,7 +5,7 @@
 use crate::{self as pallet_zg_staking, *};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, Hooks, VariantCountOf},
+	traits::{ConstU128, ConstU32, Hooks, VariantCountOf},
 	PalletId,
 };
 use pallet_session::SessionManager;
@@ -36,6 +36,8 @@ impl frame_system::Config for Test {
 	type AccountId = AccountId;
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
 	type AccountData = pallet_balances::AccountData<Balance>;
+	// Weighed reads and writes, as on a chain: the multi-block migration meters them.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
@@ -89,6 +91,7 @@ impl Config for Test {
 	type MaxUnlockingChunks = ConstU32<4>;
 	type MaxSlashesPerBlock = ConstU32<2>;
 	type MinimumValidatorCount = MinimumValidatorCount;
+	type MinBondFloor = ConstU128<ZG>;
 	type YearlyInflation = YearlyInflation;
 	type OffenceSlashFraction = OffenceSlashFraction;
 	type ReporterShare = ReporterShare;

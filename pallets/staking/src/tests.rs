@@ -289,10 +289,32 @@ fn bad_input_fails_and_changes_nothing() {
 			Error::<Test>::BondTooSmall
 		);
 		assert_noop!(
-			Staking::set_config(RuntimeOrigin::root(), 9, 0, 0),
+			Staking::set_config(RuntimeOrigin::root(), 9, ZG, ZG),
 			Error::<Test>::ValidatorCountTooHigh
 		);
-		assert_noop!(Staking::set_config(origin(1), 1, 0, 0), sp_runtime::DispatchError::BadOrigin);
+		assert_noop!(
+			Staking::set_config(origin(1), 1, ZG, ZG),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		// Floors: no fewer validators than the minimum count, no minimum bond below 1 0G.
+		MinimumValidatorCount::set(2);
+		assert_noop!(
+			Staking::set_config(RuntimeOrigin::root(), 1, ZG, ZG),
+			Error::<Test>::ValidatorCountTooLow
+		);
+		assert_noop!(
+			Staking::set_config(RuntimeOrigin::root(), 2, ZG - 1, ZG),
+			Error::<Test>::MinimumBondTooLow
+		);
+		assert_noop!(
+			Staking::set_config(RuntimeOrigin::root(), 2, ZG, 0),
+			Error::<Test>::MinimumBondTooLow
+		);
+		assert_noop!(
+			Staking::set_min_role_bond(RuntimeOrigin::root(), Role::StorageProvider, 0),
+			Error::<Test>::MinimumBondTooLow
+		);
+		assert_ok!(Staking::set_config(RuntimeOrigin::root(), 2, ZG, ZG));
 	});
 }
 
@@ -819,6 +841,56 @@ fn withdrawals_wait_for_the_due_slashes() {
 		assert_eq!(UnappliedSlashes::<Test>::iter().count(), 0);
 		// Nothing has finished unbonding yet: the usual refusal.
 		assert_noop!(Staking::withdraw_unbonded(origin(20)), Error::<Test>::NothingToWithdraw);
+	});
+}
+
+/// The multi-block migration raises the minimums below the floor, resuming across steps.
+#[test]
+fn minimum_bonds_below_the_floor_are_raised_by_the_multi_block_migration() {
+	use crate::migrations::raise_minimum_bonds::RaiseMinimumBonds;
+	use frame_support::{
+		migrations::{SteppedMigration, SteppedMigrationError},
+		weights::{Weight, WeightMeter},
+	};
+	ExtBuilder::default().build_and_execute(|| {
+		// Version 2 allowed zero minimums.
+		MinValidatorBond::<Test>::put(0);
+		MinRoleBond::<Test>::insert(Role::DaSigner, 5);
+		let unit = <Test as frame_system::Config>::DbWeight::get().reads_writes(1, 1);
+		// Too little weight for any progress: an error, nothing changed.
+		let mut meter = WeightMeter::with_limit(unit.saturating_sub(Weight::from_parts(1, 0)));
+		assert_eq!(
+			RaiseMinimumBonds::<Test>::step(None, &mut meter),
+			Err(SteppedMigrationError::InsufficientWeight { required: unit })
+		);
+		assert_eq!(MinValidatorBond::<Test>::get(), 0);
+		// Two units per block: the validator's and the delegator's minimums, then two roles,
+		// then the last role.
+		let mut cursor = None;
+		let mut steps = 0;
+		loop {
+			let mut meter = WeightMeter::with_limit(unit.saturating_mul(2));
+			steps += 1;
+			match RaiseMinimumBonds::<Test>::step(cursor, &mut meter).unwrap() {
+				None => break,
+				Some(next) => cursor = Some(next),
+			}
+			if steps == 1 {
+				assert_eq!(cursor, Some(2));
+				assert_eq!(MinValidatorBond::<Test>::get(), ZG);
+				assert_eq!(MinRoleBond::<Test>::get(Role::DaSigner), 5);
+			}
+		}
+		assert_eq!(steps, 3);
+		assert_eq!(MinValidatorBond::<Test>::get(), ZG);
+		assert_eq!(MinRoleBond::<Test>::get(Role::DaSigner), ZG);
+		// Minimums above the floor are kept.
+		assert_eq!(MinDelegatorBond::<Test>::get(), 10 * ZG);
+		assert_eq!(MinRoleBond::<Test>::get(Role::ComputeProvider), 200 * ZG);
+		// Run again, it changes nothing.
+		let mut meter = WeightMeter::with_limit(Weight::MAX);
+		assert_eq!(RaiseMinimumBonds::<Test>::step(None, &mut meter), Ok(None));
+		assert_eq!(MinRoleBond::<Test>::get(Role::DaSigner), ZG);
 	});
 }
 

@@ -694,6 +694,8 @@ pub mod pallet {
 		LifetimeTooLong,
 		/// Zero extra blocks.
 		ZeroExtension,
+		/// A zero price: every file would be stored for free, so anyone could fill the providers' disks for the fee of a transaction.
+		ZeroPrice,
 	}
 
 	#[pallet::hooks]
@@ -1013,8 +1015,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets the storage price in plancks per charged byte and block. [`Config::AdminOrigin`] only. Applies to
-		/// later submissions and renewals; escrowed fees do not change.
+		/// Sets the storage price in plancks per charged byte and block, above zero
+		/// (`ZeroPrice`). [`Config::AdminOrigin`] only. Applies to later submissions and
+		/// renewals; escrowed fees do not change.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::set_price())]
 		pub fn set_price(
@@ -1022,6 +1025,7 @@ pub mod pallet {
 			#[pallet::compact] price: Balance,
 		) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
+			ensure!(price > 0, Error::<T>::ZeroPrice);
 			Price::<T>::put(price);
 			Self::deposit_event(Event::PriceSet { price });
 			Ok(())

@@ -1035,9 +1035,10 @@ fn provider_registration() {
 }
 
 #[test]
-fn only_root_sets_the_price() {
+fn only_root_sets_the_price_and_never_zero() {
 	execute(|| {
 		assert_noop!(Storage::set_price(RuntimeOrigin::signed(1), 5), DispatchError::BadOrigin);
+		assert_noop!(Storage::set_price(RuntimeOrigin::root(), 0), Error::<Test>::ZeroPrice);
 		assert_ok!(Storage::set_price(RuntimeOrigin::root(), 5));
 		assert_eq!(Price::<Test>::get(), 5);
 	});

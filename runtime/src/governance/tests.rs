@@ -212,8 +212,8 @@ fn a_track_origin_cannot_act_outside_its_track() {
 		let count = pallet_zg_staking::ValidatorCount::<Runtime>::get();
 		let set_config = RuntimeCall::Staking(pallet_zg_staking::Call::set_config {
 			validator_count: 1,
-			min_validator_bond: 0,
-			min_delegator_bond: 0,
+			min_validator_bond: ZG,
+			min_delegator_bond: ZG,
 		});
 		for origin in [Origin::ParamsAdmin, Origin::Treasurer, Origin::WhitelistedCaller] {
 			assert_eq!(
