@@ -15,6 +15,9 @@ ZG_ETH_RPC="${ZG_ETH_RPC:-$CARGO_TARGET_DIR/release/eth-rpc}"
 export ZG_WORKER ZG_STORAGE ZG_DA ZG_MODEL ZG_ETH_RPC
 # Open-weight models fetched from package registries (scripts/fetch-models.sh).
 export ZG_MODELS="${ZG_MODELS:-$HOME/.cache/zg-chain/models}"
+# The state of the storage network at the end of its test (zombienet/snapshot.js), which
+# .ci/run's try-runtime test upgrades and checks.
+export ZG_STATE_SNAPSHOT="${ZG_STATE_SNAPSHOT:-$HOME/.cache/zg-chain/live-state.json}"
 minilm_dir() { echo "$ZG_MODELS/all-minilm-l6-v2"; }
 smollm_path() { echo "$ZG_MODELS/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 

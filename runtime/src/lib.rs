@@ -56,10 +56,13 @@ extern crate alloc;
 
 pub mod genesis_config_presets;
 pub mod governance;
+pub mod migrations;
 pub mod precompiles;
 mod session;
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, feature = "try-runtime"))]
+mod try_runtime_tests;
 
 use alloc::{borrow::Cow, vec, vec::Vec};
 use frame_support::{
@@ -133,7 +136,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("zg"),
 	impl_name: Cow::Borrowed("zg-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 4,
@@ -285,6 +288,8 @@ impl frame_system::Config for Runtime {
 	// Every new account gets an Ethereum address mapping, so it can use contracts at once.
 	type OnNewAccount = pallet_revive::AutoMapper<Runtime>;
 	type OnKilledAccount = pallet_revive::AutoMapper<Runtime>;
+	// pallet-migrations runs the multi-block migrations (see `migrations`).
+	type MultiBlockMigrator = MultiBlockMigrations;
 	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
 }
 
@@ -477,6 +482,8 @@ impl pallet_zg_staking::Config for Runtime {
 	// weighs about 0.21 s of the 2 s block (benchmarked): four leave half the block.
 	type MaxSlashesPerBlock = ConstU32<4>;
 	type MinimumValidatorCount = ConstU32<1>;
+	// Every minimum bond governance sets is at least 1 0G.
+	type MinBondFloor = ConstU128<ZG>;
 	// Governed at run time (governance::params): 5 %, 10 % and 10 % by default.
 	type YearlyInflation = dynamic_params::staking::YearlyInflation;
 	type OffenceSlashFraction = dynamic_params::staking::OffenceSlashFraction;
@@ -1020,13 +1027,6 @@ pub type UncheckedExtrinsic =
 /// The payload that a Substrate extrinsic's signature covers.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations to run on the next runtime upgrade (each runs once: it checks the
-/// pallet's storage version).
-pub type Migrations = (
-	pallet_zg_staking::migrations::v1::MigrateToV1<Runtime>,
-	pallet_zg_staking::migrations::v2::MigrateToV2<Runtime>,
-);
-
 /// Executes blocks: dispatches extrinsics to the pallets in order.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -1034,7 +1034,7 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
-	Migrations,
+	migrations::SingleBlock,
 >;
 
 #[frame_support::runtime]
@@ -1117,6 +1117,8 @@ mod runtime {
 	pub type Parameters = pallet_parameters;
 	#[runtime::pallet_index(29)]
 	pub type Params = governance::params::pallet_bounded_params;
+	#[runtime::pallet_index(30)]
+	pub type MultiBlockMigrations = pallet_migrations;
 }
 
 use pallet_grandpa::AuthorityId as GrandpaId;
@@ -1134,6 +1136,7 @@ mod benches {
 		[pallet_zg_compute, Compute]
 		[pallet_zg_da, Da]
 		[pallet_zg_beacon, Beacon]
+		[pallet_migrations, MultiBlockMigrations]
 	);
 	// pallet-revive keeps its upstream weights: its benchmarks need solc and the PolkaVM
 	// toolchain at build time (pallet-revive-fixtures).
