@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
 # the e2e tests against a dev node (polkadot.js; ethers, Hardhat and the precompiles through
-# eth-rpc), the zombienet smoke test of a 4-validator
+# eth-rpc), a network of two validators from `zg-node new-network`'s spec, the zombienet smoke test of a 4-validator
 # network, and the zombienet staking, storage and DA (workers, CLIs, slashing, handover) and compute
 # (OpenAI SDK, jobs, disputes) tests. Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,6 +26,9 @@ timed cargo test --release --locked --workspace
 log "e2e tests (dev node, fast runtime: polkadot.js; ethers, Hardhat and the precompiles through eth-rpc)"
 (cd "$ROOT/e2e" && timed node --test --test-concurrency=1 tests/)
 
+log "own network (docs/own-network.md: two validators from a generated chain spec)"
+timed "$ROOT/scripts/test-own-network.sh"
+
 log "zombienet smoke test (4 validators, fast runtime)"
 work="$(mktemp -d)"
 # The networks' directories go at the end; on a failure their nodes' logs are copied out first,
@@ -48,6 +51,7 @@ timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet
 log "zombienet staking test (a fifth validator joins, a delegator is paid)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-staking" test "$ROOT/zombienet/staking.zndsl"
 
+rm -f "$ZG_STATE_SNAPSHOT"
 log "zombienet storage and DA test (5 providers with workers, a faulty provider slashed, a handover; 5 DA signers, a 16 MiB blob, a withholding signer slashed)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-storage" test "$ROOT/zombienet/storage.zndsl"
 

@@ -7,7 +7,8 @@
 //! | `dev-fast` | 2 s blocks, 40 s epochs | Alice | tests |
 //! | `local-fast` | 2 s blocks, 40 s epochs | Alice, Bob, Charlie, Dave | network tests (zombienet) |
 //!
-//! Anything else is read as the path of a chain spec JSON file.
+//! Anything else is read as the path of a chain spec JSON file, e.g. one that
+//! `zg-node new-network` printed.
 
 use sc_service::ChainType;
 use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
@@ -34,7 +35,8 @@ pub enum Speed {
 	Fast,
 }
 
-fn wasm(speed: Speed) -> Result<&'static [u8], String> {
+/// The runtime code of a speed.
+pub fn wasm(speed: Speed) -> Result<&'static [u8], String> {
 	let wasm = match speed {
 		Speed::Normal => zg_runtime::WASM_BINARY,
 		Speed::Fast => zg_runtime::fast_runtime::WASM_BINARY,

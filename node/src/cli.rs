@@ -11,6 +11,10 @@ pub enum Subcommand {
 	/// Build a chain specification (`--raw` for the raw form).
 	BuildSpec(sc_cli::BuildSpecCmd),
 
+	/// Build the chain specification of a network of your own validators (their accounts and
+	/// session keys, bootnodes; no dev keys, no sudo). See docs/own-network.md.
+	NewNetwork(crate::new_network::NewNetworkCmd),
+
 	/// Export a chain specification without touching a database.
 	ExportChainSpec(sc_cli::ExportChainSpecCmd),
 

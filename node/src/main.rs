@@ -8,6 +8,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod new_network;
 mod rpc;
 mod service;
 

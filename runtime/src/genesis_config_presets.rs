@@ -73,80 +73,122 @@ fn da_endpoint(i: usize) -> Vec<u8> {
 	alloc::format!("http://127.0.0.1:{}", 8700 + i).into_bytes()
 }
 
-/// A genesis state with the given validators, endowed accounts and sudo key (none: governed by
-/// referenda from the first block). The validators are the technical committee. With at least
-/// four validators (the fewest candidates a DA committee is drawn from), each is also a DA
-/// signer whose worker is at [`da_endpoint`], and epoch 0's committee is drawn from them at
-/// genesis, so that blobs can be dispersed from the first block.
-fn genesis(
-	validators: &[Sr25519Keyring],
-	endowed: Vec<AccountId>,
-	root: Option<AccountId>,
-) -> Value {
-	let da_signers: Vec<AccountId> = if validators.len() >= 4 {
-		validators.iter().map(|v| v.to_account_id()).collect()
+/// The first state of a network: who validates with which session keys, who holds how much,
+/// who signs DA blobs, and whether there is a sudo key.
+pub struct NetworkGenesis {
+	/// The validators' accounts (each bonds [`VALIDATOR_BOND`] and sits on the technical
+	/// committee) with their session keys.
+	pub validators: Vec<(AccountId, SessionKeys)>,
+	/// The endowed accounts and their balances; each validator and DA signer must hold
+	/// enough for its bond.
+	pub endowed: Vec<(AccountId, Balance)>,
+	/// The DA signers (each bonds [`DA_SIGNER_BOND`]) with their workers' public endpoints.
+	/// Epoch 0's DA committee is drawn from them at genesis.
+	pub da_signers: Vec<(AccountId, Vec<u8>)>,
+	/// The sudo key; `None`: governed by referenda from the first block.
+	pub root: Option<AccountId>,
+}
+
+impl NetworkGenesis {
+	/// Why this genesis cannot start a working network, if it cannot: no validator or more
+	/// than are elected ([`VALIDATOR_COUNT`]), DA signers too few to draw a committee from, or
+	/// a DA endpoint longer than the pallet keeps.
+	#[cfg(feature = "std")]
+	pub fn check(&self) -> Result<(), alloc::string::String> {
+		use alloc::format;
+		use frame_support::traits::Get;
+		let validators = self.validators.len() as u32;
+		if validators == 0 || validators > VALIDATOR_COUNT {
+			return Err(format!(
+				"{validators} validators: a network starts with 1 to {VALIDATOR_COUNT} (more join \
+				 later by bonding)"
+			));
+		}
+		let signers = self.da_signers.len() as u32;
+		let min_signers = crate::Da::min_candidates();
+		if signers != 0 && signers < min_signers {
+			return Err(format!(
+				"{signers} DA signers: a DA committee is drawn from at least {min_signers} (or give \
+				 none; signers can register later)"
+			));
+		}
+		let max_endpoint: u32 = <crate::Runtime as pallet_zg_da::Config>::MaxEndpointLen::get();
+		if let Some((who, _)) =
+			self.da_signers.iter().find(|(_, url)| url.len() > max_endpoint as usize)
+		{
+			return Err(format!("DA signer {who}: the URL is longer than {max_endpoint} bytes"));
+		}
+		Ok(())
+	}
+
+	/// The genesis config patch of this network (what a chain spec's
+	/// `genesis.runtimeGenesis.patch` holds).
+	pub fn patch(self) -> Value {
+		let NetworkGenesis { validators, endowed, da_signers, root } = self;
+		let committee: Vec<AccountId> = validators.iter().map(|(a, _)| a.clone()).collect();
+		let validator_stakers: Vec<_> = validators
+			.iter()
+			.map(|(a, _)| (a.clone(), VALIDATOR_BOND, StakerStatus::Validator(Default::default())))
+			.collect();
+		let session_keys: Vec<_> =
+			validators.into_iter().map(|(a, keys)| (a.clone(), a, keys)).collect();
+		// Every account created at genesis gets its Ethereum address from pallet-revive's
+		// `AutoMapper` (the runtime's `OnNewAccount` hook), so none needs an explicit mapping.
+		build_struct_json_patch!(RuntimeGenesisConfig {
+			balances: BalancesConfig { balances: endowed },
+			babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+			session: SessionConfig { keys: session_keys },
+			staking: StakingConfig {
+				validator_count: VALIDATOR_COUNT,
+				min_validator_bond: MIN_VALIDATOR_BOND,
+				min_delegator_bond: MIN_DELEGATOR_BOND,
+				min_role_bonds: Role::ALL.iter().map(|r| (*r, MIN_ROLE_BOND)).collect::<Vec<_>>(),
+				stakers: validator_stakers,
+				role_bonds: da_signers
+					.iter()
+					.map(|(a, _)| (a.clone(), Role::DaSigner, DA_SIGNER_BOND))
+					.collect::<Vec<_>>(),
+			},
+			storage: StorageConfig { price: crate::storage_params::DEFAULT_PRICE },
+			da: DaConfig {
+				params: pallet_zg_da::DaParams {
+					seats: pallet_zg_da::DEFAULT_SEATS,
+					price: crate::da_params::DEFAULT_PRICE,
+				},
+				signers: da_signers,
+			},
+			technical_membership: TechnicalMembershipConfig {
+				// At most the committee's seats (50): the first validators.
+				members: frame_support::BoundedVec::truncate_from(committee),
+			},
+			sudo: SudoConfig { key: root },
+		})
+	}
+}
+
+/// A genesis state of dev validators (`//Alice` …), the dev accounts endowed with
+/// [`ENDOWMENT`] each. The validators are the technical committee. With at least four
+/// validators (the fewest candidates a DA committee is drawn from), each is also a DA signer
+/// whose worker is at [`da_endpoint`], and epoch 0's committee is drawn from them at genesis,
+/// so that blobs can be dispersed from the first block.
+fn genesis(validators: &[Sr25519Keyring], root: Option<AccountId>) -> Value {
+	let da_signers = if validators.len() >= 4 {
+		validators.iter().enumerate().map(|(i, v)| (v.to_account_id(), da_endpoint(i))).collect()
 	} else {
 		Vec::new()
 	};
-	let session_keys: Vec<_> = validators
-		.iter()
-		.map(|v| (v.to_account_id(), v.to_account_id(), session_keys(*v)))
-		.collect();
-	// Every account created at genesis gets its Ethereum address from pallet-revive's
-	// `AutoMapper` (the runtime's `OnNewAccount` hook), so none needs an explicit mapping.
-	build_struct_json_patch!(RuntimeGenesisConfig {
-		balances: BalancesConfig {
-			balances: endowed.into_iter().map(|a| (a, ENDOWMENT)).collect::<Vec<_>>(),
-		},
-		babe: BabeConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
-		session: SessionConfig { keys: session_keys },
-		staking: StakingConfig {
-			validator_count: VALIDATOR_COUNT,
-			min_validator_bond: MIN_VALIDATOR_BOND,
-			min_delegator_bond: MIN_DELEGATOR_BOND,
-			min_role_bonds: Role::ALL.iter().map(|r| (*r, MIN_ROLE_BOND)).collect::<Vec<_>>(),
-			stakers: validators
-				.iter()
-				.map(|v| (
-					v.to_account_id(),
-					VALIDATOR_BOND,
-					StakerStatus::Validator(Default::default())
-				))
-				.collect::<Vec<_>>(),
-			role_bonds: da_signers
-				.iter()
-				.map(|a| (a.clone(), Role::DaSigner, DA_SIGNER_BOND))
-				.collect::<Vec<_>>(),
-		},
-		storage: StorageConfig { price: crate::storage_params::DEFAULT_PRICE },
-		da: DaConfig {
-			params: pallet_zg_da::DaParams {
-				seats: pallet_zg_da::DEFAULT_SEATS,
-				price: crate::da_params::DEFAULT_PRICE,
-			},
-			signers: da_signers
-				.iter()
-				.enumerate()
-				.map(|(i, a)| (a.clone(), da_endpoint(i)))
-				.collect::<Vec<_>>(),
-		},
-		technical_membership: TechnicalMembershipConfig {
-			// At most the committee's seats (50): the first validators.
-			members: frame_support::BoundedVec::truncate_from(
-				validators.iter().map(|v| v.to_account_id()).collect::<Vec<_>>()
-			),
-		},
-		sudo: SudoConfig { key: root },
-	})
+	NetworkGenesis {
+		validators: validators.iter().map(|v| (v.to_account_id(), session_keys(*v))).collect(),
+		endowed: endowed_accounts().into_iter().map(|a| (a, ENDOWMENT)).collect(),
+		da_signers,
+		root,
+	}
+	.patch()
 }
 
 /// `development`: Alice alone produces and finalizes blocks, and holds the sudo key.
 pub fn development_config_genesis() -> Value {
-	genesis(
-		&[Sr25519Keyring::Alice],
-		endowed_accounts(),
-		Some(Sr25519Keyring::Alice.to_account_id()),
-	)
+	genesis(&[Sr25519Keyring::Alice], Some(Sr25519Keyring::Alice.to_account_id()))
 }
 
 /// `local_testnet`: Alice, Bob, Charlie and Dave validate, are DA signers and the technical
@@ -159,7 +201,6 @@ pub fn local_testnet_genesis() -> Value {
 			Sr25519Keyring::Charlie,
 			Sr25519Keyring::Dave,
 		],
-		endowed_accounts(),
 		None,
 	)
 }
