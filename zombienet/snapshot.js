@@ -1,6 +1,6 @@
 // Takes the state of the network at its finalized head, every key and value (child tries
 // included), and writes it as JSON to $ZG_STATE_SNAPSHOT: the live state that the try-runtime
-// test (runtime/src/try_runtime_tests.rs, run by .ci/run) upgrades and checks. Run last in
+// test (runtime/tests/live_state.rs, run by .ci/run) upgrades and checks. Run last in
 // storage.zndsl, whose network has been through governance, storage and DA.
 const fs = require('fs');
 

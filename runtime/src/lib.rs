@@ -61,8 +61,6 @@ pub mod precompiles;
 mod session;
 #[cfg(test)]
 mod tests;
-#[cfg(all(test, feature = "try-runtime"))]
-mod try_runtime_tests;
 
 use alloc::{borrow::Cow, vec, vec::Vec};
 use frame_support::{
