@@ -12,7 +12,7 @@
 //    the submission fee are doubled (storage.js, run next in the same network, then uploads with
 //    the CLI and pays both), and the approved spend, claimed with treasury.payout, pays exactly
 //    100 0G.
-const { send, waitFor } = require('./lib.js');
+const { send, waitFor, refusal } = require('./lib.js');
 
 const ZG = 10n ** 18n;
 const VOTE = 900_000n * ZG;
@@ -75,12 +75,7 @@ async function run(nodeName, networkInfo) {
     // 2. A vote beyond the voter's balance.
     const daveTotal = (await api.query.system.account(dave.address)).data;
     const total = daveTotal.free.toBigInt() + daveTotal.reserved.toBigInt();
-    let refused = null;
-    try {
-      await send(api, api.tx.convictionVoting.vote(priceRef, aye(total + 1n)), dave);
-    } catch (e) {
-      refused = e.message;
-    }
+    const refused = await refusal(send(api, api.tx.convictionVoting.vote(priceRef, aye(total + 1n)), dave));
     if (refused !== 'convictionVoting.InsufficientFunds') throw new Error(`a vote beyond the balance was not refused as expected: ${refused}`);
     log('a vote beyond the balance is refused (convictionVoting.InsufficientFunds)');
 
@@ -94,12 +89,7 @@ async function run(nodeName, networkInfo) {
     }, 60_000);
     log(`the storage submission fee is now ${fee.unwrap().asStorage.asSubmissionFee}`);
     // A plain account cannot set a parameter.
-    let refusedSet = null;
-    try {
-      await send(api, api.tx.params.set({ Storage: { SubmissionFee: [null, 1n] } }), alice);
-    } catch (e) {
-      refusedSet = e.message;
-    }
+    const refusedSet = await refusal(send(api, api.tx.params.set({ Storage: { SubmissionFee: [null, 1n] } }), alice));
     if (refusedSet !== 'BadOrigin') throw new Error(`a signed Params.set was not refused: ${refusedSet}`);
     log('Params.set from an account is refused (BadOrigin)');
     const spend = await waitFor('the approved spend', async () => {

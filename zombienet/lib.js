@@ -176,4 +176,20 @@ async function signCapability(api, user, provider, capAmount, nonce, blocks = 1_
   return { capability, signature, key };
 }
 
-module.exports = { send, waitFor, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };
+// The index of the active era (0 before the first).
+async function activeEra(api) {
+  const era = await api.query.staking.activeEra();
+  return era.isSome ? era.unwrap().index.toNumber() : 0;
+}
+
+// The error message with which `promise` rejects, or null if it resolves.
+async function refusal(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e.message;
+  }
+  return null;
+}
+
+module.exports = { send, waitFor, activeEra, refusal, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };

@@ -14,15 +14,10 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { send, waitFor } = require('./lib.js');
+const { send, waitFor, activeEra, refusal } = require('./lib.js');
 
 function log(msg) {
   console.log(`[slash-cancel] ${msg}`);
-}
-
-async function activeEra(api) {
-  const era = await api.query.staking.activeEra();
-  return era.isSome ? era.unwrap().index.toNumber() : 0;
 }
 
 // The queued slashes of `who`: [{ dueEra, offenceEra, fraction }].
@@ -34,15 +29,6 @@ async function queued(api, who) {
       return { dueEra: dueEra.toNumber(), validator: validator.toString(), offenceEra: offenceEra.toNumber(), fraction: value.unwrap().fraction.toNumber() };
     })
     .filter((s) => s.validator === who);
-}
-
-async function refusal(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e.message;
-  }
-  return null;
 }
 
 async function run(nodeName, networkInfo) {

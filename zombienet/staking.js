@@ -8,17 +8,12 @@
 //      reward(Alice) = era reward × Alice's points / total points
 //      share(Ferdie) = (reward(Alice) − commission) × Ferdie's stake / Alice's total exposure
 //    (all rounded down, as the runtime does).
-const { send, waitFor } = require('./lib.js');
+const { send, waitFor, activeEra } = require('./lib.js');
 
 const ZG = 10n ** 18n;
 
 function log(msg) {
   console.log(`[staking] ${msg}`);
-}
-
-async function activeEra(api) {
-  const era = await api.query.staking.activeEra();
-  return era.isSome ? era.unwrap().index.toNumber() : 0;
 }
 
 async function run(nodeName, networkInfo) {

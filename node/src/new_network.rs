@@ -95,35 +95,29 @@ impl NewNetworkCmd {
 
 	/// Checks the arguments and turns them into the runtime's genesis description.
 	fn genesis(&self) -> Result<NetworkGenesis, String> {
-		let mut validators: Vec<(AccountId, SessionKeys)> = Vec::new();
-		for v in &self.validators {
-			if validators.iter().any(|(a, _)| *a == v.account) {
-				return Err(format!("validator {} is given twice", v.account));
-			}
-			if validators.iter().any(|(_, k)| k.babe == v.keys.babe || k.grandpa == v.keys.grandpa)
-			{
-				return Err(format!(
-					"validator {} reuses another validator's session key: each validator needs \
-					 keys of its own",
-					v.account
-				));
-			}
-			validators.push((v.account.clone(), v.keys.clone()));
+		if let Some(v) = first_repeat(&self.validators, |v| v.account.clone()) {
+			return Err(format!("validator {} is given twice", v.account));
 		}
-		let mut endowed: Vec<(AccountId, Balance)> = Vec::new();
-		for (account, amount) in &self.endowed {
-			if endowed.iter().any(|(a, _)| a == account) {
-				return Err(format!("{account} is endowed twice"));
-			}
-			endowed.push((account.clone(), *amount));
+		if let Some(v) = first_repeat(&self.validators, |v| v.keys.babe.clone())
+			.or_else(|| first_repeat(&self.validators, |v| v.keys.grandpa.clone()))
+		{
+			return Err(format!(
+				"validator {} reuses another validator's session key: each validator needs \
+				 keys of its own",
+				v.account
+			));
 		}
-		let mut da_signers: Vec<(AccountId, Vec<u8>)> = Vec::new();
-		for (account, url) in &self.da_signers {
-			if da_signers.iter().any(|(a, _)| a == account) {
-				return Err(format!("DA signer {account} is given twice"));
-			}
-			da_signers.push((account.clone(), url.clone().into_bytes()));
+		if let Some((account, _)) = first_repeat(&self.endowed, |(a, _)| a.clone()) {
+			return Err(format!("{account} is endowed twice"));
 		}
+		if let Some((account, _)) = first_repeat(&self.da_signers, |(a, _)| a.clone()) {
+			return Err(format!("DA signer {account} is given twice"));
+		}
+		let validators: Vec<(AccountId, SessionKeys)> =
+			self.validators.iter().map(|v| (v.account.clone(), v.keys.clone())).collect();
+		let mut endowed = self.endowed.clone();
+		let da_signers: Vec<(AccountId, Vec<u8>)> =
+			self.da_signers.iter().map(|(a, url)| (a.clone(), url.clone().into_bytes())).collect();
 		// Every bonded account needs its bonds and something to pay fees with.
 		let mut needs: Vec<(AccountId, Balance)> = Vec::new();
 		let mut need =
@@ -151,6 +145,15 @@ impl NewNetworkCmd {
 		genesis.check()?;
 		Ok(genesis)
 	}
+}
+
+/// The first item whose key an earlier item has.
+fn first_repeat<T, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Option<&T> {
+	items
+		.iter()
+		.enumerate()
+		.find(|(i, item)| items[..*i].iter().any(|e| key(e) == key(item)))
+		.map(|(_, item)| item)
 }
 
 fn parse_id(id: &str) -> Result<String, String> {
