@@ -13,6 +13,9 @@ ZG_DA="${ZG_DA:-$CARGO_TARGET_DIR/release/zg-da}"
 ZG_MODEL="${ZG_MODEL:-$CARGO_TARGET_DIR/release/zg-model}"
 ZG_ETH_RPC="${ZG_ETH_RPC:-$CARGO_TARGET_DIR/release/eth-rpc}"
 export ZG_WORKER ZG_STORAGE ZG_DA ZG_MODEL ZG_ETH_RPC
+# The code that zombienet/upgrade.js votes in: the fast runtime one spec_version later, built by
+# `cargo build --workspace --all-targets` (runtime/upgrade-test).
+export ZG_UPGRADE_WASM="${ZG_UPGRADE_WASM:-$CARGO_TARGET_DIR/release/wbuild/zg-runtime-upgrade-test/zg_runtime_upgrade_test.compact.compressed.wasm}"
 # Open-weight models fetched from package registries (scripts/fetch-models.sh).
 export ZG_MODELS="${ZG_MODELS:-$HOME/.cache/zg-chain/models}"
 # The state of the storage network at the end of its test (zombienet/snapshot.js), which

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, the workspace's cargo tests (runtime, node, chain spec check),
 # the e2e tests against a dev node (polkadot.js; ethers, Hardhat and the precompiles through
-# eth-rpc), a network of two validators from `zg-node new-network`'s spec, the zombienet smoke test of a 4-validator
-# network, and the zombienet staking, storage and DA (workers, CLIs, slashing, handover) and compute
-# (OpenAI SDK, jobs, disputes) tests. Installs what is missing and builds first.
+# eth-rpc), a network of two validators from `zg-node new-network`'s spec, and the zombienet tests:
+# validators and staking (a runtime upgrade by referendum, a paused validator, joining, rewards,
+# a cancelled slash), governance, storage and DA (workers, CLIs, slashing, handover) and compute
+# (OpenAI SDK, jobs, disputes). Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 total_start=$SECONDS
 "$ROOT/scripts/setup.sh"
@@ -29,7 +30,6 @@ log "e2e tests (dev node, fast runtime: polkadot.js; ethers, Hardhat and the pre
 log "own network (docs/own-network.md: two validators from a generated chain spec)"
 timed "$ROOT/scripts/test-own-network.sh"
 
-log "zombienet smoke test (4 validators, fast runtime)"
 work="$(mktemp -d)"
 # The networks' directories go at the end; on a failure their nodes' logs are copied out first,
 # for whoever reads CI's output.
@@ -46,9 +46,8 @@ keep_logs() {
 trap keep_logs EXIT
 "$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
 export ZG_CHAIN_SPEC="$work/local-fast-raw.json"
-timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet" test "$ROOT/zombienet/smoke.zndsl"
 
-log "zombienet staking test (a fifth validator joins, a delegator is paid)"
+log "zombienet validators and staking test (4 validators: a runtime upgrade by referendum, a validator paused; a fifth validator joins, a delegator is paid, a deferred slash cancelled)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-staking" test "$ROOT/zombienet/staking.zndsl"
 
 rm -f "$ZG_STATE_SNAPSHOT"

@@ -12,7 +12,7 @@
 //    the submission fee are doubled (storage.js, run next in the same network, then uploads with
 //    the CLI and pays both), and the approved spend, claimed with treasury.payout, pays exactly
 //    100 0G.
-const { send, waitFor, refusal } = require('./lib.js');
+const { send, waitFor, refusal, submitReferendum, aye, referendumApproved } = require('./lib.js');
 
 const ZG = 10n ** 18n;
 const VOTE = 900_000n * ZG;
@@ -21,32 +21,6 @@ const SUBMISSION_FEE = ZG / 100n;
 
 function log(msg) {
   console.log(`[governance] ${msg}`);
-}
-
-// Submits `call` as a referendum for `origin` (an OriginCaller), places its decision deposit
-// and returns its index.
-async function submit(api, proposer, origin, call) {
-  const events = await send(api, api.tx.referenda.submit(origin, { Inline: call.method.toHex() }, { After: 0 }), proposer);
-  const submitted = events.find(({ event }) => event.section === 'referenda' && event.method === 'Submitted');
-  if (!submitted) throw new Error('no referenda.Submitted event');
-  const index = submitted.event.data[0].toNumber();
-  await send(api, api.tx.referenda.placeDecisionDeposit(index), proposer);
-  return index;
-}
-
-// An aye with conviction 1x.
-function aye(balance) {
-  return { Standard: { vote: { aye: true, conviction: 'Locked1x' }, balance } };
-}
-
-async function approved(api, index) {
-  const info = await api.query.referenda.referendumInfoFor(index);
-  if (info.isNone) throw new Error(`referendum ${index} does not exist`);
-  const value = info.unwrap();
-  if (value.isRejected || value.isCancelled || value.isTimedOut || value.isKilled) {
-    throw new Error(`referendum ${index} ended ${value.type}`);
-  }
-  return value.isApproved;
 }
 
 async function run(nodeName, networkInfo) {
@@ -64,9 +38,9 @@ async function run(nodeName, networkInfo) {
     // 1. Two referenda.
     const price = (await api.query.storage.price()).toBigInt();
     await send(api, api.tx.balances.transferKeepAlive(treasuryAccount(api), 1_000n * ZG), funder);
-    const priceRef = await submit(api, alice, { Origins: 'ParamsAdmin' }, api.tx.storage.setPrice(2n * price));
-    const feeRef = await submit(api, alice, { Origins: 'ParamsAdmin' }, api.tx.params.set({ Storage: { SubmissionFee: [null, 2n * SUBMISSION_FEE] } }));
-    const spendRef = await submit(api, alice, { Origins: 'Treasurer' }, api.tx.treasury.spend(null, 100n * ZG, beneficiary.address, null));
+    const priceRef = await submitReferendum(api, alice, { Origins: 'ParamsAdmin' }, { Inline: api.tx.storage.setPrice(2n * price).method.toHex() });
+    const feeRef = await submitReferendum(api, alice, { Origins: 'ParamsAdmin' }, { Inline: api.tx.params.set({ Storage: { SubmissionFee: [null, 2n * SUBMISSION_FEE] } }).method.toHex() });
+    const spendRef = await submitReferendum(api, alice, { Origins: 'Treasurer' }, { Inline: api.tx.treasury.spend(null, 100n * ZG, beneficiary.address, null).method.toHex() });
     log(`referendum ${priceRef}: storage price ${price} -> ${2n * price}; ${feeRef}: submission fee -> ${2n * SUBMISSION_FEE}; ${spendRef}: spend 100 0G`);
     for (const voter of [alice, bob, charlie]) {
       await send(api, api.tx.utility.batchAll([priceRef, feeRef, spendRef].map((r) => api.tx.convictionVoting.vote(r, aye(VOTE)))), voter);
@@ -80,7 +54,7 @@ async function run(nodeName, networkInfo) {
     log('a vote beyond the balance is refused (convictionVoting.InsufficientFunds)');
 
     // 3. Enactment.
-    await waitFor('the referenda to be approved', async () => (await approved(api, priceRef)) && (await approved(api, feeRef)) && (await approved(api, spendRef)), 180_000);
+    await waitFor('the referenda to be approved', async () => (await referendumApproved(api, priceRef)) && (await referendumApproved(api, feeRef)) && (await referendumApproved(api, spendRef)), 180_000);
     await waitFor('the new storage price', async () => (await api.query.storage.price()).toBigInt() === 2n * price, 60_000);
     log(`the storage price is now ${2n * price}`);
     const fee = await waitFor('the new submission fee', async () => {

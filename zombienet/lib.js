@@ -182,6 +182,35 @@ async function activeEra(api) {
   return era.isSome ? era.unwrap().index.toNumber() : 0;
 }
 
+// Submits a referendum on `proposal` (`{ Inline: hex }` or `{ Lookup: { hash, len } }` of a
+// noted preimage) for `origin` (an OriginCaller such as `{ Origins: 'ParamsAdmin' }` or
+// `{ system: 'Root' }`), enacted as soon as its track allows; places its decision deposit and
+// returns its index.
+async function submitReferendum(api, proposer, origin, proposal) {
+  const events = await send(api, api.tx.referenda.submit(origin, proposal, { After: 0 }), proposer);
+  const submitted = events.find(({ event }) => event.section === 'referenda' && event.method === 'Submitted');
+  if (!submitted) throw new Error('no referenda.Submitted event');
+  const index = submitted.event.data[0].toNumber();
+  await send(api, api.tx.referenda.placeDecisionDeposit(index), proposer);
+  return index;
+}
+
+// An aye of `balance` with conviction 1x.
+function aye(balance) {
+  return { Standard: { vote: { aye: true, conviction: 'Locked1x' }, balance } };
+}
+
+// Whether referendum `index` was approved; throws if it ended any other way.
+async function referendumApproved(api, index) {
+  const info = await api.query.referenda.referendumInfoFor(index);
+  if (info.isNone) throw new Error(`referendum ${index} does not exist`);
+  const value = info.unwrap();
+  if (value.isRejected || value.isCancelled || value.isTimedOut || value.isKilled) {
+    throw new Error(`referendum ${index} ended ${value.type}`);
+  }
+  return value.isApproved;
+}
+
 // The error message with which `promise` rejects, or null if it resolves.
 async function refusal(promise) {
   try {
@@ -192,4 +221,4 @@ async function refusal(promise) {
   return null;
 }
 
-module.exports = { send, waitFor, activeEra, refusal, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };
+module.exports = { send, waitFor, activeEra, refusal, submitReferendum, aye, referendumApproved, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };

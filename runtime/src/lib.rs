@@ -129,12 +129,28 @@ pub mod opaque {
 pub use opaque::SessionKeys;
 
 /// The version of the runtime: the node compares `spec_version` to decide which code runs a block.
+#[cfg(not(feature = "next-spec-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: Cow::Borrowed("zg"),
 	impl_name: Cow::Borrowed("zg-node"),
 	authoring_version: 1,
 	spec_version: 104,
+	impl_version: 1,
+	apis: RUNTIME_API_VERSIONS,
+	transaction_version: 4,
+	system_version: 1,
+};
+
+/// The same runtime one `spec_version` later: the code that the end-to-end upgrade test
+/// (`zombienet/upgrade.js`, built by `runtime/upgrade-test`) votes in with a referendum.
+#[cfg(feature = "next-spec-version")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: Cow::Borrowed("zg"),
+	impl_name: Cow::Borrowed("zg-node"),
+	authoring_version: 1,
+	spec_version: 105,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 4,
