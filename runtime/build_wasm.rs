@@ -6,9 +6,10 @@
 //! link at a fixed place in the target directory (`<target>/<profile>/wasm-source`): cargo hashes
 //! the absolute path of a path dependency into symbol names, and the wasm builder's projects, in
 //! the target directory, take the runtime as a path dependency. The paths that end up in panic
-//! messages are remapped to `/zg-chain`. Two checkouts built with the same target directory,
-//! toolchain and `Cargo.lock` therefore build the same bytes, which the chain-spec test compares
-//! in CI (`ZG_EXACT_RUNTIME=1`).
+//! messages are remapped to `/zg-chain` (those of crates.io's crates keep the cargo home's path).
+//! Two checkouts built with the same target directory, cargo home, toolchain and `Cargo.lock`
+//! therefore build the same bytes, which the chain-spec test compares in CI
+//! (`ZG_EXACT_RUNTIME=1`).
 
 use std::path::{Path, PathBuf};
 use substrate_wasm_builder::WasmBuilder;

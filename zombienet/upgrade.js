@@ -60,8 +60,9 @@ async function run(nodeName, networkInfo) {
     await waitFor(`referendum ${index} to be approved`, () => referendumApproved(api, index), 240_000);
     const upgradedAt = await waitFor('the new runtime', async () => {
       const header = await api.rpc.chain.getHeader();
-      const version = await api.rpc.state.getRuntimeVersion(header.hash);
-      return version.specVersion.toNumber() === before + 1 && header.number.toNumber();
+      // The best block may be retracted between the two calls: then ask again.
+      const version = await api.rpc.state.getRuntimeVersion(header.hash).catch(() => null);
+      return version !== null && version.specVersion.toNumber() === before + 1 && header.number.toNumber();
     }, 60_000);
     log(`block #${upgradedAt} stored the new code (spec_version ${before + 1})`);
     // The next block is the first that the new code executes: its upgrade hooks run there.

@@ -27,12 +27,13 @@ fn share_runtime_wasm_target() {
 	let Some(wbuild) = build_wasm::profile_dir().map(|p| p.join("wbuild")) else { return };
 	let shared = wbuild.join("zg-runtime").join("target");
 	let own = wbuild.join("zg-runtime-upgrade-test").join("target");
-	if std::fs::read_link(&own).ok().as_deref() == Some("../zg-runtime/target".as_ref()) {
-		return;
-	}
+	// The runtime's may not be built yet, or was deleted: the link must not dangle.
 	if std::fs::create_dir_all(&shared).is_err()
 		|| std::fs::create_dir_all(wbuild.join("zg-runtime-upgrade-test")).is_err()
 	{
+		return;
+	}
+	if std::fs::read_link(&own).ok().as_deref() == Some("../zg-runtime/target".as_ref()) {
 		return;
 	}
 	// A directory of its own from an earlier build goes; the link replaces it.
