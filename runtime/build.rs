@@ -9,12 +9,8 @@ mod build_wasm;
 fn main() {
 	#[cfg(feature = "std")]
 	{
-		let manifest_dir =
-			std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-		let workspace_root = manifest_dir.parent().unwrap_or(&manifest_dir).to_path_buf();
-
-		build_wasm::build(&workspace_root, "runtime", |builder| builder);
-		build_wasm::build(&workspace_root, "runtime", |builder| {
+		build_wasm::build("runtime", |builder| builder);
+		build_wasm::build("runtime", |builder| {
 			builder.enable_feature("fast-runtime").set_file_name("fast_wasm_binary.rs")
 		});
 	}

@@ -18,11 +18,12 @@ use substrate_wasm_builder::WasmBuilder;
 /// link, with the runtime's defaults (imported memory, exported heap base), the remap and what
 /// `configure` adds. Build scripts that run at the same time take turns (a lock next to the link),
 /// so that none moves the link while another builds through it.
-pub fn build(
-	workspace_root: &Path,
-	crate_dir: &str,
-	configure: impl FnOnce(WasmBuilder) -> WasmBuilder,
-) {
+pub fn build(crate_dir: &str, configure: impl FnOnce(WasmBuilder) -> WasmBuilder) {
+	let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+	// The crate lies at `crate_dir` under the workspace root.
+	let depth = Path::new(crate_dir).components().count();
+	let workspace_root = manifest_dir.ancestors().nth(depth).unwrap_or(&manifest_dir).to_path_buf();
+	let workspace_root = workspace_root.as_path();
 	// The wasm builder asks cargo to watch the files it builds from under the link, which may
 	// point at another checkout by the next build: watch this checkout's own files too.
 	for watched in
@@ -35,14 +36,20 @@ pub fn build(
 		lock.lock().ok()?;
 		Some(lock)
 	});
-	let source = stable_source_path(workspace_root);
+	let mut source = stable_source_path(workspace_root);
+	let builder = match WasmBuilder::new().with_project(source.join(crate_dir).join("Cargo.toml")) {
+		Ok(builder) => builder,
+		// The link cannot be followed: build from the checkout's own path (other bytes).
+		Err(_) => {
+			source = workspace_root.to_path_buf();
+			WasmBuilder::new().with_current_project()
+		},
+	};
 	// The target directory lives outside the checkout, where the wasm builder cannot find our
 	// Cargo.lock on its own: point it at this workspace (only for this build script; see
 	// scripts/benchmark.sh).
 	std::env::set_var("WASM_BUILD_WORKSPACE_HINT", &source);
-	let builder = WasmBuilder::new()
-		.with_project(source.join(crate_dir).join("Cargo.toml"))
-		.expect("the crate's Cargo.toml, reached through the link, exists")
+	let builder = builder
 		.import_memory()
 		.export_heap_base()
 		.append_to_rust_flags(format!("--remap-path-prefix={}=/zg-chain", source.display()));

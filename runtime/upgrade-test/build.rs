@@ -8,11 +8,8 @@ mod build_wasm;
 fn main() {
 	#[cfg(feature = "std")]
 	{
-		let manifest_dir =
-			std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-		let workspace_root = manifest_dir.ancestors().nth(2).unwrap_or(&manifest_dir).to_path_buf();
 		share_runtime_wasm_target();
-		build_wasm::build(&workspace_root, "runtime/upgrade-test", |builder| builder);
+		build_wasm::build("runtime/upgrade-test", |builder| builder);
 	}
 }
 
