@@ -166,13 +166,17 @@ pub fn recover(layout: &FileLayout, shards: &mut [Option<Vec<u8>>]) -> Result<()
 	Ok(())
 }
 
-/// Gives the file back from any `k` of its shards (`None` where a shard is missing).
+/// Gives the file back from any `k` of its shards (`None` where a shard is missing). A shard
+/// of another size than the layout's is an error, whichever it is.
 pub fn decode(
 	layout: &FileLayout,
 	mut shards: Vec<Option<Vec<u8>>>,
 ) -> Result<Vec<u8>, ErasureError> {
 	let k = layout.data_shards as usize;
-	if shards.len() != layout.total_shards() as usize {
+	let shard_size = layout.shard_size() as usize;
+	if shards.len() != layout.total_shards() as usize
+		|| shards.iter().flatten().any(|s| s.len() != shard_size)
+	{
 		return Err(ErasureError::WrongShardSize);
 	}
 	// Only the data shards are needed: drop parity before recovering when all data is there.
@@ -366,6 +370,28 @@ mod tests {
 		two_missing[2] = None;
 		assert_eq!(decode(&layout, two_missing), Err(ErasureError::NotEnoughShards));
 		assert_eq!(decode(&layout, vec![None]), Err(ErasureError::WrongShardSize));
+	}
+
+	/// Found by fuzzing (`erasure_decode`): a data shard shorter than its part of the file, which
+	/// a hostile uploader can commit to and a colluding provider serve, made `decode` panic on
+	/// a slice out of range when every data shard was present. Any shard of another size is
+	/// refused, data or parity, whether or not it would be used.
+	#[test]
+	fn a_shard_of_another_size_is_refused_not_a_panic() {
+		let layout = FileLayout::new(3000, 2, 1).unwrap();
+		let shards: Vec<_> = encode(&layout, &[1; 3000]).unwrap().into_iter().map(Some).collect();
+		for (i, len) in [(0, 0), (1, 100), (0, 2047), (1, 2049), (2, 10)] {
+			let mut bad = shards.clone();
+			bad[i].as_mut().unwrap().resize(len, 0);
+			assert_eq!(
+				decode(&layout, bad.clone()),
+				Err(ErasureError::WrongShardSize),
+				"shard {i}: {len} bytes"
+			);
+			let roots: Vec<_> =
+				bad.iter().flatten().map(|s| crate::storage::shard_root(s)).collect();
+			assert!(decode_verified(&layout, &roots, bad).is_err());
+		}
 	}
 
 	/// Finding 7: an uploader commits a parity shard that is not the parity of the data. Each
