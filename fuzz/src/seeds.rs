@@ -1,0 +1,99 @@
+//! The first inputs of each target (`fuzz/corpus/<target>/seed-*`): short and long, zeros and
+//! noise, and for the decoders valid encodings of what they decode, so that the fuzzer starts
+//! from deep inside each format. Written by `ZG_FUZZ_WRITE_SEEDS=1 cargo test -p zg-fuzz`.
+
+use codec::Encode;
+use sp_core::H256;
+use std::{fs, io, path::Path};
+use zg_primitives::{
+	compute::{JobOutcome, RunResult},
+	da::{self, CellProof, Line},
+};
+
+/// Deterministic noise.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+	let mut x = seed | 1;
+	(0..len)
+		.map(|_| {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			x as u8
+		})
+		.collect()
+}
+
+/// `prefix` followed by `tail`.
+fn cat(prefix: &[u8], tail: &[u8]) -> Vec<u8> {
+	let mut out = prefix.to_vec();
+	out.extend_from_slice(tail);
+	out
+}
+
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+	let mut out = vec![Vec::new(), vec![0; 64], noise(64, 1), noise(4096, 2)];
+	let cell = || -> CellProof {
+		let blob = noise(3000, 3);
+		let Ok(square) = da::extend(&blob) else { return CellProof::decode_default() };
+		square.cell_proof(Line::Column(1), 2)
+	};
+	match target {
+		"storage_proof" | "erasure_decode" | "file_layout" => out.push(noise(20_000, 4)),
+		"da_cell_proof" | "da_fraud_proofs" | "da_decode_line" => {
+			out.push(cat(&noise(3000, 5), &cell().encode()));
+		},
+		"api_key" => {
+			out.push(b"zgcap_00".to_vec());
+			out.push(noise(200, 6));
+		},
+		"worker_replies" => {
+			out.push(cat(&[0], &(noise(1024, 7), vec![H256::repeat_byte(1); 3]).encode()));
+			out.push(cat(&[1], &vec![(H256::repeat_byte(2), 7u32); 4].encode()));
+			out.push(cat(&[3], &cell().encode()));
+			let result = RunResult {
+				outcome: JobOutcome::Output {
+					output_hash: H256::repeat_byte(3),
+					input_tokens: 5,
+					output_tokens: 9,
+				},
+				output_root: Some(H256::repeat_byte(4)),
+			};
+			out.push(cat(&[4], &result.encode()));
+		},
+		"root_text" => {
+			out.push(format!("{:?}", H256::repeat_byte(0xab)).into_bytes());
+			out.push("ab".repeat(32).into_bytes());
+		},
+		_ => {},
+	}
+	out
+}
+
+trait DecodeDefault {
+	fn decode_default() -> Self;
+}
+
+impl DecodeDefault for CellProof {
+	fn decode_default() -> Self {
+		CellProof {
+			line: Line::Row(0),
+			pos: 0,
+			chunk: Vec::new(),
+			path: Vec::new(),
+			line_root: H256::zero(),
+			axis_path: Vec::new(),
+		}
+	}
+}
+
+/// Writes the seeds of every target under `corpus/<target>/`.
+pub fn write(corpus: &Path) -> io::Result<()> {
+	for (name, _) in crate::TARGETS {
+		let dir = corpus.join(name);
+		fs::create_dir_all(&dir)?;
+		for (i, seed) in seeds(name).into_iter().enumerate() {
+			fs::write(dir.join(format!("seed-{i}")), seed)?;
+		}
+	}
+	Ok(())
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Fuzzes the decoders and verifiers that take outside bytes (the `zg-fuzz` crate, fuzz/) with
+# AFL++, each target for a bounded time, from its corpus in fuzz/corpus/<target>/.
+#
+# Usage: scripts/fuzz.sh [SECONDS per target, default 60] [target ...]   (default: every target)
+#
+# The first run installs cargo-afl (crates.io, which builds AFL++ from its bundled sources with
+# make and the C compiler) and builds the targets instrumented, with overflow checks and debug
+# assertions, in a target directory of their own ($CARGO_TARGET_DIR/../fuzz-target: the
+# instrumentation flags would otherwise rebuild the workspace's crates). For each target it
+# prints execs/s, executions, corpus entries and crashes; a crash fails the run, and its inputs
+# are copied to fuzz/findings/<target>/ (replay one with `zg-fuzz <target> < file`; once fixed,
+# move it to fuzz/regressions/<target>/, which `cargo test -p zg-fuzz` replays).
+# FUZZ_SAVE=1 adds the inputs that reached new code to fuzz/corpus/<target>/ (minimized with
+# afl-cmin) for committing after a long run.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+seconds="${1:-60}"
+shift || true
+AFL_VERSION=0.18.2
+FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$(dirname "$CARGO_TARGET_DIR")/fuzz-target}"
+
+if ! cargo afl --version 2>/dev/null | grep -q "$AFL_VERSION"; then
+	log "Installing cargo-afl $AFL_VERSION (builds AFL++)"
+	timed cargo install --locked cargo-afl --version "$AFL_VERSION"
+fi
+# AFL++ itself, built by cargo-afl into ~/.local/share/afl.rs (per rustc version); again if it
+# is missing.
+rustc_id="$(rustc -V | awk '{ print $2 "-" substr($3, 2, 7) }')"
+if [ ! -x "${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$rustc_id/afl.rs-$AFL_VERSION/afl/bin/afl-fuzz" ]; then
+	log "Building AFL++"
+	timed cargo afl config --build --force
+fi
+
+log "Building the fuzz targets with AFL++'s instrumentation (in $FUZZ_TARGET_DIR)"
+CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" timed cargo afl build --release --locked -p zg-fuzz --features afl --bin zg-fuzz
+bin="$FUZZ_TARGET_DIR/release/zg-fuzz"
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+	mapfile -t targets < <(ls "$ROOT/fuzz/corpus")
+fi
+
+# The machine is not tuned for AFL++ (CPU governor, core dumps piped elsewhere): run anyway.
+export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_QUIET=1
+export AFL_NO_AFFINITY=1
+out="$(mktemp -d -t zg-fuzz-XXXXXX)"
+failed=0
+printf '%-18s %10s %12s %8s %8s %6s\n' target execs/s executions corpus crashes hangs
+for target in "${targets[@]}"; do
+	[ -d "$ROOT/fuzz/corpus/$target" ] || die "no corpus for $target (fuzz/corpus/)"
+	cargo afl fuzz -i "$ROOT/fuzz/corpus/$target" -o "$out/$target" -V "$seconds" -t 5000 -- "$bin" "$target" \
+		>"$out/$target.log" 2>&1 || { tail -20 "$out/$target.log"; die "afl-fuzz failed on $target"; }
+	stats="$out/$target/default/fuzzer_stats"
+	field() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
+	printf '%-18s %10s %12s %8s %8s %6s\n' "$target" "$(field execs_per_sec)" "$(field execs_done)" \
+		"$(field corpus_count)" "$(field saved_crashes)" "$(field saved_hangs)"
+	if [ "$(field saved_crashes)" != 0 ]; then
+		failed=1
+		mkdir -p "$ROOT/fuzz/findings/$target"
+		cp "$out/$target/default/crashes/"id:* "$ROOT/fuzz/findings/$target/"
+		log "$target: crashes kept in fuzz/findings/$target/"
+	fi
+	if [ "${FUZZ_SAVE:-0}" = 1 ]; then
+		AFL_PATH="" cargo afl cmin -i "$out/$target/default/queue" -o "$out/$target.min" -- "$bin" "$target" >/dev/null 2>&1 \
+			&& cp -n "$out/$target.min/"* "$ROOT/fuzz/corpus/$target/" 2>/dev/null
+	fi
+done
+rm -rf "$out"
+[ "$failed" = 0 ] || die "fuzzing found crashes (fuzz/findings/)"
+log "No crash in ${#targets[@]} targets, $seconds s each"
