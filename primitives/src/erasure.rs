@@ -167,17 +167,20 @@ pub fn recover(layout: &FileLayout, shards: &mut [Option<Vec<u8>>]) -> Result<()
 }
 
 /// Gives the file back from any `k` of its shards (`None` where a shard is missing). A shard
-/// of another size than the layout's is an error, whichever it is.
+/// of another size than the layout's cannot belong to the file and counts as missing.
 pub fn decode(
 	layout: &FileLayout,
 	mut shards: Vec<Option<Vec<u8>>>,
 ) -> Result<Vec<u8>, ErasureError> {
 	let k = layout.data_shards as usize;
 	let shard_size = layout.shard_size() as usize;
-	if shards.len() != layout.total_shards() as usize
-		|| shards.iter().flatten().any(|s| s.len() != shard_size)
-	{
+	if shards.len() != layout.total_shards() as usize {
 		return Err(ErasureError::WrongShardSize);
+	}
+	for slot in shards.iter_mut() {
+		if slot.as_ref().is_some_and(|s| s.len() != shard_size) {
+			*slot = None;
+		}
 	}
 	// Only the data shards are needed: drop parity before recovering when all data is there.
 	if shards[..k].iter().all(Option::is_some) {
@@ -374,23 +377,28 @@ mod tests {
 
 	/// Found by fuzzing (`erasure_decode`): a data shard shorter than its part of the file, which
 	/// a hostile uploader can commit to and a colluding provider serve, made `decode` panic on
-	/// a slice out of range when every data shard was present. Any shard of another size is
-	/// refused, data or parity, whether or not it would be used.
+	/// a slice out of range when every data shard was present. A shard of another size now
+	/// counts as missing: the file comes back from the other shards when `k` remain.
 	#[test]
-	fn a_shard_of_another_size_is_refused_not_a_panic() {
+	fn a_shard_of_another_size_counts_as_missing_not_a_panic() {
 		let layout = FileLayout::new(3000, 2, 1).unwrap();
-		let shards: Vec<_> = encode(&layout, &[1; 3000]).unwrap().into_iter().map(Some).collect();
+		let file = [1; 3000];
+		let shards: Vec<_> = encode(&layout, &file).unwrap().into_iter().map(Some).collect();
 		for (i, len) in [(0, 0), (1, 100), (0, 2047), (1, 2049), (2, 10)] {
 			let mut bad = shards.clone();
 			bad[i].as_mut().unwrap().resize(len, 0);
 			assert_eq!(
-				decode(&layout, bad.clone()),
-				Err(ErasureError::WrongShardSize),
+				decode(&layout, bad.clone()).as_deref(),
+				Ok(&file[..]),
 				"shard {i}: {len} bytes"
 			);
 			let roots: Vec<_> =
 				bad.iter().flatten().map(|s| crate::storage::shard_root(s)).collect();
-			assert!(decode_verified(&layout, &roots, bad).is_err());
+			if let Ok(verified) = decode_verified(&layout, &roots, bad.clone()) {
+				assert_eq!(verified.data, file);
+			}
+			bad[(i + 1) % 3].as_mut().unwrap().truncate(1);
+			assert_eq!(decode(&layout, bad), Err(ErasureError::NotEnoughShards));
 		}
 	}
 
