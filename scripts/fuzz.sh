@@ -8,7 +8,7 @@
 # make and the C compiler) and builds the targets instrumented, with overflow checks and debug
 # assertions, in a target directory of their own ($CARGO_TARGET_DIR/../fuzz-target: the
 # instrumentation flags would otherwise rebuild the workspace's crates). For each target it
-# prints execs/s, executions, corpus entries and crashes; a crash fails the run, and its inputs
+# prints execs/s, executions, corpus entries, crashes and hangs; either fails the run, and their inputs
 # are copied to fuzz/findings/<target>/ (replay one with `zg-fuzz <target> < file`; once fixed,
 # move it to fuzz/regressions/<target>/, which `cargo test -p zg-fuzz` replays).
 # FUZZ_SAVE=1 adds the inputs that reached new code to fuzz/corpus/<target>/ (minimized with
@@ -18,6 +18,7 @@ cd "$ROOT"
 
 seconds="${1:-60}"
 shift || true
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || die "usage: scripts/fuzz.sh [SECONDS per target] [target ...] (got '$seconds')"
 AFL_VERSION=0.18.2
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$(dirname "$CARGO_TARGET_DIR")/fuzz-target}"
 
@@ -46,6 +47,7 @@ fi
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_QUIET=1
 export AFL_NO_AFFINITY=1
 out="$(mktemp -d -t zg-fuzz-XXXXXX)"
+trap 'rm -rf "$out"' EXIT
 failed=0
 printf '%-18s %10s %12s %8s %8s %6s\n' target execs/s executions corpus crashes hangs
 for target in "${targets[@]}"; do
@@ -53,20 +55,26 @@ for target in "${targets[@]}"; do
 	cargo afl fuzz -i "$ROOT/fuzz/corpus/$target" -o "$out/$target" -V "$seconds" -t 5000 -- "$bin" "$target" \
 		>"$out/$target.log" 2>&1 || { tail -20 "$out/$target.log"; die "afl-fuzz failed on $target"; }
 	stats="$out/$target/default/fuzzer_stats"
+	[ -f "$stats" ] || { tail -20 "$out/$target.log"; die "afl-fuzz left no statistics for $target"; }
 	field() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
 	printf '%-18s %10s %12s %8s %8s %6s\n' "$target" "$(field execs_per_sec)" "$(field execs_done)" \
 		"$(field corpus_count)" "$(field saved_crashes)" "$(field saved_hangs)"
-	if [ "$(field saved_crashes)" != 0 ]; then
-		failed=1
-		mkdir -p "$ROOT/fuzz/findings/$target"
-		cp "$out/$target/default/crashes/"id:* "$ROOT/fuzz/findings/$target/"
-		log "$target: crashes kept in fuzz/findings/$target/"
-	fi
+	# A crash or a hang (over the 5 s timeout) fails the run; their inputs are kept.
+	for kind in crashes hangs; do
+		if [ "$(field "saved_$kind")" != 0 ]; then
+			failed=1
+			mkdir -p "$ROOT/fuzz/findings/$target"
+			cp "$out/$target/default/$kind/"id:* "$ROOT/fuzz/findings/$target/" 2>/dev/null || true
+			log "$target: $kind kept in fuzz/findings/$target/"
+		fi
+	done
 	if [ "${FUZZ_SAVE:-0}" = 1 ]; then
-		AFL_PATH="" cargo afl cmin -i "$out/$target/default/queue" -o "$out/$target.min" -- "$bin" "$target" >/dev/null 2>&1 \
-			&& cp -n "$out/$target.min/"* "$ROOT/fuzz/corpus/$target/" 2>/dev/null
+		if cargo afl cmin -i "$out/$target/default/queue" -o "$out/$target.min" -- "$bin" "$target" >/dev/null 2>&1; then
+			cp -n "$out/$target.min/"* "$ROOT/fuzz/corpus/$target/" 2>/dev/null || true
+		else
+			log "$target: afl-cmin failed; the corpus is unchanged"
+		fi
 	fi
 done
-rm -rf "$out"
-[ "$failed" = 0 ] || die "fuzzing found crashes (fuzz/findings/)"
+[ "$failed" = 0 ] || die "fuzzing found crashes or hangs (fuzz/findings/)"
 log "No crash in ${#targets[@]} targets, $seconds s each"

@@ -32,15 +32,43 @@ fn cat(prefix: &[u8], tail: &[u8]) -> Vec<u8> {
 
 fn seeds(target: &str) -> Vec<Vec<u8>> {
 	let mut out = vec![Vec::new(), vec![0; 64], noise(64, 1), noise(4096, 2)];
-	let cell = || -> CellProof {
-		let blob = noise(3000, 3);
-		let Ok(square) = da::extend(&blob) else { return CellProof::decode_default() };
-		square.cell_proof(Line::Column(1), 2)
-	};
+	// The DA targets first read a blob size (u32) and the blob: a 100-byte blob (one chunk, a
+	// square of side 1), then the line (u32, u8) and their own choices, then the encoding.
+	let blob = noise(100, 5);
+	let mut head = 99u32.to_le_bytes().to_vec();
+	head.extend_from_slice(&blob);
+	head.extend_from_slice(&[0, 0, 0, 0, 0]); // Line::Row(0)
+	let square = da::extend(&blob).ok();
+	let cell = square
+		.as_ref()
+		.map(|s| s.cell_proof(Line::Row(0), 1))
+		.unwrap_or_else(CellProof::decode_default);
 	match target {
 		"storage_proof" | "erasure_decode" | "file_layout" => out.push(noise(20_000, 4)),
-		"da_cell_proof" | "da_fraud_proofs" | "da_decode_line" => {
-			out.push(cat(&noise(3000, 5), &cell().encode()));
+		"da_cell_proof" => {
+			// pos, the tampered byte and bit, the path node and bit, the other position.
+			out.push(cat(
+				&cat(&head, &[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0]),
+				&cell.encode(),
+			));
+		},
+		"da_fraud_proofs" => {
+			let bad_line = da::BadLineProof {
+				line: Line::Row(0),
+				line_root: cell.line_root,
+				axis_path: cell.axis_path.clone(),
+				chunks: vec![
+					(0, cell.chunk.clone(), cell.path.clone()),
+					(1, cell.chunk.clone(), cell.path.clone()),
+				],
+			};
+			// The k + 1 = 2 positions, then the proof.
+			out.push(cat(&cat(&head, &[0, 0, 0, 0, 1, 0, 0, 0]), &bad_line.encode()));
+		},
+		"da_decode_line" => {
+			let list = vec![(0u32, cell.chunk.clone())];
+			// The k = 1 position, then the list.
+			out.push(cat(&cat(&head, &[1, 0, 0, 0]), &list.encode()));
 		},
 		"api_key" => {
 			out.push(b"zgcap_00".to_vec());
@@ -49,7 +77,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
 		"worker_replies" => {
 			out.push(cat(&[0], &(noise(1024, 7), vec![H256::repeat_byte(1); 3]).encode()));
 			out.push(cat(&[1], &vec![(H256::repeat_byte(2), 7u32); 4].encode()));
-			out.push(cat(&[3], &cell().encode()));
+			out.push(cat(&[3], &cell.encode()));
 			let result = RunResult {
 				outcome: JobOutcome::Output {
 					output_hash: H256::repeat_byte(3),
