@@ -30,6 +30,9 @@ log "e2e tests (dev node, fast runtime: polkadot.js; ethers, Hardhat and the pre
 log "own network (docs/own-network.md: two validators from a generated chain spec)"
 timed "$ROOT/scripts/test-own-network.sh"
 
+log "throughput (docs/performance.md): 12 000 transfers from 8 accounts to a dev node, every one included"
+TPS_TRANSFERS=12000 TPS_ACCOUNTS=8 TPS_MIN="${TPS_MIN:-250}" timed node "$ROOT/scripts/tps.js"
+
 work="$(mktemp -d)"
 # The networks' directories go at the end; on a failure their nodes' logs are copied out first,
 # for whoever reads CI's output.

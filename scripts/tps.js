@@ -170,22 +170,27 @@ async function main() {
     const blocks = new Map();
     let includedCount = 0;
     let lastSeen = (await api.rpc.chain.getHeader()).number.toNumber();
-    const startBlock = lastSeen;
+    let lastHeadAt = now();
     const unsub = await api.rpc.chain.subscribeNewHeads(async (header) => {
-      const upTo = header.number.toNumber();
-      for (let n = lastSeen + 1; n <= upTo; n++) {
+      // Claim the new blocks before awaiting: handlers run concurrently, and a block must be
+      // counted once.
+      const from = lastSeen + 1, upTo = header.number.toNumber();
+      if (upTo < from) return;
+      lastSeen = upTo;
+      lastHeadAt = now();
+      for (let n = from; n <= upTo; n++) {
         const hash = await api.rpc.chain.getBlockHash(n);
-        const [block, weight] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.blockWeight.at(hash)]);
+        const [block, weight, at] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.blockWeight.at(hash),
+          api.query.timestamp.now.at(hash)]);
         const transfers = block.block.extrinsics.filter((x) => x.isSigned && x.method.section === 'balances').length;
         includedCount += transfers;
         blocks.set(n, {
           transfers,
-          at: now(),
+          at: Number(at.toBigInt()), // the block's own timestamp (ms)
           weight: Number(weight.normal.refTime.toBigInt()) / Number(normalMax),
           length: block.block.extrinsics.reduce((s, x) => s + x.encodedLength, 0) / lengthMax,
         });
       }
-      lastSeen = Math.max(lastSeen, upTo);
     });
 
     // Submit as fast as the node takes them.
@@ -198,8 +203,9 @@ async function main() {
     const included = () => includedCount;
     const more = () => (SECONDS ? now() - submitStart < SECONDS * 1000 : next < txs.length);
     async function submitter() {
-      while (more()) {
-        while (accepted - included() >= POOL_LIMIT - IN_FLIGHT) await sleep(100);
+      for (;;) {
+        while (more() && accepted - included() >= POOL_LIMIT - IN_FLIGHT) await sleep(100);
+        if (!more()) break;
         const i = next++;
         const hex = SECONDS ? signOne() : txs[i];
         for (;;) {
@@ -226,14 +232,16 @@ async function main() {
     log(`submitted ${next} in ${((submitEnd - submitStart) / 1000).toFixed(1)} s: ${accepted} accepted, ${refused} refused, ${retried} retries after a full pool`);
     for (const [msg, n] of errors) log(`  refused ${n}×: ${msg}`);
 
-    // Wait until every accepted transfer is included, or none is for 5 blocks.
-    let idle = 0, seen = lastSeen;
-    while (included() < accepted && idle < 5) {
+    // Wait until every accepted transfer is included, or none is for 5 blocks (or no block comes
+    // for 5 slots).
+    const slotMs = Number(api.consts.babe.expectedBlockTime.toBigInt());
+    let idle = 0, seen = lastSeen, before = included();
+    while (included() < accepted && idle < 5 && now() - lastHeadAt < 5 * slotMs && node.exitCode === null) {
       await sleep(1000);
       if (lastSeen > seen) {
-        const fresh = [...blocks.entries()].filter(([n]) => n > seen).reduce((s, [, b]) => s + b.transfers, 0);
-        idle = fresh === 0 ? idle + (lastSeen - seen) : 0;
+        idle = included() === before ? idle + (lastSeen - seen) : 0;
         seen = lastSeen;
+        before = included();
       }
     }
     await sleep(500);
@@ -248,18 +256,18 @@ async function main() {
     const withTransfers = [...blocks.entries()].filter(([, b]) => b.transfers > 0).sort((a, b) => a[0] - b[0]);
     const total = included();
     const lost = accepted - total;
+    if (withTransfers.length === 0) throw new Error(`no transfer was included (${accepted} accepted); see the node's log`);
     const first = withTransfers[0], last = withTransfers[withTransfers.length - 1];
-    // From the block before the first with transfers (its import starts the clock) to the last.
-    const before = blocks.get(first[0] - 1)?.at ?? submitStart;
-    const seconds = (last[1].at - before) / 1000;
+    // By the blocks' own timestamps: from the block before the first with transfers to the last.
+    const beforeFirst = Number((await api.query.timestamp.now.at(await api.rpc.chain.getBlockHash(first[0] - 1))).toBigInt());
+    const seconds = (last[1].at - beforeFirst) / 1000;
     const tps = total / seconds;
     const largest = withTransfers.reduce((m, e) => (e[1].transfers > m[1].transfers ? e : m));
     const prepared = preparedTimes(path.join(dir, 'zg-node.log'));
     const full = withTransfers.slice(0, -1); // the last block is a remainder
     const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-    const slotMs = Number(api.consts.babe.expectedBlockTime.toBigInt());
-    const load = usage.between(submitStart, last[1].at);
-    const after = usage.between(last[1].at, endAt);
+    const load = usage.between(submitStart, endAt);
+    const after = usage.between(endAt - 5000, endAt);
     log(`included ${total} of ${accepted} accepted in ${withTransfers.length} blocks (#${first[0]}..#${last[0]}) over ${seconds.toFixed(1)} s: ${tps.toFixed(0)} transfers/s sustained`);
     log(`lost (accepted, never included): ${lost}; still in the pool: ${pending}`);
     for (const [name, n, from] of short) log(`  //${name}: its last ${n} transfers (from nonce ${from}) were not included`);

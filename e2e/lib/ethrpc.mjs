@@ -34,10 +34,10 @@ export async function mined(tx) {
 
 /**
  * A dev node with eth-rpc beside it and an ethers provider on it: `{ node, eth, provider,
- * wallet(name), stop }`. The node keeps every block's state, which eth-rpc's archive index needs.
+ * wallet(name), stop }`; `chain` (default `dev-fast`) and `extraArgs` go to the node. The node keeps every block's state, which eth-rpc's archive index needs.
  */
-export async function startEthChain() {
-  const node = await startDevNode({ extraArgs: ['--state-pruning', 'archive'] });
+export async function startEthChain({ chain, extraArgs = [] } = {}) {
+  const node = await startDevNode({ chain, extraArgs: ['--state-pruning', 'archive', ...extraArgs] });
   let eth;
   try {
     eth = await startEthRpc(node.wsUrl);
