@@ -260,7 +260,9 @@ async function main() {
     const first = withTransfers[0], last = withTransfers[withTransfers.length - 1];
     // By the blocks' own timestamps: from the block before the first with transfers to the last.
     const beforeFirst = Number((await api.query.timestamp.now.at(await api.rpc.chain.getBlockHash(first[0] - 1))).toBigInt());
-    const seconds = (last[1].at - beforeFirst) / 1000;
+    // Genesis has no timestamp (0): then the first block's slot starts the clock.
+    const start = beforeFirst > 0 ? beforeFirst : first[1].at - Number(api.consts.babe.expectedBlockTime.toBigInt());
+    const seconds = (last[1].at - start) / 1000;
     const tps = total / seconds;
     const largest = withTransfers.reduce((m, e) => (e[1].transfers > m[1].transfers ? e : m));
     const prepared = preparedTimes(path.join(dir, 'zg-node.log'));

@@ -125,7 +125,9 @@ try {
   if (withTxs.length === 0) throw new Error(`no transaction was included (${accepted} accepted)`);
   const first = withTxs[0], last = withTxs[withTxs.length - 1];
   const beforeFirst = Number((await api.query.timestamp.now.at(await api.rpc.chain.getBlockHash(first[0] - 1))).toBigInt());
-  const seconds = (last[1].at - beforeFirst) / 1000;
+  // Genesis has no timestamp (0): then the first block's slot starts the clock.
+  const start = beforeFirst > 0 ? beforeFirst : first[1].at - Number(api.consts.babe.expectedBlockTime.toBigInt());
+  const seconds = (last[1].at - start) / 1000;
   const largest = withTxs.reduce((m, e) => (e[1].count > m[1].count ? e : m));
   const perTx = largest[1].perTx;
   log(`included ${includedCount} of ${accepted} accepted in ${withTxs.length} blocks (#${first[0]}..#${last[0]}) over ${seconds.toFixed(1)} s: ${(includedCount / seconds).toFixed(0)} transactions/s sustained`);
