@@ -15,7 +15,10 @@ use std::time::Duration;
 use subxt::{
 	client::{OnlineClientAtBlock, OnlineClientAtBlockImpl},
 	config::{PolkadotExtrinsicParamsBuilder, RpcConfigFor},
-	rpcs::{LegacyRpcMethods, RpcClient},
+	rpcs::{
+		client::reconnecting_rpc_client::{ExponentialBackoff, RpcClient as ReconnectingRpcClient},
+		LegacyRpcMethods, RpcClient,
+	},
 	tx::{TransactionInBlock, TransactionProgress, TransactionStatus},
 	utils::{AccountId32, H256},
 	OnlineClient, PolkadotConfig,
@@ -274,12 +277,29 @@ pub struct Chain {
 	signing: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Account, NonceLock>>>,
 }
 
+/// The longest wait between two tries to reconnect to a node that went away.
+pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(5);
+
 impl Chain {
-	/// Connects to the node at `url` (`ws://` or `wss://`).
+	/// Connects to the node at `url` (`ws://` or `wss://`). The connection survives the node's
+	/// restart: it reconnects, backing off up to [`RECONNECT_MAX_DELAY`] between tries, and
+	/// subxt tries a call again, or subscribes again, once the node is back. A call made while
+	/// the node is down fails after the reconnecting client's request timeout (60 s): the
+	/// worker's loops log it and go on.
 	pub async fn connect(url: &str) -> Result<Self> {
-		let client = RpcClient::from_insecure_url(url)
+		// A first, plain connection: a wrong or unreachable URL fails here, with a clear error,
+		// rather than being retried for ever by the reconnecting client.
+		drop(
+			RpcClient::from_insecure_url(url)
+				.await
+				.with_context(|| format!("cannot connect to the node at {url}"))?,
+		);
+		let reconnecting = ReconnectingRpcClient::builder()
+			.retry_policy(ExponentialBackoff::from_millis(100).max_delay(RECONNECT_MAX_DELAY))
+			.build(url)
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;
+		let client = RpcClient::new(reconnecting);
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(client.clone())
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;
