@@ -38,8 +38,8 @@ pub struct Uploaded {
 	pub shard_roots: Vec<String>,
 }
 
-/// How a push went, shard by shard.
-#[derive(Clone, Debug, Serialize)]
+/// How a push went, shard by shard (and what the CLI reads).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct PushReport {
 	/// The file.
 	pub root: String,
@@ -55,7 +55,7 @@ impl PushReport {
 }
 
 /// One shard of a push.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct PushedShard {
 	/// Its index.
 	pub shard: u32,

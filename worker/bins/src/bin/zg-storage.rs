@@ -9,8 +9,9 @@
 //! `upload` streams the file to a worker (which encodes it and answers its root), submits
 //! `Storage.submit` signed with `--suri` (the storage fee, `charged bytes × price × lifetime`,
 //! into escrow, and the submission fee to the treasury), waits until the chain has drawn the
-//! shards' providers, has the worker push every shard to its provider, and waits until the
-//! chain reports the file Finalized. `download` fetches the file
+//! shards' providers, has the worker push every shard to its provider (a provider whose
+//! worker missed its push rebuilds the shard from the others), and waits until the chain
+//! reports the file Finalized. `download` fetches the file
 //! rebuilt from any `k` shards and checks it against the root on chain.
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -21,7 +22,7 @@ use reqwest::StatusCode;
 use std::{path::PathBuf, time::Duration};
 use tokio::io::AsyncWriteExt;
 use zg_storage_node::{encoder::CpuBackend, ingest::roots_of_file, root_hex};
-use zg_storage_service::Uploaded;
+use zg_storage_service::{PushReport, Uploaded};
 use zg_worker_chain::{self as chain, Chain, ChainStatus};
 
 #[derive(Parser)]
@@ -182,20 +183,39 @@ async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
 		));
 	}
 
-	// 3. Push the shards to their providers, once the chain has drawn them.
+	// 3. Push the shards to their providers, once the chain has drawn them. A shard that did
+	//    not arrive (its provider's worker down or cut off mid-push) is not fatal: a provider's
+	//    worker rebuilds an assigned shard it lacks from any `k` others and confirms it; if that
+	//    does not happen within the confirmation period the chain drops the file and refunds
+	//    its storage fee, which the wait below reports.
 	let push = format!("{}/v1/files/{}/push", cli.worker.trim_end_matches('/'), uploaded.root);
 	let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
 	loop {
 		let res = client.post(&push).send().await?;
 		match res.status() {
-			StatusCode::OK => break,
+			StatusCode::OK => {
+				println!("shards pushed to their providers");
+				break;
+			},
+			StatusCode::BAD_GATEWAY => {
+				let report: PushReport = res.json().await?;
+				for shard in report.shards.iter().filter(|s| !s.ok) {
+					println!(
+						"shard {} did not reach its provider {} ({}): its provider's worker can \
+						 rebuild it from the other shards",
+						shard.shard,
+						shard.provider,
+						shard.error.as_deref().unwrap_or("no reason given")
+					);
+				}
+				break;
+			},
 			StatusCode::CONFLICT if tokio::time::Instant::now() < deadline => {
 				tokio::time::sleep(Duration::from_secs(2)).await;
 			},
 			_ => bail!("pushing the shards failed: {}", error_text(res).await),
 		}
 	}
-	println!("shards pushed to their providers");
 
 	// 4. Wait until every provider confirmed.
 	let n = layout.total_shards() as u64;
@@ -207,7 +227,10 @@ async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
 	pb.set_message("confirm");
 	loop {
 		match chain.file(&root).await? {
-			None => bail!("the file was dropped: its shards were not all confirmed in time"),
+			None => bail!(
+				"the file was dropped: its shards were not all confirmed in time (its storage \
+				 fee was refunded, the submission fee was not)"
+			),
 			Some(file) => {
 				pb.set_position(file.confirmed() as u64);
 				if file.status == ChainStatus::Finalized {
