@@ -221,4 +221,54 @@ async function refusal(promise) {
   return null;
 }
 
-module.exports = { send, waitFor, activeEra, refusal, submitReferendum, aye, referendumApproved, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };
+// Kills node `name` of the running zombienet network with SIGKILL (no clean shutdown: what a
+// crash or an OOM kill does), waits until it is gone and `delaySeconds` more, and starts it
+// again with zombienet's command line for it, so on the same database and keystore, its output
+// appended to its log; resolves once its RPC server answers at `wsUri`, with the old and new
+// pids. The new process is recorded in zombienet's process map (js-scripts run inside the
+// zombienet process), so that the teardown stops it. zombienet's own restartNode is not used:
+// when the new process dies it formats the whole log into a table, which spins for many
+// minutes; here such a death throws with the log's last lines.
+async function restartNode(name, wsUri, delaySeconds = 0) {
+  const { getClient } = require(path.join(__dirname, '../e2e/node_modules/@zombienet/orchestrator/dist/providers/client'));
+  const client = getClient();
+  const entry = client.processMap?.[name];
+  if (!entry || !entry.pid || !entry.cmd) throw new Error(`zombienet has no process for ${name}`);
+  const before = entry.pid;
+  const alive = (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      return false;
+    }
+  };
+  process.kill(before, 'SIGKILL');
+  await waitFor(`${name} (pid ${before}) to die`, async () => !alive(before), 30_000);
+  await new Promise((r) => setTimeout(r, delaySeconds * 1000));
+  const log = fs.createWriteStream(entry.logs, { flags: 'a' });
+  const child = spawn('bash', ['-c', ...entry.cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  entry.pid = child.pid;
+  const http = wsUri.replace(/^ws/, 'http');
+  await waitFor(`${name}'s RPC server`, async () => {
+    if (exited) {
+      const tail = fs.readFileSync(entry.logs, 'utf8').split('\n').slice(-30).join('\n');
+      throw new Error(`${name} exited (${JSON.stringify(exited)}) after its restart; its log ends:\n${tail}`);
+    }
+    try {
+      const res = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }) });
+      return res.ok;
+    } catch (e) {
+      return false;
+    }
+  }, 120_000);
+  return { before, after: child.pid };
+}
+
+module.exports = { restartNode, send, waitFor, activeEra, refusal, submitReferendum, aye, referendumApproved, finalizedEvents, signedBy, assertNoMissedChallenge, setupProviderNode, signCapability, startWorker, waitForWorkers, listenArgs, privateUrl, NODE_SECRET };
