@@ -3,7 +3,8 @@
 # the e2e tests against a dev node (polkadot.js; ethers, Hardhat and the precompiles through
 # eth-rpc), a network of two validators from `zg-node new-network`'s spec, and the zombienet tests:
 # validators and staking (a runtime upgrade by referendum, a paused validator, joining, rewards,
-# a cancelled slash), governance, storage and DA (workers, CLIs, slashing, handover) and compute
+# a cancelled slash, validators paused and killed), governance, storage and DA (workers, CLIs, slashing,
+# handover, workers and a node killed mid-transfer) and compute
 # (OpenAI SDK, jobs, disputes). Installs what is missing and builds first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 total_start=$SECONDS
@@ -50,11 +51,11 @@ trap keep_logs EXIT
 "$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
 export ZG_CHAIN_SPEC="$work/local-fast-raw.json"
 
-log "zombienet validators and staking test (4 validators: a runtime upgrade by referendum, a validator paused; a fifth validator joins, a delegator is paid, a deferred slash cancelled)"
+log "zombienet validators and staking test (4 validators: a runtime upgrade by referendum, one validator paused, then two, one killed and restarted; a fifth validator joins, a delegator is paid, a deferred slash cancelled)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-staking" test "$ROOT/zombienet/staking.zndsl"
 
 rm -f "$ZG_STATE_SNAPSHOT"
-log "zombienet storage and DA test (5 providers with workers, a faulty provider slashed, a handover; 5 DA signers, a 16 MiB blob, a withholding signer slashed)"
+log "zombienet storage and DA test (5 providers with workers, a faulty provider slashed, a handover, workers killed mid-upload and mid-push, a node killed after its offchain worker sent a transaction; 5 DA signers, a 16 MiB blob, a withholding signer slashed)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-storage" test "$ROOT/zombienet/storage.zndsl"
 
 log "zombienet compute test (4 providers serve the tiny model: API keys, jobs, refusals, disputes)"

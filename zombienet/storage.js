@@ -19,10 +19,24 @@
 //    the shard from the others and its offchain worker confirms it (repair bounty paid); B is
 //    Finalized again.
 // 6. With the departed provider's and Dave's workers stopped, `zg-storage download` gives both
-//    files back byte-identical (sha256) and checked against their roots; no honest provider
-//    missed a challenge.
+//    files back byte-identical (sha256) and checked against their roots.
+// 7. Faults, with the three providers left:
+//    a. The gateway's worker is killed (SIGKILL) while a 64 MiB file C streams into it: the
+//       CLI fails, nothing reaches the chain, Ferdie pays nothing; restarted on its store, the
+//       worker has thrown away what the dead process half wrote and holds no new file.
+//    b. C is uploaded again; the worker of the first provider a shard is pushed to is killed
+//       while that shard is arriving, and restarted on its store: no trace of the half shard
+//       is left, the worker rebuilds the shard from the others, and C is Finalized.
+//    c. That provider's node is killed (SIGKILL, lib.js's restartNode) the moment its
+//       offchain worker's transaction is in its pool, and restarted on its database: its
+//       worker reconnects (it reads C's status through the node); the transaction in the pool
+//       is included at most once, nothing the provider signs fails (a duty sent twice would),
+//       and every shard of C is confirmed once.
+//    d. C reads back byte-identical; the shard the provider serves is, byte for byte, the one
+//       the gateway encoded (fetched from the gateway while the push was under way); no honest
+//       provider missed a challenge.
 const { execFile } = require('child_process');
-const { send, waitFor, assertNoMissedChallenge, setupProviderNode, startWorker, waitForWorkers, listenArgs } = require('./lib.js');
+const { send, waitFor, assertNoMissedChallenge, setupProviderNode, startWorker, waitForWorkers, listenArgs, restartNode, signedBy, refusal, finalizedEvents } = require('./lib.js');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -57,6 +71,7 @@ async function run(nodeName, networkInfo) {
   const api = await zombie.connect(networkInfo.nodesByName[nodeName].wsUri);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'zg-storage-e2e-'));
   const workers = {};
+  const workerArgs = {};
   const providers = {};
   const events = [];
   const unsub = await api.query.system.events((records) => {
@@ -94,6 +109,7 @@ async function run(nodeName, networkInfo) {
       if (name === 'alice') args.push('--gateway');
       if (name === FAULTY) args.push('--fault-discard-confirmed');
       workers[name] = startWorker(name, args, work);
+      workerArgs[name] = args;
       providers[name] = { pair, endpoint };
       const bond = name === FAULTY ? 1_000n * ZG : 2_000n * ZG;
       await send(
@@ -192,6 +208,10 @@ async function run(nodeName, networkInfo) {
     }
     log('both files downloaded byte-identical and checked against their roots');
     const honest = ['alice', 'bob', 'charlie', 'eve'].filter((n) => n !== leaver);
+
+    // 7. Faults.
+    await faults({ networkInfo, api, cli, upload, find, filter, events, nameOf, providers, workers, workerArgs, work, honest });
+
     await assertNoMissedChallenge(api, 'storage', honest, (d) => d.provider, nameOf, (n) => providers[n].pair.address);
     log(`honest providers (${honest.join(', ')}) answered every challenge`);
   } catch (e) {
@@ -204,6 +224,146 @@ async function run(nodeName, networkInfo) {
   }
   fs.rmSync(work, { recursive: true, force: true });
   return 1;
+}
+
+// Polls `check` every `everyMs` (default 5 ms: a fault is injected while a transfer is under
+// way) until it returns a truthy value, which is returned; throws after `timeoutMs`.
+async function poll(what, check, timeoutMs, everyMs = 5) {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+// The temporaries of a store (`<store>/.tmp`) that hold a shard being written, as file names
+// (`shard-<pid>-<n>`, and its `.tree`).
+function shardTemporaries(store) {
+  try {
+    return fs.readdirSync(path.join(store, '.tmp')).filter((f) => f.startsWith('shard-'));
+  } catch (e) {
+    return [];
+  }
+}
+
+// The files a store holds (its directories, one per root).
+function storedFiles(store) {
+  return fs.readdirSync(store).filter((f) => f !== '.tmp').sort();
+}
+
+// Step 7 of the header: a worker killed mid-upload and mid-push, a node killed after its
+// offchain worker sent a transaction.
+async function faults({ networkInfo, api, cli, upload, find, filter, events, nameOf, providers, workers, workerArgs, work, honest }) {
+  const restartWorker = async (name) => {
+    workers[name] = startWorker(`${name}-restarted`, workerArgs[name], work);
+    await waitForWorkers([providers[name].endpoint]);
+  };
+  const store = (name) => path.join(work, name);
+  const inputC = path.join(work, 'c.bin');
+  fs.writeFileSync(inputC, crypto.randomBytes(64 << 20));
+  const ferdie = new zombie.Keyring({ type: 'sr25519' }).addFromUri('//Ferdie').address;
+  const held = async () => {
+    const { free, reserved } = (await api.query.system.account(ferdie)).data;
+    return free.toBigInt() + reserved.toBigInt();
+  };
+
+  // a. The gateway killed while C streams into it.
+  const gatewayFiles = storedFiles(store('alice'));
+  const submittedBefore = filter('FileSubmitted').length;
+  const ferdieBefore = await held();
+  const failed = refusal(upload(inputC, 2, 1));
+  const seen = await poll('the gateway to write the upload', () => {
+    const writing = shardTemporaries(store('alice'));
+    return writing.length ? writing : null;
+  }, 60_000);
+  const gatewayPid = workers.alice.pid;
+  workers.alice.kill('SIGKILL');
+  const why = await failed;
+  if (!why) throw new Error('the upload succeeded although its gateway was killed');
+  log(`the gateway's worker (pid ${gatewayPid}) killed while writing ${seen.join(', ')}: the CLI failed (${why.split('\n').find((l) => /Error/.test(l)) || why})`);
+  await restartWorker('alice');
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor('two more blocks', async () => (await api.rpc.chain.getHeader()).number.toNumber() >= best + 2, 60_000);
+  if (filter('FileSubmitted').length !== submittedBefore) throw new Error('a file was submitted although the upload failed');
+  if ((await held()) !== ferdieBefore) throw new Error(`Ferdie's balance changed: ${ferdieBefore} -> ${await held()}`);
+  const leftA = shardTemporaries(store('alice')).filter((f) => f.includes(`-${gatewayPid}-`));
+  if (leftA.length) throw new Error(`the restarted gateway kept the dead process's temporaries: ${leftA}`);
+  if (storedFiles(store('alice')).join() !== gatewayFiles.join()) throw new Error(`the gateway's store changed: ${storedFiles(store('alice'))}`);
+  log('nothing submitted, Ferdie charged nothing; restarted, the gateway holds no trace of the upload');
+
+  // b. A provider's worker killed while its shard of C is pushed to it.
+  const receivers = honest.filter((n) => n !== 'alice');
+  const before = events.length;
+  const uploaded = upload(inputC, 2, 1);
+  uploaded.catch(() => {});
+  const victim = await poll('a shard to be pushed', () => receivers.find((n) => shardTemporaries(store(n)).length > 0), 300_000);
+  const victimPid = workers[victim].pid;
+  const partial = shardTemporaries(store(victim));
+  workers[victim].kill('SIGKILL');
+  log(`${victim}'s worker (pid ${victimPid}) killed while receiving ${partial.join(', ')}`);
+  const submitted = find('FileSubmitted', () => true, before);
+  if (!submitted) throw new Error('C was not submitted before its push');
+  const rootC = submitted.data.root.toHex();
+  const shardOf = (await api.query.storage.files(rootC)).unwrap().shards.findIndex((s) => s.provider.isSome && nameOf(s.provider.unwrap()) === victim);
+  // The gateway's copy of that shard, fetched now: it keeps every shard until all are pushed,
+  // and lets go of the others' once the file is Finalized.
+  const shardBytes = async (name) => Buffer.from(await (await fetch(`${providers[name].endpoint}/v1/shards/${rootC}/${shardOf}`)).arrayBuffer());
+  const encoded = await shardBytes('alice');
+  await restartWorker(victim);
+  const leftB = shardTemporaries(store(victim)).filter((f) => f.includes(`-${victimPid}-`));
+  if (leftB.length) throw new Error(`${victim}'s restarted worker kept the half shard: ${leftB}`);
+  log(`${victim}'s worker restarted: the half-written shard ${shardOf} of ${rootC} is gone`);
+
+  // c. The victim's node killed when its offchain worker's transaction is in its pool.
+  const address = providers[victim].pair.address;
+  const node = await zombie.connect(networkInfo.nodesByName[victim].wsUri);
+  const pending = await poll(`${victim}'s offchain worker to send a transaction`, async () => {
+    const pool = await node.rpc.author.pendingExtrinsics();
+    return pool.find((x) => x.isSigned && x.signer.toString() === address);
+  }, 300_000, 20);
+  const duty = `${pending.method.section}.${pending.method.method}`;
+  const killedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+  const { before: nodePid } = await restartNode(victim, networkInfo.nodesByName[victim].wsUri, 3);
+  await node.disconnect();
+  log(`${victim}'s node (pid ${nodePid}) killed at #${killedAt} with its ${duty} in the pool, and restarted`);
+
+  // Its worker still reads the chain through the restarted node (it reconnects).
+  const status = await waitFor(`${victim}'s worker to read C from its restarted node`, async () => {
+    const res = await fetch(`${providers[victim].endpoint}/v1/status/${rootC}`);
+    return res.ok ? res.json() : null;
+  }, 60_000);
+  if (!status.on_chain) throw new Error(`${victim}'s worker does not see C on chain: ${JSON.stringify(status)}`);
+  const root = await uploaded;
+  if (root !== rootC) throw new Error(`the CLI finalized ${root}, not ${rootC}`);
+  // From the finalized chain: a best-block subscription sees a retracted block's events too.
+  const confirmations = (await finalizedEvents(api, (e) => e.section === 'storage' && e.method === 'ShardConfirmed' && e.data.root.toHex() === rootC)).map((f) => f.event);
+  const perShard = confirmations.map((e) => e.data.shard.toNumber()).sort();
+  if (perShard.join() !== '0,1,2') throw new Error(`C's shards confirmed: ${perShard}`);
+  if (nameOf(confirmations.find((e) => e.data.shard.toNumber() === shardOf).data.provider) !== victim) throw new Error(`shard ${shardOf} not confirmed by ${victim}`);
+  const now = (await api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor(`#${now} finalized`, async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() >= now, 60_000);
+  const sent = await signedBy(api, address, killedAt - 3, now);
+  if (sent.some((line) => line.endsWith('failed'))) throw new Error(`${victim} sent a failing transaction (a duty twice?): ${sent.join(', ')}`);
+  // The very transaction that was in the pool: included at most once (if it was lost with the
+  // node, its duties were done again: no challenge is missed, checked at the end).
+  const call = pending.method.toHex();
+  const landed = [];
+  for (let block = killedAt - 3; block <= now; block++) {
+    const { block: { extrinsics } } = await api.rpc.chain.getBlock(await api.rpc.chain.getBlockHash(block));
+    if (extrinsics.some((x) => x.isSigned && x.signer.toString() === address && x.method.toHex() === call)) landed.push(block);
+  }
+  if (landed.length > 1) throw new Error(`${victim}'s ${duty} from the pool at the kill was included twice: #${landed.join(', #')}`);
+  log(`C Finalized with each shard confirmed once; the ${duty} in the pool at the kill ${landed.length ? `landed in #${landed[0]}` : 'was lost with the node and its duties done again'}; ${victim} signed ${sent.join(', ')} from #${killedAt - 3} to #${now}: none failed`);
+
+  // d. C reads back; the victim serves the gateway's copy of its shard.
+  await cli('download', rootC, `${inputC}.out`);
+  if (sha256(`${inputC}.out`) !== sha256(inputC)) throw new Error('the download of C differs from the upload');
+  const theirs = await shardBytes(victim);
+  const size = 32 << 20; // 64 MiB in 2 data shards
+  if (encoded.length !== size || !theirs.equals(encoded)) throw new Error(`${victim}'s shard ${shardOf} (${theirs.length} bytes) is not the one the gateway encoded (${encoded.length} bytes)`);
+  log(`C downloaded byte-identical; ${victim} serves shard ${shardOf} byte-identical to the one the gateway encoded (${theirs.length} bytes)`);
 }
 
 module.exports = { run };
