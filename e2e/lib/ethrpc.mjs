@@ -79,7 +79,9 @@ export async function rpc(url, method, params = []) {
 /**
  * Starts eth-rpc connected to the node at `nodeWsUrl`, indexing every block into SQLite in a
  * temporary folder (`--eth-pruning archive`: the node must keep the state of old blocks), and
- * resolves with `{ url, stop, logPath }` once it answers `eth_chainId`.
+ * resolves with `{ url, stop, restart, logPath }` once it answers `eth_chainId`.
+ * `restart(whileDown)` kills it with SIGKILL (a crash: no clean shutdown), awaits `whileDown()`,
+ * and starts it again on the same port and database, resolving once it answers again.
  */
 export async function startEthRpc(nodeWsUrl, { timeoutMs = 60_000 } = {}) {
   const port = await freePort();
@@ -92,36 +94,50 @@ export async function startEthRpc(nodeWsUrl, { timeoutMs = 60_000 } = {}) {
     '--eth-pruning', 'archive', '--base-path', base,
     '--no-prometheus', '-linfo,eth-rpc=debug',
   ];
-  const child = spawn(ethRpcBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  let exited = null;
-  child.on('exit', (code, signal) => { exited = { code, signal }; });
-  child.on('error', (e) => { exited = { error: e.message }; });
-
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited) throw new Error(`eth-rpc exited (${JSON.stringify(exited)}) before it answered; log: ${logPath}`);
-    try {
-      const reply = await rpc(url, 'eth_chainId');
-      if (reply.result) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`eth-rpc did not answer at ${url} within ${timeoutMs} ms; log: ${logPath}`);
+  let child;
+  let exited;
+  const launch = async () => {
+    child = spawn(ethRpcBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    exited = null;
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('exit', (code, signal) => { exited = { code, signal }; });
+    child.on('error', (e) => { exited = { error: e.message }; });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (exited) throw new Error(`eth-rpc exited (${JSON.stringify(exited)}) before it answered; log: ${logPath}`);
+      try {
+        const reply = await rpc(url, 'eth_chainId');
+        if (reply.result) return;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`eth-rpc did not answer at ${url} within ${timeoutMs} ms; log: ${logPath}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  };
+  // Sends `signal` and resolves once the process is gone (SIGKILL after 10 s).
+  const halt = async (signal) => {
+    if (exited !== null) return;
+    const gone = new Promise((resolve) => {
+      const t = setTimeout(() => { child.kill('SIGKILL'); }, 10_000);
+      child.on('exit', () => { clearTimeout(t); resolve(); });
+    });
+    child.kill(signal);
+    await gone;
+  };
+  await launch();
+  const restart = async (whileDown = async () => {}) => {
+    await halt('SIGKILL');
+    await whileDown();
+    await launch();
+  };
   const stop = async () => {
-    if (exited === null) {
-      child.kill('SIGINT');
-      await new Promise((resolve) => {
-        const t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 10_000);
-        child.on('exit', () => { clearTimeout(t); resolve(); });
-      });
-    }
+    await halt('SIGINT');
+    log.end();
     rmSync(base, { recursive: true, force: true });
   };
-  return { url, stop, logPath };
+  return { url, stop, restart, logPath };
 }

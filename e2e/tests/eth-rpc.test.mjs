@@ -216,3 +216,46 @@ test('the Hardhat 2 sample project deploys and uses the same ERC-20 (examples/ha
   }).catch((e) => { throw new Error(`hardhat test failed:\n${e.stdout}\n${e.stderr}`); });
   assert.match(stdout, /3 passing/, stdout);
 });
+
+test('eth-rpc killed and restarted on its database: it indexes what it missed and serves the same receipts', async () => {
+  const dorothy = chain.wallet('Dorothy');
+  const before = await mined(await dorothy.sendTransaction({ to: Wallet.createRandom().address, value: parseEther('0.5') }));
+  const receiptOf = async (hash) => (await rpc(eth.url, 'eth_getTransactionReceipt', [hash])).result;
+  const earlier = await receiptOf(before.hash);
+  assert.ok(earlier, 'a receipt before the crash');
+
+  // While it is down, a transaction signed by the same key reaches the node directly
+  // (revive.ethTransact, what eth-rpc itself submits) and blocks go on.
+  const fees = await provider.getFeeData();
+  const gasLimit = await provider.estimateGas({ from: dorothy.address, to: baltathar.address, value: 1n });
+  let missed;
+  await eth.restart(async () => {
+    const { nonce } = await node.api.query.system.account(accountOf(dorothy.address));
+    const raw = await dorothy.signTransaction({
+      to: baltathar.address, value: 7n, nonce: nonce.toNumber(), gasLimit, chainId: CHAIN_ID, type: 2,
+      maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    const block = await new Promise((resolve, reject) => {
+      node.api.tx.revive.ethTransact(raw).send(({ status, dispatchError }) => {
+        if (dispatchError) reject(new Error(`ethTransact failed: ${dispatchError}`));
+        else if (status.isInBlock) resolve(status.asInBlock.toHex());
+        else if (status.isInvalid || status.isDropped || status.isUsurped) reject(new Error(`ethTransact ${status.type}`));
+      }).catch(reject);
+    });
+    const number = (await node.api.rpc.chain.getHeader(block)).number.toNumber();
+    missed = { hash: Transaction.from(raw).hash, number };
+    const until = number + 3;
+    while ((await node.api.rpc.chain.getHeader()).number.toNumber() < until) await new Promise((r) => setTimeout(r, 500));
+  });
+
+  let receipt = null;
+  for (let tries = 0; !receipt && tries < 60; tries++) {
+    receipt = await receiptOf(missed.hash);
+    if (!receipt) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.ok(receipt, 'the transaction mined while eth-rpc was down has a receipt after the restart');
+  assert.equal(Number(receipt.blockNumber), missed.number, 'in the block the node included it');
+  assert.equal(Number(receipt.status), 1);
+  assert.deepEqual(await receiptOf(before.hash), earlier, 'the receipt from before the crash is unchanged');
+  assert.ok(await provider.getBlockNumber() >= missed.number + 3, 'eth-rpc follows new blocks again');
+});
