@@ -281,14 +281,22 @@ pub struct Chain {
 pub const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(5);
 
 impl Chain {
-	/// Connects to the node at `url` (`ws://` or `wss://`). The connection survives the node's
-	/// restart: it reconnects, backing off up to [`RECONNECT_MAX_DELAY`] between tries, and
-	/// subxt tries a call again, or subscribes again, once the node is back. A call made while
-	/// the node is down fails after the reconnecting client's request timeout (60 s): the
-	/// worker's loops log it and go on.
+	/// Connects to the node at `url` (`ws://` or `wss://`), for a command that runs and ends
+	/// (the CLIs): if the node goes away, every later call fails at once.
 	pub async fn connect(url: &str) -> Result<Self> {
-		// A first, plain connection: a wrong or unreachable URL fails here, with a clear error,
-		// rather than being retried for ever by the reconnecting client.
+		let client = RpcClient::from_insecure_url(url)
+			.await
+			.with_context(|| format!("cannot connect to the node at {url}"))?;
+		Self::over(client, url).await
+	}
+
+	/// Connects to the node at `url` for a service that outlives the node's restarts (the
+	/// worker): the connection comes back by itself, retried with a backoff of up to
+	/// [`RECONNECT_MAX_DELAY`], and subxt sends a call again, or subscribes again, once it is
+	/// back. While the node is down, calls wait (a worker's loops and requests resume when it
+	/// returns). A first, plain connection makes a wrong or unreachable URL fail at once with a
+	/// clear error, rather than being retried for ever.
+	pub async fn connect_reconnecting(url: &str) -> Result<Self> {
 		drop(
 			RpcClient::from_insecure_url(url)
 				.await
@@ -299,7 +307,10 @@ impl Chain {
 			.build(url)
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;
-		let client = RpcClient::new(reconnecting);
+		Self::over(RpcClient::new(reconnecting), url).await
+	}
+
+	async fn over(client: RpcClient, url: &str) -> Result<Self> {
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(client.clone())
 			.await
 			.with_context(|| format!("cannot connect to the node at {url}"))?;

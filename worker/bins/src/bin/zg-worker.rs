@@ -485,7 +485,8 @@ async fn main() -> anyhow::Result<()> {
 	if let Some(gib) = args.capacity_gib {
 		store = store.with_capacity(gib.saturating_mul(1 << 30));
 	}
-	let chain = chain::Chain::connect(&args.node).await?;
+	// The worker outlives its node's restarts: its connection comes back by itself.
+	let chain = chain::Chain::connect_reconnecting(&args.node).await?;
 	let limits = chain.storage_limits().await.context("cannot read the storage limits")?;
 	let max_upload = args
 		.max_upload_mib
