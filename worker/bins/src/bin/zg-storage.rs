@@ -10,7 +10,7 @@
 //! `Storage.submit` signed with `--suri` (the storage fee, `charged bytes × price × lifetime`,
 //! into escrow, and the submission fee to the treasury), waits until the chain has drawn the
 //! shards' providers, has the worker push every shard to its provider (a provider whose
-//! worker missed its push rebuilds the shard from the others), and waits until the chain
+//! worker missed its push rebuilds the shard from any `k` others), and waits until the chain
 //! reports the file Finalized. `download` fetches the file
 //! rebuilt from any `k` shards and checks it against the root on chain.
 
@@ -184,10 +184,11 @@ async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
 	}
 
 	// 3. Push the shards to their providers, once the chain has drawn them. A shard that did
-	//    not arrive (its provider's worker down or cut off mid-push) is not fatal: a provider's
-	//    worker rebuilds an assigned shard it lacks from any `k` others and confirms it; if that
-	//    does not happen within the confirmation period the chain drops the file and refunds
-	//    its storage fee, which the wait below reports.
+	//    not arrive (its provider's worker down or cut off mid-push) is not fatal by itself: a
+	//    provider's worker rebuilds an assigned shard it lacks from any `k` others. At the
+	//    confirmation deadline the chain drops the file and refunds its storage fee if fewer
+	//    than `k` shards are confirmed; otherwise the file goes on, Degraded, its missing shards
+	//    drawn again.
 	let push = format!("{}/v1/files/{}/push", cli.worker.trim_end_matches('/'), uploaded.root);
 	let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
 	loop {
@@ -198,14 +199,31 @@ async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
 				break;
 			},
 			StatusCode::BAD_GATEWAY => {
-				let report: PushReport = res.json().await?;
+				// A push report, or another failure (the chain unreachable) with its message.
+				let text = res.text().await?;
+				let report: PushReport = serde_json::from_str(&text)
+					.map_err(|_| anyhow!("pushing the shards failed: {text}"))?;
+				let arrived = report.shards.iter().filter(|s| s.ok).count();
 				for shard in report.shards.iter().filter(|s| !s.ok) {
 					println!(
-						"shard {} did not reach its provider {} ({}): its provider's worker can \
-						 rebuild it from the other shards",
+						"shard {} did not reach its provider {}: {}",
 						shard.shard,
 						shard.provider,
 						shard.error.as_deref().unwrap_or("no reason given")
+					);
+				}
+				if arrived >= usize::from(k) {
+					println!(
+						"{arrived} of {} shards arrived, enough to rebuild the others: their \
+						 providers' workers rebuild them from these",
+						report.shards.len()
+					);
+				} else {
+					println!(
+						"only {arrived} of {} shards arrived, fewer than the {k} needed to rebuild \
+						 the others: unless their providers' workers get them, the chain drops the \
+						 file at its confirmation deadline and refunds its storage fee",
+						report.shards.len()
 					);
 				}
 				break;
@@ -228,8 +246,8 @@ async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
 	loop {
 		match chain.file(&root).await? {
 			None => bail!(
-				"the file was dropped: its shards were not all confirmed in time (its storage \
-				 fee was refunded, the submission fee was not)"
+				"the file was dropped: fewer than {k} of its shards were confirmed in time (its \
+				 storage fee was refunded, the submission fee was not)"
 			),
 			Some(file) => {
 				pb.set_position(file.confirmed() as u64);
@@ -241,7 +259,14 @@ async fn upload(cli: &Cli, args: &UploadArgs) -> Result<()> {
 			},
 		}
 		if tokio::time::Instant::now() > deadline {
-			bail!("not finalized after {timeout} s");
+			bail!(
+				"not finalized after {timeout} s ({} of {n} shards confirmed; `zg-storage status \
+				 {}` follows it): at the confirmation deadline the chain keeps the file, \
+				 Degraded, if at least {k} shards are confirmed, or drops it and refunds its \
+				 storage fee",
+				pb.position(),
+				uploaded.root
+			);
 		}
 		tokio::time::sleep(Duration::from_secs(2)).await;
 	}
