@@ -244,10 +244,13 @@ async function restartNode(name, wsUri, delaySeconds = 0) {
     }
   };
   process.kill(before, 'SIGKILL');
+  // No pid while the node is down: a teardown then must not kill a process that reused it.
+  entry.pid = undefined;
   await waitFor(`${name} (pid ${before}) to die`, async () => !alive(before), 30_000);
   await new Promise((r) => setTimeout(r, delaySeconds * 1000));
   const log = fs.createWriteStream(entry.logs, { flags: 'a' });
-  const child = spawn('bash', ['-c', ...entry.cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The environment of zombienet's own launch: ours (the networks' TOML files set no `env`).
+  const child = spawn('bash', ['-c', ...entry.cmd], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited = null;
@@ -262,7 +265,12 @@ async function restartNode(name, wsUri, delaySeconds = 0) {
       throw new Error(`${name} exited (${JSON.stringify(exited)}) after its restart; its log ends:\n${tail}`);
     }
     try {
-      const res = await fetch(http, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }) });
+      const res = await fetch(http, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'system_health', params: [] }),
+        signal: AbortSignal.timeout(5000),
+      });
       return res.ok;
     } catch (e) {
       return false;

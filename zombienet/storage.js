@@ -21,7 +21,7 @@
 // 6. With the departed provider's and Dave's workers stopped, `zg-storage download` gives both
 //    files back byte-identical (sha256) and checked against their roots.
 // 7. Faults, with the three providers left:
-//    a. The gateway's worker is killed (SIGKILL) while a 64 MiB file C streams into it: the
+//    a. The gateway's worker is killed (SIGKILL) while a 128 MiB file C streams into it: the
 //       CLI fails, nothing reaches the chain, Ferdie pays nothing; restarted on its store, the
 //       worker has thrown away what the dead process half wrote and holds no new file.
 //    b. C is uploaded again; the worker of the first provider a shard is pushed to is killed
@@ -210,7 +210,7 @@ async function run(nodeName, networkInfo) {
     const honest = ['alice', 'bob', 'charlie', 'eve'].filter((n) => n !== leaver);
 
     // 7. Faults.
-    await faults({ networkInfo, api, cli, upload, find, filter, events, nameOf, providers, workers, workerArgs, work, honest });
+    await faults({ networkInfo, api, cli, find, filter, events, nameOf, providers, workers, workerArgs, work, honest });
 
     await assertNoMissedChallenge(api, 'storage', honest, (d) => d.provider, nameOf, (n) => providers[n].pair.address);
     log(`honest providers (${honest.join(', ')}) answered every challenge`);
@@ -248,6 +248,20 @@ function shardTemporaries(store) {
   }
 }
 
+// A shard being written into `store` that has more than `from` and fewer than `to` bytes so
+// far (its temporary's name and size), or null: a write of that size under way right now.
+function shardBeingWritten(store, from, to) {
+  for (const name of shardTemporaries(store).filter((f) => !f.endsWith('.tree'))) {
+    try {
+      const { size } = fs.statSync(path.join(store, '.tmp', name));
+      if (size > from && size < to) return { name, size };
+    } catch (e) {
+      // Renamed into the store, or removed, since the listing.
+    }
+  }
+  return null;
+}
+
 // The files a store holds (its directories, one per root).
 function storedFiles(store) {
   return fs.readdirSync(store).filter((f) => f !== '.tmp').sort();
@@ -255,34 +269,36 @@ function storedFiles(store) {
 
 // Step 7 of the header: a worker killed mid-upload and mid-push, a node killed after its
 // offchain worker sent a transaction.
-async function faults({ networkInfo, api, cli, upload, find, filter, events, nameOf, providers, workers, workerArgs, work, honest }) {
+async function faults({ networkInfo, api, cli, find, filter, events, nameOf, providers, workers, workerArgs, work, honest }) {
   const restartWorker = async (name) => {
     workers[name] = startWorker(`${name}-restarted`, workerArgs[name], work);
     await waitForWorkers([providers[name].endpoint]);
   };
   const store = (name) => path.join(work, name);
+  // C: 128 MiB in 2 data shards and 1 parity shard of 64 MiB. Every shard written before is
+  // at most 16 MiB (file A's), so a shard temporary past 17 MiB is one of C's.
+  const SHARD = 64 << 20;
+  const PAST_OTHERS = 17 << 20;
   const inputC = path.join(work, 'c.bin');
-  fs.writeFileSync(inputC, crypto.randomBytes(64 << 20));
+  fs.writeFileSync(inputC, crypto.randomBytes(2 * SHARD));
   const ferdie = new zombie.Keyring({ type: 'sr25519' }).addFromUri('//Ferdie').address;
   const held = async () => {
     const { free, reserved } = (await api.query.system.account(ferdie)).data;
     return free.toBigInt() + reserved.toBigInt();
   };
+  const cliArgs = ['upload', inputC, '--data-shards', '2', '--parity-shards', '1', '--lifetime', '3000', '--suri', '//Ferdie', '--timeout', '240'];
 
   // a. The gateway killed while C streams into it.
   const gatewayFiles = storedFiles(store('alice'));
   const submittedBefore = filter('FileSubmitted').length;
   const ferdieBefore = await held();
-  const failed = refusal(upload(inputC, 2, 1));
-  const seen = await poll('the gateway to write the upload', () => {
-    const writing = shardTemporaries(store('alice'));
-    return writing.length ? writing : null;
-  }, 60_000);
+  const failed = refusal(cli(...cliArgs));
+  const cut = await poll('the gateway to write C', () => shardBeingWritten(store('alice'), PAST_OTHERS, SHARD), 120_000);
   const gatewayPid = workers.alice.pid;
   workers.alice.kill('SIGKILL');
   const why = await failed;
   if (!why) throw new Error('the upload succeeded although its gateway was killed');
-  log(`the gateway's worker (pid ${gatewayPid}) killed while writing ${seen.join(', ')}: the CLI failed (${why.split('\n').find((l) => /Error/.test(l)) || why})`);
+  log(`the gateway's worker (pid ${gatewayPid}) killed with ${cut.name} at ${cut.size} of ${SHARD} bytes: the CLI failed (${why.split('\n').find((l) => /Error/.test(l)) || why})`);
   await restartWorker('alice');
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   await waitFor('two more blocks', async () => (await api.rpc.chain.getHeader()).number.toNumber() >= best + 2, 60_000);
@@ -296,38 +312,60 @@ async function faults({ networkInfo, api, cli, upload, find, filter, events, nam
   // b. A provider's worker killed while its shard of C is pushed to it.
   const receivers = honest.filter((n) => n !== 'alice');
   const before = events.length;
-  const uploaded = upload(inputC, 2, 1);
+  let output = '';
+  const uploaded = cli(...cliArgs).then((out) => {
+    output = out;
+    return /Finalized (0x[0-9a-f]{64})/.exec(out)?.[1];
+  });
   uploaded.catch(() => {});
-  const victim = await poll('a shard to be pushed', () => receivers.find((n) => shardTemporaries(store(n)).length > 0), 300_000);
+  const [victim, partial] = await poll('a shard of C to be pushed', () => {
+    for (const n of receivers) {
+      const writing = shardBeingWritten(store(n), PAST_OTHERS, SHARD);
+      if (writing) return [n, writing];
+    }
+    return null;
+  }, 300_000);
   const victimPid = workers[victim].pid;
-  const partial = shardTemporaries(store(victim));
   workers[victim].kill('SIGKILL');
-  log(`${victim}'s worker (pid ${victimPid}) killed while receiving ${partial.join(', ')}`);
+  log(`${victim}'s worker (pid ${victimPid}) killed with ${partial.name} at ${partial.size} of ${SHARD} bytes`);
   const submitted = find('FileSubmitted', () => true, before);
   if (!submitted) throw new Error('C was not submitted before its push');
   const rootC = submitted.data.root.toHex();
   const shardOf = (await api.query.storage.files(rootC)).unwrap().shards.findIndex((s) => s.provider.isSome && nameOf(s.provider.unwrap()) === victim);
+  const shardFile = path.join(store(victim), rootC, `${shardOf}.shard`);
+  if (fs.existsSync(shardFile)) throw new Error(`${victim} holds shard ${shardOf} of C whole: the kill came after the write`);
+  const shardBytes = async (name) => {
+    const res = await fetch(`${providers[name].endpoint}/v1/shards/${rootC}/${shardOf}`);
+    if (!res.ok) throw new Error(`${name} does not serve shard ${shardOf} of C: ${res.status} ${await res.text()}`);
+    return Buffer.from(await res.arrayBuffer());
+  };
   // The gateway's copy of that shard, fetched now: it keeps every shard until all are pushed,
   // and lets go of the others' once the file is Finalized.
-  const shardBytes = async (name) => Buffer.from(await (await fetch(`${providers[name].endpoint}/v1/shards/${rootC}/${shardOf}`)).arrayBuffer());
   const encoded = await shardBytes('alice');
   await restartWorker(victim);
   const leftB = shardTemporaries(store(victim)).filter((f) => f.includes(`-${victimPid}-`));
   if (leftB.length) throw new Error(`${victim}'s restarted worker kept the half shard: ${leftB}`);
-  log(`${victim}'s worker restarted: the half-written shard ${shardOf} of ${rootC} is gone`);
+  if (fs.existsSync(shardFile)) throw new Error(`${victim}'s restarted worker holds shard ${shardOf} at once: it came from the dead process`);
+  log(`${victim}'s worker restarted: nothing of the half-written shard ${shardOf} of ${rootC} is left`);
 
   // c. The victim's node killed when its offchain worker's transaction is in its pool.
   const address = providers[victim].pair.address;
   const node = await zombie.connect(networkInfo.nodesByName[victim].wsUri);
-  const pending = await poll(`${victim}'s offchain worker to send a transaction`, async () => {
-    const pool = await node.rpc.author.pendingExtrinsics();
-    return pool.find((x) => x.isSigned && x.signer.toString() === address);
-  }, 300_000, 20);
-  const duty = `${pending.method.section}.${pending.method.method}`;
-  const killedAt = (await api.rpc.chain.getHeader()).number.toNumber();
-  const { before: nodePid } = await restartNode(victim, networkInfo.nodesByName[victim].wsUri, 3);
-  await node.disconnect();
-  log(`${victim}'s node (pid ${nodePid}) killed at #${killedAt} with its ${duty} in the pool, and restarted`);
+  let pending;
+  let killedAt;
+  let duty;
+  try {
+    pending = await poll(`${victim}'s offchain worker to send a transaction`, async () => {
+      const pool = await node.rpc.author.pendingExtrinsics();
+      return pool.find((x) => x.isSigned && x.signer.toString() === address);
+    }, 300_000, 20);
+    duty = `${pending.method.section}.${pending.method.method}`;
+    killedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+    const { before: nodePid } = await restartNode(victim, networkInfo.nodesByName[victim].wsUri, 3);
+    log(`${victim}'s node (pid ${nodePid}) killed at #${killedAt} with its ${duty} in the pool, and restarted 3 s later`);
+  } finally {
+    await node.disconnect();
+  }
 
   // Its worker still reads the chain through the restarted node (it reconnects).
   const status = await waitFor(`${victim}'s worker to read C from its restarted node`, async () => {
@@ -337,6 +375,9 @@ async function faults({ networkInfo, api, cli, upload, find, filter, events, nam
   if (!status.on_chain) throw new Error(`${victim}'s worker does not see C on chain: ${JSON.stringify(status)}`);
   const root = await uploaded;
   if (root !== rootC) throw new Error(`the CLI finalized ${root}, not ${rootC}`);
+  if (!output.includes(`shard ${shardOf} did not reach its provider`)) throw new Error(`the CLI did not report shard ${shardOf} missing:\n${output}`);
+  const rebuilt = fs.readFileSync(path.join(work, `${victim}-restarted-worker.log`), 'utf8');
+  if (!rebuilt.includes(`rebuilt shard ${shardOf} of ${rootC}`)) throw new Error(`${victim}'s worker did not log rebuilding shard ${shardOf} of C`);
   // From the finalized chain: a best-block subscription sees a retracted block's events too.
   const confirmations = (await finalizedEvents(api, (e) => e.section === 'storage' && e.method === 'ShardConfirmed' && e.data.root.toHex() === rootC)).map((f) => f.event);
   const perShard = confirmations.map((e) => e.data.shard.toNumber()).sort();
@@ -346,8 +387,10 @@ async function faults({ networkInfo, api, cli, upload, find, filter, events, nam
   await waitFor(`#${now} finalized`, async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() >= now, 60_000);
   const sent = await signedBy(api, address, killedAt - 3, now);
   if (sent.some((line) => line.endsWith('failed'))) throw new Error(`${victim} sent a failing transaction (a duty twice?): ${sent.join(', ')}`);
-  // The very transaction that was in the pool: included at most once (if it was lost with the
-  // node, its duties were done again: no challenge is missed, checked at the end).
+  // The very transaction that was in the pool: included at most once (its nonce alone forbids
+  // a second copy; a duty sent again would be another transaction, which would fail, above).
+  // If it was lost with the node, its duties were done again: no challenge is missed, checked
+  // at the end.
   const call = pending.method.toHex();
   const landed = [];
   for (let block = killedAt - 3; block <= now; block++) {
@@ -355,14 +398,13 @@ async function faults({ networkInfo, api, cli, upload, find, filter, events, nam
     if (extrinsics.some((x) => x.isSigned && x.signer.toString() === address && x.method.toHex() === call)) landed.push(block);
   }
   if (landed.length > 1) throw new Error(`${victim}'s ${duty} from the pool at the kill was included twice: #${landed.join(', #')}`);
-  log(`C Finalized with each shard confirmed once; the ${duty} in the pool at the kill ${landed.length ? `landed in #${landed[0]}` : 'was lost with the node and its duties done again'}; ${victim} signed ${sent.join(', ')} from #${killedAt - 3} to #${now}: none failed`);
+  log(`C Finalized with each shard confirmed once, shard ${shardOf} rebuilt by ${victim}; the ${duty} in the pool at the kill ${landed.length ? `landed in #${landed[0]}` : 'was lost with the node and its duties done again'}; ${victim} signed ${sent.join(', ')} from #${killedAt - 3} to #${now}: none failed`);
 
-  // d. C reads back; the victim serves the gateway's copy of its shard.
+  // d. C reads back; the victim serves the shard the gateway encoded.
   await cli('download', rootC, `${inputC}.out`);
   if (sha256(`${inputC}.out`) !== sha256(inputC)) throw new Error('the download of C differs from the upload');
   const theirs = await shardBytes(victim);
-  const size = 32 << 20; // 64 MiB in 2 data shards
-  if (encoded.length !== size || !theirs.equals(encoded)) throw new Error(`${victim}'s shard ${shardOf} (${theirs.length} bytes) is not the one the gateway encoded (${encoded.length} bytes)`);
+  if (encoded.length !== SHARD || !theirs.equals(encoded)) throw new Error(`${victim}'s shard ${shardOf} (${theirs.length} bytes) is not the one the gateway encoded (${encoded.length} bytes)`);
   log(`C downloaded byte-identical; ${victim} serves shard ${shardOf} byte-identical to the one the gateway encoded (${theirs.length} bytes)`);
 }
 

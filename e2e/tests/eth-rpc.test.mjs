@@ -217,7 +217,7 @@ test('the Hardhat 2 sample project deploys and uses the same ERC-20 (examples/ha
   assert.match(stdout, /3 passing/, stdout);
 });
 
-test('eth-rpc killed and restarted on its database: it indexes what it missed and serves the same receipts', async () => {
+test('eth-rpc killed and restarted on its database: it indexes what it missed and serves the same receipts', { timeout: 180_000 }, async () => {
   const dorothy = chain.wallet('Dorothy');
   const before = await mined(await dorothy.sendTransaction({ to: Wallet.createRandom().address, value: parseEther('0.5') }));
   const receiptOf = async (hash) => (await rpc(eth.url, 'eth_getTransactionReceipt', [hash])).result;
@@ -236,6 +236,7 @@ test('eth-rpc killed and restarted on its database: it indexes what it missed an
       maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
     const block = await new Promise((resolve, reject) => {
+      setTimeout(() => reject(new Error('ethTransact not in a block within 60 s')), 60_000).unref();
       node.api.tx.revive.ethTransact(raw).send(({ status, dispatchError }) => {
         if (dispatchError) reject(new Error(`ethTransact failed: ${dispatchError}`));
         else if (status.isInBlock) resolve(status.asInBlock.toHex());
@@ -245,7 +246,11 @@ test('eth-rpc killed and restarted on its database: it indexes what it missed an
     const number = (await node.api.rpc.chain.getHeader(block)).number.toNumber();
     missed = { hash: Transaction.from(raw).hash, number };
     const until = number + 3;
-    while ((await node.api.rpc.chain.getHeader()).number.toNumber() < until) await new Promise((r) => setTimeout(r, 500));
+    const deadline = Date.now() + 60_000;
+    while ((await node.api.rpc.chain.getHeader()).number.toNumber() < until) {
+      if (Date.now() > deadline) throw new Error(`no block #${until} within 60 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   });
 
   let receipt = null;
