@@ -1,0 +1,344 @@
+//! Random sequences of extrinsics over many blocks, in the spirit of srlabs'
+//! substrate-runtime-fuzzer: every call of every pallet, signed by the local testnet's funded
+//! accounts and applied through the runtime's real transaction extensions (nonces, fees,
+//! `CheckWeight`), in blocks made with the real hooks (BABE's pre-digest of a real authority,
+//! the timestamp inherent, `on_initialize` … `on_finalize`), the slot jumping so that
+//! sessions and eras pass. After every block:
+//!
+//! - every pallet's `try_state`;
+//! - the total issuance equals the sum of every account's free and reserved balance (money in
+//!   equals money out: the pallets' escrows are accounts, their own `try_state` checks that
+//!   they hold what their pallet owes);
+//! - each dispatch class's weight within its limit, and the transactions' (normal and
+//!   operational) within the block's maximum.
+//!
+//! An input is a byte string read as `(lapse: u8, origin: u8, call: RuntimeCall)` items, SCALE
+//! with a depth limit: `lapse` slots pass before the call when non-zero (a new block), `origin`
+//! picks the signer. The same function can be driven by a coverage-guided engine; this test
+//! feeds it inputs built from a seeded generator that picks real pallet and call indexes and
+//! random argument bytes. `ZG_SEQ_RUNS` inputs (default 20) from `ZG_SEQ_SEED` (default 1);
+//! `ZG_SEQ_TRACE=1` prints each call and each block's weight. An input that breaks an
+//! invariant is written to the temporary directory.
+//!
+//! ```sh
+//! SKIP_WASM_BUILD=1 cargo test -p zg-runtime --features try-runtime --test random_sequences
+//! ```
+#![cfg(feature = "try-runtime")]
+
+use codec::{Decode, DecodeLimit, Encode};
+use frame_support::{
+	dispatch::{DispatchClass, GetDispatchInfo},
+	traits::{TryState, TryStateSelect},
+};
+use serde_json::Value;
+use sp_consensus_babe::{
+	digests::{PreDigest, SecondaryPlainPreDigest},
+	BABE_ENGINE_ID,
+};
+use sp_runtime::{
+	generic::{self, Era, ExtrinsicFormat},
+	traits::{Applyable, Header as _},
+	BuildStorage, Digest, DigestItem, DispatchError, TransactionOutcome,
+};
+use zg_runtime::{
+	genesis_config_presets, AccountId, AllPalletsWithSystem, Babe, Balances, Executive, Header,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, System, TxExtension,
+};
+
+/// Items of one input at most, as the substrate-runtime-fuzzer bounds them.
+const MAX_ITEMS: usize = 64;
+
+/// Merges a preset's JSON patch into the default genesis config.
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The local testnet's genesis state.
+fn genesis() -> sp_core::storage::Storage {
+	let name = sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
+	let patch: Value =
+		serde_json::from_slice(&genesis_config_presets::get_preset(&name.into()).unwrap()).unwrap();
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, patch);
+	serde_json::from_value::<RuntimeGenesisConfig>(config).unwrap().build_storage().unwrap()
+}
+
+/// What happened to the calls of a run.
+#[derive(Debug, Default)]
+struct Tally {
+	blocks: u32,
+	applied: u32,
+	failed: u32,
+	refused: u32,
+	sessions: u32,
+}
+
+/// Starts block `number` at `slot`, authored by the slot's authority, with its timestamp.
+fn start_block(number: u32, slot: u64, parent: sp_core::H256) {
+	let authorities = Babe::authorities().len().max(1) as u64;
+	let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
+		slot: slot.into(),
+		authority_index: (slot % authorities) as u32,
+	});
+	let digest = Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre.encode())] };
+	Executive::initialize_block(&Header::new(
+		number,
+		Default::default(),
+		Default::default(),
+		parent,
+		digest,
+	));
+	let now = slot * zg_runtime::time::SLOT_DURATION;
+	let inherent = generic::UncheckedExtrinsic::<
+		zg_runtime::Address,
+		RuntimeCall,
+		zg_runtime::Signature,
+		TxExtension,
+	>::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set { now }));
+	Executive::apply_extrinsic(inherent.into())
+		.expect("the timestamp inherent is valid")
+		.expect("the timestamp inherent succeeds");
+	Executive::inherents_applied();
+	if std::env::var("ZG_SEQ_TRACE").is_ok() {
+		println!("block {number} at slot {slot} after its inherents: {:?}", System::block_weight());
+	}
+}
+
+/// Ends the current block and checks the invariants; returns its hash.
+fn end_block(number: u32) -> sp_core::H256 {
+	if std::env::var("ZG_SEQ_TRACE").is_ok() {
+		println!("block {number} before finalize: {:?}", System::block_weight());
+	}
+	let header = Executive::finalize_block();
+	AllPalletsWithSystem::try_state(number, TryStateSelect::All)
+		.unwrap_or_else(|e| panic!("try_state after block {number}: {e:?}"));
+	let issuance = Balances::total_issuance();
+	let held: u128 = frame_system::Account::<Runtime>::iter()
+		.map(|(_, a)| a.data.free.saturating_add(a.data.reserved))
+		.fold(0u128, |sum, b| sum.saturating_add(b));
+	assert_eq!(issuance, held, "block {number}: total issuance is not what the accounts hold");
+	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
+	let weight = System::block_weight();
+	for class in [DispatchClass::Normal, DispatchClass::Operational, DispatchClass::Mandatory] {
+		if let Some(max) = limits.get(class).max_total {
+			assert!(
+				weight.get(class).all_lte(max),
+				"block {number}: {class:?} weight {:?} over {max:?}",
+				weight.get(class)
+			);
+		}
+	}
+	// Mandatory weight (hooks, inherents) is not bounded by the block: pallet-session charges a
+	// whole block when it rotates. What transactions may use is.
+	let transactions =
+		weight.get(DispatchClass::Normal).saturating_add(*weight.get(DispatchClass::Operational));
+	assert!(
+		transactions.all_lte(limits.max_block),
+		"block {number}: transactions' weight {transactions:?} over the block's {:?}",
+		limits.max_block
+	);
+	header.hash()
+}
+
+/// Applies `call` signed by `who` through the runtime's transaction extensions, as a block
+/// author would (no signature: the extensions, fees and nonces are what is exercised).
+fn apply_signed(who: AccountId, call: RuntimeCall, tally: &mut Tally) {
+	let nonce = System::account_nonce(&who);
+	let extension: TxExtension = (
+		frame_system::AuthorizeCall::new(),
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		pallet_revive::evm::tx_extension::SetOrigin::default(),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	);
+	let encoded = generic::UncheckedExtrinsic::<
+		zg_runtime::Address,
+		RuntimeCall,
+		zg_runtime::Signature,
+		TxExtension,
+	>::new_signed(
+		call.clone(),
+		zg_runtime::Address::Id(who.clone()),
+		zg_runtime::Signature::Sr25519(sp_core::sr25519::Signature::from_raw([0; 64])),
+		extension.clone(),
+	)
+	.encode();
+	let xt = generic::CheckedExtrinsic::<AccountId, RuntimeCall, TxExtension> {
+		format: ExtrinsicFormat::Signed(who, extension),
+		function: call,
+	};
+	let info = xt.get_dispatch_info();
+	// As the block builder does: an extrinsic the extensions refuse leaves no trace.
+	let outcome = frame_support::storage::with_transaction(|| {
+		System::note_extrinsic(encoded.clone());
+		match Applyable::apply::<Runtime>(xt, &info, encoded.len()) {
+			Ok(result) => {
+				let ok = result.is_ok();
+				System::note_applied_extrinsic(&result, info);
+				TransactionOutcome::Commit(Ok(ok))
+			},
+			Err(_) => TransactionOutcome::Rollback(Err(DispatchError::Other("refused"))),
+		}
+	});
+	match outcome {
+		Ok(true) => tally.applied += 1,
+		Ok(false) => tally.failed += 1,
+		// What the pool would refuse (nonce, fees, a full block): not in the block.
+		Err(_) => tally.refused += 1,
+	}
+}
+
+/// Runs one input from the local testnet's genesis; panics on a broken invariant.
+fn run_input(genesis: &sp_core::storage::Storage, mut data: &[u8]) -> Tally {
+	let accounts: Vec<AccountId> =
+		sp_keyring::Sr25519Keyring::iter().map(|k| k.to_account_id()).collect();
+	let mut tally = Tally::default();
+	sp_io::TestExternalities::new(genesis.clone()).execute_with(|| {
+		let mut number = 1u32;
+		// Slot 0 is not a slot BABE accepts as the first.
+		let mut slot = 1u64;
+		let mut parent = System::block_hash(0);
+		let session = pallet_session::CurrentIndex::<Runtime>::get();
+		start_block(number, slot, parent);
+		let mut items = 0;
+		while !data.is_empty() && items < MAX_ITEMS {
+			let Ok((lapse, origin, call)) =
+				<(u8, u8, RuntimeCall)>::decode_with_depth_limit(64, &mut data)
+			else {
+				break;
+			};
+			items += 1;
+			if lapse > 0 {
+				parent = end_block(number);
+				number += 1;
+				slot += u64::from(lapse);
+				start_block(number, slot, parent);
+			}
+			let who = accounts[usize::from(origin) % accounts.len()].clone();
+			if std::env::var("ZG_SEQ_TRACE").is_ok() {
+				println!("{:?}", call);
+			}
+			apply_signed(who, call, &mut tally);
+		}
+		end_block(number);
+		tally.blocks = number;
+		tally.sessions = pallet_session::CurrentIndex::<Runtime>::get() - session;
+	});
+	tally
+}
+
+/// A seeded xorshift generator.
+struct Rng(u64);
+
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 << 13;
+		self.0 ^= self.0 >> 7;
+		self.0 ^= self.0 << 17;
+		self.0
+	}
+	fn below(&mut self, n: u64) -> u64 {
+		self.next() % n.max(1)
+	}
+}
+
+/// Every (pallet index, call index) pair that names a call of this runtime.
+fn call_indexes() -> Vec<(u8, u8)> {
+	let mut found = Vec::new();
+	let padding = [0u8; 512];
+	for pallet in 0..=255u8 {
+		for call in 0..=63u8 {
+			let mut bytes = vec![pallet, call];
+			bytes.extend_from_slice(&padding);
+			let decoded = RuntimeCall::decode(&mut &bytes[..]);
+			// A call whose arguments cannot be all zeros still names a call if its first
+			// bytes decode; count pairs whose index bytes are accepted.
+			if decoded.is_ok() || !matches!(&decoded, Err(e) if e.to_string().contains("variant")) {
+				found.push((pallet, call));
+			}
+		}
+	}
+	found
+}
+
+/// An input of `items` items: mostly calls in the current block, sometimes a new block and
+/// now and then a jump over many slots (sessions and eras). Each call is drawn as a real
+/// pallet and call index followed by random argument bytes until those decode, and is then
+/// encoded back, so that every item of the input decodes.
+fn random_input(rng: &mut Rng, indexes: &[(u8, u8)], items: usize) -> Vec<u8> {
+	let mut out = Vec::new();
+	for _ in 0..items {
+		let lapse: u8 = match rng.below(10) {
+			0..=5 => 0,
+			6..=8 => 1 + rng.below(3) as u8,
+			_ => 20 + rng.below(200) as u8,
+		};
+		let origin = rng.below(256) as u8;
+		let call = loop {
+			let (pallet, call) = indexes[rng.below(indexes.len() as u64) as usize];
+			let mut bytes = vec![pallet, call];
+			// Argument bytes: zeros, small numbers and noise.
+			for _ in 0..rng.below(160) {
+				bytes.push(match rng.below(4) {
+					0 => 0,
+					1 => rng.below(8) as u8,
+					_ => rng.next() as u8,
+				});
+			}
+			if let Ok(call) = RuntimeCall::decode_with_depth_limit(64, &mut &bytes[..]) {
+				break call;
+			}
+		};
+		(lapse, origin, call).encode_to(&mut out);
+	}
+	out
+}
+
+#[test]
+fn random_sequences_keep_every_invariant() {
+	let runs: u64 = std::env::var("ZG_SEQ_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+	let seed: u64 = std::env::var("ZG_SEQ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+	let genesis = genesis();
+	let indexes = call_indexes();
+	assert!(indexes.len() > 50, "few calls found: {}", indexes.len());
+	let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+	let mut total = Tally::default();
+	for run in 0..runs {
+		let input = random_input(&mut rng, &indexes, MAX_ITEMS);
+		let tally = std::panic::catch_unwind(|| run_input(&genesis, &input)).unwrap_or_else(|e| {
+			let path = std::env::temp_dir().join(format!("zg-seq-{seed}-{run}.bin"));
+			std::fs::write(&path, &input).unwrap();
+			eprintln!("input {run} of seed {seed} broke an invariant; it is in {}", path.display());
+			std::panic::resume_unwind(e)
+		});
+		total.blocks += tally.blocks;
+		total.applied += tally.applied;
+		total.failed += tally.failed;
+		total.refused += tally.refused;
+		total.sessions += tally.sessions;
+	}
+	println!(
+		"{runs} inputs from seed {seed}, {} call indexes: {} blocks, {} sessions passed, {} calls \
+		 applied, {} failed in dispatch, {} refused by the extensions",
+		indexes.len(),
+		total.blocks,
+		total.sessions,
+		total.applied,
+		total.failed,
+		total.refused
+	);
+}
