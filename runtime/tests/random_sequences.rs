@@ -78,6 +78,8 @@ struct Tally {
 	failed: u32,
 	refused: u32,
 	sessions: u32,
+	/// Calls applied with success, by pallet.
+	by_pallet: std::collections::BTreeMap<String, u32>,
 }
 
 /// Starts block `number` at `slot`, authored by the slot's authority, with its timestamp.
@@ -150,6 +152,7 @@ fn end_block(number: u32) -> sp_core::H256 {
 /// Applies `call` signed by `who` through the runtime's transaction extensions, as a block
 /// author would (no signature: the extensions, fees and nonces are what is exercised).
 fn apply_signed(who: AccountId, call: RuntimeCall, tally: &mut Tally) {
+	let pallet = format!("{call:?}").split('(').next().unwrap_or_default().to_string();
 	let nonce = System::account_nonce(&who);
 	let extension: TxExtension = (
 		frame_system::AuthorizeCall::new(),
@@ -195,7 +198,10 @@ fn apply_signed(who: AccountId, call: RuntimeCall, tally: &mut Tally) {
 		}
 	});
 	match outcome {
-		Ok(true) => tally.applied += 1,
+		Ok(true) => {
+			tally.applied += 1;
+			*tally.by_pallet.entry(pallet).or_default() += 1;
+		},
 		Ok(false) => tally.failed += 1,
 		// What the pool would refuse (nonce, fees, a full block): not in the block.
 		Err(_) => tally.refused += 1,
@@ -330,6 +336,9 @@ fn random_sequences_keep_every_invariant() {
 		total.failed += tally.failed;
 		total.refused += tally.refused;
 		total.sessions += tally.sessions;
+		for (pallet, n) in tally.by_pallet {
+			*total.by_pallet.entry(pallet).or_default() += n;
+		}
 	}
 	println!(
 		"{runs} inputs from seed {seed}, {} call indexes: {} blocks, {} sessions passed, {} calls \
@@ -341,4 +350,5 @@ fn random_sequences_keep_every_invariant() {
 		total.failed,
 		total.refused
 	);
+	println!("applied by pallet: {:?}", total.by_pallet);
 }
