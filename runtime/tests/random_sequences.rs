@@ -45,6 +45,11 @@ use zg_runtime::{
 	Runtime, RuntimeCall, RuntimeGenesisConfig, System, TxExtension,
 };
 
+/// Storage files dropped at their confirmation deadline (fee refunded), and shards assigned,
+/// over all runs: evidence that the structured calls reach the deadlines.
+static DROPPED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static ASSIGNED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 /// Items of one input at most, as the substrate-runtime-fuzzer bounds them.
 const MAX_ITEMS: usize = 64;
 
@@ -78,7 +83,7 @@ struct Tally {
 	failed: u32,
 	refused: u32,
 	sessions: u32,
-	/// Calls applied with success, by pallet.
+	/// Calls applied with success, by pallet and call.
 	by_pallet: std::collections::BTreeMap<String, u32>,
 }
 
@@ -119,6 +124,19 @@ fn end_block(number: u32) -> sp_core::H256 {
 		println!("block {number} before finalize: {:?}", System::block_weight());
 	}
 	let header = Executive::finalize_block();
+	for record in System::events() {
+		match record.event {
+			zg_runtime::RuntimeEvent::Storage(pallet_zg_storage::Event::FileDropped { .. }) => {
+				DROPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+			},
+			zg_runtime::RuntimeEvent::Storage(pallet_zg_storage::Event::ShardAssigned {
+				..
+			}) => {
+				ASSIGNED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+			},
+			_ => {},
+		}
+	}
 	AllPalletsWithSystem::try_state(number, TryStateSelect::All)
 		.unwrap_or_else(|e| panic!("try_state after block {number}: {e:?}"));
 	let issuance = Balances::total_issuance();
@@ -152,7 +170,8 @@ fn end_block(number: u32) -> sp_core::H256 {
 /// Applies `call` signed by `who` through the runtime's transaction extensions, as a block
 /// author would (no signature: the extensions, fees and nonces are what is exercised).
 fn apply_signed(who: AccountId, call: RuntimeCall, tally: &mut Tally) {
-	let pallet = format!("{call:?}").split('(').next().unwrap_or_default().to_string();
+	// `Pallet(Call::name`, from the call's debug text.
+	let pallet = format!("{call:?}").split([' ', '{']).next().unwrap_or_default().to_string();
 	let nonce = System::account_nonce(&who);
 	let extension: TxExtension = (
 		frame_system::AuthorizeCall::new(),
@@ -281,10 +300,70 @@ fn call_indexes() -> Vec<(u8, u8)> {
 	found
 }
 
+/// Files the structured calls draw from, so that a renewal or a second submission can name a
+/// file submitted earlier in the input: file `f`'s root, size, `k`, `m` and shard roots (the
+/// shard roots made up: nobody can confirm them, so the file is assigned, then dropped at its
+/// confirmation deadline with its fee refunded).
+const FILES: u8 = 6;
+
+fn file(f: u8) -> (sp_core::H256, u64, u16, u16, Vec<sp_core::H256>) {
+	let (k, m) = (2 + u16::from(f % 3), u16::from(f % 2));
+	let size = u64::from(1 + f) << 20;
+	let roots: Vec<_> =
+		(0..k + m).map(|i| sp_core::H256::repeat_byte(16 * f + i as u8 + 1)).collect();
+	let layout = zg_primitives::storage::FileLayout::new(size, k, m).expect("a valid layout");
+	(zg_primitives::storage::file_root(&layout, &roots), size, k, m, roots)
+}
+
+/// A call of the storage life cycle with valid arguments, which random bytes rarely make: a
+/// provider's role bond and registration, one of [`FILES`] submitted, renewed, a departure.
+fn structured_call(rng: &mut Rng) -> RuntimeCall {
+	use pallet_zg_staking::Call as Staking;
+	use pallet_zg_storage::Call as Storage;
+	use zg_primitives::staking::Role;
+	let zg = zg_runtime::ZG;
+	let amount = |rng: &mut Rng| match rng.below(4) {
+		0 => zg,
+		1 => 1_000 * zg,
+		2 => 2_000 * zg,
+		_ => u128::from(rng.next()),
+	};
+	match rng.below(9) {
+		0 | 1 => RuntimeCall::Staking(Staking::register_role {
+			role: Role::StorageProvider,
+			bond: amount(rng),
+		}),
+		2 | 3 => {
+			RuntimeCall::Storage(Storage::register_provider { endpoint: b"http://p".to_vec() })
+		},
+		4 | 5 => {
+			let (root, size, data_shards, parity_shards, shard_roots) =
+				file(rng.below(u64::from(FILES)) as u8);
+			let lifetimes = [zg_runtime::storage_params::MIN_LIFETIME, 1_000, 20_000];
+			RuntimeCall::Storage(Storage::submit {
+				root,
+				size,
+				data_shards,
+				parity_shards,
+				shard_roots,
+				lifetime: lifetimes[rng.below(3) as usize],
+				max_fee: u128::MAX,
+			})
+		},
+		6 => RuntimeCall::Storage(Storage::renew {
+			root: file(rng.below(u64::from(FILES)) as u8).0,
+			extra: 1 + rng.below(1_000) as u32,
+			max_fee: u128::MAX,
+		}),
+		7 => RuntimeCall::Storage(Storage::deregister_provider {}),
+		_ => RuntimeCall::Staking(Staking::unregister_role { role: Role::StorageProvider }),
+	}
+}
+
 /// An input of `items` items: mostly calls in the current block, sometimes a new block and
-/// now and then a jump over many slots (sessions and eras). Each call is drawn as a real
-/// pallet and call index followed by random argument bytes until those decode, and is then
-/// encoded back, so that every item of the input decodes.
+/// now and then a jump over many slots (sessions and eras). A call is a structured one of the
+/// storage life cycle (3 in 10), or a real pallet and call index followed by random argument
+/// bytes until those decode; it is encoded back, so that every item of the input decodes.
 fn random_input(rng: &mut Rng, indexes: &[(u8, u8)], items: usize) -> Vec<u8> {
 	let mut out = Vec::new();
 	for _ in 0..items {
@@ -294,19 +373,23 @@ fn random_input(rng: &mut Rng, indexes: &[(u8, u8)], items: usize) -> Vec<u8> {
 			_ => 20 + rng.below(200) as u8,
 		};
 		let origin = rng.below(256) as u8;
-		let call = loop {
-			let (pallet, call) = indexes[rng.below(indexes.len() as u64) as usize];
-			let mut bytes = vec![pallet, call];
-			// Argument bytes: zeros, small numbers and noise.
-			for _ in 0..rng.below(160) {
-				bytes.push(match rng.below(4) {
-					0 => 0,
-					1 => rng.below(8) as u8,
-					_ => rng.next() as u8,
-				});
-			}
-			if let Ok(call) = RuntimeCall::decode_with_depth_limit(64, &mut &bytes[..]) {
-				break call;
+		let call = if rng.below(10) < 3 {
+			structured_call(rng)
+		} else {
+			loop {
+				let (pallet, call) = indexes[rng.below(indexes.len() as u64) as usize];
+				let mut bytes = vec![pallet, call];
+				// Argument bytes: zeros, small numbers and noise.
+				for _ in 0..rng.below(160) {
+					bytes.push(match rng.below(4) {
+						0 => 0,
+						1 => rng.below(8) as u8,
+						_ => rng.next() as u8,
+					});
+				}
+				if let Ok(call) = RuntimeCall::decode_with_depth_limit(64, &mut &bytes[..]) {
+					break call;
+				}
 			}
 		};
 		(lapse, origin, call).encode_to(&mut out);
@@ -350,5 +433,10 @@ fn random_sequences_keep_every_invariant() {
 		total.failed,
 		total.refused
 	);
-	println!("applied by pallet: {:?}", total.by_pallet);
+	println!("applied by call: {:?}", total.by_pallet);
+	println!(
+		"storage: {} shards assigned, {} files dropped at their confirmation deadline",
+		ASSIGNED.load(std::sync::atomic::Ordering::Relaxed),
+		DROPPED.load(std::sync::atomic::Ordering::Relaxed)
+	);
 }
