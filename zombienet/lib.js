@@ -42,15 +42,15 @@ async function send(api, tx, signer, finalized = false) {
   }
 }
 
-// Polls `check` every 2 s until it returns a truthy value (returned), or throws after
-// `timeoutMs`.
-async function waitFor(what, check, timeoutMs) {
+// Polls `check` every `everyMs` (default 2 s; a fault injected while a transfer is under way
+// polls every few ms) until it returns a truthy value (returned), or throws after `timeoutMs`.
+async function waitFor(what, check, timeoutMs, everyMs = 2000) {
   const start = Date.now();
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

@@ -226,18 +226,6 @@ async function run(nodeName, networkInfo) {
   return 1;
 }
 
-// Polls `check` every `everyMs` (default 5 ms: a fault is injected while a transfer is under
-// way) until it returns a truthy value, which is returned; throws after `timeoutMs`.
-async function poll(what, check, timeoutMs, everyMs = 5) {
-  const start = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 // The temporaries of a store (`<store>/.tmp`) that hold a shard being written, as file names
 // (`shard-<pid>-<n>`, and its `.tree`).
 function shardTemporaries(store) {
@@ -293,7 +281,7 @@ async function faults({ networkInfo, api, cli, find, filter, events, nameOf, pro
   const submittedBefore = filter('FileSubmitted').length;
   const ferdieBefore = await held();
   const failed = refusal(cli(...cliArgs));
-  const cut = await poll('the gateway to write C', () => shardBeingWritten(store('alice'), PAST_OTHERS, SHARD), 120_000);
+  const cut = await waitFor('the gateway to write C', () => shardBeingWritten(store('alice'), PAST_OTHERS, SHARD), 120_000, 5);
   const gatewayPid = workers.alice.pid;
   workers.alice.kill('SIGKILL');
   const why = await failed;
@@ -318,13 +306,13 @@ async function faults({ networkInfo, api, cli, find, filter, events, nameOf, pro
     return /Finalized (0x[0-9a-f]{64})/.exec(out)?.[1];
   });
   uploaded.catch(() => {});
-  const [victim, partial] = await poll('a shard of C to be pushed', () => {
+  const [victim, partial] = await waitFor('a shard of C to be pushed', () => {
     for (const n of receivers) {
       const writing = shardBeingWritten(store(n), PAST_OTHERS, SHARD);
       if (writing) return [n, writing];
     }
     return null;
-  }, 300_000);
+  }, 300_000, 5);
   const victimPid = workers[victim].pid;
   workers[victim].kill('SIGKILL');
   log(`${victim}'s worker (pid ${victimPid}) killed with ${partial.name} at ${partial.size} of ${SHARD} bytes`);
@@ -355,7 +343,7 @@ async function faults({ networkInfo, api, cli, find, filter, events, nameOf, pro
   let killedAt;
   let duty;
   try {
-    pending = await poll(`${victim}'s offchain worker to send a transaction`, async () => {
+    pending = await waitFor(`${victim}'s offchain worker to send a transaction`, async () => {
       const pool = await node.rpc.author.pendingExtrinsics();
       return pool.find((x) => x.isSigned && x.signer.toString() === address);
     }, 300_000, 20);

@@ -215,6 +215,26 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	serde_json::to_vec(&patch).ok()
 }
 
+/// The genesis config of preset `id`: its patch merged into the default config, as the node's
+/// chain-spec builder does. For tests and tools (std only: not in the wasm runtime).
+#[cfg(feature = "std")]
+pub fn preset_config(id: &PresetId) -> Option<RuntimeGenesisConfig> {
+	fn merge(base: &mut Value, patch: Value) {
+		match (base, patch) {
+			(Value::Object(base), Value::Object(patch)) => {
+				for (k, v) in patch {
+					merge(base.entry(k).or_insert(Value::Null), v);
+				}
+			},
+			(base, patch) => *base = patch,
+		}
+	}
+	let patch: Value = serde_json::from_slice(&get_preset(id)?).ok()?;
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).ok()?;
+	merge(&mut config, patch);
+	serde_json::from_value(config).ok()
+}
+
 /// The names of the presets.
 pub fn preset_names() -> Vec<PresetId> {
 	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]

@@ -6,32 +6,13 @@ use crate::{
 };
 use frame_support::traits::{fungible::Inspect, Get, IntegrityTest};
 use pallet_revive::AddressMapper;
-use serde_json::Value;
 use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
-/// Merges a JSON patch into a JSON value, as the node does with a preset.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (k, v) in patch {
-				merge(base.entry(k).or_insert(Value::Null), v);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
-}
-
 /// The externalities of a chain started from the named preset.
 pub(crate) fn ext_from_preset(name: &str) -> sp_io::TestExternalities {
-	let patch: Value = serde_json::from_slice(
-		&genesis_config_presets::get_preset(&name.into()).expect("preset exists"),
-	)
-	.expect("preset is JSON");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("serializes");
-	merge(&mut config, patch);
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("valid config");
+	let config = genesis_config_presets::preset_config(&name.into()).expect("preset exists");
 	let mut ext: sp_io::TestExternalities = config.build_storage().expect("builds").into();
 	ext.execute_with(|| System::set_block_number(1));
 	ext

@@ -33,7 +33,6 @@ use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::{TryDecodeEntireStorage, TryState, TryStateSelect},
 };
-use serde_json::Value;
 use sp_consensus_babe::{
 	digests::{PreDigest, SecondaryPlainPreDigest},
 	BABE_ENGINE_ID,
@@ -45,7 +44,7 @@ use sp_runtime::{
 };
 use zg_runtime::{
 	genesis_config_presets, AccountId, AllPalletsWithSystem, Babe, Balances, Executive, Header,
-	Runtime, RuntimeCall, RuntimeGenesisConfig, System, TxExtension,
+	Runtime, RuntimeCall, System, TxExtension,
 };
 
 /// Storage files dropped with their fees refunded (no providers to serve them, or not
@@ -56,26 +55,16 @@ static ASSIGNED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::ne
 /// Items of one input at most, as the substrate-runtime-fuzzer bounds them.
 const MAX_ITEMS: usize = 64;
 
-/// Merges a preset's JSON patch into the default genesis config.
-fn merge(base: &mut Value, patch: Value) {
-	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
-}
-
 /// The local testnet's genesis state.
 fn genesis() -> sp_core::storage::Storage {
 	let name = sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET;
-	let patch: Value =
-		serde_json::from_slice(&genesis_config_presets::get_preset(&name.into()).unwrap()).unwrap();
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, patch);
-	serde_json::from_value::<RuntimeGenesisConfig>(config).unwrap().build_storage().unwrap()
+	genesis_config_presets::preset_config(&name.into()).unwrap().build_storage().unwrap()
+}
+
+/// Whether `ZG_SEQ_TRACE` asks for each call and block weight to be printed (read once).
+fn trace() -> bool {
+	static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+	*TRACE.get_or_init(|| std::env::var("ZG_SEQ_TRACE").is_ok())
 }
 
 /// What happened to the calls of a run.
@@ -117,14 +106,14 @@ fn start_block(number: u32, slot: u64, parent: sp_core::H256) {
 		.expect("the timestamp inherent is valid")
 		.expect("the timestamp inherent succeeds");
 	Executive::inherents_applied();
-	if std::env::var("ZG_SEQ_TRACE").is_ok() {
+	if trace() {
 		println!("block {number} at slot {slot} after its inherents: {:?}", System::block_weight());
 	}
 }
 
 /// Ends the current block and checks the invariants; returns its hash.
 fn end_block(number: u32) -> sp_core::H256 {
-	if std::env::var("ZG_SEQ_TRACE").is_ok() {
+	if trace() {
 		println!("block {number} before finalize: {:?}", System::block_weight());
 	}
 	let header = Executive::finalize_block();
@@ -266,7 +255,7 @@ fn run_input(genesis: &sp_core::storage::Storage, mut data: &[u8]) -> Tally {
 				start_block(number, slot, parent);
 			}
 			let who = accounts[usize::from(origin) % accounts.len()].clone();
-			if std::env::var("ZG_SEQ_TRACE").is_ok() {
+			if trace() {
 				println!("{:?}", call);
 			}
 			apply_signed(who, call, &mut tally);
