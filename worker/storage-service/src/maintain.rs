@@ -4,7 +4,7 @@ use crate::StorageService;
 use std::{collections::BTreeMap, sync::Arc, time::Duration, time::SystemTime};
 use zg_primitives::Hash;
 use zg_storage_node::{read, root_hex, store::FileMeta, Error};
-use zg_worker_chain::ChainFile;
+use zg_worker_chain::{ChainFile, ChainShard, ChainShardState, ChainStatus};
 
 impl StorageService {
 	/// Every `period`: forget shards confirmed on chain (or of files gone), rebuild shards
@@ -73,6 +73,9 @@ impl StorageService {
 				if shard.is_confirmed() && self.discard_confirmed {
 					continue;
 				}
+				if awaits_push(file, shard, best) {
+					continue;
+				}
 				if let Err(e) = self.rebuild_shard(root, file, index).await {
 					tracing::warn!("cannot rebuild shard {index} of {}: {e:#}", root_hex(root));
 				}
@@ -127,7 +130,21 @@ impl StorageService {
 		}
 		Ok(())
 	}
+}
 
+/// Whether shard `shard` of `file`, which this provider lacks, is still its uploader's to push:
+/// the file is being placed for the first time (`Pending`) and less than half of the shard's
+/// confirmation window has passed at block `best`. Rebuilding it then would fetch `k` shards
+/// from the gateway while the gateway pushes this one; past the half, the push is taken as
+/// missed (its worker was down, or cut off mid-push) and the shard is rebuilt in the half left.
+/// A shard handed over from another provider has no uploader to push it: rebuilt at once.
+pub(crate) fn awaits_push(file: &ChainFile, shard: &ChainShard, best: u64) -> bool {
+	let ChainShardState::Assigned { at, confirm_by } = shard.state else { return false };
+	let half = u64::from(at) + u64::from(confirm_by.saturating_sub(at)) / 2;
+	file.status == ChainStatus::Pending && best < half
+}
+
+impl StorageService {
 	/// Rebuilds shard `index` of `root`, newly assigned here, from any `k` shards of the others;
 	/// if the shards at hand are not one codeword, keeps the proof for the node to report.
 	pub(crate) async fn rebuild_shard(
@@ -183,5 +200,50 @@ impl StorageService {
 			Err(e) => tracing::info!("cannot rebuild shard {index} of {}: {e}", root_hex(root)),
 		}
 		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::awaits_push;
+	use zg_worker_chain::{ChainFile, ChainLayout, ChainShard, ChainShardState, ChainStatus};
+
+	fn file(status: ChainStatus, state: ChainShardState) -> (ChainFile, ChainShard) {
+		let shard =
+			ChainShard { root: [1; 32], provider: Some([2; 32]), state, escrow: 0, bounty: 0 };
+		let layout = ChainLayout { size: 1 << 20, data_shards: 2, parity_shards: 1 };
+		let file = ChainFile {
+			owner: [3; 32],
+			layout,
+			shards: vec![shard.clone(); 3],
+			status,
+			expires_at: 1_000,
+		};
+		(file, shard)
+	}
+
+	#[test]
+	fn a_first_placement_waits_half_its_window_for_the_push() {
+		let (f, s) =
+			file(ChainStatus::Pending, ChainShardState::Assigned { at: 10, confirm_by: 70 });
+		assert!(awaits_push(&f, &s, 10));
+		assert!(awaits_push(&f, &s, 39));
+		assert!(!awaits_push(&f, &s, 40), "past the half, the push is taken as missed");
+		assert!(!awaits_push(&f, &s, 69));
+	}
+
+	#[test]
+	fn a_handover_or_a_confirmed_shard_is_rebuilt_at_once() {
+		let handed = ChainShardState::Assigned { at: 10, confirm_by: 70 };
+		for status in [ChainStatus::Finalized, ChainStatus::Degraded] {
+			let (f, s) = file(status, handed);
+			assert!(!awaits_push(&f, &s, 10), "{status:?}");
+		}
+		let (f, s) = file(ChainStatus::Pending, ChainShardState::Confirmed { index: 0 });
+		assert!(!awaits_push(&f, &s, 10));
+		// A window already over (a shard assigned in its file's last block).
+		let (f, s) =
+			file(ChainStatus::Pending, ChainShardState::Assigned { at: 70, confirm_by: 70 });
+		assert!(!awaits_push(&f, &s, 70));
 	}
 }
