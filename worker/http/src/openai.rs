@@ -50,7 +50,7 @@ use axum::{
 	Json, Router,
 };
 use base64::Engine as _;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 use std::{
 	convert::Infallible,
 	sync::{
@@ -60,20 +60,14 @@ use std::{
 	time::{SystemTime, UNIX_EPOCH},
 };
 use tokio::sync::mpsc;
-use zg_compute_engine::{ChatMessage, FinishReason, GenerateParams, Role};
+use zg_compute_engine::{
+	request::{self, Flavor, Prompt, RequestError},
+	ChatMessage, FinishReason, GenerateParams,
+};
 use zg_compute_market::{Admitted, Charge, ComputeState, Deadline, Grant};
-
-/// The most texts one embeddings request may carry (OpenAI's own limit).
-const MAX_EMBEDDING_INPUTS: usize = 2048;
 
 /// The largest request body, in bytes.
 const API_BODY_LIMIT: usize = 4 << 20;
-/// Default `max_tokens` of a request that names none (or the cap, if lower).
-pub const DEFAULT_MAX_TOKENS: u32 = 64;
-/// The most stop sequences of a request (OpenAI's limit).
-const MAX_STOP: usize = 4;
-/// The longest stop sequence, in bytes.
-const MAX_STOP_BYTES: usize = 256;
 
 type Compute = Arc<ComputeState>;
 
@@ -92,11 +86,12 @@ pub fn routes(compute: Compute) -> Router {
 		.with_state(compute)
 }
 
-/// A JSON body whose rejections (too large, not JSON, wrong fields) are [`ApiError`]s.
-pub struct ApiJson<T>(pub T);
+/// A request's body, arrived within [`crate::BODY_TIMEOUT`] and at most [`API_BODY_LIMIT`]
+/// bytes, or an [`ApiError`]; what it says is read by [`zg_compute_engine::request`].
+pub struct ApiBody(pub Bytes);
 
 #[async_trait]
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
 	type Rejection = ApiError;
 
 	async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -108,7 +103,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 				format!("the body did not arrive within {} s", crate::BODY_TIMEOUT.as_secs()),
 			)
 		})?;
-		let body = body.map_err(|rejection| {
+		body.map(ApiBody).map_err(|rejection| {
 			let status = rejection.status();
 			if status == StatusCode::PAYLOAD_TOO_LARGE {
 				ApiError::new(
@@ -119,10 +114,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 			} else {
 				ApiError::invalid(format!("the body is broken: {rejection}"))
 			}
-		})?;
-		serde_json::from_slice(&body)
-			.map(ApiJson)
-			.map_err(|e| ApiError::invalid(format!("malformed request: {e}")).code("invalid_json"))
+		})
+	}
+}
+
+impl From<RequestError> for ApiError {
+	fn from(e: RequestError) -> Self {
+		let mut error = ApiError::invalid(e.message);
+		error.param = e.param;
+		error.code = e.code;
+		error
 	}
 }
 
@@ -186,101 +187,6 @@ async fn models(State(compute): State<Compute>) -> Json<ModelList> {
 		})
 		.collect();
 	Json(ModelList { object: "list".into(), data })
-}
-
-/// One string or several.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-	/// One.
-	One(String),
-	/// Several.
-	Many(Vec<String>),
-}
-
-impl OneOrMany {
-	fn into_vec(self) -> Vec<String> {
-		match self {
-			OneOrMany::One(s) => vec![s],
-			OneOrMany::Many(v) => v,
-		}
-	}
-}
-
-/// A part of a message's content.
-#[derive(Debug, Deserialize)]
-pub struct ContentPart {
-	/// `text` (the only kind taken).
-	#[serde(rename = "type")]
-	pub kind: String,
-	/// The text.
-	#[serde(default)]
-	pub text: Option<String>,
-}
-
-/// A message's content: a string or parts.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum Content {
-	/// A string.
-	Text(String),
-	/// Parts.
-	Parts(Vec<ContentPart>),
-}
-
-/// A chat message.
-#[derive(Debug, Deserialize)]
-pub struct Message {
-	/// `system`, `developer`, `user`, `assistant` or `tool`.
-	pub role: String,
-	/// What it says.
-	#[serde(default)]
-	pub content: Option<Content>,
-}
-
-/// `stream_options`.
-#[derive(Debug, Default, Deserialize)]
-pub struct StreamOptions {
-	/// Send the usage in a last chunk.
-	#[serde(default)]
-	pub include_usage: bool,
-}
-
-/// The fields of a chat or text completion request this worker reads (others are ignored).
-#[derive(Debug, Deserialize)]
-pub struct CompletionRequest {
-	/// The model.
-	pub model: String,
-	/// The conversation (chat).
-	#[serde(default)]
-	pub messages: Option<Vec<Message>>,
-	/// The prompt (text completion).
-	#[serde(default)]
-	pub prompt: Option<OneOrMany>,
-	/// The largest number of tokens to generate.
-	#[serde(default)]
-	pub max_tokens: Option<u32>,
-	/// Its newer name (chat).
-	#[serde(default)]
-	pub max_completion_tokens: Option<u32>,
-	/// 0 to 2; 0 is greedy and deterministic.
-	#[serde(default)]
-	pub temperature: Option<f32>,
-	/// The sampling seed.
-	#[serde(default)]
-	pub seed: Option<u64>,
-	/// Stop sequences.
-	#[serde(default)]
-	pub stop: Option<OneOrMany>,
-	/// Stream the answer.
-	#[serde(default)]
-	pub stream: Option<bool>,
-	/// Streaming options.
-	#[serde(default)]
-	pub stream_options: Option<StreamOptions>,
-	/// Only 1.
-	#[serde(default)]
-	pub n: Option<u32>,
 }
 
 /// Token counts.
@@ -404,47 +310,6 @@ pub type ChatChunk = Chunk<ChunkChoice>;
 /// A text completion (`text_completion`), or a chunk of one.
 pub type TextCompletion = Chunk<TextChoice>;
 
-/// Chat or text.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Flavor {
-	Chat,
-	Text,
-}
-
-/// The messages of a chat request, their roles and contents checked (text parts only).
-pub fn chat_messages(messages: &[Message]) -> Result<Vec<ChatMessage>, ApiError> {
-	if messages.is_empty() {
-		return Err(ApiError::invalid("messages is empty").param("messages"));
-	}
-	let mut checked = Vec::with_capacity(messages.len());
-	for message in messages {
-		let role = Role::parse(&message.role).ok_or_else(|| {
-			let role: String = message.role.chars().take(32).collect();
-			ApiError::invalid(format!("unknown role {role}")).param("messages")
-		})?;
-		let mut content = String::new();
-		match &message.content {
-			None => {},
-			Some(Content::Text(text)) => content.push_str(text),
-			Some(Content::Parts(parts)) => {
-				for part in parts {
-					match (part.kind.as_str(), &part.text) {
-						("text", Some(text)) => content.push_str(text),
-						(kind, _) => {
-							return Err(ApiError::invalid(format!(
-								"content parts of type {kind} are not supported"
-							))
-							.param("messages"))
-						},
-					}
-				}
-			},
-		}
-		checked.push(ChatMessage { role, content });
-	}
-	Ok(checked)
-}
-
 /// What a completion continues: a raw prompt, or a chat for the model's template.
 enum Input {
 	Prompt(String),
@@ -559,86 +424,41 @@ async fn chat(
 	State(compute): State<Compute>,
 	arrived: Arrived,
 	Caller(caller): Caller,
-	ApiJson(request): ApiJson<CompletionRequest>,
+	ApiBody(body): ApiBody,
 ) -> Result<Response, ApiError> {
-	generate(compute, caller, request, Flavor::Chat, arrived).await
+	generate(compute, caller, &body, Flavor::Chat, arrived).await
 }
 
 async fn text(
 	State(compute): State<Compute>,
 	arrived: Arrived,
 	Caller(caller): Caller,
-	ApiJson(request): ApiJson<CompletionRequest>,
+	ApiBody(body): ApiBody,
 ) -> Result<Response, ApiError> {
-	generate(compute, caller, request, Flavor::Text, arrived).await
+	generate(compute, caller, &body, Flavor::Text, arrived).await
 }
 
 async fn generate(
 	compute: Compute,
 	caller: Option<Grant>,
-	request: CompletionRequest,
+	body: &[u8],
 	flavor: Flavor,
 	arrived: Arrived,
 ) -> Result<Response, ApiError> {
-	let input = match flavor {
-		Flavor::Chat => Input::Chat(
-			chat_messages(
-				request
-					.messages
-					.as_deref()
-					.ok_or_else(|| ApiError::invalid("messages is missing").param("messages"))?,
-			)?,
-			String::new(),
-		),
-		Flavor::Text => match request.prompt.map(OneOrMany::into_vec) {
-			Some(mut prompts) if prompts.len() == 1 => Input::Prompt(prompts.remove(0)),
-			_ => return Err(ApiError::invalid("prompt must be one string").param("prompt")),
-		},
-	};
-	if request.n.is_some_and(|n| n != 1) {
-		return Err(ApiError::invalid("only n = 1 is supported").param("n"));
-	}
-	let stop = request.stop.map(OneOrMany::into_vec).unwrap_or_default();
-	if stop.len() > MAX_STOP || stop.iter().any(|s| s.is_empty() || s.len() > MAX_STOP_BYTES) {
-		return Err(ApiError::invalid(format!(
-			"stop takes at most {MAX_STOP} sequences of 1 to {MAX_STOP_BYTES} bytes"
-		))
-		.param("stop"));
-	}
-	let cap = compute.config().max_tokens_cap;
-	let max_tokens = request
-		.max_completion_tokens
-		.or(request.max_tokens)
-		.unwrap_or_else(|| DEFAULT_MAX_TOKENS.min(cap));
-	if max_tokens == 0 || max_tokens > cap {
-		return Err(ApiError::invalid(format!(
-			"max_tokens must be between 1 and {cap}, not {max_tokens}"
-		))
-		.param("max_tokens")
-		.code("max_tokens_too_large"));
-	}
-	let temperature = request.temperature.unwrap_or(1.0);
-	if !(0.0..=2.0).contains(&temperature) {
-		return Err(ApiError::invalid("temperature must be between 0 and 2").param("temperature"));
-	}
-	let params = GenerateParams {
-		max_tokens,
-		temperature,
-		seed: request.seed.unwrap_or_else(|| {
-			SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
-		}),
-		deterministic: temperature == 0.0,
-		stop,
-	};
+	let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64);
+	let request =
+		request::completion(body, flavor, compute.config().max_tokens_cap, seed.unwrap_or(0))?;
+	let max_tokens = request.params.max_tokens;
+	let params = request.params;
 	// A chat is rendered once, by its model's template: the prompt bounds the request and is
 	// what the engine continues (an unknown model is refused by `admit`).
-	let input = match input {
-		Input::Chat(messages, _) => match compute.chat_prompt(&request.model, &messages) {
+	let input = match request.prompt {
+		Prompt::Chat(messages) => match compute.chat_prompt(&request.model, &messages) {
 			Some(Ok(prompt)) => Input::Chat(messages, prompt),
 			Some(Err(e)) => return Err(ApiError::invalid(format!("{e:#}")).param("messages")),
 			None => Input::Chat(messages, String::new()),
 		},
-		prompt => prompt,
+		Prompt::Text(prompt) => Input::Prompt(prompt),
 	};
 	let prompt_bytes = match &input {
 		Input::Prompt(prompt) | Input::Chat(_, prompt) => prompt.len(),
@@ -651,10 +471,10 @@ async fn generate(
 		fingerprint: format!("zg-{}", admitted.backend()),
 		model: request.model,
 		flavor,
-		include_usage: request.stream_options.unwrap_or_default().include_usage,
+		include_usage: request.include_usage,
 	};
 	let deadline = time_left(&compute, arrived);
-	if request.stream.unwrap_or(false) {
+	if request.stream {
 		Ok(stream(admitted, input, params, meta, deadline))
 	} else {
 		complete(admitted, input, params, meta, deadline).await
@@ -831,18 +651,6 @@ fn stream(
 	response
 }
 
-/// `POST /v1/embeddings`.
-#[derive(Debug, Deserialize)]
-pub struct EmbeddingsRequest {
-	/// The model.
-	pub model: String,
-	/// A string or several.
-	pub input: OneOrMany,
-	/// `float` only.
-	#[serde(default)]
-	pub encoding_format: Option<String>,
-}
-
 /// One embedding.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EmbeddingItem {
@@ -891,26 +699,9 @@ async fn embeddings(
 	State(compute): State<Compute>,
 	arrived: Arrived,
 	Caller(caller): Caller,
-	ApiJson(request): ApiJson<EmbeddingsRequest>,
+	ApiBody(body): ApiBody,
 ) -> Result<Response, ApiError> {
-	let base64 = match request.encoding_format.as_deref() {
-		None | Some("float") => false,
-		Some("base64") => true,
-		Some(other) => {
-			return Err(ApiError::invalid(format!(
-				"encoding_format is float or base64, not {other}"
-			))
-			.param("encoding_format"))
-		},
-	};
-	let inputs = request.input.into_vec();
-	if inputs.is_empty() || inputs.len() > MAX_EMBEDDING_INPUTS {
-		return Err(ApiError::invalid(format!(
-			"input takes 1 to {MAX_EMBEDDING_INPUTS} texts, not {}",
-			inputs.len()
-		))
-		.param("input"));
-	}
+	let request::Embeddings { model, inputs, base64: as_base64 } = request::embeddings(&body)?;
 	let bound = inputs.iter().fold(0u32, |sum, text| {
 		sum.saturating_add(zg_primitives::compute::input_token_bound(text.len() as u64))
 	});
@@ -918,7 +709,7 @@ async fn embeddings(
 	let deadline = Arc::new(Deadline::default());
 	let after = time_left(&compute, arrived);
 	let admitted = compute
-		.admit(caller, &request.model, true, bound, 0)
+		.admit(caller, &model, true, bound, 0)
 		.await?
 		.cancel_on(cancel.0.clone())
 		.with_deadline(deadline.clone());
@@ -938,7 +729,7 @@ async fn embeddings(
 		.into_iter()
 		.enumerate()
 		.map(|(index, vector)| {
-			let embedding = if base64 {
+			let embedding = if as_base64 {
 				let bytes: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
 				Vector::Base64(base64::engine::general_purpose::STANDARD.encode(bytes))
 			} else {
@@ -951,7 +742,7 @@ async fn embeddings(
 	let answer = EmbeddingList {
 		object: "list".into(),
 		data,
-		model: request.model,
+		model,
 		usage: EmbeddingUsage { prompt_tokens: tokens, total_tokens: tokens },
 	};
 	Ok(with_charge(Json(answer).into_response(), charge))

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use subxt_signer::sr25519::{dev, Keypair};
 use tokio::net::TcpListener;
 use zg_compute_engine::{
-	plain_chat_prompt, Cut, Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal,
-	Refused,
+	Cut, Embeddings, Engine, FinishReason, GenerateParams, Generation, Refusal, Refused,
 };
 use zg_compute_market::{
 	metrics::JobStatus, Account, Budget, ComputeConfig, ComputeState, Grant, Meter, Prices,
@@ -20,10 +19,7 @@ use zg_primitives::compute::{
 	ServiceKind, SpendingCapability,
 };
 use zg_worker_chain::ChainSignature;
-use zg_worker_http::{
-	openai::{chat_messages, Message},
-	private_router, public_router, serve, Worker,
-};
+use zg_worker_http::{private_router, public_router, serve, Worker};
 
 fn token_bound(text: &str) -> u32 {
 	input_token_bound(text.len() as u64)
@@ -355,26 +351,6 @@ async fn lists_models() {
 	assert_eq!(answer["data"][1]["id"], "words");
 	assert_eq!(answer["data"][1]["object"], "model");
 	assert_eq!(answer["data"][1]["owned_by"], format!("0x{}", hex::encode(PROVIDER)));
-}
-
-#[test]
-fn chat_messages_are_checked_and_the_plain_template_applies() {
-	let messages: Vec<Message> = serde_json::from_value(json!([
-		{ "role": "system", "content": "Be brief." },
-		{ "role": "user", "content": [{ "type": "text", "text": "Hi" }] },
-	]))
-	.unwrap();
-	assert_eq!(
-		plain_chat_prompt(&chat_messages(&messages).unwrap()),
-		"<|system|>\nBe brief.\n<|user|>\nHi\n<|assistant|>\n"
-	);
-	let bad: Vec<Message> =
-		serde_json::from_value(json!([{ "role": "wizard", "content": "x" }])).unwrap();
-	assert_eq!(chat_messages(&bad).unwrap_err().status, StatusCode::BAD_REQUEST);
-	let image: Vec<Message> =
-		serde_json::from_value(json!([{ "role": "user", "content": [{ "type": "image_url" }] }]))
-			.unwrap();
-	assert_eq!(chat_messages(&image).unwrap_err().status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

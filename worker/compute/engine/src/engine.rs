@@ -25,7 +25,7 @@ pub struct Cut {
 }
 
 /// How to generate.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GenerateParams {
 	/// The largest number of tokens to generate.
 	pub max_tokens: u32,
