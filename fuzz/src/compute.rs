@@ -60,3 +60,50 @@ pub fn api_key(data: &[u8]) {
 fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// OpenAI requests as any HTTP client sends them (`/v1/chat/completions`, `/v1/completions`,
+/// `/v1/embeddings`): the first byte picks the route and the provider's token cap, the rest is
+/// the body. Any body is read or refused without a panic, a refusal's message stays short,
+/// and what is read keeps the limits the worker promises: `max_tokens` within 1 and the cap,
+/// a finite temperature within 0 and 2 (greedy exactly at 0), at most 4 stop sequences of 1 to
+/// 256 bytes, a non-empty chat that the plain template renders, 1 to 2048 embedding inputs.
+pub fn openai_request(data: &[u8]) {
+	use zg_compute_engine::request::{self, Flavor, Prompt, RequestError};
+	let (&pick, body) = data.split_first().unwrap_or((&0, &[]));
+	let cap = 1 + u32::from(pick >> 2) * 67;
+	let short = |e: &RequestError| {
+		assert!(!e.message.is_empty());
+		assert!(e.message.chars().count() <= request::MAX_ERROR_CHARS + 1, "{}", e.message.len());
+	};
+	if pick % 3 == 2 {
+		match request::embeddings(body) {
+			Ok(e) => assert!((1..=request::MAX_EMBEDDING_INPUTS).contains(&e.inputs.len())),
+			Err(e) => short(&e),
+		}
+		return;
+	}
+	let flavor = if pick % 3 == 0 { Flavor::Chat } else { Flavor::Text };
+	let completion = match request::completion(body, flavor, cap, 5) {
+		Ok(completion) => completion,
+		Err(e) => return short(&e),
+	};
+	let params = &completion.params;
+	assert!((1..=cap).contains(&params.max_tokens), "max_tokens {} of {cap}", params.max_tokens);
+	assert!(params.temperature.is_finite() && (0.0..=2.0).contains(&params.temperature));
+	assert_eq!(params.deterministic, params.temperature == 0.0);
+	assert!(params.stop.len() <= request::MAX_STOP);
+	assert!(params.stop.iter().all(|s| (1..=request::MAX_STOP_BYTES).contains(&s.len())));
+	let prompt = match (&completion.prompt, flavor) {
+		(Prompt::Chat(messages), Flavor::Chat) => {
+			assert!(!messages.is_empty());
+			let prompt = zg_compute_engine::plain_chat_prompt(messages);
+			let said: usize = messages.iter().map(|m| m.content.len()).sum();
+			assert!(prompt.len() > said);
+			prompt
+		},
+		(Prompt::Text(prompt), Flavor::Text) => prompt.clone(),
+		(prompt, flavor) => panic!("a {flavor:?} request read as {prompt:?}"),
+	};
+	// What the worker bounds the request's cost with.
+	let _ = zg_primitives::compute::input_token_bound(prompt.len() as u64);
+}

@@ -30,6 +30,7 @@ pub const TARGETS: &[(&str, Target)] = &[
 	("da_fraud_proofs", da::fraud_proofs),
 	("da_decode_line", da::decode_line),
 	("api_key", compute::api_key),
+	("openai_request", compute::openai_request),
 	("worker_replies", worker::replies),
 	("root_text", worker::root_text),
 ];

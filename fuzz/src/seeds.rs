@@ -74,6 +74,17 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
 			out.push(b"zgcap_00".to_vec());
 			out.push(noise(200, 6));
 		},
+		"openai_request" => {
+			// A chat (0), a text completion (1), embeddings (2), each with the cap 1 + 67 × 4.
+			let chat = br#"{"model": "tiny", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hi"}]}], "max_tokens": 16, "temperature": 0, "stop": ["\n"], "stream": true, "stream_options": {"include_usage": true}}"#;
+			out.push(cat(&[16], chat));
+			let text = br#"{"model": "tiny", "prompt": "Once upon", "max_completion_tokens": 8, "seed": 42, "n": 1, "stop": "."}"#;
+			out.push(cat(&[17], text));
+			let embed =
+				br#"{"model": "minilm", "input": ["one", "two"], "encoding_format": "base64"}"#;
+			out.push(cat(&[18], embed));
+			out.push(cat(&[1], br#"{"model": "tiny", "prompt": "x", "max_tokens": "a string"}"#));
+		},
 		"worker_replies" => {
 			out.push(cat(&[0], &(noise(1024, 7), vec![H256::repeat_byte(1); 3]).encode()));
 			out.push(cat(&[1], &vec![(H256::repeat_byte(2), 7u32); 4].encode()));
