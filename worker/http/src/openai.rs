@@ -86,8 +86,8 @@ pub fn routes(compute: Compute) -> Router {
 		.with_state(compute)
 }
 
-/// A request's body, arrived within [`crate::BODY_TIMEOUT`] and at most [`API_BODY_LIMIT`]
-/// bytes, or an [`ApiError`]; what it says is read by [`zg_compute_engine::request`].
+/// A request's body, arrived within [`crate::BODY_TIMEOUT`] and at most 4 MiB, or an
+/// [`ApiError`]; what it says is read by [`zg_compute_engine::request`].
 pub struct ApiBody(pub Bytes);
 
 #[async_trait]
