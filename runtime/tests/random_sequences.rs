@@ -9,7 +9,8 @@
 //!   decodable;
 //! - the total issuance equals the sum of every account's free and reserved balance (the
 //!   pallets' escrows are accounts; their own `try_state` compares them with what the pallet
-//!   owes);
+//!   owes), and its change over the block is what the block's events say was minted and
+//!   burned: no $0G appears or vanishes unannounced;
 //! - each dispatch class's weight within its limit, and the transactions' (normal and
 //!   operational) within the block's maximum.
 //!
@@ -51,6 +52,9 @@ use zg_runtime::{
 /// confirmed by their deadline), and shards assigned, over all runs.
 static DROPPED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 static ASSIGNED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+/// Blocks that minted, and that burned, $0G (their issuance change checked against it).
+static MINTING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+static BURNING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Items of one input at most, as the substrate-runtime-fuzzer bounds them.
 const MAX_ITEMS: usize = 64;
@@ -80,8 +84,14 @@ struct Tally {
 	by_pallet: std::collections::BTreeMap<String, u32>,
 }
 
+thread_local! {
+	/// The total issuance before the current block's hooks.
+	static ISSUANCE_BEFORE: std::cell::Cell<u128> = const { std::cell::Cell::new(0) };
+}
+
 /// Starts block `number` at `slot`, authored by the slot's authority, with its timestamp.
 fn start_block(number: u32, slot: u64, parent: sp_core::H256) {
+	ISSUANCE_BEFORE.with(|c| c.set(Balances::total_issuance()));
 	let authorities = Babe::authorities().len().max(1) as u64;
 	let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
 		slot: slot.into(),
@@ -117,8 +127,22 @@ fn end_block(number: u32) -> sp_core::H256 {
 		println!("block {number} before finalize: {:?}", System::block_weight());
 	}
 	let header = Executive::finalize_block();
+	let (mut minted, mut burned) = (0u128, 0u128);
 	for record in System::events() {
+		use pallet_balances::Event as B;
+		use zg_runtime::RuntimeEvent::Balances;
 		match record.event {
+			Balances(
+				B::Minted { amount, .. } | B::MintedCredit { amount } | B::Issued { amount },
+			) => minted = minted.saturating_add(amount),
+			// Dust of a reaped account is dropped, which lowers the issuance (no handler).
+			Balances(
+				B::Burned { amount, .. }
+				| B::BurnedDebt { amount }
+				| B::BurnedHeld { amount, .. }
+				| B::Rescinded { amount }
+				| B::DustLost { amount, .. },
+			) => burned = burned.saturating_add(amount),
 			zg_runtime::RuntimeEvent::Storage(pallet_zg_storage::Event::FileDropped { .. }) => {
 				DROPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 			},
@@ -144,6 +168,15 @@ fn end_block(number: u32) -> sp_core::H256 {
 		.map(|(_, a)| a.data.free.saturating_add(a.data.reserved))
 		.fold(0u128, |sum, b| sum.saturating_add(b));
 	assert_eq!(issuance, held, "block {number}: total issuance is not what the accounts hold");
+	let before = ISSUANCE_BEFORE.with(|c| c.get());
+	MINTING.fetch_add(u32::from(minted > 0), std::sync::atomic::Ordering::Relaxed);
+	BURNING.fetch_add(u32::from(burned > 0), std::sync::atomic::Ordering::Relaxed);
+	assert_eq!(
+		issuance as i128 - before as i128,
+		minted as i128 - burned as i128,
+		"block {number}: the issuance went {before} -> {issuance}, the events say {minted} \
+		 minted and {burned} burned"
+	);
 	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
 	let weight = System::block_weight();
 	for class in [DispatchClass::Normal, DispatchClass::Operational, DispatchClass::Mandatory] {
@@ -443,5 +476,10 @@ fn random_sequences_keep_every_invariant() {
 		 deadline) with their fees refunded",
 		ASSIGNED.load(std::sync::atomic::Ordering::Relaxed),
 		DROPPED.load(std::sync::atomic::Ordering::Relaxed)
+	);
+	println!(
+		"issuance: {} blocks minted and {} burned $0G, each change matching its events",
+		MINTING.load(std::sync::atomic::Ordering::Relaxed),
+		BURNING.load(std::sync::atomic::Ordering::Relaxed)
 	);
 }
