@@ -1,8 +1,8 @@
 //! Random sequences of extrinsics over many blocks, in the spirit of srlabs'
 //! substrate-runtime-fuzzer: calls of any pallet, signed by the local testnet's endowed
 //! accounts and applied through the runtime's transaction extensions (nonces, fees,
-//! `CheckWeight`; no signature is made), in blocks made with the hooks (a BABE secondary-plain
-//! pre-digest of the slot's authority in turn, the timestamp inherent, `on_initialize` …
+//! `CheckWeight`; no signature is made), in blocks made with the hooks (a BABE pre-digest of the
+//! slot's authority with its VRF signature, the timestamp inherent, `on_initialize` …
 //! `on_finalize`), the slot jumping so that sessions and eras pass. After every block:
 //!
 //! - every pallet's `try_state`, under a guard that fails if it writes, and every stored value
@@ -35,7 +35,7 @@ use frame_support::{
 	traits::{TryDecodeEntireStorage, TryState, TryStateSelect},
 };
 use sp_consensus_babe::{
-	digests::{PreDigest, SecondaryPlainPreDigest},
+	digests::{PreDigest, PrimaryPreDigest, SecondaryPlainPreDigest, SecondaryVRFPreDigest},
 	BABE_ENGINE_ID,
 };
 use sp_runtime::{
@@ -55,6 +55,8 @@ static ASSIGNED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::ne
 /// Blocks that minted, and that burned, $0G (their issuance change checked against it).
 static MINTING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 static BURNING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+/// Blocks whose author's VRF output became the chain's randomness.
+static VRF: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Items of one input at most, as the substrate-runtime-fuzzer bounds them.
 const MAX_ITEMS: usize = 64;
@@ -89,14 +91,58 @@ thread_local! {
 	static ISSUANCE_BEFORE: std::cell::Cell<u128> = const { std::cell::Cell::new(0) };
 }
 
+/// The author of `slot`: the slot's authority in turn, or the next one that is not disabled
+/// (BABE refuses a block of a disabled authority).
+fn author(slot: u64) -> u32 {
+	let authorities = Babe::authorities().len().max(1) as u64;
+	let disabled = pallet_session::DisabledValidators::<Runtime>::get();
+	(0..authorities)
+		.map(|i| ((slot + i) % authorities) as u32)
+		.find(|index| !disabled.iter().any(|(d, _)| d == index))
+		.unwrap_or((slot % authorities) as u32)
+}
+
+/// Gives the block's BABE pre-digest, as `on_finalize` reads it, the VRF signature its author
+/// makes over the epoch's transcript (after the epoch change the block's hooks may have
+/// enacted, as the author signs for the slot's epoch): a primary claim every third slot, a
+/// secondary VRF one otherwise, as `PrimaryAndSecondaryVRFSlots` allows. The randomness the
+/// beacon, storage assignments and challenges draw on then comes from VRF outputs, as on the
+/// network. An authority whose key is not a dev key (session keys set by a call of the input)
+/// keeps the plain pre-digest.
+fn sign_vrf(authority_index: u32, slot: u64) {
+	use sp_core::crypto::VrfSecret;
+	let Some((authority, _)) = Babe::authorities().get(authority_index as usize).cloned() else {
+		return;
+	};
+	let Some(key) = sp_keyring::Sr25519Keyring::iter()
+		.find(|k| sp_consensus_babe::AuthorityId::from(k.public()) == authority)
+	else {
+		return;
+	};
+	let transcript = sp_consensus_babe::make_vrf_transcript(
+		&pallet_babe::Randomness::<Runtime>::get(),
+		pallet_babe::CurrentSlot::<Runtime>::get(),
+		pallet_babe::EpochIndex::<Runtime>::get(),
+	);
+	let vrf_signature = key.pair().vrf_sign(&transcript.into_sign_data());
+	let pre = if slot % 3 == 0 {
+		PreDigest::Primary(PrimaryPreDigest { authority_index, slot: slot.into(), vrf_signature })
+	} else {
+		PreDigest::SecondaryVRF(SecondaryVRFPreDigest {
+			authority_index,
+			slot: slot.into(),
+			vrf_signature,
+		})
+	};
+	pallet_babe::Initialized::<Runtime>::put(Some(pre));
+}
+
 /// Starts block `number` at `slot`, authored by the slot's authority, with its timestamp.
 fn start_block(number: u32, slot: u64, parent: sp_core::H256) {
 	ISSUANCE_BEFORE.with(|c| c.set(Balances::total_issuance()));
-	let authorities = Babe::authorities().len().max(1) as u64;
-	let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
-		slot: slot.into(),
-		authority_index: (slot % authorities) as u32,
-	});
+	let authority_index = author(slot);
+	let pre =
+		PreDigest::SecondaryPlain(SecondaryPlainPreDigest { slot: slot.into(), authority_index });
 	let digest = Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre.encode())] };
 	Executive::initialize_block(&Header::new(
 		number,
@@ -105,6 +151,7 @@ fn start_block(number: u32, slot: u64, parent: sp_core::H256) {
 		parent,
 		digest,
 	));
+	sign_vrf(authority_index, slot);
 	let now = slot * zg_runtime::time::SLOT_DURATION;
 	let inherent = generic::UncheckedExtrinsic::<
 		zg_runtime::Address,
@@ -127,6 +174,9 @@ fn end_block(number: u32) -> sp_core::H256 {
 		println!("block {number} before finalize: {:?}", System::block_weight());
 	}
 	let header = Executive::finalize_block();
+	if pallet_babe::AuthorVrfRandomness::<Runtime>::get().is_some() {
+		VRF.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+	}
 	let (mut minted, mut burned) = (0u128, 0u128);
 	for record in System::events() {
 		use pallet_balances::Event as B;
@@ -476,6 +526,10 @@ fn random_sequences_keep_every_invariant() {
 		 deadline) with their fees refunded",
 		ASSIGNED.load(std::sync::atomic::Ordering::Relaxed),
 		DROPPED.load(std::sync::atomic::Ordering::Relaxed)
+	);
+	println!(
+		"randomness: {} blocks carried their author's VRF output",
+		VRF.load(std::sync::atomic::Ordering::Relaxed)
 	);
 	println!(
 		"issuance: {} blocks minted and {} burned $0G, each change matching its events",
