@@ -55,14 +55,15 @@ function sampler(pid) {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    return { cpu: (Number(stat[11]) + Number(stat[12])) / ticks, rss: kib('VmRSS') / 1024, at: now() };
+    // RSS, and its anonymous part (the heap): the rest is the database's files, mapped.
+    return { cpu: (Number(stat[11]) + Number(stat[12])) / ticks, rss: kib('VmRSS') / 1024, anon: kib('RssAnon') / 1024, at: now() };
   };
   const samples = [];
   let last = read();
   const timer = setInterval(() => {
     try {
       const s = read();
-      samples.push({ at: s.at, cpu: (100 * (s.cpu - last.cpu) * 1000) / (s.at - last.at), rss: s.rss });
+      samples.push({ at: s.at, cpu: (100 * (s.cpu - last.cpu) * 1000) / (s.at - last.at), rss: s.rss, anon: s.anon });
       last = s;
     } catch {}
   }, 1000);
@@ -289,7 +290,7 @@ async function main() {
       // Memory over the soak, every 5 minutes.
       for (let t = submitStart; t <= endAt; t += 300_000) {
         const s = usage.samples.find((x) => x.at >= t);
-        if (s) log(`  after ${((s.at - submitStart) / 60_000).toFixed(0)} min: RSS ${s.rss.toFixed(0)} MiB, CPU ${s.cpu.toFixed(0)} %`);
+        if (s) log(`  after ${((s.at - submitStart) / 60_000).toFixed(0)} min: RSS ${s.rss.toFixed(0)} MiB (heap ${s.anon.toFixed(0)} MiB, the rest the database's mapped files), CPU ${s.cpu.toFixed(0)} %`);
       }
     } else for (const [n, b] of withTransfers) {
       log(`  #${n}: ${b.transfers} transfers, weight ${(100 * b.weight).toFixed(1)} %, length ${(100 * b.length).toFixed(1)} %${prepared.has(n) ? `, prepared in ${prepared.get(n)} ms` : ''}`);
