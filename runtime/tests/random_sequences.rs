@@ -185,13 +185,14 @@ fn end_block(number: u32) -> sp_core::H256 {
 			Balances(
 				B::Minted { amount, .. } | B::MintedCredit { amount } | B::Issued { amount },
 			) => minted = minted.saturating_add(amount),
-			// Dust of a reaped account is dropped, which lowers the issuance (no handler).
+			// A reaped account's dust (`DustLost`) is dropped as a credit (`DustRemoval = ()`),
+			// which lowers the issuance and says so with `BurnedDebt`: not counted twice.
+			// `TotalIssuanceForced` and shelving need Root or no caller here: not reached.
 			Balances(
 				B::Burned { amount, .. }
 				| B::BurnedDebt { amount }
 				| B::BurnedHeld { amount, .. }
-				| B::Rescinded { amount }
-				| B::DustLost { amount, .. },
+				| B::Rescinded { amount },
 			) => burned = burned.saturating_add(amount),
 			zg_runtime::RuntimeEvent::Storage(pallet_zg_storage::Event::FileDropped { .. }) => {
 				DROPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
