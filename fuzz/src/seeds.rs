@@ -75,14 +75,15 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
 			out.push(noise(200, 6));
 		},
 		"openai_request" => {
-			// A chat (0), a text completion (1), embeddings (2), each with the cap 1 + 67 × 4.
+			// The first byte picks the route (its value mod 3: chat, text, embeddings) and the cap
+			// (1 + 67 × (its value / 4): 202 here).
 			let chat = br#"{"model": "tiny", "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hi"}]}], "max_tokens": 16, "temperature": 0, "stop": ["\n"], "stream": true, "stream_options": {"include_usage": true}}"#;
-			out.push(cat(&[16], chat));
+			out.push(cat(&[12], chat));
 			let text = br#"{"model": "tiny", "prompt": "Once upon", "max_completion_tokens": 8, "seed": 42, "n": 1, "stop": "."}"#;
-			out.push(cat(&[17], text));
+			out.push(cat(&[13], text));
 			let embed =
 				br#"{"model": "minilm", "input": ["one", "two"], "encoding_format": "base64"}"#;
-			out.push(cat(&[18], embed));
+			out.push(cat(&[14], embed));
 			out.push(cat(&[1], br#"{"model": "tiny", "prompt": "x", "max_tokens": "a string"}"#));
 		},
 		"worker_replies" => {
