@@ -350,11 +350,11 @@ impl ComputeState {
 			.engines
 			.get(model)
 			.cloned()
-			.ok_or_else(|| ComputeError::UnknownModel(model.to_string()))?;
+			.ok_or_else(|| ComputeError::UnknownModel(shown(model)))?;
 		let can = if embed { engine.can_embed() } else { engine.can_generate() };
 		if !can {
 			let what = if embed { "embeddings" } else { "text generation" };
-			return Err(ComputeError::Unsupported { model: model.to_string(), what });
+			return Err(ComputeError::Unsupported { model: shown(model), what });
 		}
 		let prices = self.prices(model);
 		let reservation = match (&self.meter, caller) {
@@ -594,6 +594,15 @@ impl Admitted {
 	}
 }
 
+/// A model name as a refusal shows it: at most 64 characters, so that a client's megabytes do
+/// not come back in the answer and go to the worker's log.
+fn shown(model: &str) -> String {
+	match model.char_indices().nth(64) {
+		Some((cut, _)) => format!("{}…", &model[..cut]),
+		None => model.to_string(),
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::{expiry_margin, Deadline};
@@ -620,5 +629,12 @@ mod tests {
 		let passed_first = Deadline::default();
 		assert!(passed_first.pass(), "stopped");
 		assert!(!passed_first.end(), "free");
+	}
+
+	#[test]
+	fn a_refusal_shows_at_most_64_characters_of_a_model_name() {
+		assert_eq!(super::shown("tiny"), "tiny");
+		let long = "é".repeat(1 << 20);
+		assert_eq!(super::shown(&long), format!("{}…", "é".repeat(64)));
 	}
 }
