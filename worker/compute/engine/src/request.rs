@@ -310,14 +310,20 @@ pub const MAX_ERROR_CHARS: usize = 300;
 /// `body` as JSON, or a refusal with serde's reason (`invalid_json`), cut to
 /// [`MAX_ERROR_CHARS`].
 fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, RequestError> {
-	serde_json::from_slice(body).map_err(|e| {
-		let mut message = format!("malformed request: {e}");
-		if let Some((cut, _)) = message.char_indices().nth(MAX_ERROR_CHARS) {
-			message.truncate(cut);
-			message.push('…');
-		}
-		RequestError { message, param: None, code: Some("invalid_json") }
+	serde_json::from_slice(body).map_err(|e| RequestError {
+		message: cut(&format!("malformed request: {e}"), MAX_ERROR_CHARS),
+		param: None,
+		code: Some("invalid_json"),
 	})
+}
+
+/// `text` as a refusal may show what a client sent: its first `max_chars` characters, and `…`
+/// when there were more (neither the answer nor the worker's log carries a client's megabytes).
+pub fn cut(text: &str, max_chars: usize) -> String {
+	match text.char_indices().nth(max_chars) {
+		Some((end, _)) => format!("{}…", &text[..end]),
+		None => text.to_string(),
+	}
 }
 
 #[cfg(test)]

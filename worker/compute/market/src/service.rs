@@ -594,13 +594,9 @@ impl Admitted {
 	}
 }
 
-/// A model name as a refusal shows it: at most 64 characters, so that a client's megabytes do
-/// not come back in the answer and go to the worker's log.
+/// A model name as a refusal shows it: at most 64 characters.
 fn shown(model: &str) -> String {
-	match model.char_indices().nth(64) {
-		Some((cut, _)) => format!("{}…", &model[..cut]),
-		None => model.to_string(),
-	}
+	zg_compute_engine::request::cut(model, 64)
 }
 
 #[cfg(test)]
