@@ -123,7 +123,8 @@ impl ChainFile {
 	}
 }
 
-/// What the storage pallet accepts of a file ([`Chain::storage_limits`]).
+/// What the storage pallet accepts of a file, and the time it gives a new file's providers
+/// ([`Chain::storage_limits`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StorageLimits {
 	/// The fewest data shards (`k`).
@@ -136,6 +137,9 @@ pub struct StorageLimits {
 	pub max_parity_shards: u32,
 	/// The largest file, in bytes.
 	pub max_file_size: u64,
+	/// Blocks from a new file's assignment within which its shards must be confirmed
+	/// (`ConfirmationPeriod`).
+	pub confirmation_period: u32,
 }
 
 impl StorageLimits {
@@ -393,7 +397,7 @@ impl Chain {
 	}
 
 	/// What the storage pallet accepts of a file: its `MinDataShards`, `MaxDataShards`,
-	/// `MinParityShards`, `MaxParityShards` and `MaxFileSize` constants.
+	/// `MinParityShards`, `MaxParityShards`, `MaxFileSize` and `ConfirmationPeriod` constants.
 	pub async fn storage_limits(&self) -> Result<StorageLimits> {
 		let at = self.at_finalized().await?;
 		let constants = zg::constants().storage();
@@ -403,6 +407,7 @@ impl Chain {
 			min_parity_shards: at.constants().entry(constants.min_parity_shards())?,
 			max_parity_shards: at.constants().entry(constants.max_parity_shards())?,
 			max_file_size: at.constants().entry(constants.max_file_size())?,
+			confirmation_period: at.constants().entry(constants.confirmation_period())?,
 		})
 	}
 

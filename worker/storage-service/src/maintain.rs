@@ -73,7 +73,7 @@ impl StorageService {
 				if shard.is_confirmed() && self.discard_confirmed {
 					continue;
 				}
-				if awaits_push(file, shard, best) {
+				if awaits_push(file, shard, best, self.limits.confirmation_period) {
 					continue;
 				}
 				if let Err(e) = self.rebuild_shard(root, file, index).await {
@@ -133,15 +133,23 @@ impl StorageService {
 }
 
 /// Whether shard `shard` of `file`, which this provider lacks, is still its uploader's to push:
-/// the file is being placed for the first time (`Pending`) and less than half of the shard's
-/// confirmation window has passed at block `best`. Rebuilding it then would fetch `k` shards
-/// from the gateway while the gateway pushes this one; past the half, the push is taken as
-/// missed (its worker was down, or cut off mid-push) and the shard is rebuilt in the half left.
-/// A shard handed over from another provider has no uploader to push it: rebuilt at once.
-pub(crate) fn awaits_push(file: &ChainFile, shard: &ChainShard, best: u64) -> bool {
+/// the file is being placed for the first time (`Pending`), the shard was drawn with the file
+/// (its window is a whole `confirmation_period`), and less than half of that window has passed
+/// at block `best`. Rebuilding it then would fetch `k` shards from the gateway while the
+/// gateway pushes this one; past the half, the push is taken as missed (its worker was down,
+/// or cut off mid-push) and the shard is rebuilt in the half left. A shard handed over from
+/// another provider, even while its file is `Pending` (drawn later, to the file's deadline),
+/// has no uploader to push it: rebuilt at once.
+pub(crate) fn awaits_push(
+	file: &ChainFile,
+	shard: &ChainShard,
+	best: u64,
+	confirmation_period: u32,
+) -> bool {
 	let ChainShardState::Assigned { at, confirm_by } = shard.state else { return false };
-	let half = u64::from(at) + u64::from(confirm_by.saturating_sub(at)) / 2;
-	file.status == ChainStatus::Pending && best < half
+	let drawn_with_file = confirm_by.checked_sub(at) == Some(confirmation_period);
+	let half = u64::from(at) + u64::from(confirmation_period) / 2;
+	file.status == ChainStatus::Pending && drawn_with_file && best < half
 }
 
 impl StorageService {
@@ -208,6 +216,9 @@ mod tests {
 	use super::awaits_push;
 	use zg_worker_chain::{ChainFile, ChainLayout, ChainShard, ChainShardState, ChainStatus};
 
+	/// The confirmation window of these tests' files.
+	const PERIOD: u32 = 60;
+
 	fn file(status: ChainStatus, state: ChainShardState) -> (ChainFile, ChainShard) {
 		let shard =
 			ChainShard { root: [1; 32], provider: Some([2; 32]), state, escrow: 0, bounty: 0 };
@@ -226,10 +237,19 @@ mod tests {
 	fn a_first_placement_waits_half_its_window_for_the_push() {
 		let (f, s) =
 			file(ChainStatus::Pending, ChainShardState::Assigned { at: 10, confirm_by: 70 });
-		assert!(awaits_push(&f, &s, 10));
-		assert!(awaits_push(&f, &s, 39));
-		assert!(!awaits_push(&f, &s, 40), "past the half, the push is taken as missed");
-		assert!(!awaits_push(&f, &s, 69));
+		assert!(awaits_push(&f, &s, 10, PERIOD));
+		assert!(awaits_push(&f, &s, 39, PERIOD));
+		assert!(!awaits_push(&f, &s, 40, PERIOD), "past the half, the push is taken as missed");
+		assert!(!awaits_push(&f, &s, 69, PERIOD));
+	}
+
+	#[test]
+	fn a_shard_handed_over_while_its_file_is_pending_is_rebuilt_at_once() {
+		// Drawn at 30, after its first provider left, to the file's deadline of 70.
+		let (f, s) =
+			file(ChainStatus::Pending, ChainShardState::Assigned { at: 30, confirm_by: 70 });
+		assert!(!awaits_push(&f, &s, 30, PERIOD));
+		assert!(!awaits_push(&f, &s, 31, PERIOD));
 	}
 
 	#[test]
@@ -237,13 +257,13 @@ mod tests {
 		let handed = ChainShardState::Assigned { at: 10, confirm_by: 70 };
 		for status in [ChainStatus::Finalized, ChainStatus::Degraded] {
 			let (f, s) = file(status, handed);
-			assert!(!awaits_push(&f, &s, 10), "{status:?}");
+			assert!(!awaits_push(&f, &s, 10, PERIOD), "{status:?}");
 		}
 		let (f, s) = file(ChainStatus::Pending, ChainShardState::Confirmed { index: 0 });
-		assert!(!awaits_push(&f, &s, 10));
+		assert!(!awaits_push(&f, &s, 10, PERIOD));
 		// A window already over (a shard assigned in its file's last block).
 		let (f, s) =
 			file(ChainStatus::Pending, ChainShardState::Assigned { at: 70, confirm_by: 70 });
-		assert!(!awaits_push(&f, &s, 70));
+		assert!(!awaits_push(&f, &s, 70, PERIOD));
 	}
 }
