@@ -31,7 +31,8 @@ fi
 # AFL++ itself, built by cargo-afl into ~/.local/share/afl.rs (per rustc version); again if it
 # is missing.
 rustc_id="$(rustc -V | awk '{ print $2 "-" substr($3, 2, 7) }')"
-if [ ! -x "${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$rustc_id/afl.rs-$AFL_VERSION/afl/bin/afl-fuzz" ]; then
+afl_bin="${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$rustc_id/afl.rs-$AFL_VERSION/afl/bin"
+if [ ! -x "$afl_bin/afl-fuzz" ]; then
 	log "Building AFL++"
 	timed cargo afl config --build --force
 fi
@@ -71,9 +72,22 @@ for target in "${targets[@]}"; do
 		fi
 	done
 	if [ "${FUZZ_SAVE:-0}" = 1 ]; then
-		if cargo afl cmin -i "$out/$target/default/queue" -o "$out/$target.min" -- "$bin" "$target" >/dev/null 2>&1; then
-			cp -n "$out/$target.min/"* "$ROOT/fuzz/corpus/$target/" 2>/dev/null || true
+		# AFL++'s awk afl-cmin: its Python one (`cargo afl cmin`) records no coverage for a target
+		# that takes an argument and keeps nothing.
+		if PATH="$afl_bin:$PATH" AFL_PATH="$afl_bin" "$afl_bin/afl-cmin.awk" -i "$out/$target/default/queue" \
+			-o "$out/$target.min" -t 5000 -- "$bin" "$target" >"$out/$target.cmin.log" 2>&1; then
+			# Named by content, so that an input already there (a seed) is not added again.
+			known="$(sha1sum "$ROOT/fuzz/corpus/$target/"* | cut -c1-40)"
+			added=0
+			for input in "$out/$target.min/"*; do
+				sum="$(sha1sum "$input" | cut -c1-40)"
+				grep -q "$sum" <<<"$known" && continue
+				cp "$input" "$ROOT/fuzz/corpus/$target/${sum:0:16}"
+				added=$((added + 1))
+			done
+			log "$target: $added inputs added to fuzz/corpus/$target/"
 		else
+			tail -5 "$out/$target.cmin.log"
 			log "$target: afl-cmin failed; the corpus is unchanged"
 		fi
 	fi
