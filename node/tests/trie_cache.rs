@@ -9,7 +9,7 @@
 use sp_core::Blake2Hasher;
 use sp_trie::{
 	cache::{CacheSize, SharedTrieCache},
-	LayoutV1, MemoryDB, TrieDBMutBuilder, TrieMut,
+	LayoutV1, MemoryDB, Trie, TrieDBBuilder, TrieDBMutBuilder, TrieMut,
 };
 use std::{
 	alloc::{GlobalAlloc, Layout, System},
@@ -83,9 +83,18 @@ fn large_values_written_every_block_are_not_kept_allocated_by_the_shared_cache()
 	let before = LIVE.load(Ordering::Relaxed);
 	commit_blocks(&mut db, &mut root, &cache, 50, 400);
 	let grown = LIVE.load(Ordering::Relaxed) - before;
-	// Unfixed, each block left its 64 KiB value allocated: 25 MiB over 400 blocks.
+	// Unfixed, each block left its 64 KiB value allocated: 25 MiB over 400 blocks. The bound
+	// leaves room for the caches' own maps growing.
 	assert!(
-		grown < 2 * VALUE as isize,
+		grown < 16 * VALUE as isize,
 		"{grown} bytes more allocated after 400 blocks of one {VALUE}-byte value each"
 	);
+	// A value the shared cache no longer keeps is still read right, through the node cache.
+	let local = cache.local_cache_untrusted();
+	let mut trie_cache = local.as_trie_db_cache(root);
+	let trie = TrieDBBuilder::<LayoutV1<Blake2Hasher>>::new(&db, &root)
+		.with_cache(&mut trie_cache)
+		.build();
+	assert_eq!(trie.get(b"events").expect("in memory"), Some(vec![449u32 as u8; VALUE]));
+	assert_eq!(trie.get(b"block").expect("in memory"), Some(449u32.to_le_bytes().to_vec()));
 }
