@@ -11,6 +11,7 @@ mod command;
 mod new_network;
 mod rpc;
 mod service;
+mod trie_cache;
 
 /// The node's allocator on Linux: jemalloc, as polkadot's node has, which returns freed memory
 /// to the system; under a steady load of transactions the node holds far less memory than with

@@ -28,7 +28,8 @@ pub type HostFunctions =
 /// The client: executes the runtime (wasm) on a ParityDB backend.
 pub type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
-type FullBackend = sc_service::TFullBackend<Block>;
+/// The client's database backend (ParityDB), which holds the shared trie cache.
+pub type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
 	grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
@@ -233,6 +234,8 @@ pub fn new_full<N: NetworkBackend<Block, <Block as BlockT>::Hash>>(
 			metrics,
 			gap_sync_body_policy: None,
 		})?;
+
+	crate::trie_cache::spawn_resets(&task_manager, client.clone(), backend.clone());
 
 	let role = config.role;
 	let force_authoring = config.force_authoring;
