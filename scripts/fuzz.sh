@@ -77,10 +77,13 @@ for target in "${targets[@]}"; do
 		if PATH="$afl_bin:$PATH" AFL_PATH="$afl_bin" "$afl_bin/afl-cmin.awk" -i "$out/$target/default/queue" \
 			-o "$out/$target.min" -t 5000 -- "$bin" "$target" >"$out/$target.cmin.log" 2>&1; then
 			# Named by content, so that an input already there (a seed) is not added again.
-			known="$(sha1sum "$ROOT/fuzz/corpus/$target/"* | cut -c1-40)"
+			known="$(for seed in "$ROOT/fuzz/corpus/$target/"*; do
+				if [ -f "$seed" ]; then sha1sum <"$seed" | cut -c1-40; fi
+			done)"
 			added=0
 			for input in "$out/$target.min/"*; do
-				sum="$(sha1sum "$input" | cut -c1-40)"
+				[ -f "$input" ] || continue
+				sum="$(sha1sum <"$input" | cut -c1-40)"
 				grep -q "$sum" <<<"$known" && continue
 				cp "$input" "$ROOT/fuzz/corpus/$target/${sum:0:16}"
 				added=$((added + 1))
