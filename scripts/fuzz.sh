@@ -4,6 +4,11 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS per target, default 60] [target ...]   (default: every target)
 #
+# The target `runtime` (never run by default) is the whole runtime: random sequences of
+# extrinsics over many blocks, every invariant checked after each block (the `zg-runtime-fuzz`
+# crate, fuzz/runtime/; its corpus is fuzz/runtime/corpus/). It builds the runtime natively
+# with the instrumentation, which takes a while the first time.
+#
 # The first run installs cargo-afl (crates.io, which builds AFL++ from its bundled sources with
 # make and the C compiler) and builds the targets instrumented, with overflow checks and debug
 # assertions, in a target directory of their own ($CARGO_TARGET_DIR/../fuzz-target: the
@@ -37,14 +42,29 @@ if [ ! -x "$afl_bin/afl-fuzz" ]; then
 	timed cargo afl config --build --force
 fi
 
-log "Building the fuzz targets with AFL++'s instrumentation (in $FUZZ_TARGET_DIR)"
-CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" timed cargo afl build --release --locked -p zg-fuzz --features afl --bin zg-fuzz
-bin="$FUZZ_TARGET_DIR/release/zg-fuzz"
-
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
 	mapfile -t targets < <(ls "$ROOT/fuzz/corpus")
 fi
+
+log "Building the fuzz targets with AFL++'s instrumentation (in $FUZZ_TARGET_DIR)"
+CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" timed cargo afl build --release --locked -p zg-fuzz --features afl --bin zg-fuzz
+if [[ " ${targets[*]} " == *" runtime "* ]]; then
+	CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" SKIP_WASM_BUILD=1 timed cargo afl build --release --locked \
+		-p zg-runtime-fuzz --features afl --bin zg-runtime-fuzz
+fi
+
+# The corpus and the command line of a target: the runtime's, or one of zg-fuzz's.
+corpus_of() {
+	if [ "$1" = runtime ]; then echo "$ROOT/fuzz/runtime/corpus"; else echo "$ROOT/fuzz/corpus/$1"; fi
+}
+command_of() {
+	if [ "$1" = runtime ]; then
+		echo "$FUZZ_TARGET_DIR/release/zg-runtime-fuzz"
+	else
+		echo "$FUZZ_TARGET_DIR/release/zg-fuzz $1"
+	fi
+}
 
 # The machine is not tuned for AFL++ (CPU governor, core dumps piped elsewhere): run anyway.
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_QUIET=1
@@ -54,15 +74,20 @@ trap 'rm -rf "$out"' EXIT
 failed=0
 printf '%-18s %10s %12s %8s %8s %6s\n' target execs/s executions corpus crashes hangs
 for target in "${targets[@]}"; do
-	[ -d "$ROOT/fuzz/corpus/$target" ] || die "no corpus for $target (fuzz/corpus/)"
-	cargo afl fuzz -i "$ROOT/fuzz/corpus/$target" -o "$out/$target" -V "$seconds" -t 5000 -- "$bin" "$target" \
+	corpus="$(corpus_of "$target")"
+	# An input of the runtime runs up to 64 calls over many blocks: longer than a decoder's.
+	timeout_ms=5000
+	[ "$target" != runtime ] || timeout_ms=30000
+	read -r -a command <<<"$(command_of "$target")"
+	[ -d "$corpus" ] || die "no corpus for $target ($corpus)"
+	cargo afl fuzz -i "$corpus" -o "$out/$target" -V "$seconds" -t "$timeout_ms" -- "${command[@]}" \
 		>"$out/$target.log" 2>&1 || { tail -20 "$out/$target.log"; die "afl-fuzz failed on $target"; }
 	stats="$out/$target/default/fuzzer_stats"
 	[ -f "$stats" ] || { tail -20 "$out/$target.log"; die "afl-fuzz left no statistics for $target"; }
 	field() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
 	printf '%-18s %10s %12s %8s %8s %6s\n' "$target" "$(field execs_per_sec)" "$(field execs_done)" \
 		"$(field corpus_count)" "$(field saved_crashes)" "$(field saved_hangs)"
-	# A crash or a hang (over the 5 s timeout) fails the run; their inputs are kept.
+	# A crash or a hang (over the timeout) fails the run; their inputs are kept.
 	for kind in crashes hangs; do
 		if [ "$(field "saved_$kind")" != 0 ]; then
 			failed=1
@@ -75,9 +100,9 @@ for target in "${targets[@]}"; do
 		# AFL++'s awk afl-cmin: its Python one (`cargo afl cmin`) records no coverage for a target
 		# that takes an argument and keeps nothing.
 		if PATH="$afl_bin:$PATH" AFL_PATH="$afl_bin" "$afl_bin/afl-cmin.awk" -i "$out/$target/default/queue" \
-			-o "$out/$target.min" -t 5000 -- "$bin" "$target" >"$out/$target.cmin.log" 2>&1; then
+			-o "$out/$target.min" -t "$timeout_ms" -- "${command[@]}" >"$out/$target.cmin.log" 2>&1; then
 			# Named by content, so that an input already there (a seed) is not added again.
-			known="$(for seed in "$ROOT/fuzz/corpus/$target/"*; do
+			known="$(for seed in "$corpus/"*; do
 				if [ -f "$seed" ]; then sha1sum <"$seed" | cut -c1-40; fi
 			done)"
 			added=0
@@ -85,10 +110,10 @@ for target in "${targets[@]}"; do
 				[ -f "$input" ] || continue
 				sum="$(sha1sum <"$input" | cut -c1-40)"
 				grep -q "$sum" <<<"$known" && continue
-				cp "$input" "$ROOT/fuzz/corpus/$target/${sum:0:16}"
+				cp "$input" "$corpus/${sum:0:16}"
 				added=$((added + 1))
 			done
-			log "$target: $added inputs added to fuzz/corpus/$target/"
+			log "$target: $added inputs added to $corpus/"
 		else
 			tail -5 "$out/$target.cmin.log"
 			log "$target: afl-cmin failed; the corpus is unchanged"

@@ -1,0 +1,148 @@
+//! The invariants every block must keep, checked after each block of an input.
+
+use frame_support::{
+	dispatch::DispatchClass,
+	traits::{Get, TryDecodeEntireStorage, TryState, TryStateSelect},
+};
+use zg_runtime::{AccountId, AllPalletsWithSystem, Balances, Runtime, RuntimeEvent, System};
+
+use crate::{Counts, COUNTS};
+
+/// What a block's checks compare with: the state before its hooks.
+#[derive(Clone, Copy, Default)]
+struct Before {
+	issuance: u128,
+	active_era: Option<u32>,
+}
+
+thread_local! {
+	static BEFORE: std::cell::Cell<Before> = const {
+		std::cell::Cell::new(Before { issuance: 0, active_era: None })
+	};
+}
+
+fn active_era() -> Option<u32> {
+	pallet_zg_staking::ActiveEra::<Runtime>::get().map(|a| a.index)
+}
+
+/// Records what the block's checks compare with; called before its hooks.
+pub(crate) fn before_block() {
+	BEFORE
+		.with(|b| b.set(Before { issuance: Balances::total_issuance(), active_era: active_era() }));
+}
+
+/// The accounts the runtime may mint an existential deposit into, to keep them alive: the
+/// pallets' escrows.
+fn escrows() -> [AccountId; 3] {
+	[
+		pallet_zg_storage::Pallet::<Runtime>::escrow_account(),
+		pallet_zg_da::Pallet::<Runtime>::escrow_account(),
+		pallet_zg_compute::Pallet::<Runtime>::escrow_account(),
+	]
+}
+
+/// Every check of block `number`, after its `on_finalize`; panics on the first one broken.
+pub(crate) fn after_block(number: u32) {
+	let before = BEFORE.with(|b| b.get());
+	let (minted, burned) = mints_and_burns(number, before);
+	{
+		// As try-runtime's `execute_block` does: the checks must not write, and every stored
+		// value must decode.
+		let _guard = frame_support::StorageNoopGuard::default();
+		AllPalletsWithSystem::try_state(number, TryStateSelect::All)
+			.unwrap_or_else(|e| panic!("try_state after block {number}: {e:?}"));
+		AllPalletsWithSystem::try_decode_entire_state()
+			.unwrap_or_else(|e| panic!("undecodable storage after block {number}: {e:?}"));
+	}
+	let issuance = Balances::total_issuance();
+	let held: u128 = frame_system::Account::<Runtime>::iter()
+		.map(|(_, a)| a.data.free.saturating_add(a.data.reserved))
+		.fold(0u128, |sum, b| sum.saturating_add(b));
+	assert_eq!(issuance, held, "block {number}: total issuance is not what the accounts hold");
+	Counts::add(&COUNTS.minting, u32::from(minted > 0));
+	Counts::add(&COUNTS.burning, u32::from(burned > 0));
+	assert_eq!(
+		issuance as i128 - before.issuance as i128,
+		minted as i128 - burned as i128,
+		"block {number}: the issuance went {} -> {issuance}, the events say {minted} minted and \
+		 {burned} burned",
+		before.issuance
+	);
+	weights(number);
+}
+
+/// What the block's balance events say was minted and burned, each mint checked against who
+/// may receive it: the staking reward pot, inflation when an era ends (at most a year's, as
+/// `end_era` caps it), or an escrow, its existential deposit. Counts the storage events of the
+/// run's report.
+fn mints_and_burns(number: u32, before: Before) -> (u128, u128) {
+	use pallet_balances::Event as B;
+	let pot = pallet_zg_staking::Pallet::<Runtime>::reward_pot();
+	let escrows = escrows();
+	let era_ended = active_era() != before.active_era;
+	let yearly = <Runtime as pallet_zg_staking::Config>::YearlyInflation::get();
+	let inflation_cap = yearly * before.issuance.max(Balances::total_issuance());
+	let (mut minted, mut burned) = (0u128, 0u128);
+	for record in System::events() {
+		match record.event {
+			RuntimeEvent::Balances(B::Minted { who, amount }) => {
+				let allowed = if who == pot {
+					era_ended && amount <= inflation_cap
+				} else {
+					escrows.contains(&who) && amount == zg_runtime::fees::EXISTENTIAL_DEPOSIT
+				};
+				assert!(
+					allowed,
+					"block {number}: {amount} minted into {who} (era ended: {era_ended}, a year's \
+					 inflation {inflation_cap})"
+				);
+				minted = minted.saturating_add(amount);
+			},
+			// Issuance with no account named: nothing in this runtime makes it.
+			RuntimeEvent::Balances(B::MintedCredit { amount } | B::Issued { amount }) => {
+				panic!("block {number}: {amount} issued without a recipient")
+			},
+			// A reaped account's dust (`DustLost`) is dropped as a credit (`DustRemoval = ()`),
+			// which lowers the issuance and says so with `BurnedDebt`: not counted twice.
+			// `TotalIssuanceForced` and shelving need Root or no caller here: not reached.
+			RuntimeEvent::Balances(
+				B::Burned { amount, .. }
+				| B::BurnedDebt { amount }
+				| B::BurnedHeld { amount, .. }
+				| B::Rescinded { amount },
+			) => burned = burned.saturating_add(amount),
+			RuntimeEvent::Storage(pallet_zg_storage::Event::FileDropped { .. }) => {
+				Counts::add(&COUNTS.dropped, 1);
+			},
+			RuntimeEvent::Storage(pallet_zg_storage::Event::ShardAssigned { .. }) => {
+				Counts::add(&COUNTS.assigned, 1);
+			},
+			_ => {},
+		}
+	}
+	(minted, burned)
+}
+
+/// Each dispatch class within its limit, and the transactions within the block's maximum.
+fn weights(number: u32) {
+	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
+	let weight = System::block_weight();
+	for class in [DispatchClass::Normal, DispatchClass::Operational, DispatchClass::Mandatory] {
+		if let Some(max) = limits.get(class).max_total {
+			assert!(
+				weight.get(class).all_lte(max),
+				"block {number}: {class:?} weight {:?} over {max:?}",
+				weight.get(class)
+			);
+		}
+	}
+	// Mandatory weight (hooks, inherents) is not bounded by the block: pallet-session charges a
+	// whole block when it rotates. What transactions may use is.
+	let transactions =
+		weight.get(DispatchClass::Normal).saturating_add(*weight.get(DispatchClass::Operational));
+	assert!(
+		transactions.all_lte(limits.max_block),
+		"block {number}: transactions' weight {transactions:?} over the block's {:?}",
+		limits.max_block
+	);
+}

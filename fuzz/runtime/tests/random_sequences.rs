@@ -1,0 +1,83 @@
+//! Random sequences of extrinsics through the whole runtime, every invariant checked after
+//! each block (`zg_runtime_fuzz`): `ZG_SEQ_RUNS` inputs (default 20) drawn from `ZG_SEQ_SEED`
+//! (default 1); `ZG_SEQ_TRACE=1` prints each call and each block's weight. An input that breaks
+//! an invariant is written to the temporary directory (replay it with AFL's binary, or add it
+//! to `fuzz/runtime/regressions/`, which this test replays first).
+//!
+//! ```sh
+//! SKIP_WASM_BUILD=1 cargo test -p zg-runtime-fuzz --features try-runtime --test random_sequences
+//! ```
+
+use zg_runtime_fuzz::{generate, run_input, Counts, Tally, COUNTS, MAX_ITEMS};
+
+/// The inputs kept in `dir`, sorted by name (none if it does not exist).
+fn kept(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+	let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+	let mut out: Vec<_> = entries
+		.flatten()
+		.filter(|e| e.path().is_file())
+		.filter_map(|e| {
+			Some((e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).ok()?))
+		})
+		.collect();
+	out.sort();
+	out
+}
+
+#[test]
+fn random_sequences_keep_every_invariant() {
+	let runs: u64 = std::env::var("ZG_SEQ_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+	let seed: u64 = std::env::var("ZG_SEQ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+	let genesis = zg_runtime_fuzz::genesis();
+	let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+	let mut total = Tally::default();
+	// Every input that once broke an invariant, fixed since.
+	for (name, input) in kept(&root.join("regressions")) {
+		let outcome = std::panic::catch_unwind(|| run_input(&genesis, &input));
+		total.add(outcome.unwrap_or_else(|e| {
+			eprintln!("regression {name} breaks an invariant again");
+			std::panic::resume_unwind(e)
+		}));
+	}
+	let indexes = generate::call_indexes();
+	assert!(indexes.len() > 50, "few calls found: {}", indexes.len());
+	let mut rng = generate::Rng::seeded(seed);
+	for run in 0..runs {
+		let input = generate::random_input(&mut rng, &indexes, MAX_ITEMS);
+		let tally = std::panic::catch_unwind(|| run_input(&genesis, &input)).unwrap_or_else(|e| {
+			let path = std::env::temp_dir().join(format!("zg-seq-{seed}-{run}.bin"));
+			std::fs::write(&path, &input).unwrap();
+			eprintln!("input {run} of seed {seed} broke an invariant; it is in {}", path.display());
+			std::panic::resume_unwind(e)
+		});
+		total.add(tally);
+	}
+	println!(
+		"{runs} inputs from seed {seed}, {} call indexes: {} blocks, {} sessions and {} eras \
+		 passed, {} calls applied, {} failed in dispatch, {} refused by the extensions",
+		indexes.len(),
+		total.blocks,
+		total.sessions,
+		total.eras,
+		total.applied,
+		total.failed,
+		total.refused
+	);
+	println!("applied by call: {:?}", total.by_pallet);
+	println!(
+		"storage: {} shards assigned, {} files dropped (unserved, or at their confirmation \
+		 deadline) with their fees refunded",
+		Counts::get(&COUNTS.assigned),
+		Counts::get(&COUNTS.dropped)
+	);
+	println!(
+		"randomness: {} blocks carried their author's VRF signature",
+		Counts::get(&COUNTS.vrf)
+	);
+	println!(
+		"issuance: {} blocks minted and {} burned $0G, each change matching its events and \
+		 each mint its recipient",
+		Counts::get(&COUNTS.minting),
+		Counts::get(&COUNTS.burning)
+	);
+}
