@@ -10,7 +10,7 @@ use sp_runtime::{
 };
 use zg_runtime::{genesis_config_presets, AccountId, Runtime, RuntimeCall, System, TxExtension};
 
-use crate::{block, trace, MAX_ITEMS};
+use crate::{block, providers, trace, MAX_ITEMS};
 
 /// What happened to the calls of a run.
 #[derive(Debug, Default)]
@@ -86,10 +86,18 @@ fn apply_signed(who: AccountId, call: RuntimeCall, tally: &mut Tally) {
 		match Applyable::apply::<Runtime>(xt, &info, encoded.len()) {
 			Ok(result) => {
 				let ok = result.is_ok();
+				if trace() {
+					println!("  -> {:?}", result.map(|_| ()).map_err(|e| e.error));
+				}
 				System::note_applied_extrinsic(&result, info);
 				TransactionOutcome::Commit(Ok(ok))
 			},
-			Err(_) => TransactionOutcome::Rollback(Err(DispatchError::Other("refused"))),
+			Err(e) => {
+				if trace() {
+					println!("  -> refused: {e:?}");
+				}
+				TransactionOutcome::Rollback(Err(DispatchError::Other("refused")))
+			},
 		}
 	});
 	match outcome {
@@ -131,6 +139,12 @@ pub fn run_input(genesis: &sp_core::storage::Storage, mut data: &[u8]) -> Tally 
 				number += 1;
 				slot += u64::from(lapse);
 				block::start(number, slot, parent);
+				for (provider, duty) in providers::duties(&accounts) {
+					if trace() {
+						println!("duty of {provider}: {duty:?}");
+					}
+					apply_signed(provider, duty, &mut tally);
+				}
 			}
 			let who = accounts[usize::from(origin) % accounts.len()].clone();
 			if trace() {

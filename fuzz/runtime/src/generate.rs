@@ -5,6 +5,8 @@
 use codec::{Decode, DecodeLimit, Encode};
 use zg_runtime::RuntimeCall;
 
+use crate::providers::{files, FILES};
+
 /// A seeded xorshift generator.
 pub struct Rng(pub u64);
 
@@ -44,28 +46,13 @@ pub fn call_indexes() -> Vec<(u8, u8)> {
 	found
 }
 
-/// Files the structured calls draw from, so that a renewal or a second submission can name a
-/// file submitted earlier in the input: file `f`'s root, size, `k`, `m` and shard roots (the
-/// shard roots made up: nobody can confirm them, so the file is assigned, then dropped at its
-/// confirmation deadline with its fee refunded).
-const FILES: u8 = 6;
-
-fn file(f: u8) -> (sp_core::H256, u64, u16, u16, Vec<sp_core::H256>) {
-	let (k, m) = (2 + u16::from(f % 3), u16::from(f % 2));
-	let size = u64::from(1 + f) << 20;
-	let roots: Vec<_> =
-		(0..k + m).map(|i| sp_core::H256::repeat_byte(16 * f + i as u8 + 1)).collect();
-	let layout = zg_primitives::storage::FileLayout::new(size, k, m).expect("a valid layout");
-	(zg_primitives::storage::file_root(&layout, &roots), size, k, m, roots)
-}
-
-/// An amount of $0G: one, a thousand, two thousand, or any.
+/// An amount of $0G: one, a thousand or two thousand (a role bond's minimum and more), or any.
 fn amount(rng: &mut Rng) -> u128 {
 	let zg = zg_runtime::ZG;
-	match rng.below(4) {
+	match rng.below(6) {
 		0 => zg,
-		1 => 1_000 * zg,
-		2 => 2_000 * zg,
+		1 | 2 => 1_000 * zg,
+		3 | 4 => 2_000 * zg,
 		_ => u128::from(rng.next()),
 	}
 }
@@ -80,39 +67,41 @@ fn structured_call(rng: &mut Rng) -> RuntimeCall {
 	}
 }
 
-/// A provider's role bond and registration, one of [`FILES`] submitted, renewed, a departure.
+/// A provider's role bond and registration (in one batch), one of the [`FILES`] submitted (real files, whose
+/// shards the honest providers confirm), renewed, a departure.
 fn storage_call(rng: &mut Rng) -> RuntimeCall {
 	use pallet_zg_staking::Call as Staking;
 	use pallet_zg_storage::Call as Storage;
 	use zg_primitives::staking::Role;
-	match rng.below(9) {
-		0 | 1 => RuntimeCall::Staking(Staking::register_role {
-			role: Role::StorageProvider,
-			bond: amount(rng),
+	match rng.below(12) {
+		0..=5 => RuntimeCall::Utility(pallet_utility::Call::batch_all {
+			calls: vec![
+				RuntimeCall::Staking(Staking::register_role {
+					role: Role::StorageProvider,
+					bond: amount(rng),
+				}),
+				RuntimeCall::Storage(Storage::register_provider { endpoint: b"http://p".to_vec() }),
+			],
 		}),
-		2 | 3 => {
-			RuntimeCall::Storage(Storage::register_provider { endpoint: b"http://p".to_vec() })
-		},
-		4 | 5 => {
-			let (root, size, data_shards, parity_shards, shard_roots) =
-				file(rng.below(u64::from(FILES)) as u8);
+		6..=8 => {
+			let file = &files()[rng.below(u64::from(FILES)) as usize];
 			let lifetimes = [zg_runtime::storage_params::MIN_LIFETIME, 1_000, 20_000];
 			RuntimeCall::Storage(Storage::submit {
-				root,
-				size,
-				data_shards,
-				parity_shards,
-				shard_roots,
+				root: file.root,
+				size: file.layout.size,
+				data_shards: file.layout.data_shards,
+				parity_shards: file.layout.parity_shards,
+				shard_roots: file.shard_roots.clone(),
 				lifetime: lifetimes[rng.below(3) as usize],
 				max_fee: u128::MAX,
 			})
 		},
-		6 => RuntimeCall::Storage(Storage::renew {
-			root: file(rng.below(u64::from(FILES)) as u8).0,
+		9 => RuntimeCall::Storage(Storage::renew {
+			root: files()[rng.below(u64::from(FILES)) as usize].root,
 			extra: 1 + rng.below(1_000) as u32,
 			max_fee: u128::MAX,
 		}),
-		7 => RuntimeCall::Storage(Storage::deregister_provider {}),
+		10 => RuntimeCall::Storage(Storage::deregister_provider {}),
 		_ => RuntimeCall::Staking(Staking::unregister_role { role: Role::StorageProvider }),
 	}
 }
@@ -200,6 +189,30 @@ fn da_call(rng: &mut Rng) -> RuntimeCall {
 	}
 }
 
+/// The accounts (indexes of the endowed ones) that the structured calls of providers, signers
+/// and services come from, so that a few accounts go through a provider's whole life cycle
+/// (bond, registration, assignments, departure) instead of many accounts one step each. One
+/// in three of them is lazy ([`crate::providers`]).
+const PROVIDERS: core::ops::Range<u8> = 3..9;
+
+/// Whether `call` is a provider's, a signer's or a service's side of a life cycle.
+fn provider_side(call: &RuntimeCall) -> bool {
+	use pallet_zg_staking::Call as Staking;
+	matches!(
+		call,
+		RuntimeCall::Staking(Staking::register_role { .. } | Staking::unregister_role { .. })
+			| RuntimeCall::Storage(
+				pallet_zg_storage::Call::register_provider { .. }
+					| pallet_zg_storage::Call::deregister_provider { .. }
+			) | RuntimeCall::Compute(pallet_zg_compute::Call::register_service { .. })
+			| RuntimeCall::Utility(pallet_utility::Call::batch_all { .. })
+			| RuntimeCall::Da(
+				pallet_zg_da::Call::register_signer { .. }
+					| pallet_zg_da::Call::deregister_signer { .. }
+			)
+	)
+}
+
 /// An input of `items` items: mostly calls in the current block, sometimes a new block and
 /// now and then a jump over many slots (sessions and eras). A call is a structured one
 /// ([`structured_call`], 3 in 10), or a real pallet and call index followed by random argument
@@ -212,9 +225,14 @@ pub fn random_input(rng: &mut Rng, indexes: &[(u8, u8)], items: usize) -> Vec<u8
 			6..=8 => 1 + rng.below(3) as u8,
 			_ => 20 + rng.below(200) as u8,
 		};
-		let origin = rng.below(256) as u8;
+		let mut origin = rng.below(256) as u8;
 		let call = if rng.below(10) < 3 {
-			structured_call(rng)
+			let call = structured_call(rng);
+			if provider_side(&call) {
+				origin =
+					PROVIDERS.start + rng.below(u64::from(PROVIDERS.end - PROVIDERS.start)) as u8;
+			}
+			call
 		} else {
 			loop {
 				let (pallet, call) = indexes[rng.below(indexes.len() as u64) as usize];
@@ -237,14 +255,55 @@ pub fn random_input(rng: &mut Rng, indexes: &[(u8, u8)], items: usize) -> Vec<u8
 	out
 }
 
-/// Writes `count` inputs drawn from `seed` into `dir` (created), named by their content's hash
+/// A storage life cycle that random inputs rarely line up: four accounts bond and register
+/// as providers, a user submits a file, and 40 blocks pass, in which the providers are drawn,
+/// confirm their shards and answer challenges ([`crate::providers`]). A seed for AFL++, and a
+/// test that the harness reaches confirmations.
+pub fn life_cycle_input() -> Vec<u8> {
+	use pallet_zg_staking::Call as Staking;
+	use pallet_zg_storage::Call as Storage;
+	let mut items: Vec<(u8, u8, RuntimeCall)> = [3, 4, 6, 7]
+		.into_iter()
+		.map(|origin| {
+			let calls = vec![
+				RuntimeCall::Staking(Staking::register_role {
+					role: zg_primitives::staking::Role::StorageProvider,
+					bond: 2_000 * zg_runtime::ZG,
+				}),
+				RuntimeCall::Storage(Storage::register_provider { endpoint: b"http://p".to_vec() }),
+			];
+			(0, origin, RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }))
+		})
+		.collect();
+	let file = &files()[0];
+	items.push((
+		1,
+		0,
+		RuntimeCall::Storage(Storage::submit {
+			root: file.root,
+			size: file.layout.size,
+			data_shards: file.layout.data_shards,
+			parity_shards: file.layout.parity_shards,
+			shard_roots: file.shard_roots.clone(),
+			lifetime: zg_runtime::storage_params::MIN_LIFETIME,
+			max_fee: u128::MAX,
+		}),
+	));
+	for _ in 0..40 {
+		items.push((1, 1, RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })));
+	}
+	items.into_iter().flat_map(|item| item.encode()).collect()
+}
+
+/// Writes [`life_cycle_input`] and `count` inputs drawn from `seed` into `dir` (created), named by their content's hash
 /// as `scripts/fuzz.sh` names corpus entries: the seeds AFL++ starts from.
 pub fn write_seeds(dir: &std::path::Path, count: usize, seed: u64) -> std::io::Result<()> {
 	std::fs::create_dir_all(dir)?;
 	let indexes = call_indexes();
 	let mut rng = Rng::seeded(seed);
-	for _ in 0..count {
-		let input = random_input(&mut rng, &indexes, crate::MAX_ITEMS);
+	let inputs = std::iter::once(life_cycle_input())
+		.chain((0..count).map(|_| random_input(&mut rng, &indexes, crate::MAX_ITEMS)));
+	for input in inputs {
 		let name: String =
 			sp_io::hashing::blake2_128(&input).iter().map(|byte| format!("{byte:02x}")).collect();
 		std::fs::write(dir.join(name), input)?;

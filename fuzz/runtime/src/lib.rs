@@ -19,7 +19,9 @@
 //!
 //! An input is a byte string read as `(lapse: u8, origin: u8, call: RuntimeCall)` items
 //! ([`run_input`]), SCALE with a depth limit: `lapse` slots pass before the call when non-zero
-//! (a new block), `origin` picks the signer. Two drivers feed it: the seeded generator of
+//! (a new block), `origin` picks the signer. At the start of each block the honest storage
+//! providers among the accounts confirm their shards and answer their challenges with real
+//! proofs ([`providers`]). Two drivers feed it: the seeded generator of
 //! [`generate`] (`tests/random_sequences.rs`, run by CI) and AFL++ (`zg-runtime-fuzz`, built
 //! and run by `scripts/fuzz-runtime.sh`). What it does not do yet is listed in
 //! docs/fuzzing.md.
@@ -29,6 +31,7 @@ mod apply;
 mod block;
 pub mod checks;
 pub mod generate;
+pub mod providers;
 
 pub use apply::{run_input, Tally};
 

@@ -1,6 +1,7 @@
 //! Random sequences of extrinsics through the whole runtime, every invariant checked after
 //! each block (`zg_runtime_fuzz`): `ZG_SEQ_RUNS` inputs (default 20) drawn from `ZG_SEQ_SEED`
-//! (default 1); `ZG_SEQ_TRACE=1` prints each call and each block's weight. An input that breaks
+//! (default 1); `ZG_SEQ_TRACE=1` prints each call, its outcome and each block's weight;
+//! `ZG_FUZZ_WRITE_SEEDS=1` first writes AFL++'s seeds into `fuzz/runtime/corpus/`. An input that breaks
 //! an invariant is written to the temporary directory (replay it with AFL's binary, or add it
 //! to `fuzz/runtime/regressions/`, which this test replays first).
 //!
@@ -30,6 +31,9 @@ fn random_sequences_keep_every_invariant() {
 	let seed: u64 = std::env::var("ZG_SEQ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
 	let genesis = zg_runtime_fuzz::genesis();
 	let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+	if std::env::var_os("ZG_FUZZ_WRITE_SEEDS").is_some() {
+		generate::write_seeds(&root.join("corpus"), 16, seed).expect("seeds written");
+	}
 	let mut total = Tally::default();
 	// Every input that once broke an invariant, fixed since.
 	for (name, input) in kept(&root.join("regressions")) {
@@ -80,4 +84,15 @@ fn random_sequences_keep_every_invariant() {
 		Counts::get(&COUNTS.minting),
 		Counts::get(&COUNTS.burning)
 	);
+}
+
+#[test]
+fn honest_providers_confirm_their_shards() {
+	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::life_cycle_input());
+	println!("life cycle: {tally:?}");
+	let applied = |call: &str| tally.by_pallet.get(call).copied().unwrap_or_default();
+	assert_eq!(applied("Utility(Call::batch_all"), 4, "four providers registered");
+	assert_eq!(applied("Storage(Call::submit"), 1, "the file submitted");
+	// One confirmation per shard: each of the file's three shards is drawn to another provider.
+	assert_eq!(applied("Storage(Call::confirm_shards"), 3, "every shard confirmed");
 }
