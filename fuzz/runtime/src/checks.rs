@@ -25,8 +25,8 @@ fn active_era() -> Option<u32> {
 	pallet_zg_staking::ActiveEra::<Runtime>::get().map(|a| a.index)
 }
 
-/// Records what the block's checks compare with; called before its hooks.
-pub(crate) fn before_block() {
+/// Records what the block's checks compare with; called before the block's hooks.
+pub fn before_block() {
 	BEFORE
 		.with(|b| b.set(Before { issuance: Balances::total_issuance(), active_era: active_era() }));
 }
@@ -41,8 +41,9 @@ fn escrows() -> [AccountId; 3] {
 	]
 }
 
-/// Every check of block `number`, after its `on_finalize`; panics on the first one broken.
-pub(crate) fn after_block(number: u32) {
+/// Every check of block `number`, after its `on_finalize` (and [`before_block`] before its
+/// hooks); panics on the first one broken.
+pub fn after_block(number: u32) {
 	let before = BEFORE.with(|b| b.get());
 	let (minted, burned) = mints_and_burns(number, before);
 	{
@@ -72,8 +73,8 @@ pub(crate) fn after_block(number: u32) {
 }
 
 /// What the block's balance events say was minted and burned, each mint checked against who
-/// may receive it: the staking reward pot, inflation when an era ends (at most a year's, as
-/// `end_era` caps it), or an escrow, its existential deposit. Counts the storage events of the
+/// may receive it: the staking reward pot, inflation when an era ends (at most a year's in all,
+/// as `end_era` caps it), or an escrow, its existential deposit. Counts the storage events of the
 /// run's report.
 fn mints_and_burns(number: u32, before: Before) -> (u128, u128) {
 	use pallet_balances::Event as B;
@@ -82,12 +83,13 @@ fn mints_and_burns(number: u32, before: Before) -> (u128, u128) {
 	let era_ended = active_era() != before.active_era;
 	let yearly = <Runtime as pallet_zg_staking::Config>::YearlyInflation::get();
 	let inflation_cap = yearly * before.issuance.max(Balances::total_issuance());
-	let (mut minted, mut burned) = (0u128, 0u128);
+	let (mut minted, mut burned, mut inflation) = (0u128, 0u128, 0u128);
 	for record in System::events() {
 		match record.event {
 			RuntimeEvent::Balances(B::Minted { who, amount }) => {
 				let allowed = if who == pot {
-					era_ended && amount <= inflation_cap
+					inflation = inflation.saturating_add(amount);
+					era_ended && inflation <= inflation_cap
 				} else {
 					escrows.contains(&who) && amount == zg_runtime::fees::EXISTENTIAL_DEPOSIT
 				};

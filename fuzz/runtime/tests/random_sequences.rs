@@ -96,3 +96,36 @@ fn honest_providers_confirm_their_shards() {
 	// One confirmation per shard: each of the file's three shards is drawn to another provider.
 	assert_eq!(applied("Storage(Call::confirm_shards"), 3, "every shard confirmed");
 }
+
+/// Mints `amount` into `who` in block 1 and runs the checks after it: the message of the
+/// check that broke, if one did.
+fn checks_after_mint(who: zg_runtime::AccountId, amount: u128) -> Option<String> {
+	use frame_support::traits::fungible::Mutate;
+	sp_io::TestExternalities::new(zg_runtime_fuzz::genesis()).execute_with(|| {
+		zg_runtime_fuzz::checks::before_block();
+		// Events are kept from block 1 on.
+		zg_runtime::System::set_block_number(1);
+		zg_runtime::Balances::mint_into(&who, amount).expect("minted");
+		std::panic::catch_unwind(|| zg_runtime_fuzz::checks::after_block(1))
+			.err()
+			.map(|e| e.downcast_ref::<String>().cloned().unwrap_or_else(|| "a panic".to_string()))
+	})
+}
+
+#[test]
+fn new_money_only_goes_where_the_runtime_may_mint_it() {
+	let zg = zg_runtime::ZG;
+	let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+	let pot = pallet_zg_staking::Pallet::<zg_runtime::Runtime>::reward_pot();
+	let escrow = pallet_zg_storage::Pallet::<zg_runtime::Runtime>::escrow_account();
+	// Into an account, announced by its event and counted in the issuance: still caught.
+	let broken = checks_after_mint(alice, zg).expect("a mint into Alice is caught");
+	assert!(broken.contains("minted into"), "{broken}");
+	// Into the reward pot outside an era's end.
+	let broken = checks_after_mint(pot, zg).expect("inflation outside an era's end is caught");
+	assert!(broken.contains("era ended: false"), "{broken}");
+	// More than an existential deposit into an escrow.
+	assert!(checks_after_mint(escrow.clone(), zg).is_some(), "a large mint into an escrow");
+	// An escrow's existential deposit passes every check.
+	assert_eq!(checks_after_mint(escrow, zg_runtime::fees::EXISTENTIAL_DEPOSIT), None);
+}
