@@ -4,41 +4,44 @@ use frame_support::{
 	dispatch::DispatchClass,
 	traits::{Get, TryDecodeEntireStorage, TryState, TryStateSelect},
 };
+use sp_runtime::Perbill;
 use zg_runtime::{AccountId, AllPalletsWithSystem, Balances, Runtime, RuntimeEvent, System};
 
 use crate::{Counts, COUNTS};
 
-/// What a block's checks compare with: the state before its hooks.
-#[derive(Clone, Copy, Default)]
+/// What a block's checks compare with: the state its hooks start from.
+#[derive(Clone, Copy)]
 struct Before {
 	issuance: u128,
-	active_era: Option<u32>,
+	/// The active era's index and start (Unix milliseconds), as `end_era` reads them.
+	active_era: Option<(u32, Option<u64>)>,
+	/// The time the hooks see: the previous block's timestamp (the block's own is set after
+	/// them).
+	now_ms: u64,
+	/// The yearly inflation the hooks see (a referendum may change it within the block).
+	yearly: Perbill,
 }
 
 thread_local! {
 	static BEFORE: std::cell::Cell<Before> = const {
-		std::cell::Cell::new(Before { issuance: 0, active_era: None })
+		std::cell::Cell::new(Before {
+			issuance: 0,
+			active_era: None,
+			now_ms: 0,
+			yearly: Perbill::from_parts(0),
+		})
 	};
-}
-
-fn active_era() -> Option<u32> {
-	pallet_zg_staking::ActiveEra::<Runtime>::get().map(|a| a.index)
 }
 
 /// Records what the block's checks compare with; called before the block's hooks.
 pub fn before_block() {
-	BEFORE
-		.with(|b| b.set(Before { issuance: Balances::total_issuance(), active_era: active_era() }));
-}
-
-/// The accounts the runtime may mint an existential deposit into, to keep them alive: the
-/// pallets' escrows.
-fn escrows() -> [AccountId; 3] {
-	[
-		pallet_zg_storage::Pallet::<Runtime>::escrow_account(),
-		pallet_zg_da::Pallet::<Runtime>::escrow_account(),
-		pallet_zg_compute::Pallet::<Runtime>::escrow_account(),
-	]
+	let before = Before {
+		issuance: Balances::total_issuance(),
+		active_era: pallet_zg_staking::ActiveEra::<Runtime>::get().map(|a| (a.index, a.start)),
+		now_ms: pallet_timestamp::Now::<Runtime>::get(),
+		yearly: <Runtime as pallet_zg_staking::Config>::YearlyInflation::get(),
+	};
+	BEFORE.with(|b| b.set(before));
 }
 
 /// Every check of block `number`, after its `on_finalize` (and [`before_block`] before its
@@ -73,32 +76,61 @@ pub fn after_block(number: u32) {
 }
 
 /// What the block's balance events say was minted and burned, each mint checked against who
-/// may receive it: the staking reward pot, inflation when an era ends (at most a year's in all,
-/// as `end_era` caps it), or an escrow, its existential deposit. Counts the storage events of the
-/// run's report.
+/// may receive it:
+///
+/// - the staking reward pot, only in a block where an era ends, at most what `end_era` may mint
+///   (the yearly inflation on the issuance, for the era's duration up to a year), and exactly
+///   what the era's `EraPaid` announces;
+/// - a contract's account, the existential deposit pallet-revive gives it when it is
+///   instantiated in the block.
+///
+/// Counts the storage events of the run's report.
 fn mints_and_burns(number: u32, before: Before) -> (u128, u128) {
 	use pallet_balances::Event as B;
+	use pallet_revive::AddressMapper;
+	use pallet_zg_staking::MILLISECONDS_PER_YEAR;
 	let pot = pallet_zg_staking::Pallet::<Runtime>::reward_pot();
-	let escrows = escrows();
-	let era_ended = active_era() != before.active_era;
-	let yearly = <Runtime as pallet_zg_staking::Config>::YearlyInflation::get();
-	let inflation_cap = yearly * before.issuance.max(Balances::total_issuance());
-	let (mut minted, mut burned, mut inflation) = (0u128, 0u128, 0u128);
-	for record in System::events() {
+	let active = pallet_zg_staking::ActiveEra::<Runtime>::get().map(|a| a.index);
+	let era_ended = active != before.active_era.map(|(index, _)| index);
+	let duration = before
+		.active_era
+		.and_then(|(_, start)| start)
+		.map_or(0, |start| before.now_ms.saturating_sub(start))
+		.min(MILLISECONDS_PER_YEAR);
+	// The issuance `end_era` multiplies lies between the two; one unit for its rounding.
+	let base = before.issuance.max(Balances::total_issuance());
+	let inflation_cap = (before.yearly * base).saturating_mul(u128::from(duration))
+		/ u128::from(MILLISECONDS_PER_YEAR)
+		+ 1;
+	let events = System::events();
+	let contracts: Vec<AccountId> = events
+		.iter()
+		.filter_map(|record| match &record.event {
+			RuntimeEvent::Revive(pallet_revive::Event::Instantiated { contract, .. }) => {
+				Some(<Runtime as pallet_revive::Config>::AddressMapper::to_account_id(contract))
+			},
+			_ => None,
+		})
+		.collect();
+	let (mut minted, mut burned, mut inflation, mut announced) = (0u128, 0u128, 0u128, 0u128);
+	for record in events {
 		match record.event {
 			RuntimeEvent::Balances(B::Minted { who, amount }) => {
 				let allowed = if who == pot {
 					inflation = inflation.saturating_add(amount);
 					era_ended && inflation <= inflation_cap
 				} else {
-					escrows.contains(&who) && amount == zg_runtime::fees::EXISTENTIAL_DEPOSIT
+					amount == zg_runtime::fees::EXISTENTIAL_DEPOSIT && contracts.contains(&who)
 				};
 				assert!(
 					allowed,
-					"block {number}: {amount} minted into {who} (era ended: {era_ended}, a year's \
-					 inflation {inflation_cap})"
+					"block {number}: {amount} minted into {who} (era ended: {era_ended}, the \
+					 era's inflation at most {inflation_cap})"
 				);
 				minted = minted.saturating_add(amount);
+			},
+			RuntimeEvent::Staking(pallet_zg_staking::Event::EraPaid { inflation, .. }) => {
+				announced = announced.saturating_add(inflation);
 			},
 			// Issuance with no account named: nothing in this runtime makes it.
 			RuntimeEvent::Balances(B::MintedCredit { amount } | B::Issued { amount }) => {
@@ -122,6 +154,10 @@ fn mints_and_burns(number: u32, before: Before) -> (u128, u128) {
 			_ => {},
 		}
 	}
+	assert_eq!(
+		inflation, announced,
+		"block {number}: {inflation} minted into the reward pot, the era's payout says {announced}"
+	);
 	(minted, burned)
 }
 

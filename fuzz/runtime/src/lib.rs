@@ -13,7 +13,8 @@
 //!   owes), and its change over the block is what the block's events say was minted and
 //!   burned: no $0G appears or vanishes unannounced;
 //! - new $0G goes only where the runtime may mint it: inflation to the staking reward pot when
-//!   an era ends (at most a year's inflation), an existential deposit to a pallet's escrow;
+//!   an era ends (at most the era's duration's worth, and what its payout announces), a new
+//!   contract's existential deposit;
 //! - each dispatch class's weight within its limit, and the transactions' (normal and
 //!   operational) within the block's maximum.
 //!
@@ -23,7 +24,7 @@
 //! providers among the accounts confirm their shards and answer their challenges with real
 //! proofs ([`providers`]). Two drivers feed it: the seeded generator of
 //! [`generate`] (`tests/random_sequences.rs`, run by CI) and AFL++ (`zg-runtime-fuzz`, built
-//! and run by `scripts/fuzz-runtime.sh`). What it does not do yet is listed in
+//! and run by `scripts/fuzz.sh SECONDS runtime`). What it does not do yet is listed in
 //! docs/fuzzing.md.
 #![cfg(feature = "try-runtime")]
 

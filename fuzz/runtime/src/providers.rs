@@ -104,7 +104,8 @@ pub(crate) fn duties(accounts: &[AccountId]) -> Vec<(AccountId, RuntimeCall)> {
 					.enumerate()
 					.filter_map(|(shard, s)| {
 						let ShardState::Assigned { at, confirm_by } = s.state else { return None };
-						(s.provider.as_ref() == Some(who) && now <= confirm_by).then_some(())?;
+						// The deadline task runs at the start of block `confirm_by`.
+						(s.provider.as_ref() == Some(who) && now < confirm_by).then_some(())?;
 						let shard = shard as u32;
 						let chunk = pallet_zg_storage::Pallet::<Runtime>::confirm_chunk(
 							f.root, shard, at, chunks,

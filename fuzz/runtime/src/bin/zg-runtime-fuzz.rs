@@ -1,7 +1,7 @@
 //! The AFL++ entry point of the runtime harness: `zg-runtime-fuzz` runs each input AFL++ gives
 //! it through the runtime from the local testnet's genesis (`zg_runtime_fuzz::run_input`), a
 //! broken invariant being a crash. Built with `cargo afl build --features afl` and run by
-//! `scripts/fuzz-runtime.sh`; `zg-runtime-fuzz seeds DIR [COUNT] [SEED]` writes seeds.
+//! `scripts/fuzz.sh SECONDS runtime`; `zg-runtime-fuzz seeds DIR [COUNT] [SEED]` writes seeds.
 
 fn main() {
 	let args: Vec<String> = std::env::args().collect();
