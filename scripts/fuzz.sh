@@ -14,8 +14,10 @@
 # assertions, in a target directory of their own ($CARGO_TARGET_DIR/../fuzz-target: the
 # instrumentation flags would otherwise rebuild the workspace's crates). For each target it
 # prints execs/s, executions, corpus entries, crashes and hangs; either fails the run, and their inputs
-# are copied to fuzz/findings/<target>/ (replay one with `zg-fuzz <target> < file`; once fixed,
-# move it to fuzz/regressions/<target>/, which `cargo test -p zg-fuzz` replays).
+# are copied to fuzz/findings/<target>/ (replay one with `zg-fuzz <target> < file`, or
+# `zg-runtime-fuzz < file` for the runtime; once fixed, move it to fuzz/regressions/<target>/,
+# which `cargo test -p zg-fuzz` replays, or to fuzz/runtime/regressions/, which the runtime's
+# random_sequences test replays).
 # FUZZ_SAVE=1 adds the inputs that reached new code to fuzz/corpus/<target>/ (minimized with
 # afl-cmin) for committing after a long run.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -54,18 +56,6 @@ if [[ " ${targets[*]} " == *" runtime "* ]]; then
 		-p zg-runtime-fuzz --features afl --bin zg-runtime-fuzz
 fi
 
-# The corpus and the command line of a target: the runtime's, or one of zg-fuzz's.
-corpus_of() {
-	if [ "$1" = runtime ]; then echo "$ROOT/fuzz/runtime/corpus"; else echo "$ROOT/fuzz/corpus/$1"; fi
-}
-command_of() {
-	if [ "$1" = runtime ]; then
-		echo "$FUZZ_TARGET_DIR/release/zg-runtime-fuzz"
-	else
-		echo "$FUZZ_TARGET_DIR/release/zg-fuzz $1"
-	fi
-}
-
 # The machine is not tuned for AFL++ (CPU governor, core dumps piped elsewhere): run anyway.
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_QUIET=1
 export AFL_NO_AFFINITY=1
@@ -74,11 +64,17 @@ trap 'rm -rf "$out"' EXIT
 failed=0
 printf '%-18s %10s %12s %8s %8s %6s\n' target execs/s executions corpus crashes hangs
 for target in "${targets[@]}"; do
-	corpus="$(corpus_of "$target")"
-	# An input of the runtime runs up to 64 calls over many blocks: longer than a decoder's.
-	timeout_ms=5000
-	[ "$target" != runtime ] || timeout_ms=30000
-	read -r -a command <<<"$(command_of "$target")"
+	# The corpus, command line and timeout of a target: the runtime's (an input runs up to 64
+	# calls over many blocks), or one of zg-fuzz's.
+	if [ "$target" = runtime ]; then
+		corpus="$ROOT/fuzz/runtime/corpus"
+		command=("$FUZZ_TARGET_DIR/release/zg-runtime-fuzz")
+		timeout_ms=30000
+	else
+		corpus="$ROOT/fuzz/corpus/$target"
+		command=("$FUZZ_TARGET_DIR/release/zg-fuzz" "$target")
+		timeout_ms=5000
+	fi
 	[ -d "$corpus" ] || die "no corpus for $target ($corpus)"
 	cargo afl fuzz -i "$corpus" -o "$out/$target" -V "$seconds" -t "$timeout_ms" -- "${command[@]}" \
 		>"$out/$target.log" 2>&1 || { tail -20 "$out/$target.log"; die "afl-fuzz failed on $target"; }
