@@ -86,15 +86,7 @@ fn storage_call(rng: &mut Rng) -> RuntimeCall {
 		6..=8 => {
 			let file = &files()[rng.below(u64::from(FILES)) as usize];
 			let lifetimes = [zg_runtime::storage_params::MIN_LIFETIME, 1_000, 20_000];
-			RuntimeCall::Storage(Storage::submit {
-				root: file.root,
-				size: file.layout.size,
-				data_shards: file.layout.data_shards,
-				parity_shards: file.layout.parity_shards,
-				shard_roots: file.shard_roots.clone(),
-				lifetime: lifetimes[rng.below(3) as usize],
-				max_fee: u128::MAX,
-			})
+			file.submit(lifetimes[rng.below(3) as usize])
 		},
 		9 => RuntimeCall::Storage(Storage::renew {
 			root: files()[rng.below(u64::from(FILES)) as usize].root,
@@ -275,20 +267,7 @@ pub fn life_cycle_input() -> Vec<u8> {
 			(0, origin, RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }))
 		})
 		.collect();
-	let file = &files()[0];
-	items.push((
-		1,
-		0,
-		RuntimeCall::Storage(Storage::submit {
-			root: file.root,
-			size: file.layout.size,
-			data_shards: file.layout.data_shards,
-			parity_shards: file.layout.parity_shards,
-			shard_roots: file.shard_roots.clone(),
-			lifetime: zg_runtime::storage_params::MIN_LIFETIME,
-			max_fee: u128::MAX,
-		}),
-	));
+	items.push((1, 0, files()[0].submit(zg_runtime::storage_params::MIN_LIFETIME)));
 	for _ in 0..40 {
 		items.push((1, 1, RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })));
 	}

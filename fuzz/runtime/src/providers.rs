@@ -44,6 +44,19 @@ impl HeldFile {
 		HeldFile { root, layout, shard_roots, shards, trees }
 	}
 
+	/// The call that submits this file for `lifetime` blocks, whatever its fee.
+	pub fn submit(&self, lifetime: u32) -> RuntimeCall {
+		RuntimeCall::Storage(pallet_zg_storage::Call::submit {
+			root: self.root,
+			size: self.layout.size,
+			data_shards: self.layout.data_shards,
+			parity_shards: self.layout.parity_shards,
+			shard_roots: self.shard_roots.clone(),
+			lifetime,
+			max_fee: u128::MAX,
+		})
+	}
+
 	/// The proof of chunk `chunk` of shard `shard` (its last chunk zero-padded).
 	fn proof(&self, shard: u32, chunk: u32) -> Option<ChunkProof> {
 		let bytes = self.shards.get(shard as usize)?;
