@@ -73,7 +73,8 @@ impl pallet_migrations::Config for Runtime {
 	type WeightInfo = pallet_migrations::weights::SubstrateWeight<Runtime>;
 }
 
-#[cfg(test)]
+// Under `runtime-benchmarks` pallet-migrations runs mocked migrations instead of ours.
+#[cfg(all(test, not(feature = "runtime-benchmarks")))]
 mod tests {
 	use crate::{
 		tests::ext_from_preset, Executive, MultiBlockMigrations, Runtime, RuntimeEvent, System, ZG,
