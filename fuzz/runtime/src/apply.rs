@@ -10,7 +10,7 @@ use sp_runtime::{
 };
 use zg_runtime::{genesis_config_presets, AccountId, Runtime, RuntimeCall, System, TxExtension};
 
-use crate::{block, providers, trace, MAX_ITEMS};
+use crate::{block, providers, services, trace, MAX_ITEMS};
 
 /// What happened to the calls of a run.
 #[derive(Debug, Default)]
@@ -139,7 +139,8 @@ pub fn run_input(genesis: &sp_core::storage::Storage, mut data: &[u8]) -> Tally 
 				number += 1;
 				slot += u64::from(lapse);
 				block::start(number, slot, parent);
-				for (provider, duty) in providers::duties(&accounts) {
+				let duties = providers::duties(&accounts).into_iter();
+				for (provider, duty) in duties.chain(services::duties(&accounts)) {
 					if trace() {
 						println!("duty of {provider}: {duty:?}");
 					}

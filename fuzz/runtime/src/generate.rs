@@ -104,44 +104,63 @@ fn account(rng: &mut Rng) -> zg_runtime::AccountId {
 	accounts[rng.below(accounts.len() as u64) as usize].clone()
 }
 
-/// A compute provider's role bond and service, a user's deposit, allocation to a provider, a
-/// job for one of the first services (nobody answers it: it expires and is refunded), a
-/// refund and a withdrawal.
+/// A compute provider's role bond with its first service, another service, a user's deposit,
+/// allocation to a provider, a deposit with a job for one of the first services (answered by its provider, truly or not, or expiring
+/// and refunded: [`crate::services`]), a challenge of one of the first jobs, a refund and a
+/// withdrawal.
 fn compute_call(rng: &mut Rng) -> RuntimeCall {
 	use pallet_zg_compute::{Call as Compute, JobInput};
 	use pallet_zg_staking::Call as Staking;
 	use zg_primitives::{compute::ServiceKind, staking::Role};
-	match rng.below(8) {
-		0 => RuntimeCall::Staking(Staking::register_role {
-			role: Role::ComputeProvider,
-			bond: amount(rng),
+	let service = RuntimeCall::Compute(Compute::register_service {
+		kind: [ServiceKind::Inference, ServiceKind::FineTuning, ServiceKind::Agent]
+			[rng.below(3) as usize],
+		model: b"zg-tiny-gpt".to_vec(),
+		model_root: sp_core::H256::repeat_byte(7),
+		input_price: u128::from(rng.below(1_000_000)),
+		output_price: u128::from(rng.below(1_000_000)),
+		endpoint: b"http://c".to_vec(),
+		hardware: b"cpu".to_vec(),
+		max_concurrency: 1 + rng.below(4) as u32,
+		max_tokens: 1 + rng.below(512) as u32,
+		verifiable: rng.below(4) != 0,
+	});
+	match rng.below(10) {
+		// A provider's role bond and its first service in one batch, as storage's.
+		0 | 1 => RuntimeCall::Utility(pallet_utility::Call::batch_all {
+			calls: vec![
+				RuntimeCall::Staking(Staking::register_role {
+					role: Role::ComputeProvider,
+					bond: amount(rng),
+				}),
+				service,
+			],
 		}),
-		1 => RuntimeCall::Compute(Compute::register_service {
-			kind: [ServiceKind::Inference, ServiceKind::FineTuning, ServiceKind::Agent]
-				[rng.below(3) as usize],
-			model: b"zg-tiny-gpt".to_vec(),
-			model_root: sp_core::H256::repeat_byte(7),
-			input_price: u128::from(rng.below(1_000_000)),
-			output_price: u128::from(rng.below(1_000_000)),
-			endpoint: b"http://c".to_vec(),
-			hardware: b"cpu".to_vec(),
-			max_concurrency: 1 + rng.below(8) as u32,
-			max_tokens: 1 + rng.below(512) as u32,
-			verifiable: rng.below(2) == 0,
-		}),
-		2 => RuntimeCall::Compute(Compute::deposit { amount: amount(rng) }),
-		3 => {
+		2 => service,
+		3 => RuntimeCall::Compute(Compute::deposit { amount: amount(rng) }),
+		4 => {
 			RuntimeCall::Compute(Compute::allocate { provider: account(rng), amount: amount(rng) })
 		},
-		4 | 5 => RuntimeCall::Compute(Compute::submit_job {
-			service: rng.below(4),
-			input: JobInput::Inline(
-				b"Say hello"[..1 + rng.below(9) as usize].to_vec().try_into().expect("short"),
-			),
-			max_tokens: 1 + rng.below(256) as u32,
-			max_fee: u128::MAX,
+		// A user's deposit and job.
+		5..=7 => RuntimeCall::Utility(pallet_utility::Call::batch_all {
+			calls: vec![
+				RuntimeCall::Compute(Compute::deposit { amount: 10 * zg_runtime::ZG }),
+				RuntimeCall::Compute(Compute::submit_job {
+					service: rng.below(2),
+					input: JobInput::Inline(
+						b"Say hello"[..1 + rng.below(9) as usize]
+							.to_vec()
+							.try_into()
+							.expect("short"),
+					),
+					max_tokens: 1 + rng.below(256) as u32,
+					// Held from the ledger until the job is settled.
+					max_fee: zg_runtime::ZG,
+				}),
+			],
 		}),
-		6 => RuntimeCall::Compute(Compute::request_refund {
+		8 => RuntimeCall::Compute(Compute::challenge { job: rng.below(4) }),
+		_ if rng.below(2) == 0 => RuntimeCall::Compute(Compute::request_refund {
 			provider: (rng.below(2) == 0).then(|| account(rng)),
 			amount: amount(rng),
 		}),
@@ -187,22 +206,27 @@ fn da_call(rng: &mut Rng) -> RuntimeCall {
 /// in three of them is lazy ([`crate::providers`]).
 const PROVIDERS: core::ops::Range<u8> = 3..9;
 
-/// Whether `call` is a provider's, a signer's or a service's side of a life cycle.
+/// Whether `call` is a provider's, a signer's or a service's side of a life cycle (a batch
+/// is when one of its calls is).
 fn provider_side(call: &RuntimeCall) -> bool {
 	use pallet_zg_staking::Call as Staking;
-	matches!(
-		call,
-		RuntimeCall::Staking(Staking::register_role { .. } | Staking::unregister_role { .. })
-			| RuntimeCall::Storage(
-				pallet_zg_storage::Call::register_provider { .. }
-					| pallet_zg_storage::Call::deregister_provider { .. }
-			) | RuntimeCall::Compute(pallet_zg_compute::Call::register_service { .. })
-			| RuntimeCall::Utility(pallet_utility::Call::batch_all { .. })
-			| RuntimeCall::Da(
-				pallet_zg_da::Call::register_signer { .. }
-					| pallet_zg_da::Call::deregister_signer { .. }
-			)
-	)
+	match call {
+		RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }) => {
+			calls.iter().any(provider_side)
+		},
+		_ => matches!(
+			call,
+			RuntimeCall::Staking(Staking::register_role { .. } | Staking::unregister_role { .. })
+				| RuntimeCall::Storage(
+					pallet_zg_storage::Call::register_provider { .. }
+						| pallet_zg_storage::Call::deregister_provider { .. }
+				) | RuntimeCall::Compute(pallet_zg_compute::Call::register_service { .. })
+				| RuntimeCall::Da(
+					pallet_zg_da::Call::register_signer { .. }
+						| pallet_zg_da::Call::deregister_signer { .. }
+				)
+		),
+	}
 }
 
 /// An input of `items` items: mostly calls in the current block, sometimes a new block and
