@@ -8,9 +8,11 @@ use sp_runtime::{
 	traits::Applyable,
 	DispatchError, TransactionOutcome,
 };
-use zg_runtime::{genesis_config_presets, AccountId, Runtime, RuntimeCall, System, TxExtension};
+use zg_runtime::{
+	genesis_config_presets, AccountId, Runtime, RuntimeCall, RuntimeEvent, System, TxExtension,
+};
 
-use crate::{block, providers, services, trace, MAX_ITEMS};
+use crate::{block, providers, services, signers, trace, MAX_ITEMS};
 
 /// What happened to the calls of a run.
 #[derive(Debug, Default)]
@@ -26,6 +28,8 @@ pub struct Tally {
 	pub eras: u32,
 	/// Calls applied with success, by pallet and call.
 	pub by_pallet: std::collections::BTreeMap<String, u32>,
+	/// The blocks' events, by pallet and name (a dispute's decision by its verdict).
+	pub events: std::collections::BTreeMap<String, u32>,
 }
 
 impl Tally {
@@ -39,6 +43,25 @@ impl Tally {
 		self.eras += other.eras;
 		for (pallet, n) in other.by_pallet {
 			*self.by_pallet.entry(pallet).or_default() += n;
+		}
+		for (event, n) in other.events {
+			*self.events.entry(event).or_default() += n;
+		}
+	}
+
+	/// Counts the events of the block just ended.
+	fn count_events(&mut self) {
+		for record in System::events() {
+			let name = match &record.event {
+				RuntimeEvent::Compute(pallet_zg_compute::Event::DisputeResolved {
+					verdict,
+					..
+				}) => format!("Compute(Event::DisputeResolved({verdict:?})"),
+				event => {
+					format!("{event:?}").split([' ', '{']).next().unwrap_or_default().to_string()
+				},
+			};
+			*self.events.entry(name).or_default() += 1;
 		}
 	}
 }
@@ -136,11 +159,13 @@ pub fn run_input(genesis: &sp_core::storage::Storage, mut data: &[u8]) -> Tally 
 			items += 1;
 			if lapse > 0 {
 				parent = block::end(number);
+				tally.count_events();
 				number += 1;
 				slot += u64::from(lapse);
 				block::start(number, slot, parent);
 				let duties = providers::duties(&accounts).into_iter();
-				for (provider, duty) in duties.chain(services::duties(&accounts)) {
+				let duties = duties.chain(services::duties(&accounts));
+				for (provider, duty) in duties.chain(signers::duties(&accounts)) {
 					if trace() {
 						println!("duty of {provider}: {duty:?}");
 					}
@@ -154,6 +179,7 @@ pub fn run_input(genesis: &sp_core::storage::Storage, mut data: &[u8]) -> Tally 
 			apply_signed(who, call, &mut tally);
 		}
 		block::end(number);
+		tally.count_events();
 		tally.blocks = number;
 		tally.sessions = pallet_session::CurrentIndex::<Runtime>::get() - session;
 		tally.eras = pallet_zg_staking::CurrentEra::<Runtime>::get().unwrap_or_default() - era;

@@ -5,7 +5,10 @@
 use codec::{Decode, DecodeLimit, Encode};
 use zg_runtime::RuntimeCall;
 
-use crate::providers::{files, FILES};
+use crate::{
+	providers::{files, FILES},
+	signers::{blobs, BLOBS},
+};
 
 /// A seeded xorshift generator.
 pub struct Rng(pub u64);
@@ -168,14 +171,8 @@ fn compute_call(rng: &mut Rng) -> RuntimeCall {
 	}
 }
 
-/// Blobs the DA calls draw from: blob `b`'s root and size (the root made up: nobody attests
-/// it, so it expires and its disperser's deposit and fee are settled).
-fn blob(b: u8) -> (sp_core::H256, u64) {
-	(sp_core::H256::repeat_byte(0xb0 + b), [1_000, 65_536, 1 << 20, 4 << 20][usize::from(b % 4)])
-}
-
-/// A DA signer's role bond and registration, one of a few blobs submitted, a challenge of a
-/// signer, a departure.
+/// A DA signer's role bond and registration, one of the [`BLOBS`] blobs submitted (real blobs,
+/// which the honest signers attest: [`crate::signers`]), a challenge of a signer, a departure.
 fn da_call(rng: &mut Rng) -> RuntimeCall {
 	use pallet_zg_da::Call as Da;
 	use pallet_zg_staking::Call as Staking;
@@ -185,15 +182,9 @@ fn da_call(rng: &mut Rng) -> RuntimeCall {
 			RuntimeCall::Staking(Staking::register_role { role: Role::DaSigner, bond: amount(rng) })
 		},
 		1 => RuntimeCall::Da(Da::register_signer { endpoint: b"http://d".to_vec() }),
-		2 | 3 => {
-			let (root, size) = blob(rng.below(6) as u8);
-			match zg_primitives::da::BlobLayout::new(size) {
-				Ok(layout) => RuntimeCall::Da(Da::submit_blob { root, layout, max_fee: u128::MAX }),
-				Err(_) => RuntimeCall::Da(Da::deregister_signer {}),
-			}
-		},
+		2 | 3 => blobs()[rng.below(u64::from(BLOBS)) as usize].submit(),
 		4 => RuntimeCall::Da(Da::challenge {
-			root: blob(rng.below(6) as u8).0,
+			root: blobs()[rng.below(u64::from(BLOBS)) as usize].root,
 			signer: account(rng),
 		}),
 		_ => RuntimeCall::Da(Da::deregister_signer {}),
@@ -298,13 +289,67 @@ pub fn life_cycle_input() -> Vec<u8> {
 	items.into_iter().flat_map(|item| item.encode()).collect()
 }
 
-/// Writes [`life_cycle_input`] and `count` inputs drawn from `seed` into `dir` (created), named by their content's hash
+/// A dispute's whole life: four compute providers (accounts 3 to 6; account 5 lies) bond and
+/// register verifiable services of one model, a user deposits and sends a job to the liar's
+/// service, the liar answers falsely, the user challenges the answer, and blocks pass while
+/// the three others are drawn as verifiers and vote.
+pub fn dispute_input() -> Vec<u8> {
+	use pallet_zg_compute::{Call as Compute, JobInput};
+	use pallet_zg_staking::Call as Staking;
+	let zg = zg_runtime::ZG;
+	let mut items: Vec<(u8, u8, RuntimeCall)> = [3, 4, 5, 6]
+		.into_iter()
+		.map(|origin| {
+			let calls = vec![
+				RuntimeCall::Staking(Staking::register_role {
+					role: zg_primitives::staking::Role::ComputeProvider,
+					bond: 2_000 * zg,
+				}),
+				RuntimeCall::Compute(Compute::register_service {
+					kind: zg_primitives::compute::ServiceKind::Inference,
+					model: b"zg-tiny-gpt".to_vec(),
+					model_root: sp_core::H256::repeat_byte(7),
+					input_price: 1_000,
+					output_price: 1_000,
+					endpoint: b"http://c".to_vec(),
+					hardware: b"cpu".to_vec(),
+					max_concurrency: 4,
+					max_tokens: 64,
+					verifiable: true,
+				}),
+			];
+			(0, origin, RuntimeCall::Utility(pallet_utility::Call::batch_all { calls }))
+		})
+		.collect();
+	let job = vec![
+		RuntimeCall::Compute(Compute::deposit { amount: 10 * zg }),
+		RuntimeCall::Compute(Compute::submit_job {
+			// Services are numbered in registration order: account 5's is the third.
+			service: 2,
+			input: JobInput::Inline(b"Say hello".to_vec().try_into().expect("short")),
+			max_tokens: 16,
+			max_fee: zg,
+		}),
+	];
+	items.push((1, 0, RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: job })));
+	let remark = || RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
+	// The liar answers at the start of the next block.
+	items.push((1, 1, remark()));
+	items.push((1, 0, RuntimeCall::Compute(Compute::challenge { job: 0 })));
+	for _ in 0..20 {
+		items.push((1, 1, remark()));
+	}
+	items.into_iter().flat_map(|item| item.encode()).collect()
+}
+
+/// Writes [`life_cycle_input`], [`dispute_input`] and `count` inputs drawn from `seed` into `dir` (created), named by their content's hash
 /// as `scripts/fuzz.sh` names corpus entries: the seeds AFL++ starts from.
 pub fn write_seeds(dir: &std::path::Path, count: usize, seed: u64) -> std::io::Result<()> {
 	std::fs::create_dir_all(dir)?;
 	let indexes = call_indexes();
 	let mut rng = Rng::seeded(seed);
-	let inputs = std::iter::once(life_cycle_input())
+	let inputs = [life_cycle_input(), dispute_input()]
+		.into_iter()
 		.chain((0..count).map(|_| random_input(&mut rng, &indexes, crate::MAX_ITEMS)));
 	for input in inputs {
 		let name: String =

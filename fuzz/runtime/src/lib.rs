@@ -22,8 +22,9 @@
 //! ([`run_input`]), SCALE with a depth limit: `lapse` slots pass before the call when non-zero
 //! (a new block), `origin` picks the signer. At the start of each block the honest storage
 //! providers among the accounts confirm their shards and answer their challenges with real
-//! proofs ([`providers`]), and the compute providers answer their jobs and vote in disputes
-//! ([`services`]). Two drivers feed it: the seeded generator of
+//! proofs ([`providers`]), the compute providers answer their jobs and vote in disputes
+//! ([`services`]), and the DA signers attest the blobs of their committee and answer their
+//! challenges ([`signers`]). Two drivers feed it: the seeded generator of
 //! [`generate`] (`tests/random_sequences.rs`, run by CI) and AFL++ (`zg-runtime-fuzz`, built
 //! and run by `scripts/fuzz.sh SECONDS runtime`). What it does not do yet is listed in
 //! docs/fuzzing.md.
@@ -35,6 +36,7 @@ pub mod checks;
 pub mod generate;
 pub mod providers;
 pub mod services;
+pub mod signers;
 
 pub use apply::{run_input, Tally};
 

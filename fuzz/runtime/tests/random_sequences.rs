@@ -68,6 +68,7 @@ fn random_sequences_keep_every_invariant() {
 		total.refused
 	);
 	println!("applied by call: {:?}", total.by_pallet);
+	println!("events: {:?}", total.events);
 	println!(
 		"storage: {} shards assigned, {} files dropped (unserved, or at their confirmation \
 		 deadline) with their fees refunded",
@@ -95,6 +96,20 @@ fn honest_providers_confirm_their_shards() {
 	assert_eq!(applied("Storage(Call::submit"), 1, "the file submitted");
 	// One confirmation per shard: each of the file's three shards is drawn to another provider.
 	assert_eq!(applied("Storage(Call::confirm_shards"), 3, "every shard confirmed");
+}
+
+#[test]
+fn verifiers_overturn_a_lying_provider() {
+	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::dispute_input());
+	println!("dispute: {tally:?}");
+	let applied = |call: &str| tally.by_pallet.get(call).copied().unwrap_or_default();
+	assert_eq!(applied("Utility(Call::batch_all"), 5, "four services and the job");
+	assert_eq!(applied("Compute(Call::submit_results"), 1, "the liar answered");
+	assert_eq!(applied("Compute(Call::challenge"), 1, "the answer challenged");
+	assert_eq!(applied("Compute(Call::submit_votes"), 3, "three verifiers drawn and voted");
+	let event = |name: &str| tally.events.get(name).copied().unwrap_or_default();
+	assert_eq!(event("Compute(Event::DisputeResolved(Overturned)"), 1, "the lie overturned");
+	assert_eq!(event("Compute(Event::DisputeResolved(Upheld)"), 0);
 }
 
 /// Mints `amount` into `who` in block 1 and runs the checks after it: the message of the
