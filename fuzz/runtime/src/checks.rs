@@ -72,7 +72,31 @@ pub fn after_block(number: u32) {
 		 {burned} burned",
 		before.issuance
 	);
+	holds_within_reserves(number);
 	weights(number);
+}
+
+/// Each account's holds and named reserves within its reserved balance: a pallet that
+/// released or burned more than it held would break it. (Equality cannot be asked: some FRAME
+/// pallets still reserve without a name, referenda's deposits among them.)
+fn holds_within_reserves(number: u32) {
+	let mut accounts: std::collections::BTreeMap<AccountId, u128> = Default::default();
+	for (who, holds) in pallet_balances::Holds::<Runtime>::iter() {
+		let sum = holds.iter().fold(0u128, |sum, h| sum.saturating_add(h.amount));
+		*accounts.entry(who).or_default() += sum;
+	}
+	for (who, reserves) in pallet_balances::Reserves::<Runtime>::iter() {
+		let sum = reserves.iter().fold(0u128, |sum, r| sum.saturating_add(r.amount));
+		*accounts.entry(who).or_default() += sum;
+	}
+	for (who, named) in accounts {
+		let reserved = System::account(&who).data.reserved;
+		assert!(
+			named <= reserved,
+			"block {number}: {who} has {named} held or reserved by name, but only {reserved} \
+			 reserved"
+		);
+	}
 }
 
 /// What the block's balance events say was minted and burned, each mint checked against who

@@ -15,6 +15,7 @@
 //! - new $0G goes only where the runtime may mint it: inflation to the staking reward pot when
 //!   an era ends (at most the era's duration's worth, and what its payout announces), a new
 //!   contract's existential deposit;
+//! - each account's holds and named reserves within its reserved balance;
 //! - each dispatch class's weight within its limit, and the transactions' (normal and
 //!   operational) within the block's maximum.
 //!
