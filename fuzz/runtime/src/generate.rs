@@ -289,6 +289,16 @@ pub fn life_cycle_input() -> Vec<u8> {
 	items.into_iter().flat_map(|item| item.encode()).collect()
 }
 
+/// A blob's life: Alice submits the 64 KiB blob, and blocks pass while the genesis committee
+/// attests it and the chain challenges its signers, who answer (but the lazy one).
+pub fn blob_input() -> Vec<u8> {
+	let mut items: Vec<(u8, u8, RuntimeCall)> = vec![(0, 0, blobs()[1].submit())];
+	for _ in 0..30 {
+		items.push((1, 1, RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })));
+	}
+	items.into_iter().flat_map(|item| item.encode()).collect()
+}
+
 /// A dispute's whole life: four compute providers (accounts 3 to 6; account 5 lies) bond and
 /// register verifiable services of one model, a user deposits and sends a job to the liar's
 /// service, the liar answers falsely, the user challenges the answer, and blocks pass while
@@ -342,13 +352,13 @@ pub fn dispute_input() -> Vec<u8> {
 	items.into_iter().flat_map(|item| item.encode()).collect()
 }
 
-/// Writes [`life_cycle_input`], [`dispute_input`] and `count` inputs drawn from `seed` into `dir` (created), named by their content's hash
+/// Writes [`life_cycle_input`], [`dispute_input`], [`blob_input`] and `count` inputs drawn from `seed` into `dir` (created), named by their content's hash
 /// as `scripts/fuzz.sh` names corpus entries: the seeds AFL++ starts from.
 pub fn write_seeds(dir: &std::path::Path, count: usize, seed: u64) -> std::io::Result<()> {
 	std::fs::create_dir_all(dir)?;
 	let indexes = call_indexes();
 	let mut rng = Rng::seeded(seed);
-	let inputs = [life_cycle_input(), dispute_input()]
+	let inputs = [life_cycle_input(), dispute_input(), blob_input()]
 		.into_iter()
 		.chain((0..count).map(|_| random_input(&mut rng, &indexes, crate::MAX_ITEMS)));
 	for input in inputs {

@@ -4,8 +4,8 @@
 //! so that answered jobs, settlements, disputes and their decisions are reached. A job's true
 //! outcome here is a function of the job alone ([`true_outcome`]), the same for every honest
 //! party. Every third account (the lazy storage providers of [`crate::providers`]) lies: it
-//! answers with a wrong output hash and never votes, so that a challenge of its answers is
-//! upheld against it and its missed votes are slashed.
+//! answers with a wrong output hash and never votes, so that a challenge of its answers
+//! overturns them and its missed votes are slashed.
 
 use codec::Encode;
 use frame_support::traits::Get;

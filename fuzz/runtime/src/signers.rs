@@ -66,6 +66,24 @@ fn held(root: &H256) -> Option<&'static HeldBlob> {
 	blobs().iter().find(|b| &b.root == root)
 }
 
+/// `key`'s signature of `payload`, the same every time: sr25519 signing draws a random nonce,
+/// and a signature that changes between runs of one input would make AFL++'s coverage of its
+/// verification unstable.
+fn sign(key: Sr25519Keyring, payload: Vec<u8>) -> Signature {
+	use std::collections::HashMap;
+	thread_local! {
+		static SIGNED: std::cell::RefCell<HashMap<(Sr25519Keyring, Vec<u8>), Signature>> =
+			Default::default();
+	}
+	SIGNED.with(|signed| {
+		signed
+			.borrow_mut()
+			.entry((key, payload))
+			.or_insert_with_key(|(key, payload)| Signature::Sr25519(key.pair().sign(payload)))
+			.clone()
+	})
+}
+
 /// The transactions the honest DA signers among `accounts` send in the current block: the
 /// answers to their open challenges, and an attestation of each blob of their committee they
 /// have not attested while attestations are accepted.
@@ -79,9 +97,14 @@ pub(crate) fn duties(accounts: &[AccountId]) -> Vec<(AccountId, RuntimeCall)> {
 		}
 		// Only the dev keyring's accounts can sign.
 		let Some(key) = Sr25519Keyring::from_account_id(who) else { continue };
+		// A blob is held only under its own layout: a submission may pair a held root with
+		// another layout, whose lines are not the held blob's.
 		let answers: Vec<(ChallengeId, CellAnswer)> = Challenges::<Runtime>::iter()
 			.filter(|(_, c)| &c.signer == who && now < c.due)
-			.filter_map(|(id, c)| Some((id, held(&c.root)?.answer(c.line, c.pos)?)))
+			.filter_map(|(id, c)| {
+				let blob = held(&c.root).filter(|b| b.layout == c.layout)?;
+				Some((id, blob.answer(c.line, c.pos)?))
+			})
 			.take(pallet_zg_da::MAX_ANSWERS as usize)
 			.collect();
 		if !answers.is_empty() {
@@ -90,7 +113,7 @@ pub(crate) fn duties(accounts: &[AccountId]) -> Vec<(AccountId, RuntimeCall)> {
 		}
 		for blob in blobs() {
 			let Some(info) = Blobs::<Runtime>::get(blob.root) else { continue };
-			if now > info.attest_by {
+			if now > info.attest_by || info.layout != blob.layout {
 				continue;
 			}
 			let Some(committee) = Committees::<Runtime>::get(info.epoch) else { continue };
@@ -99,7 +122,7 @@ pub(crate) fn duties(accounts: &[AccountId]) -> Vec<(AccountId, RuntimeCall)> {
 				continue;
 			}
 			let payload = pallet_zg_da::Pallet::<Runtime>::attestation_payload(&blob.root, &info);
-			let signature = Signature::Sr25519(key.pair().sign(&payload));
+			let signature = sign(key, payload);
 			let attestation = Attestation { signer: who.clone(), epoch: info.epoch, signature };
 			calls.push((
 				who.clone(),

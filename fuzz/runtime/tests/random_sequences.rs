@@ -99,6 +99,18 @@ fn honest_providers_confirm_their_shards() {
 }
 
 #[test]
+fn signers_attest_and_answer_with_real_proofs() {
+	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::blob_input());
+	println!("blob: {tally:?}");
+	let event = |name: &str| tally.events.get(name).copied().unwrap_or_default();
+	assert_eq!(event("Da(Event::BlobSubmitted"), 1);
+	assert_eq!(event("Da(Event::BlobAvailable"), 1, "attested by a quorum");
+	// Only attesters are challenged, and every attester here is honest.
+	assert!(event("Da(Event::ChallengeIssued") > 0, "{tally:?}");
+	assert_eq!(event("Da(Event::ChallengeAnswered"), event("Da(Event::ChallengeIssued"));
+}
+
+#[test]
 fn verifiers_overturn_a_lying_provider() {
 	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::dispute_input());
 	println!("dispute: {tally:?}");

@@ -16,8 +16,11 @@ fn main() {
 			.unwrap_or_else(|e| panic!("cannot write seeds to {dir}: {e}"));
 		return;
 	}
-	// Built once: AFL++ runs many inputs in this process (persistent mode).
+	// Built once, before the loop: AFL++ runs many inputs in this process (persistent mode),
+	// and what is built lazily would count as coverage of the first input only.
 	let genesis = zg_runtime_fuzz::genesis();
+	zg_runtime_fuzz::providers::files();
+	zg_runtime_fuzz::signers::blobs();
 	afl::fuzz!(|data: &[u8]| {
 		zg_runtime_fuzz::run_input(&genesis, data);
 	});
