@@ -6,7 +6,7 @@
 //! to `fuzz/runtime/regressions/`, which this test replays first).
 //!
 //! ```sh
-//! SKIP_WASM_BUILD=1 cargo test -p zg-runtime-fuzz --features try-runtime --test random_sequences
+//! SKIP_WASM_BUILD=1 cargo test --release -p zg-runtime-fuzz --features try-runtime --test random_sequences
 //! ```
 
 use zg_runtime_fuzz::{generate, run_input, Counts, Tally, COUNTS, MAX_ITEMS};
