@@ -283,9 +283,17 @@ pub fn life_cycle_input() -> Vec<u8> {
 		})
 		.collect();
 	items.push((1, 0, files()[0].submit(zg_runtime::storage_params::MIN_LIFETIME)));
-	for _ in 0..40 {
-		items.push((1, 1, RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })));
-	}
+	items.extend(empty_blocks(40));
+	encode_items(items)
+}
+
+/// `n` new blocks, each with an empty remark of account 1: time passing in a scripted input.
+fn empty_blocks(n: usize) -> impl Iterator<Item = (u8, u8, RuntimeCall)> {
+	(0..n).map(|_| (1, 1, RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })))
+}
+
+/// A scripted input's items, as [`crate::run_input`] reads them.
+fn encode_items(items: Vec<(u8, u8, RuntimeCall)>) -> Vec<u8> {
 	items.into_iter().flat_map(|item| item.encode()).collect()
 }
 
@@ -293,10 +301,8 @@ pub fn life_cycle_input() -> Vec<u8> {
 /// attests it and the chain challenges its signers, who answer (but the lazy one).
 pub fn blob_input() -> Vec<u8> {
 	let mut items: Vec<(u8, u8, RuntimeCall)> = vec![(0, 0, blobs()[1].submit())];
-	for _ in 0..30 {
-		items.push((1, 1, RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() })));
-	}
-	items.into_iter().flat_map(|item| item.encode()).collect()
+	items.extend(empty_blocks(30));
+	encode_items(items)
 }
 
 /// A dispute's whole life: four compute providers (accounts 3 to 6; account 5 lies) bond and
@@ -342,14 +348,11 @@ pub fn dispute_input() -> Vec<u8> {
 		}),
 	];
 	items.push((1, 0, RuntimeCall::Utility(pallet_utility::Call::batch_all { calls: job })));
-	let remark = || RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() });
 	// The liar answers at the start of the next block.
-	items.push((1, 1, remark()));
+	items.extend(empty_blocks(1));
 	items.push((1, 0, RuntimeCall::Compute(Compute::challenge { job: 0 })));
-	for _ in 0..20 {
-		items.push((1, 1, remark()));
-	}
-	items.into_iter().flat_map(|item| item.encode()).collect()
+	items.extend(empty_blocks(20));
+	encode_items(items)
 }
 
 /// Writes [`life_cycle_input`], [`dispute_input`], [`blob_input`] and `count` inputs drawn from `seed` into `dir` (created), named by their content's hash

@@ -25,6 +25,11 @@ fn kept(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 	out
 }
 
+/// How many of `name` a tally's map counted.
+fn count(map: &std::collections::BTreeMap<String, u32>, name: &str) -> u32 {
+	map.get(name).copied().unwrap_or_default()
+}
+
 #[test]
 fn random_sequences_keep_every_invariant() {
 	let runs: u64 = std::env::var("ZG_SEQ_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
@@ -91,7 +96,7 @@ fn random_sequences_keep_every_invariant() {
 fn honest_providers_confirm_their_shards() {
 	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::life_cycle_input());
 	println!("life cycle: {tally:?}");
-	let applied = |call: &str| tally.by_pallet.get(call).copied().unwrap_or_default();
+	let applied = |call: &str| count(&tally.by_pallet, call);
 	assert_eq!(applied("Utility(Call::batch_all"), 4, "four providers registered");
 	assert_eq!(applied("Storage(Call::submit"), 1, "the file submitted");
 	// One confirmation per shard: each of the file's three shards is drawn to another provider.
@@ -102,7 +107,7 @@ fn honest_providers_confirm_their_shards() {
 fn signers_attest_and_answer_with_real_proofs() {
 	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::blob_input());
 	println!("blob: {tally:?}");
-	let event = |name: &str| tally.events.get(name).copied().unwrap_or_default();
+	let event = |name: &str| count(&tally.events, name);
 	assert_eq!(event("Da(Event::BlobSubmitted"), 1);
 	assert_eq!(event("Da(Event::BlobAvailable"), 1, "attested by a quorum");
 	// Only attesters are challenged, and every attester here is honest.
@@ -114,12 +119,12 @@ fn signers_attest_and_answer_with_real_proofs() {
 fn verifiers_overturn_a_lying_provider() {
 	let tally = run_input(&zg_runtime_fuzz::genesis(), &generate::dispute_input());
 	println!("dispute: {tally:?}");
-	let applied = |call: &str| tally.by_pallet.get(call).copied().unwrap_or_default();
+	let applied = |call: &str| count(&tally.by_pallet, call);
 	assert_eq!(applied("Utility(Call::batch_all"), 5, "four services and the job");
 	assert_eq!(applied("Compute(Call::submit_results"), 1, "the liar answered");
 	assert_eq!(applied("Compute(Call::challenge"), 1, "the answer challenged");
 	assert_eq!(applied("Compute(Call::submit_votes"), 3, "three verifiers drawn and voted");
-	let event = |name: &str| tally.events.get(name).copied().unwrap_or_default();
+	let event = |name: &str| count(&tally.events, name);
 	assert_eq!(event("Compute(Event::DisputeResolved(Overturned)"), 1, "the lie overturned");
 	assert_eq!(event("Compute(Event::DisputeResolved(Upheld)"), 0);
 }
