@@ -180,7 +180,7 @@ impl Dedup {
 			Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
 			_ => Ok(now),
 		});
-		matches!(result, Ok(_))
+		result.is_ok()
 	}
 
 	/// Forgets a claim (when the transaction could not even be submitted).

@@ -44,15 +44,7 @@ impl HeldBlob {
 
 	/// The answer to a challenge of chunk `pos` of `line`.
 	fn answer(&self, line: zg_primitives::da::Line, pos: u32) -> Option<CellAnswer> {
-		let p = self.extended.cell_proof(line, pos);
-		Some(CellAnswer {
-			line: p.line,
-			pos: p.pos,
-			chunk: p.chunk.try_into().ok()?,
-			path: p.path.try_into().ok()?,
-			line_root: p.line_root,
-			axis_path: p.axis_path.try_into().ok()?,
-		})
+		CellAnswer::try_from(self.extended.cell_proof(line, pos)).ok()
 	}
 }
 

@@ -408,6 +408,23 @@ impl From<CellAnswer> for zg_primitives::da::CellProof {
 	}
 }
 
+/// A worker's proof as the bounded answer a call carries; `Err(())` where a part is over its
+/// bound (a proof of another layout than the pallet's).
+impl TryFrom<zg_primitives::da::CellProof> for CellAnswer {
+	type Error = ();
+
+	fn try_from(p: zg_primitives::da::CellProof) -> Result<Self, ()> {
+		Ok(Self {
+			line: p.line,
+			pos: p.pos,
+			chunk: p.chunk.try_into().map_err(|_| ())?,
+			path: p.path.try_into().map_err(|_| ())?,
+			line_root: p.line_root,
+			axis_path: p.axis_path.try_into().map_err(|_| ())?,
+		})
+	}
+}
+
 /// One chunk of a bad-encoding proof: its position in the line, the chunk, and its path in the
 /// orthogonal line.
 #[derive(

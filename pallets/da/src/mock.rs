@@ -336,15 +336,7 @@ pub fn attest(root: H256, signers: &[AccountId]) -> DispatchResult {
 /// The answer to challenge `id` from `square`.
 pub fn answer_of(square: &Extended, id: ChallengeId) -> CellAnswer {
 	let c = Challenges::<Test>::get(id).expect("an open challenge");
-	let p = square.cell_proof(c.line, c.pos);
-	CellAnswer {
-		line: p.line,
-		pos: p.pos,
-		chunk: p.chunk.try_into().unwrap(),
-		path: p.path.try_into().unwrap(),
-		line_root: p.line_root,
-		axis_path: p.axis_path.try_into().unwrap(),
-	}
+	CellAnswer::try_from(square.cell_proof(c.line, c.pos)).expect("a proof within the bounds")
 }
 
 /// The bounded form of a bad-encoding proof of `line` from the chunks at `positions`.

@@ -29,16 +29,7 @@ enum Duty {
 fn fetch_answer<A, B>(challenge: &Challenge<A, B>) -> Option<CellAnswer> {
 	let route = worker_api::da_cell_route(&challenge.root, challenge.line, challenge.pos);
 	let proof = worker::get(&route).ok().and_then(|b| zg_offchain::decode::<CellProof>(&b));
-	let answer = proof.and_then(|p| {
-		Some(CellAnswer {
-			line: p.line,
-			pos: p.pos,
-			chunk: p.chunk.try_into().ok()?,
-			path: p.path.try_into().ok()?,
-			line_root: p.line_root,
-			axis_path: p.axis_path.try_into().ok()?,
-		})
-	});
+	let answer = proof.and_then(|p| CellAnswer::try_from(p).ok());
 	if answer.is_none() {
 		log::warn!(target: "runtime::zg-da", "the local worker has no proof for {route}");
 	}
