@@ -18,6 +18,7 @@
 # `zg-runtime-fuzz < file` for the runtime; once fixed, move it to fuzz/regressions/<target>/,
 # which `cargo test -p zg-fuzz` replays, or to fuzz/runtime/regressions/, which the runtime's
 # random_sequences test replays).
+# FUZZ_BUILD_ONLY=1 stops after the build.
 # FUZZ_SAVE=1 adds the inputs that reached new code to fuzz/corpus/<target>/ (minimized with
 # afl-cmin) for committing after a long run.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -54,6 +55,12 @@ CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" timed cargo afl build --release --locked -p 
 if [[ " ${targets[*]} " == *" runtime "* ]]; then
 	CARGO_TARGET_DIR="$FUZZ_TARGET_DIR" SKIP_WASM_BUILD=1 timed cargo afl build --release --locked \
 		-p zg-runtime-fuzz --features afl --bin zg-runtime-fuzz
+fi
+
+# FUZZ_BUILD_ONLY=1: only install and build (CI builds beside its other tests, then fuzzes).
+if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then
+	log "Built the fuzz targets"
+	exit 0
 fi
 
 # The machine is not tuned for AFL++ (CPU governor, core dumps piped elsewhere): run anyway.

@@ -39,6 +39,8 @@ work="$(mktemp -d)"
 # for whoever reads CI's output.
 keep_logs() {
 	local status=$?
+	# The work beside the tests (below) stops with them.
+	if [ -n "$beside" ]; then kill -- "-$beside" 2>/dev/null || true; fi
 	if [ "$status" -ne 0 ]; then
 		local kept="$HOME/.cache/zg-chain/failed-runs/$(date -u +%Y%m%dT%H%M%SZ)"
 		mkdir -p "$kept"
@@ -47,7 +49,16 @@ keep_logs() {
 	fi
 	rm -rf "$work"
 }
+beside=
 trap keep_logs EXIT
+# ZG_TEST_BESIDE: a command to run beside the zombienet tests, niced (CI compiles its later
+# steps there: the networks leave most of the two cores idle). It starts after the last cargo
+# build above; the run waits for it at the end, prints its output and fails if it failed.
+if [ -n "${ZG_TEST_BESIDE:-}" ]; then
+	log "Beside the zombienet tests, niced: $ZG_TEST_BESIDE (its output at the end)"
+	setsid nice -n 19 bash -c "$ZG_TEST_BESIDE" >"$work/beside.log" 2>&1 &
+	beside=$!
+fi
 "$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
 export ZG_CHAIN_SPEC="$work/local-fast-raw.json"
 
@@ -61,4 +72,12 @@ timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet
 log "zombienet compute test (4 providers serve the tiny model: API keys, jobs, refusals, disputes)"
 timed "$ROOT/e2e/node_modules/.bin/zombienet" -p native -c 1 -d "$work/zombienet-compute" test "$ROOT/zombienet/compute.zndsl"
 
+if [ -n "$beside" ]; then
+	log "Waiting for the work beside the tests ($ZG_TEST_BESIDE)"
+	beside_status=0
+	wait "$beside" || beside_status=$?
+	beside=
+	cat "$work/beside.log"
+	[ "$beside_status" = 0 ] || die "$ZG_TEST_BESIDE failed (exit $beside_status)"
+fi
 log "All tests passed in $((SECONDS - total_start)) s"
