@@ -40,7 +40,7 @@ work="$(mktemp -d)"
 keep_logs() {
 	local status=$?
 	# The work beside the tests (below) stops with them.
-	if [ -n "$beside" ]; then kill -- "-$beside" 2>/dev/null || true; fi
+	if [ -n "$beside" ] && jobs -rp | grep -qx "$beside"; then kill -- "-$beside" 2>/dev/null || true; fi
 	if [ "$status" -ne 0 ]; then
 		local kept="$HOME/.cache/zg-chain/failed-runs/$(date -u +%Y%m%dT%H%M%SZ)"
 		mkdir -p "$kept"
@@ -51,12 +51,13 @@ keep_logs() {
 }
 beside=
 trap keep_logs EXIT
-# ZG_TEST_BESIDE: a command to run beside the zombienet tests, niced (CI compiles its later
-# steps there: the networks leave most of the two cores idle). It starts after the last cargo
-# build above; the run waits for it at the end, prints its output and fails if it failed.
+# ZG_TEST_BESIDE: a command to run beside the zombienet tests, niced (CPU and disk; CI
+# compiles its later steps there: the networks leave most of the two cores idle). It starts
+# after the last cargo build above; the run waits for it at the end, prints its output and
+# fails if it failed, or kills it if a test fails first.
 if [ -n "${ZG_TEST_BESIDE:-}" ]; then
 	log "Beside the zombienet tests, niced: $ZG_TEST_BESIDE (its output at the end)"
-	setsid nice -n 19 bash -c "$ZG_TEST_BESIDE" >"$work/beside.log" 2>&1 &
+	setsid nice -n 19 ionice -c 3 bash -c "$ZG_TEST_BESIDE" >"$work/beside.log" 2>&1 &
 	beside=$!
 fi
 "$ZG_NODE" build-spec --chain local-fast --disable-default-bootnode --raw >"$work/local-fast-raw.json" 2>/dev/null
