@@ -54,8 +54,10 @@ pub fn blobs() -> &'static [HeldBlob] {
 	HELD.get_or_init(|| (0..BLOBS).map(HeldBlob::new).collect())
 }
 
-fn held(root: &H256) -> Option<&'static HeldBlob> {
-	blobs().iter().find(|b| &b.root == root)
+/// The held blob of `root` under `layout`. A blob is held only under its own layout: a
+/// submission may pair a held root with another layout, whose lines are not the held blob's.
+fn held(root: &H256, layout: &BlobLayout) -> Option<&'static HeldBlob> {
+	blobs().iter().find(|b| &b.root == root && &b.layout == layout)
 }
 
 /// `key`'s signature of `payload`, the same every time: sr25519 signing draws a random nonce,
@@ -89,14 +91,9 @@ pub(crate) fn duties(accounts: &[AccountId]) -> Vec<(AccountId, RuntimeCall)> {
 		}
 		// Only the dev keyring's accounts can sign.
 		let Some(key) = Sr25519Keyring::from_account_id(who) else { continue };
-		// A blob is held only under its own layout: a submission may pair a held root with
-		// another layout, whose lines are not the held blob's.
 		let answers: Vec<(ChallengeId, CellAnswer)> = Challenges::<Runtime>::iter()
 			.filter(|(_, c)| &c.signer == who && now < c.due)
-			.filter_map(|(id, c)| {
-				let blob = held(&c.root).filter(|b| b.layout == c.layout)?;
-				Some((id, blob.answer(c.line, c.pos)?))
-			})
+			.filter_map(|(id, c)| Some((id, held(&c.root, &c.layout)?.answer(c.line, c.pos)?)))
 			.take(pallet_zg_da::MAX_ANSWERS as usize)
 			.collect();
 		if !answers.is_empty() {
